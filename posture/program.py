@@ -1,0 +1,185 @@
+"""Run a Pulumi program offline under the SDK's mock engine and capture what it would create.
+
+No Pulumi CLI, no provider plugins and no cloud credentials are involved: the SDK registers
+each resource with an in-process mock monitor, which records the inputs exactly as a
+CrossGuard policy would receive them (camelCase, after JSON round-tripping). ``secure:``
+config values are never decrypted: they are replaced by a placeholder marked secret, and
+secret inputs are stored as ``REDACTED``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import json
+import runpy
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc
+from pulumi.runtime.config import set_all_config
+from pulumi.runtime.stack import wait_for_rpcs
+
+from posture.resources import REDACTED, SourceLocation, ResourceView
+
+MOCK_ACCOUNT = "123456789012"
+SECRET_PLACEHOLDER = "placeholder-for-a-secure-config-value"
+
+
+class StackInputError(Exception):
+    """Project or stack files that cannot be read; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class StackFiles:
+    project: str
+    stack: str
+    config: dict[str, str]
+    secret_keys: list[str]
+    region: str | None
+
+    @property
+    def account_id(self) -> str:
+        return self.config.get(f"{self.project}:accountId", MOCK_ACCOUNT)
+
+
+def read_stack_files(project_dir: Path, stack: str) -> StackFiles:
+    """Read Pulumi.yaml and Pulumi.<stack>.yaml the way the CLI does, without decrypting anything."""
+    project_file = project_dir / "Pulumi.yaml"
+    stack_file = project_dir / f"Pulumi.{stack}.yaml"
+    project_doc = _load_yaml(project_file)
+    if not isinstance(project_doc, dict) or not isinstance(project_doc.get("name"), str):
+        raise StackInputError(f"{project_file}: has no project `name`; add `name: <project>` at the top")
+    project = project_doc["name"]
+    if not stack_file.exists():
+        known = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
+        raise StackInputError(f"unknown stack {stack!r}: {stack_file.name} does not exist; known stacks: {', '.join(known) or 'none'}")
+    stack_doc = _load_yaml(stack_file) or {}
+    raw = stack_doc.get("config", {}) if isinstance(stack_doc, dict) else None
+    if not isinstance(raw, dict):
+        raise StackInputError(f"{stack_file}: `config` must be a mapping of keys to values")
+    config: dict[str, str] = {}
+    secret_keys: list[str] = []
+    for key, value in raw.items():
+        full_key = key if ":" in key else f"{project}:{key}"
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            config[full_key] = SECRET_PLACEHOLDER
+            secret_keys.append(full_key)
+        elif isinstance(value, (dict, list)):
+            config[full_key] = json.dumps(value)
+        elif value is None:
+            raise StackInputError(f"{stack_file}: {full_key} has no value; give one or remove the key")
+        else:
+            config[full_key] = value if isinstance(value, str) else json.dumps(value)
+    return StackFiles(project, stack, config, secret_keys, config.get("aws:region"))
+
+
+def _load_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise StackInputError(f"{path}: not found; run posture from the Pulumi project directory or pass --project") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise StackInputError(f"{path}:{where} is not valid YAML ({getattr(exc, 'problem', exc)}); fix the syntax") from None
+
+
+def run_project(project_dir: Path, stack: str) -> list[ResourceView]:
+    """Run the project's own ``__main__.py`` for ``stack`` under mocks."""
+    files = read_stack_files(project_dir, stack)
+    main = project_dir / "__main__.py"
+    return run_program(lambda: runpy.run_path(str(main), run_name="__main__"), files)
+
+
+def run_program(program: Callable[[], Any], files: StackFiles) -> list[ResourceView]:
+    """Run ``program`` in a fresh context so repeated runs in one process never share Pulumi state."""
+    return contextvars.Context().run(_run_in_context, program, files)
+
+
+def _run_in_context(program: Callable[[], Any], files: StackFiles) -> list[ResourceView]:
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    mocks = _AwsMocks(files)
+    monitor = _RecordingMonitor(mocks, files.region)
+    try:
+        pulumi_mocks.set_mocks(mocks, project=files.project, stack=files.stack, preview=False, monitor=monitor)
+        set_all_config(files.config, files.secret_keys)
+        program()
+        loop.run_until_complete(wait_for_rpcs())
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+    return monitor.recorded
+
+
+class _AwsMocks(pulumi.runtime.Mocks):
+    """Fills in the outputs AWS would compute (ids, ARNs) so components can wire resources together."""
+
+    def __init__(self, files: StackFiles) -> None:
+        self.account = files.account_id
+        self.region = files.region or "us-east-1"
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
+        state = dict(args.inputs)
+        service = args.typ.split(":")[1].split("/")[0]
+        kind = args.typ.rsplit(":", 1)[-1].lower()
+        region = state.get("region") or self.region
+        resource_id = f"{args.name}-id"
+        if args.typ == "aws:s3/bucket:Bucket":
+            state.update(bucket=f"{args.name}-bucket", arn=f"arn:aws:s3:::{args.name}-bucket")
+        state.setdefault("arn", f"arn:aws:{service}:{region}:{self.account}:{kind}/{args.name}")
+        if args.typ == "aws:kms/key:Key":
+            state["keyId"] = resource_id
+        if args.typ == "aws:rds/instance:Instance":
+            state["endpoint"] = f"{args.name}.cluster.{region}.rds.amazonaws.com:5432"
+        state.setdefault("name", args.name)
+        return resource_id, state
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list | None]:
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": self.account, "arn": f"arn:aws:iam::{self.account}:root", "userId": "mock"}, None
+        if args.token == "aws:index/getRegion:getRegion":
+            return {"name": self.region, "region": self.region}, None
+        return {}, None
+
+
+class _RecordingMonitor(pulumi_mocks.MockMonitor):
+    """Records every registration with its parent and declaring source line (for SARIF locations)."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks, stack_region: str | None) -> None:
+        super().__init__(mocks)
+        self.stack_region = stack_region
+        self.recorded: list[ResourceView] = []
+
+    def RegisterResource(self, request):  # noqa: N802 - gRPC servicer method name
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            props = _redact(rpc.deserialize_properties(request.object))
+            position = request.sourcePosition
+            source = SourceLocation(_path_from_uri(position.uri), position.line) if position.uri else None
+            self.recorded.append(ResourceView(
+                urn=response.urn, type=request.type, name=request.name, props=props,
+                parent=request.parent or None, source=source, custom=request.custom,
+                region=props.get("region") or self.stack_region if request.custom else None,
+            ))
+        return response
+
+
+def _path_from_uri(uri: str) -> str:
+    return uri.removeprefix("file://")
+
+
+def _redact(value: Any) -> Any:
+    if rpc.is_rpc_secret(value):
+        return REDACTED
+    if isinstance(value, dict):
+        return {k: _redact(v) for k, v in value.items() if not k.startswith("__")}
+    if isinstance(value, list):
+        return [_redact(v) for v in value]
+    return value
