@@ -109,6 +109,9 @@ class Vpc(pulumi.ComponentResource):
     vpc_id: pulumi.Output[str]
     subnet_ids: dict[str, list[pulumi.Output[str]]]
     app_security_group_id: pulumi.Output[str]
+    endpoints_security_group_id: pulumi.Output[str]
+    dynamodb_endpoint_id: pulumi.Output[str]
+    dynamodb_prefix_list_id: pulumi.Output[str]
 
     def __init__(self, name: str, args: VpcArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("security-baseline:network:Vpc", name, None, opts)
@@ -233,6 +236,7 @@ class Vpc(pulumi.ComponentResource):
             f"{name}-endpoints-sg", vpc_id=vpc.id, description="Interface endpoints: HTTPS from the app tier only",
             tags={"Name": f"{name}-endpoints"}, opts=child,
         )
+        self.endpoints_security_group_id = self._endpoint_sg.id
         aws.vpc.SecurityGroupIngressRule(
             f"{name}-endpoints-from-app", security_group_id=self._endpoint_sg.id, ip_protocol="tcp",
             from_port=443, to_port=443, referenced_security_group_id=app_sg.id,
@@ -244,10 +248,14 @@ class Vpc(pulumi.ComponentResource):
                    child: pulumi.ResourceOptions) -> None:
         name, region = self._name, self._args.region
         private_tables = [t.id for t in route_tables["app"] + route_tables["data"]]
-        for service in GATEWAY_ENDPOINT_SERVICES:
-            aws.ec2.VpcEndpoint(f"{name}-{service}-endpoint", vpc_id=vpc.id, vpc_endpoint_type="Gateway",
-                                service_name=f"com.amazonaws.{region}.{service}", route_table_ids=private_tables,
-                                opts=child)
+        gateways = {
+            service: aws.ec2.VpcEndpoint(f"{name}-{service}-endpoint", vpc_id=vpc.id, vpc_endpoint_type="Gateway",
+                                         service_name=f"com.amazonaws.{region}.{service}",
+                                         route_table_ids=private_tables, opts=child)
+            for service in GATEWAY_ENDPOINT_SERVICES
+        }
+        self.dynamodb_endpoint_id = gateways["dynamodb"].id
+        self.dynamodb_prefix_list_id = gateways["dynamodb"].prefix_list_id
         for service in INTERFACE_ENDPOINT_SERVICES:
             aws.ec2.VpcEndpoint(f"{name}-{service}-endpoint", vpc_id=vpc.id, vpc_endpoint_type="Interface",
                                 service_name=f"com.amazonaws.{region}.{service}", private_dns_enabled=True,

@@ -110,12 +110,28 @@ def _run_in_context(program: Callable[[], Any], files: StackFiles) -> list[Resou
     try:
         pulumi_mocks.set_mocks(mocks, project=files.project, stack=files.stack, preview=False, monitor=monitor)
         set_all_config(files.config, files.secret_keys)
-        program()
-        loop.run_until_complete(wait_for_rpcs())
+        try:
+            program()
+        except BaseException:
+            # Drain registrations already in flight so no half-finished RPC outlives this run
+            # and stalls the next one in the process; the program's own error is the one to report.
+            loop.run_until_complete(_settle())
+            raise
+        error = loop.run_until_complete(_settle())
+        if error is not None:
+            raise error
     finally:
         asyncio.set_event_loop(None)
         loop.close()
     return monitor.recorded
+
+
+async def _settle() -> BaseException | None:
+    try:
+        await wait_for_rpcs()
+    except Exception as exc:
+        return exc
+    return None
 
 
 class _AwsMocks(pulumi.runtime.Mocks):
@@ -136,6 +152,8 @@ class _AwsMocks(pulumi.runtime.Mocks):
         state.setdefault("arn", f"arn:aws:{service}:{region}:{self.account}:{kind}/{args.name}")
         if args.typ == "aws:kms/key:Key":
             state["keyId"] = resource_id
+        if args.typ == "aws:ec2/vpcEndpoint:VpcEndpoint":
+            state["prefixListId"] = f"pl-{args.name}"
         if args.typ == "aws:rds/instance:Instance":
             state["endpoint"] = f"{args.name}.cluster.{region}.rds.amazonaws.com:5432"
         state.setdefault("name", args.name)

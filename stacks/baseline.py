@@ -9,8 +9,10 @@ from typing import TypeVar
 import pulumi
 
 from components.backups import Backups, BackupsArgs
+from components.data_stores import BankSyncRole, BankSyncRoleArgs, DataStores, DataStoresArgs
 from components.database import Database, DatabaseArgs
 from components.keys import DomainKey, DomainKeyArgs
+from components.monitoring import Monitoring, MonitoringArgs
 from components.validation import InvalidInput
 from components.vpc import Vpc, VpcArgs
 from stacks.config import PROJECT, ConfigError, StackConfig
@@ -35,11 +37,18 @@ def build_baseline(cfg: StackConfig) -> None:
         return DomainKey(domain, DomainKeyArgs(domain=domain, account_id=cfg.account_id, region=region, **kwargs))
 
     logs_key = key("logs", service_principals=[f"logs.{cfg.region}.amazonaws.com"])
+    audit_key = key("audit", via_services=["s3"], service_principals=[
+        "cloudtrail.amazonaws.com", f"logs.{cfg.region}.amazonaws.com", "config.amazonaws.com"])
     database_key = key("database", via_services=["rds", "secretsmanager"])
+    sessions_key = key("sessions", via_services=["dynamodb"])
+    oauth_key = key("oauth-tokens", via_services=["dynamodb"])
     backups_key = key("backups", via_services=["backup"])
     backups_copy_key = key("backups-copy", region=cfg.backup_copy_region, via_services=["backup"])
-    notifications_key = key("notifications", via_services=["sns"],
-                            service_principals=["backup.amazonaws.com", "cloudwatch.amazonaws.com"])
+    notifications_key = key("notifications", via_services=["sns"], service_principals=[
+        "backup.amazonaws.com", "cloudwatch.amazonaws.com", "events.amazonaws.com"])
+    # The bank-data key admits the bank-sync role alone (BANK-3), so the role comes first.
+    bank_sync_role = BankSyncRole("bank-sync", BankSyncRoleArgs(account_id=cfg.account_id, region=cfg.region))
+    bank_key = key("bank-data", via_services=["secretsmanager", "dynamodb"], user_role_arns=[bank_sync_role.arn])
 
     vpc = Vpc("network", _args(cfg, lambda: VpcArgs(
         cidr=cfg.vpc_cidr, availability_zones=cfg.availability_zones, region=cfg.region,
@@ -52,13 +61,32 @@ def build_baseline(cfg: StackConfig) -> None:
         backup_retention_days=cfg.database_backup_retention_days,
     ), {"backup_retention_days": "databaseBackupRetentionDays", "instance_class": "databaseInstanceClass"}))
 
+    stores = DataStores("data", _args(cfg, lambda: DataStoresArgs(
+        account_id=cfg.account_id, region=cfg.region, vpc_id=vpc.vpc_id, session_key_arn=sessions_key.arn,
+        oauth_key_arn=oauth_key.arn, bank_key_arn=bank_key.arn, bank_sync_role=bank_sync_role,
+        aggregator_cidrs=cfg.aggregator_cidrs, dynamodb_endpoint_id=vpc.dynamodb_endpoint_id,
+        dynamodb_prefix_list_id=vpc.dynamodb_prefix_list_id,
+        endpoints_security_group_id=vpc.endpoints_security_group_id,
+    ), {"aggregator_cidrs": "aggregatorCidrs"}))
+
     backups = Backups("backups", _args(cfg, lambda: BackupsArgs(
         region=cfg.region, copy_region=cfg.backup_copy_region, key_arn=backups_key.arn,
         copy_key_arn=backups_copy_key.arn, notification_key_arn=notifications_key.arn,
-        resource_arns=[database.arn], production=cfg.production, retention_days=cfg.backup_retention_days,
+        resource_arns=[database.arn, *stores.backup_resource_arns], production=cfg.production,
+        retention_days=cfg.backup_retention_days,
     ), {"retention_days": "backupRetentionDays", "copy_region": "backupCopyRegion"}))
+
+    monitoring = Monitoring("monitoring", _args(cfg, lambda: MonitoringArgs(
+        account_id=cfg.account_id, region=cfg.region, audit_key_arn=audit_key.arn,
+        alarm_topic_key_arn=notifications_key.arn,
+        data_event_table_arns=[stores.transaction_table_arn, stores.oauth_token_table_arn],
+        bank_token_secret_name=DataStoresArgs.bank_token_secret_name, alarm_emails=cfg.alarm_emails,
+    ), {"alarm_emails": "alarmEmails"}))
 
     pulumi.export("vpcId", vpc.vpc_id)
     pulumi.export("databaseEndpoint", database.endpoint)
     pulumi.export("backupVaultArn", backups.vault_arn)
     pulumi.export("backupCopyVaultArn", backups.copy_vault_arn)
+    pulumi.export("oauthTokenTableName", stores.oauth_token_table_name)
+    pulumi.export("bankTokenSecretArn", stores.bank_token_secret_arn)
+    pulumi.export("alarmTopicArn", monitoring.alarm_topic_arn)

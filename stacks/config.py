@@ -41,6 +41,8 @@ class StackConfig:
     database_instance_class: str
     backup_retention_days: int | None
     database_backup_retention_days: int | None
+    aggregator_cidrs: list[str]
+    alarm_emails: list[str]
 
     @property
     def production(self) -> bool:
@@ -74,13 +76,15 @@ class _Reader:
         except ValueError:
             raise self.fail(f"{PROJECT}:{key}", f"{raw!r} is not a whole number", "give a number of days") from None
 
-    def string_list(self, key: str) -> list[str]:
+    def string_list(self, key: str, required: bool = True) -> list[str]:
         qualified = f"{PROJECT}:{key}"
         try:
             value = self.config.get_object(key)
         except Exception:
             raise self.fail(qualified, "is not valid YAML/JSON", "write it as a YAML list") from None
         if value is None:
+            if not required:
+                return []
             raise self.fail(qualified, "is not set", "add it as a YAML list")
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise self.fail(qualified, f"{value!r} is not a list of strings", "write it as a YAML list of strings")
@@ -131,4 +135,6 @@ def load_stack_config() -> StackConfig:
         database_instance_class=reader.text("databaseInstanceClass", default="db.t4g.medium"),
         backup_retention_days=reader.integer("backupRetentionDays"),
         database_backup_retention_days=reader.integer("databaseBackupRetentionDays"),
+        aggregator_cidrs=reader.string_list("aggregatorCidrs"),
+        alarm_emails=reader.string_list("alarmEmails", required=False),
     )
