@@ -13,6 +13,7 @@ import asyncio
 import contextvars
 import json
 import runpy
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,6 +122,9 @@ def _run_in_context(program: Callable[[], Any], files: StackFiles) -> list[Resou
         if error is not None:
             raise error
     finally:
+        loop.run_until_complete(loop.shutdown_default_executor())
+        for worker_loop in monitor.worker_loops:
+            worker_loop.close()
         asyncio.set_event_loop(None)
         loop.close()
     return monitor.recorded
@@ -174,10 +178,15 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         super().__init__(mocks)
         self.stack_region = stack_region
         self.recorded: list[ResourceView] = []
+        self.worker_loops: set[asyncio.AbstractEventLoop] = set()
+        """The SDK gives each executor thread an event loop and never closes it; they are closed
+        with the run so the interpreter does not trip over them at exit."""
 
     def RegisterResource(self, request):  # noqa: N802 - gRPC servicer method name
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
+            if threading.current_thread() is not threading.main_thread():
+                self.worker_loops.add(asyncio.get_event_loop_policy().get_event_loop())
             props = _redact(rpc.deserialize_properties(request.object))
             position = request.sourcePosition
             source = SourceLocation(_path_from_uri(position.uri), position.line) if position.uri else None

@@ -8,10 +8,12 @@ from typing import TypeVar
 
 import pulumi
 
+from components.allowlists import Allowlists, AllowlistsArgs
 from components.backups import Backups, BackupsArgs
 from components.data_stores import BankSyncRole, BankSyncRoleArgs, DataStores, DataStoresArgs
 from components.database import Database, DatabaseArgs
 from components.keys import DomainKey, DomainKeyArgs
+from components.load_balancer import LoadBalancer, LoadBalancerArgs
 from components.monitoring import Monitoring, MonitoringArgs
 from components.validation import InvalidInput
 from components.vpc import Vpc, VpcArgs
@@ -50,10 +52,28 @@ def build_baseline(cfg: StackConfig) -> None:
     bank_sync_role = BankSyncRole("bank-sync", BankSyncRoleArgs(account_id=cfg.account_id, region=cfg.region))
     bank_key = key("bank-data", via_services=["secretsmanager", "dynamodb"], user_role_arns=[bank_sync_role.arn])
 
+    allowlist_args = _args(cfg, lambda: AllowlistsArgs(allowlists=cfg.allowlists, blocklist=cfg.blocklist),
+                           {"allowlists": "allowlists", "blocklist": "blocklist"})
+    allowlists = Allowlists("allowlists", allowlist_args)
+
     vpc = Vpc("network", _args(cfg, lambda: VpcArgs(
         cidr=cfg.vpc_cidr, availability_zones=cfg.availability_zones, region=cfg.region,
-        flow_log_key_arn=logs_key.arn, nat_gateway_per_az=cfg.production,
+        flow_log_key_arn=logs_key.arn, nat_gateway_per_az=cfg.production, blocked_cidrs=allowlist_args.blocked_cidrs,
     ), {"cidr": "vpcCidr", "availability_zones": "availabilityZones"}))
+
+    def load_balancer(name: str, **kwargs) -> LoadBalancer:
+        return LoadBalancer(name, _args(cfg, lambda: LoadBalancerArgs(
+            vpc_id=vpc.vpc_id, app_security_group_id=vpc.app_security_group_id,
+            certificate_arn=cfg.certificate_arn, blocklist_ip_set_arns=allowlists.blocklist_ip_set_arns,
+            waf_log_key_arn=logs_key.arn, account_id=cfg.account_id, region=cfg.region,
+            production=cfg.production, **kwargs,
+        ), {"certificate_arn": "certificateArn"}))
+
+    web = load_balancer("web", subnet_ids=vpc.subnet_ids["public"])
+    # Internal services (intranet, admin tools) sit behind an internal ALB in the app tier that
+    # admits only the intranet allowlist; one prefix list keeps it inside the SG rule quota.
+    load_balancer("intranet", subnet_ids=vpc.subnet_ids["app"], internal=True,
+                  allowed_prefix_list_ids=allowlists.prefix_list_ids["intranet"])
 
     database = Database("database", _args(cfg, lambda: DatabaseArgs(
         vpc_id=vpc.vpc_id, subnet_ids=vpc.subnet_ids["data"], client_security_group_id=vpc.app_security_group_id,
@@ -84,6 +104,7 @@ def build_baseline(cfg: StackConfig) -> None:
     ), {"alarm_emails": "alarmEmails"}))
 
     pulumi.export("vpcId", vpc.vpc_id)
+    pulumi.export("loadBalancerDnsName", web.dns_name)
     pulumi.export("databaseEndpoint", database.endpoint)
     pulumi.export("backupVaultArn", backups.vault_arn)
     pulumi.export("backupCopyVaultArn", backups.copy_vault_arn)

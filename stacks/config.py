@@ -43,6 +43,9 @@ class StackConfig:
     database_backup_retention_days: int | None
     aggregator_cidrs: list[str]
     alarm_emails: list[str]
+    certificate_arn: str
+    allowlists: dict[str, Any]
+    blocklist: list[Any]
 
     @property
     def production(self) -> bool:
@@ -76,17 +79,25 @@ class _Reader:
         except ValueError:
             raise self.fail(f"{PROJECT}:{key}", f"{raw!r} is not a whole number", "give a number of days") from None
 
-    def string_list(self, key: str, required: bool = True) -> list[str]:
+    def structured(self, key: str, kind: type, default: Any) -> Any:
+        """A YAML list or mapping; the shape of its entries is validated by the component that owns it."""
         qualified = f"{PROJECT}:{key}"
+        shape = "list" if kind is list else "mapping"
         try:
             value = self.config.get_object(key)
         except Exception:
-            raise self.fail(qualified, "is not valid YAML/JSON", "write it as a YAML list") from None
+            raise self.fail(qualified, "is not valid YAML/JSON", f"write it as a YAML {shape}") from None
         if value is None:
-            if not required:
-                return []
-            raise self.fail(qualified, "is not set", "add it as a YAML list")
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            if default is not None:
+                return default
+            raise self.fail(qualified, "is not set", f"add it as a YAML {shape}")
+        if not isinstance(value, kind):
+            raise self.fail(qualified, f"is a {type(value).__name__}, not a {shape}", f"write it as a YAML {shape}")
+        return value
+
+    def string_list(self, key: str, required: bool = True) -> list[str]:
+        value = self.structured(key, list, None if required else [])
+        if not all(isinstance(v, str) for v in value):
             raise self.fail(qualified, f"{value!r} is not a list of strings", "write it as a YAML list of strings")
         return value
 
@@ -137,4 +148,7 @@ def load_stack_config() -> StackConfig:
         database_backup_retention_days=reader.integer("databaseBackupRetentionDays"),
         aggregator_cidrs=reader.string_list("aggregatorCidrs"),
         alarm_emails=reader.string_list("alarmEmails", required=False),
+        certificate_arn=reader.text("certificateArn"),
+        allowlists=reader.structured("allowlists", dict, None),
+        blocklist=reader.structured("blocklist", list, []),
     )
