@@ -37,7 +37,14 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.validation import parse_cidr, refuse_anywhere, refuse_duplicates, require
+from components.validation import (
+    parse_cidr,
+    refuse_anywhere,
+    refuse_duplicates,
+    require,
+    require_account_and_region,
+    require_key_arn,
+)
 
 TLS_PORT = 443
 SECRET_RECOVERY_WINDOW_DAYS = 30
@@ -84,10 +91,6 @@ _NON_PUBLIC = [ipaddress.ip_network(n) for n in (
     "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
     "fc00::/7", "fe80::/10", "::1/128")]
 """Ranges that would let bank sync reach internal hosts instead of the aggregator."""
-_ACCOUNT = re.compile(r"^\d{12}$")
-_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
-_KEY_ARN = re.compile(r"^arn:aws(-cn|-us-gov)?:kms:(?P<region>[a-z0-9-]+):\d{12}:key/"
-                      r"(mrk-[0-9a-f]{32}|[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12})$")
 _LAMBDA_ARN = re.compile(r"^arn:aws(-cn|-us-gov)?:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9_$-]+)?$")
 _ROLE_ARN = re.compile(r"^arn:aws(-cn|-us-gov)?:iam::\d{12}:role/[\w+=,.@/-]+$")
 _SERVICE_PRINCIPAL = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com$")
@@ -95,27 +98,10 @@ _ATTRIBUTE = re.compile(r"^[A-Za-z0-9_.-]{1,255}$")
 _SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$")
 
 
-def _require_account_and_region(account_id: str, region: str) -> None:
-    require(bool(_ACCOUNT.match(account_id)), "account_id", f"{account_id!r} is not a 12-digit account id",
-            "pass the id of the account that owns the stores")
-    require(bool(_REGION.match(region)), "region", f"{region!r} is not an AWS region name", "use a name like eu-west-1")
-
-
 def _require_arn(value: object, pattern: re.Pattern[str], field_name: str, kind: str, example: str) -> None:
     """Check an ARN given as text; an Output is only known at deploy time and is left to AWS."""
     if isinstance(value, str):
         require(bool(pattern.match(value)), field_name, f"{value!r} is not {kind}", f"pass one like {example}")
-
-
-def _require_key_arn(value: object, field_name: str, region: str) -> None:
-    if not isinstance(value, str):
-        return
-    match = _KEY_ARN.match(value)
-    require(match is not None, field_name, f"{value!r} is not a KMS key ARN",
-            "pass the key's ARN (arn:aws:kms:<region>:<account>:key/<id>), not an alias or key id")
-    key_region = match.group("region") if match else region
-    require(key_region == region, field_name, f"the key lives in {key_region}, the stores in {region}",
-            "use a key from the stores' region (KMS keys are regional)")
 
 
 @dataclass
@@ -126,7 +112,7 @@ class BankSyncRoleArgs:
     """The AWS service that runs the bank-sync job and assumes the role on its behalf."""
 
     def __post_init__(self) -> None:
-        _require_account_and_region(self.account_id, self.region)
+        require_account_and_region(self.account_id, self.region)
         require(bool(_SERVICE_PRINCIPAL.match(self.service_principal)), "service_principal",
                 f"{self.service_principal!r} is not an AWS service principal",
                 "name the service that runs the job, e.g. 'ecs-tasks.amazonaws.com'")
@@ -205,9 +191,9 @@ class DataStoresArgs:
     tags: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        _require_account_and_region(self.account_id, self.region)
+        require_account_and_region(self.account_id, self.region)
         for key_field in ("session_key_arn", "oauth_key_arn", "bank_key_arn"):
-            _require_key_arn(getattr(self, key_field), key_field, self.region)
+            require_key_arn(getattr(self, key_field), key_field, self.region)
         for other in ("session_key_arn", "oauth_key_arn"):
             require(not isinstance(self.bank_key_arn, str) or self.bank_key_arn != getattr(self, other),
                     "bank_key_arn", f"the bank-data key is also {other}",

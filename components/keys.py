@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.validation import require
+from components.validation import ACCOUNT_ID, require
 
 KEY_ADMIN_ACTIONS = [
     "kms:Create*",
@@ -41,7 +41,6 @@ KEY_USE_ACTIONS = [
     "kms:DescribeKey",
 ]
 _DOMAIN = re.compile(r"^[a-z][a-z0-9-]{1,30}$")
-_ACCOUNT = re.compile(r"^\d{12}$")
 
 
 @dataclass
@@ -61,7 +60,7 @@ class DomainKeyArgs:
     def __post_init__(self) -> None:
         require(bool(_DOMAIN.match(self.domain)), "domain", f"{self.domain!r} is not a short lowercase name",
                 "use letters, digits and hyphens, e.g. 'bank-data'")
-        require(bool(_ACCOUNT.match(self.account_id)), "account_id", f"{self.account_id!r} is not a 12-digit account id",
+        require(bool(ACCOUNT_ID.match(self.account_id)), "account_id", f"{self.account_id!r} is not a 12-digit account id",
                 "pass the id of the account that owns the key")
         require(bool(self.via_services or self.service_principals), "via_services",
                 "a key nobody may use protects nothing", "name the services or principals that use it")

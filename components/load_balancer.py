@@ -23,7 +23,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.buckets import SecureBucket, SecureBucketArgs
-from components.validation import InvalidInput, require
+from components.validation import InvalidInput, require, require_account_and_region
 
 DEFAULT_TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 ALLOWED_TLS_POLICIES = frozenset({
@@ -64,11 +64,9 @@ MIN_LOG_RETENTION_DAYS = 365
 _CERTIFICATE_ARN = re.compile(
     r"^arn:aws(?:-cn|-us-gov)?:acm:(?P<region>[a-z]{2}(?:-gov)?-[a-z]+-\d):(?P<account>\d{12}):"
     r"certificate/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-_ACCOUNT = re.compile(r"^\d{12}$")
 _COMPONENT_NAME = re.compile(r"^(?!internal-)[a-z][a-z0-9-]{0,19}$")
 """ALB and target-group names (the component name plus a suffix and Pulumi's random tail) must fit
 AWS's 32 characters, and an ALB name may not start with ``internal-``."""
-_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 _INTERNET = (("ipv4", "cidr_ipv4", "0.0.0.0/0"), ("ipv6", "cidr_ipv6", "::/0"))
 _LISTENER_PORTS = (("https", 443), ("http", 80))
 
@@ -104,10 +102,7 @@ class LoadBalancerArgs:
     """Days to keep access logs (S3) and WAF logs (CloudWatch)."""
 
     def __post_init__(self) -> None:
-        require(bool(_ACCOUNT.match(self.account_id)), "account_id",
-                f"{self.account_id!r} is not a 12-digit account id", "pass the load balancer's account id")
-        require(bool(_REGION.match(self.region)), "region", f"{self.region!r} is not an AWS region name",
-                "use a name like eu-west-1")
+        require_account_and_region(self.account_id, self.region)
         self._check_certificate()
         require(self.ssl_policy in ALLOWED_TLS_POLICIES, "ssl_policy",
                 f"{self.ssl_policy!r} is not an allowed TLS 1.2+ policy",

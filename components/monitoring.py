@@ -27,7 +27,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.buckets import SecureBucket, SecureBucketArgs
-from components.validation import refuse_duplicates, require
+from components.validation import REGION, refuse_duplicates, require, require_account_and_region, require_key_arn
 
 MIN_AUDIT_RETENTION_DAYS = 365
 LOG_RETENTION_VALUES = (365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
@@ -131,10 +131,6 @@ BANK_TOKEN_CHANGE_EVENTS = (
     "RotateSecret", "CancelRotateSecret", "PutResourcePolicy", "DeleteResourcePolicy", "ReplicateSecretToRegions",
 )
 
-_ACCOUNT = re.compile(r"^\d{12}$")
-_REGION = re.compile(r"^(?P<prefix>[a-z]{2})(?P<gov>-gov)?-[a-z]+-\d$")
-_KEY_ARN = re.compile(r"^arn:aws(-cn|-us-gov)?:kms:(?P<region>[a-z0-9-]+):\d{12}:key/"
-                      r"(mrk-[0-9a-f]{32}|[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12})$")
 _TABLE_ARN = re.compile(r"^arn:aws(-cn|-us-gov)?:dynamodb:[a-z0-9-]+:\d{12}:table/[A-Za-z0-9_.-]{3,255}$")
 _TRAIL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$")
 _SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$")
@@ -166,12 +162,9 @@ class MonitoringArgs:
     to the alarm topic."""
 
     def __post_init__(self) -> None:
-        require(bool(_ACCOUNT.match(self.account_id)), "account_id",
-                f"{self.account_id!r} is not a 12-digit account id", "pass the id of the monitored account")
-        require(bool(_REGION.match(self.region)), "region", f"{self.region!r} is not an AWS region name",
-                "use a name like eu-west-1")
+        require_account_and_region(self.account_id, self.region)
         for key_field in ("audit_key_arn", "alarm_topic_key_arn"):
-            _require_key_arn(getattr(self, key_field), key_field, self.region)
+            require_key_arn(getattr(self, key_field), key_field, self.region)
         require(len(self.data_event_table_arns) > 0, "data_event_table_arns", "no tables to record data events for",
                 "pass the transaction store's ARN so every read and write of it is recorded (BANK-4)")
         for i, arn in enumerate(self.data_event_table_arns):
@@ -200,7 +193,7 @@ class MonitoringArgs:
 
     @property
     def partition(self) -> str:
-        match = _REGION.match(self.region)
+        match = REGION.match(self.region)
         if match and match.group("prefix") == "cn":
             return "aws-cn"
         return "aws-us-gov" if match and match.group("gov") else "aws"
@@ -217,17 +210,6 @@ class MonitoringArgs:
             "fsbp": f"{prefix}/aws-foundational-security-best-practices/v/1.0.0",
             "cis": f"{prefix}/cis-aws-foundations-benchmark/v/3.0.0",
         }
-
-
-def _require_key_arn(value: object, field_name: str, region: str) -> None:
-    if not isinstance(value, str):
-        return
-    match = _KEY_ARN.match(value)
-    require(match is not None, field_name, f"{value!r} is not a KMS key ARN",
-            "pass the key's ARN (arn:aws:kms:<region>:<account>:key/<id>), not an alias or key id")
-    key_region = match.group("region") if match else region
-    require(key_region == region, field_name, f"the key lives in {key_region}, the monitoring in {region}",
-            "use a key from the same region (KMS keys are regional)")
 
 
 class Monitoring(pulumi.ComponentResource):

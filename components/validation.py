@@ -7,6 +7,7 @@ program with its one-line message instead of a stack trace from deep inside the 
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterable, Sequence
 
 import pulumi
@@ -14,6 +15,10 @@ import pulumi
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 ANYWHERE = (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
+ACCOUNT_ID = re.compile(r"^\d{12}$")
+REGION = re.compile(r"^(?P<prefix>[a-z]{2})(?P<gov>-gov)?-[a-z]+-\d$")
+KMS_KEY_ARN = re.compile(r"^arn:aws(-cn|-us-gov)?:kms:(?P<region>[a-z0-9-]+):\d{12}:key/"
+                         r"(mrk-[0-9a-f]{32}|[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12})$")
 
 
 class InvalidInput(pulumi.RunError):
@@ -65,3 +70,21 @@ def refuse_duplicates(values: Iterable[str], field: str) -> None:
     for value in values:
         require(value not in seen, field, f"{value!r} is listed twice", "remove the duplicate entry")
         seen.add(value)
+
+
+def require_account_and_region(account_id: str, region: str) -> None:
+    require(bool(ACCOUNT_ID.match(account_id)), "account_id", f"{account_id!r} is not a 12-digit account id",
+            "pass the id of the account that owns the resources")
+    require(bool(REGION.match(region)), "region", f"{region!r} is not an AWS region name", "use a name like eu-west-1")
+
+
+def require_key_arn(value: object, field: str, region: str) -> None:
+    """Check a KMS key ARN given as text; an Output is only known at deploy time and is left to AWS."""
+    if not isinstance(value, str):
+        return
+    match = KMS_KEY_ARN.match(value)
+    require(match is not None, field, f"{value!r} is not a KMS key ARN",
+            "pass the key's ARN (arn:aws:kms:<region>:<account>:key/<id>), not an alias or key id")
+    key_region = match.group("region") if match else region
+    require(key_region == region, field, f"the key lives in {key_region}, the resources in {region}",
+            "use a key from the same region (KMS keys are regional)")

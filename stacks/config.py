@@ -14,11 +14,12 @@ from typing import Any
 import pulumi
 from pulumi.runtime import config as runtime_config
 
+from components.validation import ACCOUNT_ID, REGION
+
 PROJECT = "security-baseline"
 ENVIRONMENTS = ("prod", "staging")
 MIN_PROD_AVAILABILITY_ZONES = 3
 _SECRET_NAME = re.compile(r"(password|passwd|secret|token|api[-_]?key|private[-_]?key|credential)", re.IGNORECASE)
-_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 
 
 class ConfigError(pulumi.RunError):
@@ -98,7 +99,7 @@ class _Reader:
     def string_list(self, key: str, required: bool = True) -> list[str]:
         value = self.structured(key, list, None if required else [])
         if not all(isinstance(v, str) for v in value):
-            raise self.fail(qualified, f"{value!r} is not a list of strings", "write it as a YAML list of strings")
+            raise self.fail(f"{PROJECT}:{key}", f"{value!r} is not a list of strings", "write it as a YAML list of strings")
         return value
 
     def refuse_plaintext_secrets(self) -> None:
@@ -119,13 +120,13 @@ def load_stack_config() -> StackConfig:
         raise reader.fail(f"{PROJECT}:environment", f"{environment!r} is not a known environment",
                           f"use one of {', '.join(ENVIRONMENTS)}")
     account_id = reader.text("accountId")
-    if not re.fullmatch(r"\d{12}", account_id):
+    if not ACCOUNT_ID.match(account_id):
         raise reader.fail(f"{PROJECT}:accountId", f"{account_id!r} is not a 12-digit AWS account id",
                           "copy it from `aws sts get-caller-identity`")
     region = reader.text("region", namespace="aws")
     copy_region = reader.text("backupCopyRegion")
     for key, value in (("aws:region", region), (f"{PROJECT}:backupCopyRegion", copy_region)):
-        if not _REGION.match(value):
+        if not REGION.match(value):
             raise reader.fail(key, f"{value!r} is not an AWS region name", "use a name like eu-west-1")
     zones = reader.string_list("availabilityZones")
     if environment == "prod" and len(zones) < MIN_PROD_AVAILABILITY_ZONES:

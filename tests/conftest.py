@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,3 @@ def prod_stack() -> Registered:
 def staging_stack() -> Registered:
     return Registered(run_project(PROJECT_DIR, "staging"))
 
-
-def ingress_sources(rules: Iterable[dict]) -> list[str]:
-    return [r.get("cidrBlock") or r.get("ipv6CidrBlock") for r in rules]

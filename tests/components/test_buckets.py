@@ -13,8 +13,9 @@ KEY = "arn:aws:kms:eu-west-1:111122223333:key/logs"
 
 @pytest.fixture(scope="module")
 def locked_bucket():
-    grant = lambda arn: [{"Sid": "ServiceWrites", "Effect": "Allow", "Action": "s3:PutObject", "Resource": f"{arn}/*",
-                          "Principal": {"Service": "cloudtrail.amazonaws.com"}}]  # noqa: E731
+    def grant(arn):
+        return [{"Sid": "ServiceWrites", "Effect": "Allow", "Action": "s3:PutObject", "Resource": f"{arn}/*",
+                              "Principal": {"Service": "cloudtrail.amazonaws.com"}}]
     return run_under_mocks(lambda: SecureBucket("audit", SecureBucketArgs(
         kms_key_arn=KEY, object_lock_days=365, expire_after_days=400, grants=grant)))
 

@@ -41,12 +41,12 @@ def test_named_role_alone_may_use_the_key_through_named_services():
     assert use["Principal"] == {"AWS": [ROLE]}
     assert use["Condition"]["StringEquals"]["kms:ViaService"] == [
         "secretsmanager.eu-west-1.amazonaws.com", "dynamodb.eu-west-1.amazonaws.com"]
-    assert all("*" != a and a != "kms:*" for s in statements for a in s["Action"])
+    assert all(a != "*" and a != "kms:*" for s in statements for a in s["Action"])
 
 
 def test_service_principals_are_scoped_to_the_account():
     _, statements = key_policy(key_args(via_services=[], service_principals=["logs.eu-west-1.amazonaws.com"]))
-    [admin, service] = statements
+    [_admin, service] = statements
     assert service["Principal"] == {"Service": ["logs.eu-west-1.amazonaws.com"]}
     assert service["Condition"] == {"StringEquals": {"aws:SourceAccount": "111122223333"}}
 
