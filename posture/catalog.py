@@ -5,9 +5,11 @@ the reports and docs/controls.md all read it; nothing here is repeated elsewhere
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from posture.findings import Severity
+from posture.rules import tokens as tok
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,8 @@ class Control:
     """Framework name ("AWS FSBP", "CIS AWS", "NIST 800-53", "PCI DSS") to its control ids."""
     remediation: str
     resource_types: tuple[str, ...]
-    """Pulumi type tokens the rule reads; empty for stack controls that read the whole graph."""
+    """Pulumi type tokens the rule reads: for resource controls, the types it runs on; for stack
+    controls, the types it follows through the graph (informational)."""
     enforcers: tuple[str, ...] = ("policy", "offline")
     """Where the control is enforced: ``policy`` (CrossGuard), ``offline`` (posture check),
     ``live`` (posture audit)."""
@@ -69,3 +72,564 @@ PROMISES: tuple[Promise, ...] = (
     Promise("ADM-1", "Firewalls and IP blocklists guard every internal service: intranet, database connections, "
                      "server connections."),
 )
+
+
+# --- controls -----------------------------------------------------------------------------------
+
+FRAMEWORK_VERSIONS: dict[str, str] = {
+    "AWS FSBP": "v1.0.0",
+    "CIS AWS": "v3.0.0",
+    "NIST 800-53": "rev5",
+    "PCI DSS": "v4.0.1",
+}
+"""The edition each framework reference in ``Control.frameworks`` points into."""
+
+CONTROL_ID = re.compile(r"^aws-[a-z0-9]+-[a-z0-9]+-(disallow|enable|configure|require)(-[a-z0-9]+)+$")
+STACK_CONTROL_ID = re.compile(r"^stack-[a-z0-9]+(-[a-z0-9]+)*-(disallow|enable|configure|require|reachable)"
+                              r"(-[a-z0-9]+)+$")
+
+
+def _frameworks(fsbp: str = "", cis: str = "", nist: str = "", pci: str = "") -> dict[str, tuple[str, ...]]:
+    refs = {"AWS FSBP": fsbp, "CIS AWS": cis, "NIST 800-53": nist, "PCI DSS": pci}
+    return {name: tuple(ids.split()) for name, ids in refs.items() if ids}
+
+
+def _fsbp_url(control: str) -> str:
+    service, number = control.lower().split(".")
+    return f"https://docs.aws.amazon.com/securityhub/latest/userguide/{service}-controls.html#{service}-{number}"
+
+
+def _control(id: str, title: str, severity: Severity, promises: str, frameworks: dict[str, tuple[str, ...]],
+             resource_types: tuple[str, ...], description: str, remediation: str) -> Control:
+    return Control(id=id, title=title, description=description, severity=severity, promises=tuple(promises.split()),
+                   frameworks=frameworks, remediation=remediation, resource_types=resource_types,
+                   references=tuple(_fsbp_url(c) for c in frameworks.get("AWS FSBP", ())))
+
+
+CRITICAL, HIGH, MEDIUM, LOW = Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW
+_INSTANCE = (tok.RDS_INSTANCE,)
+_INSTANCES = (tok.RDS_INSTANCE, tok.RDS_CLUSTER_INSTANCE)
+_CLUSTER = (tok.RDS_CLUSTER,)
+
+CONTROLS: tuple[Control, ...] = (
+    # --- database (DB-1..DB-4) ---
+    _control("aws-rds-instance-disallow-public-access", "RDS DB instances are not publicly accessible", CRITICAL,
+             "DB-2 BANK-3", _frameworks("RDS.2", "2.3.3", "AC-3 AC-4 SC-7", "1.4.4"), _INSTANCES,
+             "A publicly accessible instance gets a public DNS name and address; only its security group then "
+             "stands between the internet and the database.",
+             "Set publicly_accessible=False on aws.rds.Instance and aws.rds.ClusterInstance."),
+    _control("aws-rds-cluster-disallow-public-access", "RDS DB clusters are not publicly accessible", CRITICAL,
+             "DB-2 BANK-3", _frameworks("", "", "AC-3 AC-4 SC-7", "1.4.4"), _CLUSTER,
+             "Multi-AZ DB clusters default to publicly accessible when no DB subnet group is set.",
+             "Set publicly_accessible=False and db_subnet_group_name to the data-tier subnet group."),
+    _control("aws-rds-instance-require-cmk-encryption",
+             "RDS DB instances encrypt storage with a customer-managed key", HIGH, "DB-4 BANK-3",
+             _frameworks("RDS.3", "2.3.1", "SC-12 SC-28 SC-28(1)", "3.5.1"), _INSTANCE,
+             "Storage, automated backups, replicas and snapshots inherit the instance's encryption; with our own "
+             "key, the key policy decides who can ever read them.",
+             "Set storage_encrypted=True and kms_key_id to the database DomainKey's ARN."),
+    _control("aws-rds-cluster-require-cmk-encryption",
+             "RDS DB clusters encrypt storage with a customer-managed key", HIGH, "DB-4 BANK-3",
+             _frameworks("RDS.27", "", "SC-12 SC-28 SC-28(1)", "3.5.1"), _CLUSTER,
+             "Aurora clusters are unencrypted unless storage_encrypted is set, and the choice cannot be changed "
+             "after creation.",
+             "Set storage_encrypted=True and kms_key_id to the database DomainKey's ARN."),
+    _control("aws-rds-instance-enable-iam-authentication", "RDS DB instances accept IAM authentication", MEDIUM,
+             "DB-4", _frameworks("RDS.10", "", "AC-2 AC-3 IA-2 IA-5"), _INSTANCE,
+             "IAM database authentication lets the app connect with short-lived tokens over TLS instead of a "
+             "long-lived password.",
+             "Set iam_database_authentication_enabled=True."),
+    _control("aws-rds-cluster-enable-iam-authentication", "RDS DB clusters accept IAM authentication", MEDIUM,
+             "DB-4", _frameworks("RDS.12", "", "AC-2 AC-3 IA-2 IA-5"), _CLUSTER,
+             "IAM database authentication lets the app connect with short-lived tokens over TLS instead of a "
+             "long-lived password.",
+             "Set iam_database_authentication_enabled=True."),
+    _control("aws-rds-instance-enable-deletion-protection", "RDS DB instances have deletion protection", MEDIUM,
+             "DB-3", _frameworks("RDS.8", "", "CM-3 SC-5(2)"), _INSTANCE,
+             "Without it, a replacement in a Pulumi update or one API call deletes the database.",
+             "Set deletion_protection=True."),
+    _control("aws-rds-cluster-enable-deletion-protection", "RDS DB clusters have deletion protection", MEDIUM,
+             "DB-3", _frameworks("RDS.7", "", "CM-3 SC-5(2)"), _CLUSTER,
+             "Without it, a replacement in a Pulumi update or one API call deletes the cluster.",
+             "Set deletion_protection=True."),
+    _control("aws-rds-instance-require-backup-retention", "RDS DB instances keep automated backups at least 7 days",
+             HIGH, "DB-3", _frameworks("RDS.11", "", "CP-9 CP-10 SI-12"), _INSTANCE,
+             "Automated backups give point-in-time restore; AWS keeps them 1 day unless told otherwise.",
+             "Set backup_retention_period to 7 or more (14 in production; DatabaseArgs does this)."),
+    _control("aws-rds-cluster-require-backup-retention", "RDS DB clusters keep automated backups at least 7 days",
+             HIGH, "DB-3", _frameworks("", "", "CP-9 CP-10 SI-12"), _CLUSTER,
+             "Automated backups give point-in-time restore; AWS keeps them 1 day unless told otherwise.",
+             "Set backup_retention_period to 7 or more (14 in production)."),
+    _control("aws-rds-instance-require-final-snapshot",
+             "RDS DB instances keep a final snapshot and their automated backups when deleted", MEDIUM, "DB-3",
+             _frameworks("", "", "CP-9 SI-12"), _INSTANCE,
+             "If the instance is ever deleted, the final snapshot and retained automated backups are the last "
+             "copies of the data.",
+             "Set skip_final_snapshot=False, a final_snapshot_identifier and delete_automated_backups=False."),
+    _control("aws-rds-cluster-require-final-snapshot", "RDS DB clusters keep a final snapshot when deleted", MEDIUM,
+             "DB-3", _frameworks("", "", "CP-9 SI-12"), _CLUSTER,
+             "If the cluster is ever deleted, the final snapshot is the last copy of the data.",
+             "Set skip_final_snapshot=False and a final_snapshot_identifier."),
+    _control("aws-rds-instance-require-managed-master-password",
+             "RDS DB instances have their master password generated and kept by Secrets Manager", HIGH,
+             "DB-4 BANK-1", _frameworks("", "", "IA-5 IA-5(7) SC-28", "8.3.2 8.6.2"), _INSTANCE,
+             "A password in the program (password or the write-only password_wo) lives in config, history and, "
+             "for password, state; a managed password is generated, rotated and encrypted with our key.",
+             "Remove password/password_wo; set manage_master_user_password=True and master_user_secret_kms_key_id."),
+    _control("aws-rds-cluster-require-managed-master-password",
+             "RDS DB clusters have their master password generated and kept by Secrets Manager", HIGH,
+             "DB-4 BANK-1", _frameworks("", "", "IA-5 IA-5(7) SC-28", "8.3.2 8.6.2"), _CLUSTER,
+             "A password in the program (master_password or master_password_wo) lives in config, history and "
+             "state; a managed password is generated, rotated and encrypted with our key.",
+             "Remove master_password/master_password_wo; set manage_master_user_password=True and "
+             "master_user_secret_kms_key_id."),
+    _control("aws-rds-instance-enable-auto-minor-version-upgrade",
+             "RDS DB instances apply minor engine upgrades automatically", MEDIUM, "APP-4",
+             _frameworks("RDS.13", "2.3.2", "SI-2 SI-2(2) SI-2(4) SI-2(5)", "6.3.3"), _INSTANCES,
+             "Minor versions carry security fixes; with automatic upgrades they land in the next maintenance "
+             "window instead of waiting for someone to notice.",
+             "Leave auto_minor_version_upgrade at True (the default); never set it to False."),
+    _control("aws-rds-cluster-enable-auto-minor-version-upgrade",
+             "RDS DB clusters apply minor engine upgrades automatically", MEDIUM, "APP-4",
+             _frameworks("RDS.35", "", "SI-2 SI-2(2) SI-2(4) SI-2(5)", "6.3.3"), _CLUSTER,
+             "Minor versions carry security fixes; with automatic upgrades they land in the next maintenance "
+             "window.",
+             "Leave auto_minor_version_upgrade at True (the default)."),
+    _control("aws-rds-instance-require-current-ca-certificate",
+             "RDS DB instances present a certificate from a current CA", MEDIUM, "DB-4",
+             _frameworks("", "", "SC-8 SC-12 SC-17"), _INSTANCES,
+             "Clients can only verify the server (and so resist interception) if it presents a certificate from a "
+             "CA they trust and that is not expiring.",
+             "Set ca_cert_identifier to rds-ca-rsa2048-g1, rds-ca-rsa4096-g1 or rds-ca-ecc384-g1."),
+    _control("stack-database-require-forced-tls", "Databases refuse unencrypted connections (parameter group)",
+             HIGH, "DB-4 BANK-3", _frameworks("", "", "SC-8 SC-8(1) SC-13", "4.2.1"),
+             (tok.RDS_INSTANCE, tok.RDS_CLUSTER, tok.RDS_PARAMETER_GROUP, tok.RDS_CLUSTER_PARAMETER_GROUP),
+             "TLS is only guaranteed when the server refuses plaintext: PostgreSQL and SQL Server through "
+             "rds.force_ssl=1, MySQL and MariaDB through require_secure_transport=1, set in the parameter group "
+             "the database actually uses.",
+             "Attach a parameter group declared in the stack with rds.force_ssl=1 (or require_secure_transport=1)."),
+    # --- network (DB-1, DB-2, ADM-1) ---
+    _control("aws-ec2-securitygroup-disallow-remote-admin-ingress", "No security group admits SSH or RDP",
+             CRITICAL, "ADM-1 DB-1", _frameworks("EC2.13 EC2.14 EC2.53 EC2.54", "5.2 5.3", "AC-17 CM-7 SC-7",
+                                                 "1.3.1 1.4.2"),
+             tok.INGRESS_TYPES,
+             "Admin access goes through SSM Session Manager, which is logged and needs no open port; an open "
+             "SSH/RDP port is an entry point for credential stuffing and exploits.",
+             "Remove ingress rules that cover port 22 or 3389 (in every form: inline ingress, "
+             "ec2.SecurityGroupRule, vpc.SecurityGroupIngressRule) and use `aws ssm start-session`."),
+    _control("aws-ec2-securitygroup-disallow-all-ports-ingress", "No security group admits all ports", HIGH,
+             "ADM-1 DB-1", _frameworks("EC2.18 EC2.19", "", "AC-4 CM-7 SC-7", "1.3.1"), tok.INGRESS_TYPES,
+             "An all-ports or all-protocols rule exposes every service on the target, including ones nobody "
+             "meant to publish.",
+             "Replace protocol -1 and 0-65535 ranges with the specific ports the service listens on."),
+    _control("stack-security-group-disallow-internet-ingress",
+             "Only public load balancers accept internet traffic, and only on 80/443", HIGH, "ADM-1 DB-2",
+             _frameworks("EC2.18", "", "AC-4 SC-7 SC-7(5)", "1.3.1 1.4.2"),
+             (*tok.INGRESS_TYPES, *tok.LOAD_BALANCERS),
+             "0.0.0.0/0 and ::/0 ingress is allowed only on ports 80/443 of a security group attached to an "
+             "internet-facing load balancer (followed through the load balancer's security_groups, not a tag); "
+             "every other internal service is reached by security-group reference or managed prefix list.",
+             "Replace internet CIDRs with a security-group reference or an allowlist prefix list; open 80/443 "
+             "only on the public load balancer's group."),
+    _control("aws-ec2-defaultsecuritygroup-disallow-rules", "The VPC default security group has no rules", HIGH,
+             "DB-2", _frameworks("EC2.2", "5.4", "AC-4 SC-7 SC-7(5)", "1.2.1"), (tok.DEFAULT_SECURITY_GROUP,),
+             "Anything launched without a security group lands in the default group; with no rules it can "
+             "neither receive nor send traffic.",
+             "Declare aws.ec2.DefaultSecurityGroup with ingress=[] and egress=[]."),
+    _control("stack-vpc-require-locked-default-security-group",
+             "Every VPC's default security group is adopted and emptied", HIGH, "DB-2",
+             _frameworks("EC2.2", "5.4", "AC-4 SC-7 SC-7(5)", "1.2.1"), (tok.VPC, tok.DEFAULT_SECURITY_GROUP),
+             "AWS creates each VPC's default group with allow-all rules; unless the stack adopts it, those rules "
+             "stay.",
+             "Declare aws.ec2.DefaultSecurityGroup(vpc_id=vpc.id, ingress=[], egress=[]) for every VPC."),
+    _control("aws-ec2-subnet-disallow-public-ip-on-launch", "Subnets do not assign public IPs on launch", MEDIUM,
+             "DB-2", _frameworks("EC2.15", "", "AC-4 SC-7", "1.4.4"), (tok.SUBNET,),
+             "An instance launched by mistake in a subnet that maps public IPs is reachable from the internet.",
+             "Set map_public_ip_on_launch=False and assign_ipv6_address_on_creation=False."),
+    _control("aws-ec2-flowlog-require-all-traffic", "VPC flow logs record all traffic", MEDIUM, "DB-2 BANK-4",
+             _frameworks("EC2.6", "3.7", "AU-2 AU-12 SI-4", "10.2.1"), (tok.FLOW_LOG,),
+             "Recording only accepted or only rejected traffic leaves half of an investigation blank.",
+             'Set traffic_type="ALL".'),
+    _control("stack-vpc-require-flow-logs", "Every VPC has a flow log", MEDIUM, "DB-2 BANK-4",
+             _frameworks("EC2.6", "3.7", "AU-2 AU-12 SI-4", "10.2.1"), (tok.VPC, tok.FLOW_LOG),
+             "Flow logs are the record of who talked to the database network; a VPC without one is invisible.",
+             'Add aws.ec2.FlowLog(vpc_id=..., traffic_type="ALL") to a KMS-encrypted log group.'),
+    _control("stack-vpc-require-service-endpoints", "AWS APIs are reached through VPC endpoints", MEDIUM,
+             "DB-2 APP-1", _frameworks("", "", "AC-4 SC-7 SC-7(4)"), (tok.VPC, tok.VPC_ENDPOINT),
+             "Calls to S3, DynamoDB, Secrets Manager, KMS, CloudWatch Logs and STS stay on the AWS network and "
+             "can be restricted by endpoint policy instead of crossing the NAT gateway.",
+             "Add gateway endpoints for s3 and dynamodb and interface endpoints for secretsmanager, kms, logs and "
+             "sts (components.vpc.Vpc does this)."),
+    _control("stack-data-tier-disallow-internet-routes", "The data tier has no route to the internet", CRITICAL,
+             "DB-2 BANK-3", _frameworks("", "", "AC-4 SC-7 SC-7(4)", "1.3.1 1.4.4"),
+             (tok.SUBNET, tok.RDS_SUBNET_GROUP, tok.ROUTE_TABLE, tok.ROUTE, tok.ROUTE_TABLE_ASSOCIATION,
+              tok.DEFAULT_ROUTE_TABLE, tok.MAIN_ROUTE_TABLE_ASSOCIATION),
+             "Data-tier subnets are those tagged tier=data plus every subnet of a database subnet group; every "
+             "route table associated with them (inline routes and aws.ec2.Route) must have no internet gateway, "
+             "NAT gateway, egress-only gateway or default route.",
+             "Remove the route; the data tier keeps only the local route and gateway-endpoint prefix lists."),
+    _control("stack-database-reachable-only-from-app-tier",
+             "The database admits only the app tier's security group, on its port", CRITICAL, "DB-1 DB-2 ADM-1",
+             _frameworks("", "", "AC-3 AC-4 SC-7 SC-7(5)", "1.3.1 1.4.4"),
+             (tok.RDS_INSTANCE, tok.RDS_CLUSTER, *tok.INGRESS_TYPES),
+             "Follows each database's vpc_security_group_ids to every ingress rule in all three forms; each must "
+             "be a security-group reference to a group tagged tier=app, on the database port only. CIDRs, prefix "
+             "lists, self-references and undeclared groups fail.",
+             "Admit only the app tier's security group on the database port, with "
+             "aws.vpc.SecurityGroupIngressRule(referenced_security_group_id=app_sg.id)."),
+    _control("stack-data-tier-nacl-require-app-tier-sources",
+             "The database subnets' network ACL admits only the app subnets on the database port", HIGH,
+             "DB-1 ADM-1", _frameworks("EC2.21", "5.1", "AC-4 SC-7", "1.3.1"),
+             (tok.RDS_INSTANCE, tok.RDS_CLUSTER, tok.RDS_SUBNET_GROUP, tok.SUBNET, tok.NETWORK_ACL, tok.NETWORK_ACL_RULE,
+              tok.NETWORK_ACL_ASSOCIATION, tok.DEFAULT_NETWORK_ACL),
+             "A second, stateless boundary under the security group: every allow entry on the database subnets' "
+             "ACL must be tcp on the database port from inside an app-tier subnet CIDR (a subnet with no ACL at "
+             "all is stack-subnet-require-network-acl's finding).",
+             "Allow only tcp <db port> from each app subnet CIDR on the data tier's network ACL."),
+    _control("stack-subnet-require-network-acl", "Every subnet has its tier's network ACL", MEDIUM, "ADM-1 DB-1",
+             _frameworks("", "", "AC-4 SC-7"), (tok.SUBNET, tok.NETWORK_ACL, tok.NETWORK_ACL_ASSOCIATION,
+                                                tok.DEFAULT_NETWORK_ACL),
+             "A subnet without an explicit network ACL uses the VPC's default ACL, which admits all traffic in and "
+             "out: the second firewall layer (and the IP blocklist's deny entries) would be missing there.",
+             "Attach the tier's aws.ec2.NetworkAcl to the subnet (components.vpc.Vpc does this for every tier)."),
+    _control("aws-ec2-managedprefixlist-disallow-anywhere", "Allowlist prefix lists never contain 0.0.0.0/0 or ::/0",
+             HIGH, "ADM-1", _frameworks("", "", "AC-4 SC-7"), (tok.MANAGED_PREFIX_LIST, tok.MANAGED_PREFIX_LIST_ENTRY),
+             "A prefix list is an allowlist; an entry for the whole internet silently turns every rule that uses "
+             "it into an open door.",
+             "List the specific networks (office, VPN, partner ranges)."),
+    _control("aws-ec2-networkacl-disallow-all-traffic-from-internet",
+             "Network ACLs never admit all traffic from the internet", HIGH, "ADM-1 DB-1",
+             _frameworks("EC2.21", "5.1", "AC-4 SC-7", "1.3.1"),
+             (tok.NETWORK_ACL, tok.NETWORK_ACL_RULE, tok.DEFAULT_NETWORK_ACL),
+             "The network ACL is the second firewall layer; an allow-all entry from 0.0.0.0/0 or ::/0 leaves only "
+             "the security groups in place.",
+             "Allow only the ports the tier serves (443, 80 on the public tier) and ephemeral return ports."),
+    _control("aws-cloudwatch-loggroup-require-cmk-encryption", "Log groups are encrypted with a customer-managed key",
+             MEDIUM, "DB-2 BANK-4", _frameworks("", "", "AU-9 SC-28"), (tok.LOG_GROUP,),
+             "Flow logs and trail events reveal the network and who did what; with our key, reading them needs "
+             "the key policy's consent.",
+             "Set kms_key_id to the logs DomainKey's ARN."),
+    _control("aws-cloudwatch-loggroup-require-retention", "Log groups keep events at least a year", LOW, "BANK-4",
+             _frameworks("", "", "AU-11", "10.5.1"), (tok.LOG_GROUP,),
+             "Investigations and audits look back months; PCI DSS asks for 12 months of audit history.",
+             "Set retention_in_days to 365 or more (or leave it unset to keep logs forever)."),
+    # --- edge (APP-2, APP-3) ---
+    _control("aws-lb-listener-require-tls", "Listeners serve HTTPS with a TLS 1.2+ policy, or only redirect to HTTPS",
+             HIGH, "APP-2 BANK-3", _frameworks("ELB.1 ELB.17", "", "SC-8 SC-8(1) SC-13 SC-23", "4.2.1"),
+             tok.LISTENERS,
+             "HTTPS/TLS listeners must name a policy from an explicit allow-list (TLS 1.3 policies with a TLS 1.2 "
+             "floor; the TLS13-1-0 and TLS13-1-1 policies are refused despite their names); HTTP listeners may "
+             "only redirect to HTTPS.",
+             'Set ssl_policy="ELBSecurityPolicy-TLS13-1-2-2021-06", or make every HTTP default action a redirect '
+             'to protocol "HTTPS".'),
+    _control("aws-lb-listener-require-hsts-header", "HTTPS listeners send HSTS for at least a year", MEDIUM,
+             "APP-2", _frameworks("", "", "SC-8 SC-23"), tok.LISTENERS,
+             "Strict-Transport-Security stops browsers from ever trying plain HTTP, which would expose session "
+             "cookies to hijacking.",
+             'Set routing_http_response_strict_transport_security_header_value="max-age=31536000; '
+             'includeSubDomains".'),
+    _control("aws-lb-targetgroup-require-tls", "Load balancers reach the app over TLS", MEDIUM, "APP-2 BANK-3",
+             _frameworks("", "", "SC-8 SC-8(1)"), tok.TARGET_GROUPS,
+             "TLS ends at the load balancer unless the target group speaks HTTPS too; with it, request bodies and "
+             "session cookies stay encrypted inside the VPC as well.",
+             'Set protocol="HTTPS" on the target group and serve TLS on the app port.'),
+    _control("aws-lb-loadbalancer-enable-drop-invalid-headers", "Application load balancers drop invalid headers",
+             MEDIUM, "APP-2 APP-3", _frameworks("ELB.4", "", "SC-8 SI-10"), tok.LOAD_BALANCERS,
+             "Malformed header fields are a vehicle for request smuggling against the application.",
+             "Set drop_invalid_header_fields=True."),
+    _control("aws-lb-loadbalancer-configure-strictest-desync-mitigation",
+             "Application load balancers use the strictest desync mitigation", MEDIUM, "APP-2 APP-3",
+             _frameworks("ELB.12", "", "SC-8 SI-10"), tok.LOAD_BALANCERS,
+             "Strictest mode rejects every request that is not RFC 7230 compliant, closing HTTP desync attacks.",
+             'Set desync_mitigation_mode="strictest".'),
+    _control("aws-lb-loadbalancer-enable-deletion-protection", "Load balancers have deletion protection", LOW,
+             "APP-2", _frameworks("ELB.6", "", "CM-3 SC-5(2)"), tok.LOAD_BALANCERS,
+             "A replacement or a stray delete would take the site offline and free its DNS name.",
+             "Set enable_deletion_protection=True."),
+    _control("aws-lb-loadbalancer-enable-access-logs", "Application load balancers write access logs", MEDIUM,
+             "APP-2 APP-4", _frameworks("ELB.5", "", "AU-2 AU-12 SI-4", "10.2.1"), tok.LOAD_BALANCERS,
+             "Access logs are the record of every request to the site, needed to investigate an attack.",
+             "Set access_logs={'bucket': <log bucket>, 'enabled': True}."),
+    _control("stack-load-balancer-require-waf", "Every internet-facing load balancer has a WAF web ACL, failing closed",
+             HIGH,
+             "APP-3 ADM-1", _frameworks("ELB.16", "", "SC-7 SI-4 SI-10", "6.4.2"),
+             (*tok.LOAD_BALANCERS, tok.WEB_ACL_ASSOCIATION, tok.WEB_ACL),
+             "The WAF blocks common exploits, SQL injection, known bad inputs and blocklisted addresses before "
+             "they reach the application; with enable_waf_fail_open the load balancer would skip it whenever the "
+             "WAF cannot be reached.",
+             "Add aws.wafv2.WebAclAssociation(resource_arn=<alb arn>, web_acl_arn=<baseline web ACL arn>)."),
+    _control("stack-web-acl-require-baseline-rules",
+             "Web ACLs block common exploits, SQL injection, known bad inputs, floods and blocklisted IPs", HIGH,
+             "APP-3 ADM-1", _frameworks("WAF.10", "", "SC-5 SC-7 SI-10", "6.4.2"),
+             (tok.WEB_ACL, tok.WEB_ACL_RULE, tok.WEB_ACL_RULE_GROUP_ASSOCIATION, tok.IP_SET),
+             "Requires the AWS managed Common, KnownBadInputs and SQLi rule groups, a rate-based rule and a "
+             "blocking IP-set rule (the blocklist; every IP set it references declared in this stack), in "
+             "enforcing (not Count) mode, whether declared inline, in rule_json or as standalone rules.",
+             "Add the missing rules in Block mode."),
+    # --- backups (DB-3) ---
+    _control("aws-backup-vault-require-cmk-encryption", "Backup vaults encrypt recovery points with a customer key",
+             HIGH, "DB-3", _frameworks("Backup.1", "", "CP-9(8) SC-12 SC-28"), tok.BACKUP_VAULTS,
+             "Recovery points hold all the data; our key's policy decides who can restore them.",
+             "Set kms_key_arn (encryption_key_arn for logically air-gapped vaults) to the backups DomainKey."),
+    _control("aws-backup-vaultlockconfiguration-require-compliance-mode",
+             "Backup vault locks are in compliance mode with at least 7 days minimum retention", HIGH, "DB-3",
+             _frameworks("", "", "CP-9 SI-12 AU-9"), (tok.BACKUP_VAULT_LOCK,),
+             "Without changeable_for_days the lock is governance mode and can be removed; compliance mode binds "
+             "even the root user once the grace period ends.",
+             "Set changeable_for_days (>= 3) and min_retention_days (>= 7)."),
+    _control("aws-backup-vaultpolicy-require-deny-delete", "Backup vault policies deny deleting recovery points",
+             HIGH, "DB-3", _frameworks("", "", "AC-3 CP-9 SI-12"), (tok.BACKUP_VAULT_POLICY,),
+             "An unconditional Deny for every principal stops a stolen administrator credential from deleting "
+             "backups before it attacks the database.",
+             "Deny backup:DeleteRecoveryPoint and backup:UpdateRecoveryPointLifecycle to Principal *."),
+    _control("aws-backup-plan-require-retention", "Backup plans keep recovery points at least 7 days", MEDIUM,
+             "DB-3", _frameworks("", "", "CP-9 SI-12"), (tok.BACKUP_PLAN,),
+             "Ransomware and slow data corruption are often found days later; short-lived recovery points are "
+             "gone by then.",
+             "Set lifecycle.delete_after (and the copy actions') to 7 days or more (35 in production)."),
+    _control("stack-backup-vault-require-lock-and-policy", "Every backup vault is locked and has a deny-delete policy",
+             HIGH, "DB-3", _frameworks("", "", "CP-9 SI-12 AU-9"),
+             (tok.BACKUP_VAULT, tok.BACKUP_VAULT_LOCK, tok.BACKUP_VAULT_POLICY),
+             "The lock and the policy are separate resources; a vault without them is protected by nothing.",
+             "Build vaults with components.backups.Backups, which adds both."),
+    _control("stack-backup-copy-require-equally-fortified-vault",
+             "Every backup is copied to an equally protected vault in another region", HIGH, "DB-3",
+             _frameworks("", "", "CP-6 CP-6(1) CP-9 CP-9(8)"), (tok.BACKUP_PLAN, *tok.BACKUP_VAULTS, tok.BACKUP_VAULT_LOCK),
+             "Every plan rule copies its recovery points to a vault declared in this stack, in another region, "
+             "whose lock keeps them at least as long as the primary's and whose copies live at least as long. "
+             "Its key, lock mode and deny-delete policy are checked like every vault's.",
+             "Add a copy action to the vault in the second region with the same lifecycle, and lock that vault "
+             "for at least as long."),
+    _control("stack-data-store-require-backup-plan", "Every data store is in an AWS Backup selection", HIGH,
+             "DB-3 SOC-1 APP-1", _frameworks("RDS.26 DynamoDB.4", "", "CP-9 CP-10"),
+             (tok.RDS_INSTANCE, tok.RDS_CLUSTER, tok.DYNAMODB_TABLE, tok.BACKUP_SELECTION, tok.BACKUP_PLAN),
+             "RDS instances and clusters and DynamoDB tables must be matched by a selection (by ARN, wildcard or "
+             "tag) of a plan declared in this stack, so nothing is left out of the locked, copied backups.",
+             "Add the store's ARN to the baseline's aws.backup.Selection resources."),
+    # --- keys ---
+    _control("aws-kms-key-enable-rotation", "Customer-managed keys rotate yearly", MEDIUM, "DB-4 BANK-3",
+             _frameworks("KMS.4", "3.6", "SC-12 SC-12(2)", "3.7.4"), (tok.KMS_KEY,),
+             "Rotation limits how much data one key version protects and how long a leaked version is useful.",
+             "Set enable_key_rotation=True (rotation_period_in_days <= 365)."),
+    _control("stack-data-store-require-rotating-key", "Every key a data store uses is a rotating key of this stack",
+             MEDIUM, "DB-4 BANK-3 DB-3", _frameworks("KMS.4", "3.6", "SC-12 SC-12(2)", "3.7.4"),
+             (tok.RDS_INSTANCE, tok.RDS_CLUSTER, tok.DYNAMODB_TABLE, *tok.BACKUP_VAULTS, tok.SECRET, *tok.BUCKET_ENCRYPTION,
+              tok.KMS_KEY, tok.KMS_ALIAS),
+             "Keys named by databases, tables, vaults, secrets and buckets (by ARN, id or alias) must resolve to a "
+             "KMS-generated key declared here, so their rotation and key policy are enforced too.",
+             "Use a DomainKey from this stack; never imported key material or keys managed elsewhere."),
+    _control("aws-kms-key-require-conditioned-use",
+             "Key policies grant use only to named roles or through named services", HIGH, "BANK-3 DB-4",
+             _frameworks("", "", "AC-3 AC-6 SC-12"), (tok.KMS_KEY, tok.KMS_KEY_POLICY),
+             "A use grant (Encrypt, Decrypt, GenerateDataKey, ReEncrypt, CreateGrant) to the whole account or to "
+             "a service principal needs a kms:ViaService, kms:CallerAccount or aws:SourceAccount condition; "
+             "otherwise any principal of the account (or any account's use of the service) can decrypt the data.",
+             "Keep the conditions components.keys.DomainKey writes, or name the roles in Principal."),
+    # --- storage ---
+    _control("aws-s3-bucketpublicaccessblock-enable-all-flags", "S3 public access blocks set all four flags", HIGH,
+             "BANK-4", _frameworks("S3.8", "2.1.4", "AC-3 AC-4 AC-21 SC-7", "1.4.4"),
+             (tok.BUCKET_PUBLIC_ACCESS_BLOCK,),
+             "Each flag closes a different way to make objects public (new ACLs, existing ACLs, new policies, "
+             "cross-account access under a public policy).",
+             "Set block_public_acls, block_public_policy, ignore_public_acls and restrict_public_buckets to True."),
+    _control("aws-s3-bucketversioning-enable-versioning", "S3 buckets keep object versions", MEDIUM, "BANK-4",
+             _frameworks("S3.14", "", "CP-9 SI-12"), tok.BUCKET_VERSIONING,
+             "Versioning keeps overwritten and deleted objects, so audit logs cannot be silently replaced.",
+             'Set versioning_configuration.status="Enabled".'),
+    _control("aws-s3-bucketpolicy-require-tls", "S3 bucket policies deny requests without TLS", MEDIUM,
+             "BANK-4 APP-2", _frameworks("S3.5", "2.1.1", "AC-17(2) SC-8 SC-8(1)", "4.2.1"), (tok.BUCKET_POLICY,),
+             "S3 accepts plain HTTP unless a policy denies it with aws:SecureTransport.",
+             'Deny "s3:*" to Principal "*" on the bucket and its objects when aws:SecureTransport is "false".'),
+    _control("stack-s3-bucket-require-cmk-encryption", "S3 buckets encrypt with a customer-managed key", MEDIUM,
+             "BANK-4", _frameworks("S3.17", "", "SC-12 SC-28 SC-28(1)", "3.5.1"),
+             (*tok.BUCKET_ENCRYPTION, *tok.BUCKETS, *tok.LOAD_BALANCERS, tok.TRAIL, tok.CONFIG_DELIVERY_CHANNEL),
+             "SSE-KMS with our key is required; SSE-S3 is accepted only for a bucket that a load balancer writes "
+             "access logs to (ELB supports nothing else) and that receives no trail or Config delivery.",
+             'Set sse_algorithm="aws:kms" and kms_master_key_id to a DomainKey.'),
+    _control("stack-s3-bucket-require-protective-settings",
+             "Every S3 bucket has a public access block, encryption, versioning and a TLS-only policy", HIGH,
+             "BANK-4", _frameworks("S3.8 S3.5", "2.1.1 2.1.4", "AC-3 SC-8 SC-28"),
+             (*tok.BUCKETS, tok.BUCKET_PUBLIC_ACCESS_BLOCK, *tok.BUCKET_ENCRYPTION, *tok.BUCKET_VERSIONING, tok.BUCKET_POLICY),
+             "Bucket settings are standalone resources; a bucket missing one of them is missing that protection "
+             "entirely.",
+             "Build buckets with components.buckets.SecureBucket."),
+    # --- monitoring (APP-4, BANK-4) ---
+    _control("aws-cloudtrail-trail-enable-multi-region", "CloudTrail trails record every region and global service",
+             HIGH, "BANK-4 APP-4", _frameworks("CloudTrail.1", "3.1", "AU-2 AU-12 AU-3", "10.2.1"), (tok.TRAIL,),
+             "An attacker works in the region nobody watches; a single-region trail misses it.",
+             "Set is_multi_region_trail=True, include_global_service_events=True and keep enable_logging on."),
+    _control("aws-cloudtrail-trail-enable-log-file-validation", "CloudTrail log file validation is on", MEDIUM,
+             "BANK-4", _frameworks("CloudTrail.4", "3.2", "AU-9 SI-7 SI-7(1)", "10.3.2"), (tok.TRAIL,),
+             "Digest files prove that no log file was modified or deleted after delivery.",
+             "Set enable_log_file_validation=True."),
+    _control("aws-cloudtrail-trail-require-cmk-encryption", "CloudTrail logs are encrypted with a customer key",
+             MEDIUM, "BANK-4", _frameworks("CloudTrail.2", "3.5", "AU-9 SC-28", "10.3.2"), (tok.TRAIL,),
+             "With our key, reading the audit trail needs the key policy's consent, not just bucket access.",
+             "Set kms_key_id to the trail DomainKey's ARN."),
+    _control("stack-cloudtrail-bucket-require-object-lock",
+             "CloudTrail logs land in a compliance-locked bucket for a year", HIGH, "BANK-4",
+             _frameworks("", "", "AU-9 AU-11", "10.3.2 10.5.1"),
+             (tok.TRAIL, *tok.BUCKETS, *tok.BUCKET_OBJECT_LOCK),
+             "The record of every access must survive an attacker with administrator rights: object lock in "
+             "compliance mode keeps each log file immutable for its retention, root included.",
+             "Deliver the trail to a SecureBucket with object_lock_days=365 (or more)."),
+    _control("aws-sns-topic-require-cmk-encryption", "SNS topics are encrypted with a customer-managed key", MEDIUM,
+             "APP-4", _frameworks("", "", "SC-28"), (tok.SNS_TOPIC,),
+             "Alarm and backup notifications describe incidents; they are stored encrypted under our key.",
+             "Set kms_master_key_id to the notifications DomainKey's ARN."),
+    _control("stack-account-require-cloudtrail", "A CloudTrail trail records API activity", HIGH, "BANK-4 APP-4",
+             _frameworks("CloudTrail.1 CloudTrail.3", "3.1", "AU-2 AU-12", "10.2.1"), (tok.TRAIL,),
+             "Every access to the bank channel must be recorded and reviewable; no trail, no record.",
+             "Declare the monitoring component's multi-region trail."),
+    _control("stack-account-require-guardduty", "GuardDuty runs with RDS Protection", HIGH, "APP-4",
+             _frameworks("GuardDuty.1 GuardDuty.9", "", "SI-4 SI-4(4) RA-5", "11.5.1"),
+             (tok.GUARDDUTY_DETECTOR, tok.GUARDDUTY_DETECTOR_FEATURE),
+             "GuardDuty watches API, DNS and flow activity for threats; RDS Protection flags suspicious database "
+             "logins.",
+             'Add aws.guardduty.Detector(enable=True) and DetectorFeature(name="RDS_LOGIN_EVENTS", '
+             'status="ENABLED").'),
+    _control("stack-account-require-security-hub", "Security Hub evaluates the FSBP and CIS standards", MEDIUM,
+             "APP-4", _frameworks("SecurityHub.1", "4.16", "CA-7 SI-4"),
+             (*tok.SECURITY_HUB_ACCOUNTS, tok.SECURITY_HUB_STANDARD),
+             "Security Hub keeps checking the live account against the same frameworks this catalog cites.",
+             "Add aws.securityhub.Account and StandardsSubscription for FSBP and CIS AWS Foundations."),
+    _control("stack-account-require-config-recording", "AWS Config records configuration changes", MEDIUM, "APP-4",
+             _frameworks("Config.1", "3.3", "CM-3 CM-8 CA-7", "10.2.1"),
+             (tok.CONFIG_RECORDER, tok.CONFIG_DELIVERY_CHANNEL, tok.CONFIG_RECORDER_STATUS),
+             "AWS Config records nothing until a recorder, a delivery channel and an enabled RecorderStatus all "
+             "exist.",
+             "Add aws.cfg.Recorder, aws.cfg.DeliveryChannel and aws.cfg.RecorderStatus(is_enabled=True)."),
+    _control("stack-account-require-inspector", "Amazon Inspector scans the workloads", MEDIUM, "APP-4",
+             _frameworks("", "", "RA-5 SI-2", "11.3.1"), (tok.INSPECTOR_ENABLER,),
+             "Continuous vulnerability scanning is what lets weaknesses be patched immediately.",
+             "Add aws.inspector2.Enabler with the resource types the application runs on."),
+    _control("stack-account-require-cis-alarms", "Alarms exist for every CIS 4.x event", MEDIUM, "APP-4 BANK-4",
+             _frameworks(" ".join(f"CloudWatch.{i}" for i in range(1, 15)),
+                         " ".join(f"4.{i}" for i in range(1, 16)), "AU-6 SI-4 SI-4(5)", "10.4.1"),
+             (tok.LOG_METRIC_FILTER, tok.METRIC_ALARM),
+             "For each CIS monitoring item, a metric filter whose pattern names its events and an alarm with "
+             "actions on that metric, so someone is told within minutes.",
+             "Add the missing LogMetricFilter and MetricAlarm (alarm_actions to the encrypted alarms topic)."),
+    # --- data stores (APP-1, SOC-1, BANK-1, BANK-3) ---
+    _control("aws-dynamodb-table-require-cmk-encryption", "DynamoDB tables are encrypted with a customer key", HIGH,
+             "APP-1 SOC-1 BANK-3", _frameworks("", "", "SC-12 SC-28 SC-28(1)", "3.5.1"), (tok.DYNAMODB_TABLE,),
+             "Sessions, OAuth tokens and transactions are encrypted under a key whose policy admits only the "
+             "services that need them.",
+             "Set server_side_encryption={'enabled': True, 'kms_key_arn': <store DomainKey arn>}."),
+    _control("aws-dynamodb-table-enable-point-in-time-recovery", "DynamoDB tables have point-in-time recovery",
+             MEDIUM, "APP-1 SOC-1 DB-3", _frameworks("DynamoDB.2", "", "CP-9 CP-10 SI-12"), (tok.DYNAMODB_TABLE,),
+             "A bad deploy or a malicious delete can be rolled back to any second of the last 35 days.",
+             "Set point_in_time_recovery={'enabled': True}."),
+    _control("aws-dynamodb-table-enable-ttl-for-expiring-data",
+             "Session and token tables expire items with TTL", MEDIUM, "APP-1 SOC-1",
+             _frameworks("", "", "AC-12 SI-12"), (tok.DYNAMODB_TABLE,),
+             "Tables tagged data-lifecycle=expiring, or whose name or store tag says sessions/tokens, must delete "
+             "expired items so a stolen old token or session is useless.",
+             "Set ttl={'enabled': True, 'attribute_name': 'expiresAt'} and tag data-lifecycle=expiring."),
+    _control("aws-dynamodb-table-enable-deletion-protection", "DynamoDB tables have deletion protection", MEDIUM,
+             "DB-3 BANK-3", _frameworks("DynamoDB.6", "", "CM-3 SC-5(2)"), (tok.DYNAMODB_TABLE,),
+             "A replacement in a Pulumi update or one API call would delete the table with its data.",
+             "Set deletion_protection_enabled=True."),
+    _control("aws-secretsmanager-secret-require-cmk-encryption", "Secrets are encrypted with a customer key", HIGH,
+             "BANK-1 DB-4", _frameworks("", "", "SC-12 SC-28 IA-5(7)", "3.5.1 3.6.1"), (tok.SECRET,),
+             "The AWS-managed secretsmanager key can be used by any principal with Secrets Manager access; the "
+             "bank token's key admits only the bank-sync role.",
+             "Set kms_key_id to the domain's DomainKey."),
+    _control("aws-secretsmanager-secretversion-disallow-stored-value",
+             "No secret value passes through Pulumi", CRITICAL, "BANK-1",
+             _frameworks("", "", "IA-5(7) SC-28", "8.6.2"), (tok.SECRET_VERSION,),
+             "secret_string and secret_binary are kept in Pulumi state and reach policies in clear; values are "
+             "written by their owner (the application or the issuing service), or with the write-only "
+             "secret_string_wo.",
+             "Remove the SecretVersion (or switch to secret_string_wo fed from a secure: config value)."),
+    _control("stack-secret-require-rotation-or-exemption", "Secrets rotate, or record who rotates them", MEDIUM,
+             "BANK-1 SOC-1", _frameworks("SecretsManager.1", "", "IA-5(1) SC-12"), (tok.SECRET, tok.SECRET_ROTATION),
+             "A secret rotates through an aws.secretsmanager.SecretRotation (at most every 90 days) or names who "
+             "rotates it instead: tag rotation=<party>-managed (the aggregator token is aggregator-managed) or "
+             "rotation-exempt-reason=<explanation>; the exemption shows in every report.",
+             "Add a SecretRotation, or tag rotation=<party>-managed / rotation-exempt-reason with a real "
+             "explanation."),
+    _control("stack-dynamodb-table-require-deny-policy",
+             "DynamoDB tables deny item access outside the VPC endpoint (and the transaction store to all but "
+             "bank sync)", HIGH, "APP-1 BANK-3 SOC-1", _frameworks("", "", "AC-3 AC-4 SC-7"),
+             (tok.DYNAMODB_TABLE, tok.DYNAMODB_RESOURCE_POLICY),
+             "Each table's resource policy holds an explicit Deny for everyone on item reads unless the request "
+             "comes through the VPC's DynamoDB endpoint (aws:SourceVpce), so a leaked credential used from "
+             "outside reaches nothing; the transaction store (tag store=transactions) also denies every principal "
+             "but the bank-sync role (aws:PrincipalArn).",
+             "Add the aws.dynamodb.ResourcePolicy that components.data_stores.DataStores writes."),
+    _control("stack-secret-require-reader-allowlist-policy",
+             "Secrets deny reading to everyone but their named readers", HIGH, "BANK-1 BANK-2",
+             _frameworks("", "", "AC-3 AC-6", "7.2.1"), (tok.SECRET, tok.SECRET_POLICY),
+             "The secret's own policy denies GetSecretValue to every principal not on its allowlist "
+             "(aws:PrincipalArn) and blocks public policies, so an over-broad IAM policy elsewhere cannot read "
+             "the bank token.",
+             "Add an aws.secretsmanager.SecretPolicy with block_public_policy=True and that Deny."),
+    # --- identity (BANK-2) ---
+    _control("aws-iam-policy-disallow-wildcard-actions", "IAM policies grant no wildcard actions on sensitive services",
+             HIGH, "BANK-2 ADM-1", _frameworks("IAM.1 IAM.21", "1.16", "AC-2 AC-3 AC-6", "7.2.1 7.2.2"),
+             (*tok.IAM_POLICY_DOCUMENTS, *tok.IAM_POLICY_ATTACHMENTS),
+             "'*', service wildcards such as secretsmanager:* or secretsmanager:Put*, NotAction allows and "
+             "admin/FullAccess managed policies turn a stolen credential into control of the service.",
+             "List the exact actions; the bank-sync role needs secretsmanager:GetSecretValue on its token only."),
+    _control("aws-iam-policy-disallow-wildcard-resources-on-secrets-and-keys",
+             "IAM policies name the secrets and keys they reach", HIGH, "BANK-2 BANK-1",
+             _frameworks("IAM.1", "", "AC-3 AC-6", "7.2.1 7.2.2"), tok.IAM_POLICY_DOCUMENTS,
+             "Secrets Manager and KMS actions on Resource '*' reach every secret and key in the account "
+             "(kms with a kms:ViaService condition excepted).",
+             "Name the secret or key ARN in Resource."),
+    _control("aws-iam-resourcepolicy-disallow-wildcard-grants",
+             "Resource policies grant no whole service and nothing to everyone unconditionally", HIGH,
+             "BANK-2 ADM-1 BANK-3", _frameworks("S3.2 S3.3", "", "AC-3 AC-6 AC-21", "7.2.1"), tok.RESOURCE_POLICIES,
+             "Bucket, topic, secret, table, vault, queue and key policies may not Allow '*', '<service>:*' or "
+             "NotAction, nor Allow Principal '*' without a condition.",
+             "Grant the specific actions to the specific principals (service principals with aws:SourceAccount or "
+             "aws:SourceArn)."),
+)
+
+CONTROLS_BY_ID: dict[str, Control] = {c.id: c for c in CONTROLS}
+PROMISES_BY_ID: dict[str, Promise] = {p.id: p for p in PROMISES}
+
+
+def control(control_id: str) -> Control:
+    try:
+        return CONTROLS_BY_ID[control_id]
+    except KeyError:
+        raise KeyError(f"unknown control {control_id!r}; see `posture controls` for the catalog") from None
+
+
+def promise(promise_id: str) -> Promise:
+    return PROMISES_BY_ID[promise_id]
+
+
+def controls_for_promise(promise_id: str) -> tuple[Control, ...]:
+    return tuple(c for c in CONTROLS if promise_id in c.promises)
+
+
+def controls_for_type(type_token: str) -> tuple[Control, ...]:
+    return tuple(c for c in CONTROLS if not c.is_stack_control and type_token in c.resource_types)
+
+
+def validate_catalog(controls: tuple[Control, ...] = CONTROLS) -> None:
+    """Refuse a malformed catalog at import: a bad entry would otherwise surface as a confusing report."""
+    seen: set[str] = set()
+    for c in controls:
+        pattern = STACK_CONTROL_ID if c.is_stack_control else CONTROL_ID
+        problems = [
+            "id does not match the naming pattern" if not pattern.match(c.id) else "",
+            "duplicate id" if c.id in seen else "",
+            "empty title, description or remediation" if not (c.title and c.description and c.remediation) else "",
+            f"unknown promises {sorted(set(c.promises) - set(PROMISES_BY_ID))}"
+            if not c.promises or set(c.promises) - set(PROMISES_BY_ID) else "",
+            f"unknown frameworks {sorted(set(c.frameworks) - set(FRAMEWORK_VERSIONS))}"
+            if set(c.frameworks) - set(FRAMEWORK_VERSIONS) else "",
+            "no resource types" if not c.resource_types else "",
+            "severity must be critical/high/medium/low" if c.severity is Severity.INFO else "",
+        ]
+        problems = [p for p in problems if p]
+        if problems:
+            raise ValueError(f"control {c.id!r}: {'; '.join(problems)}")
+        seen.add(c.id)
+
+
+validate_catalog()

@@ -26,7 +26,7 @@ from pulumi.runtime import rpc
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.stack import wait_for_rpcs
 
-from posture.resources import REDACTED, SourceLocation, ResourceView
+from posture.resources import REDACTED, ResourceView, SourceLocation
 
 MOCK_ACCOUNT = "123456789012"
 SECRET_PLACEHOLDER = "placeholder-for-a-secure-config-value"

@@ -1,0 +1,231 @@
+"""AWS Backup: every data store backed up into locked, key-protected vaults, copied to an equal vault elsewhere (DB-3).
+
+The presence of a vault's lock and access policy is a stack question (they are separate
+resources); their content is checked on the resources themselves, so a weak lock and a missing
+lock are two different, non-overlapping violations.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Sequence
+from typing import Any
+
+from posture.resources import ResourceView
+from posture.rules.base import (
+    Graph,
+    RuleResult,
+    as_int,
+    as_list,
+    each,
+    failed,
+    graph,
+    is_aws_managed_key,
+    passed,
+    policy_document,
+    props,
+    tags,
+)
+from posture.rules.tokens import (
+    BACKUP_AIR_GAPPED_VAULT,
+    BACKUP_PLAN,
+    BACKUP_SELECTION,
+    BACKUP_VAULT,
+    BACKUP_VAULT_LOCK,
+    BACKUP_VAULT_POLICY,
+    BACKUP_VAULTS,
+    DATA_STORES,
+    DYNAMODB_TABLE,
+    RDS_CLUSTER,
+)
+
+MIN_RETENTION_DAYS = 7
+PROTECTED_ACTIONS = ("backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle")
+
+
+def vault_require_cmk_encryption(resource: ResourceView) -> RuleResult:
+    key_prop = "encryptionKeyArn" if resource.type == BACKUP_AIR_GAPPED_VAULT else "kmsKeyArn"
+    key = props(resource).get(key_prop)
+    if not key or is_aws_managed_key(key):
+        return failed(resource, key_prop, key, "recovery points are encrypted with an AWS-managed key whose policy "
+                      "we cannot restrict", f"set {key_prop} to the backups customer-managed key")
+    return passed(resource, f"recovery points encrypted with {key}")
+
+
+def vaultlockconfiguration_require_compliance_mode(resource: ResourceView) -> RuleResult:
+    p = props(resource)
+    changeable = as_int(p.get("changeableForDays"))
+    if changeable is None:
+        return failed(resource, "changeableForDays", None, "governance mode: anyone with the permission can remove "
+                      "the lock and delete recovery points", "set changeable_for_days (>= 3) for compliance mode")
+    minimum = as_int(p.get("minRetentionDays"))
+    if minimum is None or minimum < MIN_RETENTION_DAYS:
+        return failed(resource, "minRetentionDays", minimum, "recovery points may be deleted before they can serve a "
+                      "restore", f"set min_retention_days to at least {MIN_RETENTION_DAYS}")
+    return passed(resource, f"compliance-mode lock, minimum retention {minimum} days")
+
+
+def _statement_denies_deletion(statement: dict[str, Any]) -> bool:
+    if statement.get("Effect") != "Deny" or statement.get("Condition"):
+        return False
+    principal = statement.get("Principal")
+    if not (principal == "*" or (isinstance(principal, dict) and as_list(principal.get("AWS")) == ["*"])):
+        return False
+    actions = [str(a) for a in as_list(statement.get("Action"))]
+    return all(any(fnmatch.fnmatchcase(needed, a) for a in actions) for needed in PROTECTED_ACTIONS)
+
+
+def vaultpolicy_require_deny_delete(resource: ResourceView) -> RuleResult:
+    document = policy_document(props(resource).get("policy"))
+    if not any(_statement_denies_deletion(s) for s in document["Statement"]):
+        return failed(resource, "policy", document, "nothing stops a stolen administrator credential from deleting "
+                      "recovery points", f"add an unconditional Deny for Principal * on {', '.join(PROTECTED_ACTIONS)}")
+    return passed(resource, "denies deleting recovery points to everyone")
+
+
+def plan_require_retention(resource: ResourceView) -> RuleResult:
+    for i, rule in enumerate(props(resource).get("rules") or []):
+        lifecycles = [(f"rules[{i}].lifecycle", rule.get("lifecycle"))]
+        lifecycles += [(f"rules[{i}].copyActions[{j}].lifecycle", c.get("lifecycle"))
+                       for j, c in enumerate(rule.get("copyActions") or [])]
+        for path, lifecycle in lifecycles:
+            days = as_int(lifecycle.get("deleteAfter")) if lifecycle is not None else None
+            if days is not None and days < MIN_RETENTION_DAYS:
+                return failed(resource, f"{path}.deleteAfter", days, "recovery points expire before a slow-burning "
+                              "incident is noticed", f"keep them at least {MIN_RETENTION_DAYS} days (14 in production)")
+    return passed(resource, f"every rule keeps recovery points at least {MIN_RETENTION_DAYS} days")
+
+
+def _vault_ref(g: Graph, ref: Any, path: str) -> ResourceView | None:
+    return g.resolve(ref, *BACKUP_VAULTS, path=path)
+
+
+def _locks_and_policies(g: Graph) -> tuple[dict[str, ResourceView], dict[str, ResourceView]]:
+    locks: dict[str, ResourceView] = {}
+    policies: dict[str, ResourceView] = {}
+    for kind, found in ((BACKUP_VAULT_LOCK, locks), (BACKUP_VAULT_POLICY, policies)):
+        for r in g.of_type(kind):
+            vault = _vault_ref(g, props(r).get("backupVaultName"), "backupVaultName")
+            if vault is not None:
+                found[vault.urn] = r
+    return locks, policies
+
+
+def backup_vault_require_lock_and_policy(resources: Sequence[ResourceView]) -> list[RuleResult]:
+    g = graph(resources)
+    locks, policies = _locks_and_policies(g)
+
+    def check(vault: ResourceView) -> RuleResult:
+        if vault.urn not in locks:
+            return failed(vault, "vaultLockConfiguration", None, "the vault is not locked: recovery points can be "
+                          "deleted early", "add aws.backup.VaultLockConfiguration with changeable_for_days set")
+        if vault.urn not in policies:
+            return failed(vault, "vaultPolicy", None, "no access policy denies deleting recovery points",
+                          "add aws.backup.VaultPolicy denying backup:DeleteRecoveryPoint to Principal *")
+        return passed(vault, f"locked by {locks[vault.urn].name}, guarded by {policies[vault.urn].name}")
+
+    return each(g.of_type(BACKUP_VAULT), check)
+
+
+def _region(resource: ResourceView) -> str | None:
+    return props(resource).get("region") or resource.region
+
+
+def _min_retention(vault: ResourceView, locks: dict[str, ResourceView]) -> int | None:
+    if vault.type == BACKUP_AIR_GAPPED_VAULT:
+        return as_int(props(vault).get("minRetentionDays"))
+    lock = locks.get(vault.urn)
+    return as_int(props(lock).get("minRetentionDays")) if lock is not None else None
+
+
+def backup_copy_require_equally_fortified_vault(resources: Sequence[ResourceView]) -> list[RuleResult]:
+    g = graph(resources)
+    locks, _ = _locks_and_policies(g)
+
+    def check(plan: ResourceView) -> RuleResult:
+        for i, rule in enumerate(props(plan).get("rules") or []):
+            where = f"rules[{i}]"
+            copies = rule.get("copyActions") or []
+            if not len(copies):
+                return failed(plan, f"{where}.copyActions", None, "recovery points exist in one region only",
+                              "copy every rule's recovery points to the vault in the second region")
+            primary = _vault_ref(g, rule.get("targetVaultName"), f"{where}.targetVaultName")
+            if primary is None:
+                return failed(plan, f"{where}.targetVaultName", rule.get("targetVaultName"), "the target vault is "
+                              "not declared in this stack, so its lock and key cannot be proven",
+                              "back up into the vault this stack declares")
+            for j, copy in enumerate(copies):
+                path = f"{where}.copyActions[{j}].destinationVaultArn"
+                target = _vault_ref(g, copy.get("destinationVaultArn"), path)
+                if target is None:
+                    return failed(plan, path, copy.get("destinationVaultArn"), "the copy vault is not declared in "
+                                  "this stack, so its protection cannot be proven", "declare the copy vault here")
+                if _region(target) == _region(primary):
+                    return failed(plan, path, _region(target), f"the copy stays in {_region(primary)} with the "
+                                  "primary", "place the copy vault in another region")
+                floor, copy_floor = _min_retention(primary, locks), _min_retention(target, locks)
+                if floor is not None and copy_floor is not None and copy_floor < floor:
+                    return failed(locks.get(target.urn, target), "minRetentionDays", copy_floor,
+                                  f"the copy vault's lock is weaker than the primary's ({floor} days)",
+                                  f"lock the copy vault for at least {floor} days")
+                keep = as_int((rule.get("lifecycle") or {}).get("deleteAfter"))
+                copy_keep = as_int((copy.get("lifecycle") or {}).get("deleteAfter"))
+                if keep is not None and copy_keep is not None and copy_keep < keep:
+                    return failed(plan, f"{where}.copyActions[{j}].lifecycle.deleteAfter", copy_keep,
+                                  f"copies expire before the primary recovery points ({keep} days)",
+                                  f"keep copies at least {keep} days")
+        return passed(plan, "every rule copies to a locked vault in another region")
+
+    return each(g.of_type(BACKUP_PLAN), check)
+
+
+# --- coverage of every data store --------------------------------------------------------------
+
+
+def _store_arn_parts(store: ResourceView) -> tuple[str, str]:
+    p = props(store)
+    if store.type == DYNAMODB_TABLE:
+        return "dynamodb", f"table/{p.get('name') or store.name}"
+    if store.type == RDS_CLUSTER:
+        return "rds", f"cluster:{p.get('clusterIdentifier') or store.name}"
+    return "rds", f"db:{p.get('identifier') or store.name}"
+
+
+def _entry_covers(g: Graph, entry: Any, store: ResourceView) -> bool:
+    if entry == "*":
+        return True
+    if isinstance(entry, str) and "*" in entry:
+        arn = props(store).get("arn")
+        if isinstance(arn, str):
+            return fnmatch.fnmatchcase(arn, entry)
+        service, resource = _store_arn_parts(store)
+        parts = entry.split(":", 5)
+        return len(parts) == 6 and fnmatch.fnmatchcase(service, parts[2]) and fnmatch.fnmatchcase(resource, parts[5])
+    return g.resolve(entry, store.type, path="resources") is store
+
+
+def _tags_cover(selection: ResourceView, store: ResourceView) -> bool:
+    store_tags = tags(store)
+    for condition in props(selection).get("selectionTags") or []:
+        if str(condition.get("type")).upper() == "STRINGEQUALS" and \
+                store_tags.get(str(condition.get("key"))) == condition.get("value"):
+            return True
+    return False
+
+
+def data_store_require_backup_plan(resources: Sequence[ResourceView]) -> list[RuleResult]:
+    g = graph(resources)
+    selections = [s for s in g.of_type(BACKUP_SELECTION)
+                  if g.resolve(props(s).get("planId"), BACKUP_PLAN, path="planId") is not None]
+
+    def check(store: ResourceView) -> RuleResult:
+        for selection in selections:
+            p = props(selection)
+            if any(_entry_covers(g, e, store) for e in p.get("notResources") or []):
+                continue
+            if any(_entry_covers(g, e, store) for e in p.get("resources") or []) or _tags_cover(selection, store):
+                return passed(store, f"backed up by selection {selection.name}")
+        return failed(store, "backupSelection", None, "no AWS Backup plan in this stack covers this data store",
+                      "add its ARN to the baseline's aws.backup.Selection")
+
+    return each(g.of_type(*DATA_STORES), check)

@@ -1,0 +1,404 @@
+"""What every rule shares: the result type, safe property reads and reference resolution.
+
+Rules read properties through ``props(resource)``, a read-only view that raises
+``ValueNotKnownError`` the moment a rule touches a value that is not known yet (preview). The runners
+below turn that into a ``Verdict.UNKNOWN`` result, so a rule can never mistake a computed value
+for data and pass by accident: the same contract as CrossGuard's own unknown-checking proxy.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import ipaddress
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from posture.findings import Verdict
+from posture.resources import REDACTED, UNKNOWN, ResourceView
+
+ANYWHERE = ("0.0.0.0/0", "::/0")
+AWS_MANAGED_KEY = re.compile(r"(^|:)alias/aws/")
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    verdict: Verdict
+    message: str
+    urn: str | None = None
+
+
+ResourceRule = Callable[[ResourceView], "RuleResult | list[RuleResult]"]
+StackRule = Callable[[Sequence[ResourceView]], list[RuleResult]]
+
+
+class ValueNotKnownError(Exception):
+    """A rule read a value that is not known until deploy."""
+
+    def __init__(self, path: str, urn: str | None = None) -> None:
+        super().__init__(path)
+        self.path = path
+        self.urn = urn
+
+    @property
+    def message(self) -> str:
+        return f"cannot verify during preview: {label(self.path)} is not known yet"
+
+
+# --- reading properties -------------------------------------------------------------------------
+
+
+class Props(Mapping):
+    """A read-only view of (nested) properties that refuses to hand out unknown values."""
+
+    __slots__ = ("_data", "_path")
+
+    def __init__(self, data: Mapping[str, Any], path: str = "") -> None:
+        self._data = data
+        self._path = path
+
+    def __getitem__(self, key: str) -> Any:
+        return _wrap(self._data[key], f"{self._path}.{key}" if self._path else key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __contains__(self, key: object) -> bool:
+        """Presence only: asking whether a key is set must not fail because its value is unknown."""
+        return key in self._data
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """Like dict.get, but an explicit null counts as "not set", as it does for the provider."""
+        if self._data.get(key) is None:
+            return default
+        return self[key]
+
+    def path(self, key: str) -> str:
+        return f"{self._path}.{key}" if self._path else key
+
+    def plain(self) -> dict[str, Any]:
+        """The whole subtree as plain data; raises if any part of it is unknown."""
+        return {k: _plain(v, self.path(k)) for k, v in self._data.items()}
+
+
+class Items(Sequence):
+    __slots__ = ("_data", "_path")
+
+    def __init__(self, data: Sequence[Any], path: str) -> None:
+        self._data = data
+        self._path = path
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self._data)))]
+        return _wrap(self._data[index], f"{self._path}[{index}]")
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def plain(self) -> list[Any]:
+        return [_plain(v, f"{self._path}[{i}]") for i, v in enumerate(self._data)]
+
+
+def _wrap(value: Any, path: str) -> Any:
+    if value is UNKNOWN:
+        raise ValueNotKnownError(path)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping):
+        return Props(value, path)
+    if isinstance(value, Sequence):
+        return Items(value, path)
+    return value
+
+
+def _plain(value: Any, path: str) -> Any:
+    if value is UNKNOWN:
+        raise ValueNotKnownError(path)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping):
+        return {k: _plain(v, f"{path}.{k}") for k, v in value.items()}
+    if isinstance(value, Sequence):
+        return [_plain(v, f"{path}[{i}]") for i, v in enumerate(value)]
+    return value
+
+
+def props(resource: ResourceView) -> Props:
+    return Props(resource.props)
+
+
+def plain(value: Any) -> Any:
+    """Plain data from a Props/Items subtree (or any value)."""
+    if isinstance(value, (Props, Items)):
+        return value.plain()
+    return value
+
+
+def as_list(value: Any) -> list[Any]:
+    """JSON policies and some inputs accept a scalar where a list is meant."""
+    if value is None:
+        return []
+    if isinstance(value, (str, Mapping)):
+        return [value]
+    if isinstance(value, Sequence):
+        return list(value)
+    return [value]
+
+
+def as_int(value: Any) -> int | None:
+    """Numbers arrive as floats from the engine (443.0) and sometimes as strings ("443")."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (int, float)):
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"-?\d+(\.0+)?", value.strip()):
+        return int(float(value))
+    raise ValueError(f"{value!r} is not a whole number")
+
+
+def as_bool(value: Any) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    if isinstance(value, (int, float)):
+        return bool(value)
+    raise ValueError(f"{value!r} is not a boolean")
+
+
+def tags(resource: ResourceView) -> dict[str, str]:
+    p = props(resource)
+    merged: dict[str, str] = {}
+    for key in ("tagsAll", "tags"):
+        value = p.get(key)
+        if isinstance(value, Mapping):
+            merged.update({str(k): str(v) for k, v in plain(value).items()})
+    return merged
+
+
+def policy_document(value: Any, where: str = "policy") -> dict[str, Any]:
+    """An IAM-style JSON policy given as a string or an object, with Statement always a list."""
+    if isinstance(value, (Props, Items)):
+        value = value.plain()
+    if value is REDACTED:
+        raise ValueError(f"{where} is a secret value and cannot be inspected")
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{where} is not valid JSON ({exc.msg})") from None
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{where} is not a JSON policy object")
+    document = dict(value)
+    document["Statement"] = [dict(s) for s in as_list(document.get("Statement")) if isinstance(s, Mapping)]
+    return document
+
+
+def fnmatch_any(action: str, patterns: Iterable[str]) -> bool:
+    """IAM action matching: case-insensitive, ``*`` and ``?`` wildcards."""
+    return any(fnmatch.fnmatchcase(action.lower(), p.lower()) for p in patterns)
+
+
+def is_aws_managed_key(ref: str) -> bool:
+    """``alias/aws/<service>``: a key AWS owns, whose policy and rotation we do not control."""
+    return bool(AWS_MANAGED_KEY.search(ref))
+
+
+def is_anywhere(cidr: Any) -> bool:
+    if not isinstance(cidr, str):
+        return False
+    try:
+        return ipaddress.ip_network(cidr.strip(), strict=False).prefixlen == 0
+    except ValueError:
+        return False
+
+
+def cidr_within(cidr: str, networks: Iterable[str]) -> bool:
+    try:
+        net = ipaddress.ip_network(cidr, strict=False)
+    except ValueError:
+        return False
+    for other in networks:
+        try:
+            parent = ipaddress.ip_network(other, strict=False)
+        except ValueError:
+            continue
+        if net.version == parent.version and net.subnet_of(parent):  # type: ignore[arg-type]
+            return True
+    return False
+
+
+# --- messages -----------------------------------------------------------------------------------
+
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
+
+
+def snake(path: str) -> str:
+    return _CAMEL.sub(r"_\1", path).lower()
+
+
+def label(path: str) -> str:
+    """``fooBar`` as both the engine sees it and the Python SDK spells it."""
+    snaked = snake(path)
+    return path if snaked == path else f"{path} ({snaked})"
+
+
+def show(value: Any) -> str:
+    if value is None:
+        return "not set"
+    if value is REDACTED:
+        return "a secret value"
+    value = plain(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    try:
+        return json.dumps(value, sort_keys=True)
+    except TypeError:
+        return repr(value)
+
+
+def passed(resource: ResourceView, message: str) -> RuleResult:
+    return RuleResult(Verdict.PASS, f"{resource.name}: {message}", resource.urn)
+
+
+def failed(resource: ResourceView, path: str, value: Any, problem: str, fix: str) -> RuleResult:
+    return RuleResult(Verdict.FAIL, f"{resource.name}: {label(path)} is {show(value)}: {problem}; fix: {fix}",
+                      resource.urn)
+
+
+def not_applicable(resource: ResourceView, reason: str) -> RuleResult:
+    return RuleResult(Verdict.NOT_APPLICABLE, f"{resource.name}: {reason}", resource.urn)
+
+
+def unknown(resource: ResourceView, path: str) -> RuleResult:
+    return RuleResult(Verdict.UNKNOWN, ValueNotKnownError(path).message, resource.urn)
+
+
+def stack_failed(message: str) -> RuleResult:
+    return RuleResult(Verdict.FAIL, message, None)
+
+
+def stack_passed(message: str) -> RuleResult:
+    return RuleResult(Verdict.PASS, message, None)
+
+
+# --- running rules ------------------------------------------------------------------------------
+
+
+def run_resource_rule(rule: ResourceRule, resource: ResourceView) -> list[RuleResult]:
+    """Normalise a resource rule's answer; an unknown read becomes UNKNOWN. Other exceptions
+    propagate so each engine can report them as errors (never as passes)."""
+    try:
+        outcome = rule(resource)
+    except ValueNotKnownError as exc:
+        return [RuleResult(Verdict.UNKNOWN, f"{resource.name}: {exc.message}", resource.urn)]
+    results = outcome if isinstance(outcome, list) else [outcome]
+    return [r if r.urn else RuleResult(r.verdict, r.message, resource.urn) for r in results]
+
+
+def run_stack_rule(rule: StackRule, resources: Sequence[ResourceView]) -> list[RuleResult]:
+    try:
+        return list(rule(resources))
+    except ValueNotKnownError as exc:
+        return [RuleResult(Verdict.UNKNOWN, exc.message, exc.urn)]
+
+
+def each(resources: Iterable[ResourceView], check: Callable[[ResourceView], RuleResult | list[RuleResult]]
+         ) -> list[RuleResult]:
+    """Apply a per-resource check inside a stack rule, so one unknown value only blocks its own resource."""
+    results: list[RuleResult] = []
+    for resource in resources:
+        results.extend(run_resource_rule(check, resource))
+    return results
+
+
+# --- the resource graph -------------------------------------------------------------------------
+
+
+_NAME_KEYS = ("name", "bucket", "identifier", "clusterIdentifier", "keyId", "functionName")
+
+
+class Graph(list):
+    """The resources of one stack, indexed once by type and by every identity a reference may use.
+
+    References between resources are ids, ARNs or names. CrossGuard's AnalyzeStack and the live
+    audit see outputs (``id``, ``arn``); the offline graph holds inputs only, and the mock
+    engine derives ids as ``<logical name>-id``, bucket names as ``<logical name>-bucket`` and
+    ARNs ending in ``/<logical name>`` (posture/program.py). Those derived forms are used only
+    for a resource without an ``id``, so they never apply to real engine output.
+    """
+
+    def __init__(self, resources: Iterable[ResourceView]) -> None:
+        super().__init__(resources)
+        self._by_type: dict[str, list[ResourceView]] = {}
+        for r in self:
+            self._by_type.setdefault(r.type, []).append(r)
+        self._exact: dict[tuple[str, ...], dict[str, ResourceView]] = {}
+        self._tails: dict[tuple[str, ...], dict[str, ResourceView]] = {}
+        self._opaque: dict[tuple[str, ...], list[ResourceView]] = {}
+        self.by_urn = {r.urn: r for r in self}
+
+    def of_type(self, *types: str) -> list[ResourceView]:
+        if len(types) == 1:
+            return self._by_type.get(types[0], [])
+        return [r for t in types for r in self._by_type.get(t, [])]
+
+    def _index(self, types: tuple[str, ...]) -> None:
+        exact: dict[str, ResourceView] = {}
+        tails: dict[str, ResourceView] = {}
+        opaque: list[ResourceView] = []
+        for r in self.of_type(*types):
+            raw = r.props
+            known_id = False
+            for key in ("id", "arn"):
+                value = raw.get(key)
+                if value is UNKNOWN:
+                    opaque.append(r)
+                elif isinstance(value, str):
+                    exact[value] = r
+                    known_id = known_id or key == "id"
+            names = [v for v in (raw.get(k) for k in _NAME_KEYS) if isinstance(v, str)]
+            if not known_id and "id" not in raw:
+                names.append(r.name)
+                exact[f"{r.name}-id"] = r
+                exact[f"{r.name}-bucket"] = r
+            for n in names:
+                exact.setdefault(n, r)
+                tails.setdefault(n, r)
+        self._exact[types], self._tails[types], self._opaque[types] = exact, tails, opaque
+
+    def resolve(self, ref: Any, *types: str, path: str = "reference") -> ResourceView | None:
+        """The resource ``ref`` points at, or None when it names nothing in this stack.
+
+        Raises ValueNotKnownError when the reference itself, or the identity of a candidate it could
+        match, is not known yet: "not found" would then be a guess.
+        """
+        if ref is UNKNOWN:
+            raise ValueNotKnownError(path)
+        if not isinstance(ref, str) or not ref:
+            return None
+        if types not in self._exact:
+            self._index(types)
+        found = self._exact[types].get(ref)
+        if found is None and ref.startswith("arn:"):
+            found = self._tails[types].get(re.split(r"[/:]", ref)[-1])
+        if found is None and self._opaque[types]:
+            raise ValueNotKnownError(f"id of {self._opaque[types][0].name}", self._opaque[types][0].urn)
+        return found
+
+    def refers_to(self, ref: Any, target: ResourceView, path: str = "reference") -> bool:
+        return self.resolve(ref, target.type, path=path) is target
+
+
+def graph(resources: Sequence[ResourceView]) -> Graph:
+    """Stack rules accept any sequence; evaluate() passes a Graph so indexes are built once."""
+    return resources if isinstance(resources, Graph) else Graph(resources)

@@ -1,0 +1,258 @@
+"""RDS and Aurora: not public, encrypted with our key, TLS-only, recoverable, passwordless config (DB-1..DB-4)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from posture.resources import ResourceView
+from posture.rules.base import (
+    RuleResult,
+    as_bool,
+    as_int,
+    each,
+    failed,
+    graph,
+    is_aws_managed_key,
+    not_applicable,
+    passed,
+    props,
+)
+from posture.rules.tokens import (
+    RDS_CLUSTER,
+    RDS_CLUSTER_PARAMETER_GROUP,
+    RDS_INSTANCE,
+    RDS_PARAMETER_GROUP,
+)
+
+MIN_BACKUP_RETENTION_DAYS = 7
+CURRENT_CA_CERTIFICATES = frozenset({"rds-ca-rsa2048-g1", "rds-ca-rsa4096-g1", "rds-ca-ecc384-g1"})
+_TLS_PARAMETERS = {
+    "postgres": ("rds.force_ssl", {"1"}),
+    "aurora-postgresql": ("rds.force_ssl", {"1"}),
+    "sqlserver": ("rds.force_ssl", {"1"}),
+    "mysql": ("require_secure_transport", {"1", "on"}),
+    "mariadb": ("require_secure_transport", {"1", "on"}),
+    "aurora-mysql": ("require_secure_transport", {"1", "on"}),
+}
+
+
+def _engine_family(engine: str) -> str:
+    engine = engine.lower()
+    if engine.startswith("sqlserver"):
+        return "sqlserver"
+    if engine.startswith("oracle"):
+        return "oracle"
+    return engine
+
+
+def _is_replica(resource: ResourceView) -> bool:
+    """Replicas and restores inherit credentials and backups from their source."""
+    p = props(resource)
+    return any(p.get(k) for k in ("replicateSourceDb", "replicationSourceIdentifier", "snapshotIdentifier",
+                                  "globalClusterIdentifier"))
+
+
+def _is_aurora(resource: ResourceView) -> bool:
+    return str(props(resource).get("engine") or "").startswith("aurora")
+
+
+# --- public access ------------------------------------------------------------------------------
+
+
+def instance_disallow_public_access(resource: ResourceView) -> RuleResult:
+    value = as_bool(props(resource).get("publiclyAccessible"))
+    if value:
+        return failed(resource, "publiclyAccessible", value, "the database gets a public DNS name and address",
+                      "set publicly_accessible=False and reach it only from the app tier")
+    return passed(resource, "not publicly accessible")
+
+
+def cluster_disallow_public_access(resource: ResourceView) -> RuleResult:
+    p = props(resource)
+    value = as_bool(p.get("publiclyAccessible"))
+    if value:
+        return failed(resource, "publiclyAccessible", value, "the cluster gets public addresses",
+                      "set publicly_accessible=False")
+    if value is None and _is_aurora(resource):
+        return not_applicable(resource, "Aurora sets public access on each cluster instance")
+    if value is None and not p.get("dbSubnetGroupName"):
+        return failed(resource, "publiclyAccessible", value,
+                      "a Multi-AZ DB cluster without a DB subnet group defaults to publicly accessible",
+                      "set publicly_accessible=False and db_subnet_group_name to the data-tier subnet group")
+    return passed(resource, "not publicly accessible")
+
+
+# --- encryption at rest --------------------------------------------------------------------------
+
+
+def _require_cmk_storage(resource: ResourceView) -> RuleResult:
+    p = props(resource)
+    encrypted = as_bool(p.get("storageEncrypted"))
+    if not encrypted:
+        return failed(resource, "storageEncrypted", encrypted, "data, logs, backups and snapshots are stored in clear",
+                      "set storage_encrypted=True with kms_key_id set to the database's customer-managed key")
+    key = p.get("kmsKeyId")
+    if not key or is_aws_managed_key(key):
+        return failed(resource, "kmsKeyId", key, "storage uses the AWS-managed key, whose policy we cannot restrict",
+                      "set kms_key_id to the database's customer-managed key")
+    if as_bool(p.get("performanceInsightsEnabled")):
+        insights_key = p.get("performanceInsightsKmsKeyId")
+        if not insights_key or is_aws_managed_key(insights_key):
+            return failed(resource, "performanceInsightsKmsKeyId", insights_key, "Performance Insights keeps query "
+                          "text under the AWS-managed key", "set performance_insights_kms_key_id to the same key")
+    return passed(resource, f"storage encrypted with {key}")
+
+
+instance_require_cmk_encryption = _require_cmk_storage
+cluster_require_cmk_encryption = _require_cmk_storage
+
+
+# --- IAM authentication, deletion protection, backups, final snapshot -----------------------------
+
+
+def _require_true(key: str, problem: str, fix: str, ok: str):
+    def rule(resource: ResourceView) -> RuleResult:
+        value = as_bool(props(resource).get(key))
+        if not value:
+            return failed(resource, key, value, problem, fix)
+        return passed(resource, ok)
+
+    return rule
+
+
+instance_enable_iam_authentication = _require_true(
+    "iamDatabaseAuthenticationEnabled", "only long-lived passwords can authenticate",
+    "set iam_database_authentication_enabled=True", "IAM database authentication on")
+cluster_enable_iam_authentication = instance_enable_iam_authentication
+instance_enable_deletion_protection = _require_true(
+    "deletionProtection", "one API call or a replaced resource deletes the database",
+    "set deletion_protection=True", "deletion protection on")
+cluster_enable_deletion_protection = instance_enable_deletion_protection
+
+
+def _require_backup_retention(resource: ResourceView) -> RuleResult:
+    if _is_replica(resource) and props(resource).get("backupRetentionPeriod") is None:
+        return not_applicable(resource, "a replica or restore; its source keeps the backups")
+    days = as_int(props(resource).get("backupRetentionPeriod"))
+    if days is None or days < MIN_BACKUP_RETENTION_DAYS:
+        return failed(resource, "backupRetentionPeriod", days,
+                      f"automated backups kept fewer than {MIN_BACKUP_RETENTION_DAYS} days (AWS defaults to 1)",
+                      f"set backup_retention_period to at least {MIN_BACKUP_RETENTION_DAYS} (14 in production)")
+    return passed(resource, f"automated backups kept {days} days")
+
+
+instance_require_backup_retention = _require_backup_retention
+cluster_require_backup_retention = _require_backup_retention
+
+
+def _require_final_snapshot(resource: ResourceView) -> RuleResult:
+    p = props(resource)
+    skip = as_bool(p.get("skipFinalSnapshot"))
+    if skip:
+        return failed(resource, "skipFinalSnapshot", skip, "deleting the database leaves no snapshot behind",
+                      "set skip_final_snapshot=False and a final_snapshot_identifier")
+    if not p.get("finalSnapshotIdentifier"):
+        return failed(resource, "finalSnapshotIdentifier", None, "the final snapshot has no name, so deletion fails or "
+                      "falls back to skipping it", "set final_snapshot_identifier")
+    if resource.type == RDS_INSTANCE:
+        delete_backups = as_bool(p.get("deleteAutomatedBackups"))
+        if delete_backups is not False:
+            return failed(resource, "deleteAutomatedBackups", delete_backups,
+                          "automated backups are deleted with the instance (the provider's default)",
+                          "set delete_automated_backups=False")
+    return passed(resource, "a final snapshot is kept on deletion")
+
+
+instance_require_final_snapshot = _require_final_snapshot
+cluster_require_final_snapshot = _require_final_snapshot
+
+
+# --- master password ---------------------------------------------------------------------------
+
+
+def _require_managed_password(password_keys: tuple[str, ...]):
+    def rule(resource: ResourceView) -> RuleResult:
+        p = props(resource)
+        for key in password_keys:
+            if key in p and p.get(key) is not None:
+                return failed(resource, key, p[key], "the master password is written in the program and kept in "
+                              "state", f"remove {key} and set manage_master_user_password=True")
+        if _is_replica(resource) and p.get("manageMasterUserPassword") is None:
+            return not_applicable(resource, "a replica or restore inherits its source's credentials")
+        managed = as_bool(p.get("manageMasterUserPassword"))
+        if not managed:
+            return failed(resource, "manageMasterUserPassword", managed,
+                          "the master password is not generated and rotated by Secrets Manager",
+                          "set manage_master_user_password=True")
+        key = p.get("masterUserSecretKmsKeyId")
+        if not key or is_aws_managed_key(key):
+            return failed(resource, "masterUserSecretKmsKeyId", key,
+                          "the master password secret is encrypted with the AWS-managed key",
+                          "set master_user_secret_kms_key_id to the database's customer-managed key")
+        return passed(resource, "master password generated and kept by Secrets Manager")
+
+    return rule
+
+
+instance_require_managed_master_password = _require_managed_password(("password", "passwordWo"))
+cluster_require_managed_master_password = _require_managed_password(("masterPassword", "masterPasswordWo"))
+
+
+# --- patching and certificates -----------------------------------------------------------------
+
+
+def _auto_minor_upgrade(resource: ResourceView) -> RuleResult:
+    value = as_bool(props(resource).get("autoMinorVersionUpgrade"))
+    if value is False:
+        return failed(resource, "autoMinorVersionUpgrade", value, "security patches wait for a manual upgrade",
+                      "set auto_minor_version_upgrade=True (the default)")
+    return passed(resource, "minor versions upgrade automatically")
+
+
+instance_enable_auto_minor_version_upgrade = _auto_minor_upgrade
+cluster_enable_auto_minor_version_upgrade = _auto_minor_upgrade
+
+
+def instance_require_current_ca_certificate(resource: ResourceView) -> RuleResult:
+    ca = props(resource).get("caCertIdentifier")
+    if ca not in CURRENT_CA_CERTIFICATES:
+        return failed(resource, "caCertIdentifier", ca,
+                      "clients cannot pin a current CA (an unset value takes the account default, which may be "
+                      "an expired rds-ca-2019)", f"set ca_cert_identifier to one of {sorted(CURRENT_CA_CERTIFICATES)}")
+    return passed(resource, f"server certificate signed by {ca}")
+
+
+# --- TLS forced by the parameter group (stack) -------------------------------------------------
+
+
+def database_require_forced_tls(resources: Sequence[ResourceView]) -> list[RuleResult]:
+    g = graph(resources)
+
+    def check(db: ResourceView) -> RuleResult:
+        p = props(db)
+        family = _engine_family(str(p.get("engine") or ""))
+        if family not in _TLS_PARAMETERS:
+            return not_applicable(db, f"engine {family or 'unset'} forces TLS through an option group, not a "
+                                      "parameter")
+        parameter, accepted = _TLS_PARAMETERS[family]
+        if db.type == RDS_CLUSTER:
+            key, group_types = "dbClusterParameterGroupName", (RDS_CLUSTER_PARAMETER_GROUP,)
+        else:
+            key, group_types = "parameterGroupName", (RDS_PARAMETER_GROUP,)
+        ref = p.get(key)
+        if not ref:
+            return failed(db, key, ref, f"the default parameter group does not set {parameter}, so clients may "
+                          "connect in clear", f"attach a parameter group that sets {parameter}=1")
+        group = g.resolve(ref, *group_types, path=key)
+        if group is None:
+            return failed(db, key, ref, "the parameter group is not declared in this stack, so forced TLS cannot be "
+                          "proven", f"declare the parameter group here with {parameter}=1")
+        values = {str(item.get("name")): str(item.get("value")).lower() for item in props(group).get("parameters") or []}
+        value = values.get(parameter)
+        if value not in accepted:
+            return failed(group, "parameters", {parameter: value},
+                          f"{db.name} accepts unencrypted connections", f"add the parameter {parameter}=1")
+        return passed(db, f"TLS forced by {group.name} ({parameter}={value})")
+
+    return each(g.of_type(RDS_INSTANCE, RDS_CLUSTER), check)
+

@@ -1,0 +1,127 @@
+"""IAM policies: least privilege, so stolen credentials or servers cannot reach beyond their job (BANK-2).
+
+Identity policies: two controls split the space: wildcard *actions* (``*``, ``svc:*``,
+``svc:Get*`` on a sensitive service, ``NotAction`` allows, admin-like managed policies), and, for
+statements with precise actions, wildcard *resources* on secrets and keys. A statement is
+reported by at most one.
+
+Resource policies (buckets, topics, secrets, tables, vaults, keys, queues): no grant of a whole
+service and no unconditional grant to everyone. Which principals a key admits is the keys
+module's own control.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from posture.resources import ResourceView
+from posture.rules.base import RuleResult, as_list, failed, not_applicable, passed, policy_document, props
+from posture.rules.tokens import IAM_POLICY_ATTACHMENTS, IAM_ROLE, KMS_KEY
+
+SENSITIVE_SERVICES = frozenset({
+    "iam", "sts", "kms", "secretsmanager", "ssm", "s3", "dynamodb", "rds", "rds-db", "backup", "ec2", "organizations",
+    "cloudtrail", "guardduty", "securityhub", "config", "wafv2", "logs", "lambda",
+})
+ADMIN_MANAGED_POLICIES = re.compile(r":policy/(AdministratorAccess|PowerUserAccess|IAMFullAccess|[A-Za-z0-9]*FullAccess)$")
+_ALL_SECRETS_OR_KEYS = re.compile(r"^arn:aws[a-z-]*:(secretsmanager|kms):[^:]*:[^:]*:(secret:|key/|alias/)?\*$")
+
+
+def _documents(resource: ResourceView) -> list[tuple[str, dict[str, Any]]]:
+    p = props(resource)
+    if resource.type == IAM_ROLE:
+        return [(f"inlinePolicies[{i}].policy", policy_document(item.get("policy"), f"inlinePolicies[{i}].policy"))
+                for i, item in enumerate(p.get("inlinePolicies") or []) if item.get("policy")]
+    return [("policy", policy_document(p.get("policy")))] if p.get("policy") is not None else []
+
+
+def _wildcard_action(statement: dict[str, Any]) -> str | None:
+    if statement.get("Effect") != "Allow":
+        return None
+    if statement.get("NotAction") is not None:
+        return f"NotAction {statement['NotAction']}"
+    for action in (str(a) for a in as_list(statement.get("Action"))):
+        if action == "*":
+            return action
+        service, _, name = action.partition(":")
+        if "*" in name and service.lower() in SENSITIVE_SERVICES:
+            return action
+    return None
+
+
+def _wildcard_resource(statement: dict[str, Any]) -> str | None:
+    if statement.get("Effect") != "Allow" or _wildcard_action(statement):
+        return None
+    services = {str(a).partition(":")[0].lower() for a in as_list(statement.get("Action"))}
+    guarded = services & {"secretsmanager", "kms"}
+    if not guarded:
+        return None
+    if guarded == {"kms"} and "kms:ViaService" in str(statement.get("Condition") or ""):
+        return None
+    for resource in (str(r) for r in as_list(statement.get("Resource"))):
+        if resource == "*" or _ALL_SECRETS_OR_KEYS.match(resource):
+            return resource
+    if statement.get("NotResource") is not None:
+        return f"NotResource {statement['NotResource']}"
+    return None
+
+
+def policy_disallow_wildcard_actions(resource: ResourceView) -> RuleResult:
+    if resource.type in IAM_POLICY_ATTACHMENTS:
+        arn = props(resource).get("policyArn")
+        if isinstance(arn, str) and ADMIN_MANAGED_POLICIES.search(arn):
+            return failed(resource, "policyArn", arn, "grants every action of a service (or all of AWS)",
+                          "attach a customer-managed policy listing the exact actions")
+        return passed(resource, "attached policy is not an admin or FullAccess policy")
+    for path, document in _documents(resource):
+        for i, statement in enumerate(document["Statement"]):
+            wildcard = _wildcard_action(statement)
+            if wildcard:
+                return failed(resource, f"{path}.Statement[{i}].Action", wildcard,
+                              "allows every action it matches on a sensitive service",
+                              "list the exact actions the principal needs")
+    return passed(resource, "no wildcard actions on sensitive services")
+
+
+def policy_disallow_wildcard_resources_on_secrets_and_keys(resource: ResourceView) -> RuleResult:
+    for path, document in _documents(resource):
+        for i, statement in enumerate(document["Statement"]):
+            wildcard = _wildcard_resource(statement)
+            if wildcard:
+                return failed(resource, f"{path}.Statement[{i}].Resource", wildcard,
+                              "reaches every secret or key in the account, not just the one it needs",
+                              "name the secret or key ARN")
+    return passed(resource, "secrets and keys named by ARN")
+
+
+def is_everyone(principal: Any) -> bool:
+    if principal == "*":
+        return True
+    return isinstance(principal, dict) and "*" in [str(p) for p in as_list(principal.get("AWS"))]
+
+
+def _wildcard_grant(statement: dict[str, Any]) -> str | None:
+    if statement.get("Effect") != "Allow":
+        return None
+    if statement.get("NotAction") is not None:
+        return f"NotAction {statement['NotAction']}"
+    for action in (str(a) for a in as_list(statement.get("Action"))):
+        if action == "*" or action.endswith(":*"):
+            return f"Action {action}"
+    if is_everyone(statement.get("Principal")) and not statement.get("Condition"):
+        return "Principal * without a condition"
+    return None
+
+
+def resourcepolicy_disallow_wildcard_grants(resource: ResourceView) -> RuleResult:
+    p = props(resource)
+    if resource.type == KMS_KEY and p.get("policy") is None:
+        return not_applicable(resource, "no inline policy (a standalone aws.kms.KeyPolicy is checked on its own)")
+    document = policy_document(p.get("policy"))
+    for i, statement in enumerate(document["Statement"]):
+        grant = _wildcard_grant(statement)
+        if grant:
+            return failed(resource, f"policy.Statement[{i}]", grant, "the resource policy grants a whole service or "
+                          "opens the resource to everyone", "grant the specific actions to the specific principals "
+                          "(service principals with an aws:SourceAccount or aws:SourceArn condition)")
+    return passed(resource, "no wildcard or public grant")

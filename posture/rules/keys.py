@@ -1,0 +1,167 @@
+"""Customer-managed KMS keys: every key rotates, and every key a data store uses is one we manage (DB-3, DB-4, BANK-3).
+
+Whether a data store names a customer key at all is each store's own control; the stack rule
+here only proves that the key it names is declared in this stack (so its rotation and key
+policy are enforced) and can rotate. Together they cover "every key used by a data store
+rotates" without reporting one mistake twice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from posture.resources import ResourceView
+from posture.rules.base import (
+    Graph,
+    RuleResult,
+    as_bool,
+    as_int,
+    as_list,
+    each,
+    failed,
+    graph,
+    is_aws_managed_key,
+    not_applicable,
+    passed,
+    policy_document,
+    props,
+)
+from posture.rules.tokens import (
+    BACKUP_AIR_GAPPED_VAULT,
+    BACKUP_VAULT,
+    BUCKET_ENCRYPTION,
+    DYNAMODB_TABLE,
+    KMS_ALIAS,
+    KMS_EXTERNAL_KEY,
+    KMS_KEY,
+    KMS_REPLICA_KEY,
+    LOG_GROUP,
+    RDS_CLUSTER,
+    RDS_INSTANCE,
+    SECRET,
+    SNS_TOPIC,
+    TRAIL,
+)
+
+MAX_ROTATION_DAYS = 365
+_KEY_TYPES = (KMS_KEY, KMS_EXTERNAL_KEY, KMS_REPLICA_KEY)
+_KEY_REFERENCES: dict[str, tuple[str, ...]] = {
+    RDS_INSTANCE: ("kmsKeyId", "masterUserSecretKmsKeyId", "performanceInsightsKmsKeyId"),
+    RDS_CLUSTER: ("kmsKeyId", "masterUserSecretKmsKeyId"),
+    DYNAMODB_TABLE: ("serverSideEncryption.kmsKeyArn",),
+    BACKUP_VAULT: ("kmsKeyArn",),
+    BACKUP_AIR_GAPPED_VAULT: ("encryptionKeyArn",),
+    SECRET: ("kmsKeyId",),
+    LOG_GROUP: ("kmsKeyId",),
+    SNS_TOPIC: ("kmsMasterKeyId",),
+    TRAIL: ("kmsKeyId",),
+}
+KEY_USE = re.compile(r"^kms:(Encrypt|Decrypt|ReEncrypt\w*|GenerateDataKey\w*|CreateGrant)$")
+_ACCOUNT_ROOT = re.compile(r"^(arn:aws[a-z-]*:iam::\d{12}:root|\d{12})$")
+_SCOPING_CONDITIONS = ("kms:viaservice", "kms:calleraccount", "aws:sourceaccount", "aws:sourcearn",
+                       "kms:encryptioncontext", "aws:principalarn")
+
+
+def key_enable_rotation(resource: ResourceView) -> RuleResult:
+    p = props(resource)
+    spec = p.get("customerMasterKeySpec") or p.get("keySpec") or "SYMMETRIC_DEFAULT"
+    if spec != "SYMMETRIC_DEFAULT" or p.get("keyUsage") not in (None, "ENCRYPT_DECRYPT"):
+        return not_applicable(resource, f"{spec} keys cannot rotate automatically")
+    enabled = as_bool(p.get("enableKeyRotation"))
+    if not enabled:
+        return failed(resource, "enableKeyRotation", enabled, "the same key material protects data forever",
+                      "set enable_key_rotation=True")
+    period = as_int(p.get("rotationPeriodInDays"))
+    if period is not None and period > MAX_ROTATION_DAYS:
+        return failed(resource, "rotationPeriodInDays", period, "key material rotates less than once a year",
+                      f"set rotation_period_in_days to {MAX_ROTATION_DAYS} or less")
+    return passed(resource, f"rotates every {period or MAX_ROTATION_DAYS} days")
+
+
+def _broad_use(statement: dict[str, Any]) -> str | None:
+    """A use grant to the whole account, or to a service on anyone's behalf, with nothing narrowing it."""
+    if statement.get("Effect") != "Allow":
+        return None
+    actions = [str(a) for a in as_list(statement.get("Action"))]
+    if not any(KEY_USE.match(a) for a in actions):
+        return None
+    if any(c in str(statement.get("Condition") or "").lower() for c in _SCOPING_CONDITIONS):
+        return None
+    principal = statement.get("Principal")
+    if isinstance(principal, dict):
+        accounts = [str(p) for p in as_list(principal.get("AWS")) if _ACCOUNT_ROOT.match(str(p))]
+        if accounts:
+            return f"use by every principal of account {accounts[0]}"
+        if principal.get("Service"):
+            return f"use by {principal.get('Service')} for any account (confused deputy)"
+    return None
+
+
+def key_require_conditioned_use(resource: ResourceView) -> RuleResult:
+    policy = props(resource).get("policy")
+    if policy is None:
+        return not_applicable(resource, "no inline policy (a standalone aws.kms.KeyPolicy is checked on its own)")
+    for i, statement in enumerate(policy_document(policy)["Statement"]):
+        broad = _broad_use(statement)
+        if broad:
+            return failed(resource, f"policy.Statement[{i}]", broad, "the key can decrypt data for callers it was "
+                          "never meant for", "add a kms:ViaService / kms:CallerAccount (or aws:SourceAccount) "
+                          "condition, or name the roles")
+    return passed(resource, "use is limited to named services, roles or accounts")
+
+
+def resolve_key(g: Graph, ref: Any, path: str) -> ResourceView | None:
+    """A key by id, ARN, alias name or alias ARN."""
+    if isinstance(ref, str) and "alias/" in ref:
+        name = "alias/" + ref.split("alias/", 1)[1]
+        for alias in g.of_type(KMS_ALIAS):
+            if props(alias).get("name") == name:
+                return g.resolve(props(alias).get("targetKeyId"), *_KEY_TYPES, path=f"{alias.name} targetKeyId")
+        return None
+    return g.resolve(ref, *_KEY_TYPES, path=path)
+
+
+def _key_refs(store: ResourceView) -> list[tuple[str, Any]]:
+    p = props(store)
+    if store.type in BUCKET_ENCRYPTION:
+        return [(f"rules[{i}].applyServerSideEncryptionByDefault.kmsMasterKeyId",
+                 (rule.get("applyServerSideEncryptionByDefault") or {}).get("kmsMasterKeyId"))
+                for i, rule in enumerate(p.get("rules") or [])]
+    refs = []
+    for path in _KEY_REFERENCES[store.type]:
+        head, _, tail = path.partition(".")
+        value = p.get(head)
+        if tail:
+            value = value.get(tail) if value is not None else None
+        refs.append((path, value))
+    return refs
+
+
+def data_store_require_rotating_key(resources: Sequence[ResourceView]) -> list[RuleResult]:
+    g = graph(resources)
+
+    def check(store: ResourceView) -> RuleResult:
+        named = 0
+        for path, ref in _key_refs(store):
+            if not ref or is_aws_managed_key(ref):
+                continue
+            named += 1
+            key = resolve_key(g, ref, path)
+            if key is None:
+                return failed(store, path, ref, "the key is not declared in this stack, so its rotation and key policy "
+                              "cannot be proven", "use a DomainKey declared in this stack")
+            if key.type == KMS_EXTERNAL_KEY:
+                return failed(store, path, ref, f"{key.name} holds imported key material, which KMS cannot rotate",
+                              "use a KMS-generated key with rotation on")
+            if key.type == KMS_REPLICA_KEY:
+                primary = g.resolve(props(key).get("primaryKeyArn"), KMS_KEY, path="primaryKeyArn")
+                if primary is None:
+                    return failed(key, "primaryKeyArn", props(key).get("primaryKeyArn"), "the replica's primary key "
+                                  "is not declared in this stack", "declare the primary key here")
+        if not named:
+            return not_applicable(store, "names no customer-managed key (its own encryption control decides)")
+        return passed(store, "every key it uses is a rotating key declared in this stack")
+
+    return each(g.of_type(*_KEY_REFERENCES, *BUCKET_ENCRYPTION), check)

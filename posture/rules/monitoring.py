@@ -1,0 +1,265 @@
+"""Detection: CloudTrail, GuardDuty, Security Hub, AWS Config, Inspector, CIS alarms and log protection
+(APP-4, BANK-4).
+
+The account-level services are existence checks over the whole graph: a stack that declares
+none of them fails, because the promise is that they run, not that they are configured well
+when present. Their settings are checked by the resource rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from posture.resources import ResourceView
+from posture.rules.base import (
+    RuleResult,
+    as_bool,
+    as_int,
+    each,
+    failed,
+    graph,
+    is_aws_managed_key,
+    passed,
+    props,
+    stack_failed,
+    stack_passed,
+)
+from posture.rules.tokens import (
+    BUCKET_OBJECT_LOCK,
+    BUCKETS,
+    CONFIG_DELIVERY_CHANNEL,
+    CONFIG_RECORDER,
+    CONFIG_RECORDER_STATUS,
+    GUARDDUTY_DETECTOR,
+    GUARDDUTY_DETECTOR_FEATURE,
+    INSPECTOR_ENABLER,
+    LOG_METRIC_FILTER,
+    METRIC_ALARM,
+    SECURITY_HUB_ACCOUNT,
+    SECURITY_HUB_ACCOUNTS,
+    SECURITY_HUB_STANDARD,
+    TRAIL,
+)
+
+MIN_LOG_RETENTION_DAYS = 365
+REQUIRED_STANDARDS = {"AWS FSBP": "aws-foundational-security-best-practices",
+                      "CIS AWS Foundations": "cis-aws-foundations-benchmark"}
+CIS_ALARMS: dict[str, tuple[str, ...]] = {
+    # CIS AWS Foundations v3.0 section 4: a metric filter whose pattern names these events, and
+    # an alarm on its metric with somewhere to send it.
+    "4.1 unauthorized API calls": ("UnauthorizedOperation", "AccessDenied"),
+    "4.2 console sign-in without MFA": ("ConsoleLogin", "MFAUsed"),
+    "4.3 root account usage": ("userIdentity.type", "Root"),
+    "4.4 IAM policy changes": ("PutRolePolicy", "AttachRolePolicy"),
+    "4.5 CloudTrail configuration changes": ("StopLogging", "DeleteTrail"),
+    "4.6 console authentication failures": ("ConsoleLogin", "Failed authentication"),
+    "4.7 disabling or deleting CMKs": ("DisableKey", "ScheduleKeyDeletion"),
+    "4.8 S3 bucket policy changes": ("PutBucketPolicy",),
+    "4.9 AWS Config changes": ("StopConfigurationRecorder",),
+    "4.10 security group changes": ("AuthorizeSecurityGroupIngress",),
+    "4.11 network ACL changes": ("CreateNetworkAclEntry",),
+    "4.12 network gateway changes": ("AttachInternetGateway",),
+    "4.13 route table changes": ("CreateRoute", "ReplaceRoute"),
+    "4.14 VPC changes": ("CreateVpc", "DeleteVpc"),
+    "4.15 AWS Organizations changes": ("organizations.amazonaws.com",),
+}
+
+
+# --- trail settings ----------------------------------------------------------------------------
+
+
+def trail_enable_multi_region(resource: ResourceView) -> RuleResult:
+    p = props(resource)
+    checks = (("isMultiRegionTrail", as_bool(p.get("isMultiRegionTrail")) is True, "API calls in other regions go "
+               "unrecorded", "set is_multi_region_trail=True"),
+              ("includeGlobalServiceEvents", as_bool(p.get("includeGlobalServiceEvents")) is not False,
+               "IAM and STS calls go unrecorded", "set include_global_service_events=True"),
+              ("enableLogging", as_bool(p.get("enableLogging")) is not False, "the trail records nothing",
+               "set enable_logging=True"))
+    for key, ok, problem, fix in checks:
+        if not ok:
+            return failed(resource, key, p.get(key), problem, fix)
+    return passed(resource, "records every region and global service")
+
+
+def trail_enable_log_file_validation(resource: ResourceView) -> RuleResult:
+    value = as_bool(props(resource).get("enableLogFileValidation"))
+    if not value:
+        return failed(resource, "enableLogFileValidation", value, "a tampered or deleted log file goes unnoticed",
+                      "set enable_log_file_validation=True")
+    return passed(resource, "log file validation on")
+
+
+def _require_cmk(key_prop: str, problem: str, fix: str):
+    def rule(resource: ResourceView) -> RuleResult:
+        key = props(resource).get(key_prop)
+        if not key or is_aws_managed_key(key):
+            return failed(resource, key_prop, key, problem, fix)
+        return passed(resource, f"encrypted with {key}")
+
+    return rule
+
+
+trail_require_cmk_encryption = _require_cmk(
+    "kmsKeyId", "logs are readable by anyone who can read the bucket", "set kms_key_id to a customer-managed key")
+topic_require_cmk_encryption = _require_cmk(
+    "kmsMasterKeyId", "alarm and backup notifications are stored unencrypted or under the AWS-managed key",
+    "set kms_master_key_id to a customer-managed key")
+loggroup_require_cmk_encryption = _require_cmk(
+    "kmsKeyId", "log events (flow logs, trails) are encrypted with a key we do not control",
+    "set kms_key_id to the logs customer-managed key")
+
+
+def loggroup_require_retention(resource: ResourceView) -> RuleResult:
+    days = as_int(props(resource).get("retentionInDays"))
+    if days is not None and days != 0 and days < MIN_LOG_RETENTION_DAYS:
+        return failed(resource, "retentionInDays", days, "evidence is gone before an investigation needs it",
+                      f"keep logs at least {MIN_LOG_RETENTION_DAYS} days")
+    return passed(resource, f"kept {days or 'forever'} days" if days else "kept forever")
+
+
+def cloudtrail_bucket_require_object_lock(resources: Sequence[ResourceView]) -> list[RuleResult]:
+    g = graph(resources)
+    locks = {}
+    for lock in g.of_type(*BUCKET_OBJECT_LOCK):
+        bucket = g.resolve(props(lock).get("bucket"), *BUCKETS, path="bucket")
+        if bucket is not None:
+            locks[bucket.urn] = lock
+
+    def check(trail: ResourceView) -> RuleResult:
+        name = props(trail).get("s3BucketName")
+        bucket = g.resolve(name, *BUCKETS, path="s3BucketName")
+        if bucket is None:
+            return failed(trail, "s3BucketName", name, "the trail's bucket is not declared in this stack, so its lock "
+                          "cannot be proven", "deliver to the monitoring component's audit bucket")
+        if not as_bool(props(bucket).get("objectLockEnabled")):
+            return failed(bucket, "objectLockEnabled", props(bucket).get("objectLockEnabled"), "trail logs can be "
+                          "deleted or overwritten", "create the bucket with object_lock_enabled=True")
+        lock = locks.get(bucket.urn)
+        retention = props(lock).get("rule") if lock is not None else None
+        retention = retention.get("defaultRetention") if retention is not None else None
+        mode = retention.get("mode") if retention is not None else None
+        days = (as_int(retention.get("days")) or 365 * (as_int(retention.get("years")) or 0)) if retention else 0
+        if mode != "COMPLIANCE" or days < MIN_LOG_RETENTION_DAYS:
+            return failed(lock or bucket, "rule.defaultRetention", retention, "trail logs are not locked in compliance "
+                          f"mode for {MIN_LOG_RETENTION_DAYS} days", "add a BucketObjectLockConfiguration with "
+                          f"default_retention mode COMPLIANCE and days >= {MIN_LOG_RETENTION_DAYS}")
+        return passed(trail, f"logs locked in {bucket.name} ({mode}, {days} days)")
+
+    return each(g.of_type(TRAIL), check)
+
+
+# --- account-level services --------------------------------------------------------------------
+
+
+def account_require_cloudtrail(resources: Sequence[ResourceView]) -> list[RuleResult]:
+    trails = graph(resources).of_type(TRAIL)
+    if not trails:
+        return [stack_failed("no CloudTrail trail: API activity is not recorded; fix: add the monitoring component's "
+                             "multi-region trail")]
+    return [stack_passed(f"trail {trails[0].name} records API activity")]
+
+
+def account_require_guardduty(resources: Sequence[ResourceView]) -> list[RuleResult]:
+    g = graph(resources)
+    detectors = g.of_type(GUARDDUTY_DETECTOR)
+    if not detectors:
+        return [stack_failed("no GuardDuty detector: threats go undetected; fix: add aws.guardduty.Detector")]
+
+    def check(detector: ResourceView) -> RuleResult:
+        enabled = as_bool(props(detector).get("enable"))
+        if enabled is False:
+            return failed(detector, "enable", enabled, "GuardDuty is off", "set enable=True")
+        for feature in g.of_type(GUARDDUTY_DETECTOR_FEATURE):
+            p = props(feature)
+            if p.get("name") == "RDS_LOGIN_EVENTS" and p.get("status") == "ENABLED" and \
+                    g.resolve(p.get("detectorId"), GUARDDUTY_DETECTOR, path="detectorId") is detector:
+                return passed(detector, "enabled with RDS protection")
+        return failed(detector, "features", None, "RDS Protection is off: suspicious database logins go unnoticed",
+                      'add aws.guardduty.DetectorFeature(name="RDS_LOGIN_EVENTS", status="ENABLED")')
+
+    return each(detectors, check)
+
+
+def account_require_security_hub(resources: Sequence[ResourceView]) -> list[RuleResult]:
+    g = graph(resources)
+    hubs = g.of_type(*SECURITY_HUB_ACCOUNTS)
+    if not hubs:
+        return [stack_failed("no Security Hub account: findings are not aggregated or scored; fix: add "
+                             "aws.securityhub.Account")]
+    arns = [str(props(s).get("standardsArn")) for s in g.of_type(SECURITY_HUB_STANDARD)]
+    defaults = any(h.type == SECURITY_HUB_ACCOUNT and as_bool(props(h).get("enableDefaultStandards")) is not False
+                   for h in hubs)
+    missing = [name for name, marker in REQUIRED_STANDARDS.items()
+               if not any(marker in arn for arn in arns) and not defaults]
+    if missing:
+        return [failed(hubs[0], "standardsSubscriptions", arns, f"{' and '.join(missing)} are not evaluated",
+                       "add aws.securityhub.StandardsSubscription for each standard")]
+    return [passed(hubs[0], "FSBP and CIS standards enabled")]
+
+
+def account_require_config_recording(resources: Sequence[ResourceView]) -> list[RuleResult]:
+    g = graph(resources)
+    recorders = g.of_type(CONFIG_RECORDER)
+    if not recorders:
+        return [stack_failed("no AWS Config recorder: configuration history is not kept; fix: add aws.cfg.Recorder, "
+                             "a DeliveryChannel and a RecorderStatus with is_enabled=True")]
+    if not g.of_type(CONFIG_DELIVERY_CHANNEL):
+        return [failed(recorders[0], "deliveryChannel", None, "the recorder has nowhere to deliver",
+                       "add aws.cfg.DeliveryChannel")]
+
+    def check(recorder: ResourceView) -> RuleResult:
+        p = props(recorder)
+        group = p.get("recordingGroup")
+        if group is None:
+            return failed(recorder, "recordingGroup", None, "the default recording group leaves out global resources "
+                          "(IAM users, roles and policies)", "set recording_group={'all_supported': True, "
+                          "'include_global_resource_types': True}")
+        if as_bool(group.get("allSupported")) is False and not len(group.get("resourceTypes")
+                                                                                           or []):
+            return failed(recorder, "recordingGroup", group, "the recorder records no resource types",
+                          "set recording_group.all_supported=True")
+        if as_bool(group.get("allSupported")) is not False and \
+                as_bool(group.get("includeGlobalResourceTypes")) is False:
+            return failed(recorder, "recordingGroup.includeGlobalResourceTypes", False, "changes to IAM users, roles "
+                          "and policies are not recorded", "set recording_group.include_global_resource_types=True")
+        for status in g.of_type(CONFIG_RECORDER_STATUS):
+            s = props(status)
+            if s.get("name") == p.get("name") and as_bool(s.get("isEnabled")):
+                return passed(recorder, "recording, with a delivery channel")
+        return failed(recorder, "recorderStatus", None, "the recorder exists but is stopped: AWS Config records "
+                      "nothing until a RecorderStatus enables it",
+                      "add aws.cfg.RecorderStatus(name=<recorder name>, is_enabled=True)")
+
+    return each(recorders, check)
+
+
+def account_require_inspector(resources: Sequence[ResourceView]) -> list[RuleResult]:
+    g = graph(resources)
+    enablers = [e for e in g.of_type(INSPECTOR_ENABLER) if len(props(e).get("resourceTypes") or [])]
+    if not enablers:
+        return [stack_failed("no Amazon Inspector enabler: workloads are not scanned for vulnerabilities; fix: add "
+                             "aws.inspector2.Enabler with the resource types the application runs on")]
+    return [passed(enablers[0], f"scanning {', '.join(props(enablers[0]).get('resourceTypes'))}")]
+
+
+def account_require_cis_alarms(resources: Sequence[ResourceView]) -> list[RuleResult]:
+    g = graph(resources)
+    alarmed: set[tuple[str, str]] = set()
+    for alarm in g.of_type(METRIC_ALARM):
+        p = props(alarm)
+        if len(p.get("alarmActions") or []) and as_bool(p.get("actionsEnabled")) is not False:
+            alarmed.add((str(p.get("namespace")), str(p.get("metricName"))))
+    covered: set[str] = set()
+    for metric_filter in g.of_type(LOG_METRIC_FILTER):
+        p = props(metric_filter)
+        transform = p.get("metricTransformation")
+        if transform is None or (str(transform.get("namespace")), str(transform.get("name"))) not in alarmed:
+            continue
+        pattern = str(p.get("pattern") or "").lower()
+        covered.update(item for item, needles in CIS_ALARMS.items() if all(n.lower() in pattern for n in needles))
+    missing = [item for item in CIS_ALARMS if item not in covered]
+    if missing:
+        return [stack_failed(f"no metric filter with an alarm for CIS {'; '.join(missing)}; fix: add a "
+                             "LogMetricFilter on the trail's log group and a MetricAlarm with alarm_actions for each")]
+    return [stack_passed("a metric filter and alarm exist for every CIS 4.x event")]

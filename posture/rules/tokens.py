@@ -1,0 +1,109 @@
+"""Pulumi type tokens the rules read, with every current spelling of each resource.
+
+``aws:lb/*`` and ``aws:alb/*`` are the same schema under two names; the S3 ``...V2`` settings
+are deprecated twins of the current resources; ``aws:elasticloadbalancingv2/*`` is the old
+name a stack may still carry in state. A rule that listed only one spelling could be bypassed
+by using the other.
+"""
+
+from __future__ import annotations
+
+RDS_INSTANCE = "aws:rds/instance:Instance"
+RDS_CLUSTER = "aws:rds/cluster:Cluster"
+RDS_CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
+RDS_PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup"
+RDS_CLUSTER_PARAMETER_GROUP = "aws:rds/clusterParameterGroup:ClusterParameterGroup"
+RDS_SUBNET_GROUP = "aws:rds/subnetGroup:SubnetGroup"
+
+VPC = "aws:ec2/vpc:Vpc"
+SUBNET = "aws:ec2/subnet:Subnet"
+SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
+SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
+SECURITY_GROUP_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+INGRESS_TYPES = (SECURITY_GROUP, SECURITY_GROUP_RULE, SECURITY_GROUP_INGRESS_RULE)
+ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
+DEFAULT_ROUTE_TABLE = "aws:ec2/defaultRouteTable:DefaultRouteTable"
+ROUTE = "aws:ec2/route:Route"
+ROUTE_TABLE_ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
+MAIN_ROUTE_TABLE_ASSOCIATION = "aws:ec2/mainRouteTableAssociation:MainRouteTableAssociation"
+INTERNET_GATEWAY = "aws:ec2/internetGateway:InternetGateway"
+NETWORK_ACL = "aws:ec2/networkAcl:NetworkAcl"
+DEFAULT_NETWORK_ACL = "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl"
+NETWORK_ACL_RULE = "aws:ec2/networkAclRule:NetworkAclRule"
+NETWORK_ACL_ASSOCIATION = "aws:ec2/networkAclAssociation:NetworkAclAssociation"
+FLOW_LOG = "aws:ec2/flowLog:FlowLog"
+VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
+MANAGED_PREFIX_LIST = "aws:ec2/managedPrefixList:ManagedPrefixList"
+MANAGED_PREFIX_LIST_ENTRY = "aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+
+LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer",
+                  "aws:elasticloadbalancingv2/loadBalancer:LoadBalancer")
+LISTENERS = ("aws:lb/listener:Listener", "aws:alb/listener:Listener",
+             "aws:elasticloadbalancingv2/listener:Listener")
+TARGET_GROUPS = ("aws:lb/targetGroup:TargetGroup", "aws:alb/targetGroup:TargetGroup",
+                 "aws:elasticloadbalancingv2/targetGroup:TargetGroup")
+WEB_ACL = "aws:wafv2/webAcl:WebAcl"
+IP_SET = "aws:wafv2/ipSet:IpSet"
+WEB_ACL_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
+WEB_ACL_RULE = "aws:wafv2/webAclRule:WebAclRule"
+WEB_ACL_RULE_GROUP_ASSOCIATION = "aws:wafv2/webAclRuleGroupAssociation:WebAclRuleGroupAssociation"
+
+BACKUP_VAULT = "aws:backup/vault:Vault"
+BACKUP_AIR_GAPPED_VAULT = "aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault"
+BACKUP_VAULTS = (BACKUP_VAULT, BACKUP_AIR_GAPPED_VAULT)
+BACKUP_VAULT_LOCK = "aws:backup/vaultLockConfiguration:VaultLockConfiguration"
+BACKUP_VAULT_POLICY = "aws:backup/vaultPolicy:VaultPolicy"
+BACKUP_PLAN = "aws:backup/plan:Plan"
+BACKUP_SELECTION = "aws:backup/selection:Selection"
+
+KMS_KEY = "aws:kms/key:Key"
+KMS_EXTERNAL_KEY = "aws:kms/externalKey:ExternalKey"
+KMS_REPLICA_KEY = "aws:kms/replicaKey:ReplicaKey"
+KMS_ALIAS = "aws:kms/alias:Alias"
+KMS_KEY_POLICY = "aws:kms/keyPolicy:KeyPolicy"
+
+BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
+BUCKET_PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+BUCKET_ENCRYPTION = ("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+                     "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2")
+BUCKET_VERSIONING = ("aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketVersioningV2:BucketVersioningV2")
+BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+BUCKET_OBJECT_LOCK = ("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
+                      "aws:s3/bucketObjectLockConfigurationV2:BucketObjectLockConfigurationV2")
+
+TRAIL = "aws:cloudtrail/trail:Trail"
+GUARDDUTY_DETECTOR = "aws:guardduty/detector:Detector"
+GUARDDUTY_DETECTOR_FEATURE = "aws:guardduty/detectorFeature:DetectorFeature"
+SECURITY_HUB_ACCOUNTS = ("aws:securityhub/account:Account", "aws:securityhub/accountV2:AccountV2")
+SECURITY_HUB_ACCOUNT = SECURITY_HUB_ACCOUNTS[0]
+SECURITY_HUB_STANDARD = "aws:securityhub/standardsSubscription:StandardsSubscription"
+CONFIG_RECORDER = "aws:cfg/recorder:Recorder"
+CONFIG_RECORDER_STATUS = "aws:cfg/recorderStatus:RecorderStatus"
+CONFIG_DELIVERY_CHANNEL = "aws:cfg/deliveryChannel:DeliveryChannel"
+INSPECTOR_ENABLER = "aws:inspector2/enabler:Enabler"
+LOG_METRIC_FILTER = "aws:cloudwatch/logMetricFilter:LogMetricFilter"
+METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+SNS_TOPIC = "aws:sns/topic:Topic"
+SNS_TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
+
+DYNAMODB_TABLE = "aws:dynamodb/table:Table"
+DYNAMODB_RESOURCE_POLICY = "aws:dynamodb/resourcePolicy:ResourcePolicy"
+SECRET = "aws:secretsmanager/secret:Secret"
+SECRET_VERSION = "aws:secretsmanager/secretVersion:SecretVersion"
+SECRET_ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"
+SECRET_POLICY = "aws:secretsmanager/secretPolicy:SecretPolicy"
+SQS_QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
+
+IAM_ROLE = "aws:iam/role:Role"
+IAM_POLICY_DOCUMENTS = ("aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy",
+                        "aws:iam/userPolicy:UserPolicy", "aws:iam/groupPolicy:GroupPolicy")
+IAM_POLICY_ATTACHMENTS = ("aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+                          "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+                          "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
+                          "aws:iam/policyAttachment:PolicyAttachment")
+
+DATA_STORES = (RDS_INSTANCE, RDS_CLUSTER, DYNAMODB_TABLE)
+RESOURCE_POLICIES = (BUCKET_POLICY, SNS_TOPIC_POLICY, SECRET_POLICY, DYNAMODB_RESOURCE_POLICY,
+                     "aws:backup/vaultPolicy:VaultPolicy", KMS_KEY, KMS_KEY_POLICY, SQS_QUEUE_POLICY)

@@ -1,0 +1,578 @@
+"""Every control's cases: the compliant baseline and single changes to it, named by outcome.
+
+``pass_*``: after the change nothing fails anywhere and the control passes at least once.
+``fail_*``: exactly the listed controls fail (one misconfiguration, one violation; a few changes
+are genuinely two misconfigurations and say so). ``unknown_*``: the control answers UNKNOWN and
+nothing fails.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from posture.resources import REDACTED, UNKNOWN
+from tests.policies.helpers import DELETE, Change, add, append, chain, change, drop, edit_policy, identity, paths
+
+ACCOUNT = "111122223333"
+ANY_V4, ANY_V6 = "0.0.0.0/0", "::/0"
+
+
+@dataclass(frozen=True)
+class Case:
+    control: str
+    name: str
+    change: Change
+    also: frozenset[str] = field(default_factory=frozenset)
+    """Other controls the change legitimately breaks too (a fail case that is two misconfigurations)."""
+
+    @property
+    def kind(self) -> str:
+        return self.name.split("_", 1)[0]
+
+    @property
+    def id(self) -> str:
+        return f"{self.control}:{self.name}"
+
+
+CASES: list[Case] = []
+
+
+def cases(control: str, *entries: tuple, baseline_passes: bool = True) -> None:
+    """Register ``(name, change[, also])`` entries for one control, after the baseline pass."""
+    if baseline_passes:
+        CASES.append(Case(control, "pass_baseline", identity))
+    for entry in entries:
+        name, fn, *rest = entry
+        CASES.append(Case(control, name, fn, frozenset(rest[0]) if rest else frozenset()))
+
+
+def _policy(*statements: dict) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def _ingress_rule(name: str, group: str, **props) -> Change:
+    return add("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", name,
+               {"securityGroupId": group, **props})
+
+
+# --- database -----------------------------------------------------------------------------------
+
+cases("aws-rds-instance-disallow-public-access",
+      ("fail_instance_public", change("database-instance", publiclyAccessible=True)),
+      ("fail_aurora_instance_public", change("fx-ledger-1", publiclyAccessible=True)),
+      ("pass_flag_omitted", change("database-instance", publiclyAccessible=DELETE)),
+      ("unknown_public", change("database-instance", publiclyAccessible=UNKNOWN)))
+cases("aws-rds-cluster-disallow-public-access",
+      ("fail_cluster_public", change("fx-ledger", publiclyAccessible=True)),
+      ("pass_multi_az_cluster_in_subnet_group", change("fx-ledger", engine="postgres")),
+      ("fail_multi_az_cluster_without_subnet_group", change("fx-ledger", engine="postgres",
+                                                              dbSubnetGroupName=DELETE),
+       {"stack-data-tier-nacl-require-app-tier-sources"}),
+      baseline_passes=False)  # the baseline cluster is Aurora: public access is each instance's flag
+cases("aws-rds-instance-require-cmk-encryption",
+      ("fail_unencrypted", change("database-instance", storageEncrypted=False)),
+      ("fail_aws_managed_key", change("database-instance", kmsKeyId="alias/aws/rds")),
+      ("fail_no_key", change("database-instance", kmsKeyId=DELETE)),
+      ("fail_performance_insights_under_aws_key", change("database-instance", performanceInsightsKmsKeyId=DELETE)),
+      ("unknown_key", change("database-instance", kmsKeyId=UNKNOWN)))
+cases("aws-rds-cluster-require-cmk-encryption",
+      ("fail_unencrypted", change("fx-ledger", storageEncrypted=DELETE)),
+      ("fail_aws_managed_key", change("fx-ledger", kmsKeyId="arn:aws:kms:eu-west-1:111122223333:alias/aws/rds")))
+cases("aws-rds-instance-enable-iam-authentication",
+      ("fail_disabled", change("database-instance", iamDatabaseAuthenticationEnabled=False)))
+cases("aws-rds-cluster-enable-iam-authentication",
+      ("fail_omitted", change("fx-ledger", iamDatabaseAuthenticationEnabled=DELETE)))
+cases("aws-rds-instance-enable-deletion-protection",
+      ("fail_disabled", change("database-instance", deletionProtection=False)))
+cases("aws-rds-cluster-enable-deletion-protection",
+      ("fail_disabled", change("fx-ledger", deletionProtection=False)))
+cases("aws-rds-instance-require-backup-retention",
+      ("fail_one_day", change("database-instance", backupRetentionPeriod=1.0)),
+      ("fail_omitted", change("database-instance", backupRetentionPeriod=DELETE)),
+      ("pass_seven_days_as_string", change("database-instance", backupRetentionPeriod="7")),
+      ("unknown_retention", change("database-instance", backupRetentionPeriod=UNKNOWN)))
+cases("aws-rds-cluster-require-backup-retention",
+      ("fail_six_days", change("fx-ledger", backupRetentionPeriod=6.0)))
+cases("aws-rds-instance-require-final-snapshot",
+      ("fail_skip", change("database-instance", skipFinalSnapshot=True)),
+      ("fail_no_identifier", change("database-instance", finalSnapshotIdentifier=DELETE)),
+      ("fail_automated_backups_deleted", change("database-instance", deleteAutomatedBackups=DELETE)))
+cases("aws-rds-cluster-require-final-snapshot",
+      ("fail_skip", change("fx-ledger", skipFinalSnapshot=True)))
+cases("aws-rds-instance-require-managed-master-password",
+      ("fail_plaintext_password", change("database-instance", password="correct-horse-battery")),
+      ("fail_secret_password", change("database-instance", password=REDACTED)),
+      ("fail_write_only_password", change("database-instance", passwordWo="correct-horse-battery")),
+      ("fail_not_managed", change("database-instance", manageMasterUserPassword=DELETE)),
+      ("fail_secret_under_aws_key", change("database-instance", masterUserSecretKmsKeyId=DELETE)))
+cases("aws-rds-cluster-require-managed-master-password",
+      ("fail_master_password", change("fx-ledger", masterPassword="correct-horse-battery")),
+      ("fail_master_password_wo", change("fx-ledger", masterPasswordWo=REDACTED)))
+cases("aws-rds-instance-enable-auto-minor-version-upgrade",
+      ("fail_disabled", change("database-instance", autoMinorVersionUpgrade=False)),
+      ("fail_aurora_instance_disabled", change("fx-ledger-1", autoMinorVersionUpgrade=False)),
+      ("pass_default", change("database-instance", autoMinorVersionUpgrade=DELETE)))
+cases("aws-rds-cluster-enable-auto-minor-version-upgrade",
+      ("fail_disabled", change("fx-ledger", autoMinorVersionUpgrade=False)),
+      ("pass_enabled", change("fx-ledger", autoMinorVersionUpgrade=True)))
+cases("aws-rds-instance-require-current-ca-certificate",
+      ("fail_expired_ca", change("database-instance", caCertIdentifier="rds-ca-2019")),
+      ("fail_account_default", change("fx-ledger-1", caCertIdentifier=DELETE)))
+cases("stack-database-require-forced-tls",
+      ("fail_force_ssl_off", paths("database-params", {"parameters[0].value": "0"})),
+      ("fail_default_parameter_group", change("database-instance", parameterGroupName=DELETE)),
+      ("fail_group_outside_stack", change("database-instance", parameterGroupName="default.postgres16")),
+      ("fail_cluster_group_without_force_ssl", change("fx-ledger-params", parameters=[])),
+      ("pass_mysql_require_secure_transport", chain(
+          change("database-instance", engine="mysql"),
+          change("database-params", parameters=[{"name": "require_secure_transport", "value": "ON"}]))),
+      ("unknown_parameter_group", change("database-instance", parameterGroupName=UNKNOWN)))
+
+# --- network ------------------------------------------------------------------------------------
+
+cases("aws-ec2-securitygroup-disallow-remote-admin-ingress",
+      ("fail_ssh_inline_from_vpc", change("network-app-sg", ingress=[
+          {"protocol": "tcp", "fromPort": 22.0, "toPort": 22.0, "cidrBlocks": ["10.10.0.0/16"]}])),
+      ("fail_rdp_from_anywhere_vpc_rule", _ingress_rule("fx-rdp", "network-endpoints-sg-id", ipProtocol="tcp",
+                                                        fromPort=3389.0, toPort=3389.0, cidrIpv4=ANY_V4)),
+      ("fail_ssh_range_sg_rule", add("aws:ec2/securityGroupRule:SecurityGroupRule", "fx-ssh-range", {
+          "type": "ingress", "securityGroupId": "network-endpoints-sg-id", "protocol": "6", "fromPort": 20.0,
+          "toPort": 25.0, "ipv6CidrBlocks": [ANY_V6]})),
+      ("fail_ssh_from_bastion_group", _ingress_rule("fx-ssh-bastion", "network-endpoints-sg-id", ipProtocol="tcp",
+                                                    fromPort=22.0, toPort=22.0,
+                                                    referencedSecurityGroupId="network-app-sg-id")),
+      ("pass_egress_rule_on_22", add("aws:ec2/securityGroupRule:SecurityGroupRule", "fx-ssh-out", {
+          "type": "egress", "securityGroupId": "network-app-sg-id", "protocol": "tcp", "fromPort": 22.0,
+          "toPort": 22.0, "cidrBlocks": ["10.10.0.0/16"]})),
+      ("unknown_port", _ingress_rule("fx-unknown-port", "network-endpoints-sg-id", ipProtocol="tcp",
+                                     fromPort=UNKNOWN, toPort=UNKNOWN, cidrIpv4="10.10.0.0/16")))
+cases("aws-ec2-securitygroup-disallow-all-ports-ingress",
+      ("fail_all_protocols_vpc_rule", _ingress_rule("fx-all", "network-endpoints-sg-id", ipProtocol="-1",
+                                                    cidrIpv4="10.10.0.0/16")),
+      ("fail_full_tcp_range_inline_self", change("network-app-sg", ingress=[
+          {"protocol": "tcp", "fromPort": 0.0, "toPort": 65535.0, "self": True}])),
+      ("fail_all_from_anywhere_sg_rule", add("aws:ec2/securityGroupRule:SecurityGroupRule", "fx-all-any", {
+          "type": "ingress", "securityGroupId": "fx-alb-sg-id", "protocol": "all", "fromPort": 0.0, "toPort": 0.0,
+          "cidrBlocks": [ANY_V4]})))
+cases("stack-security-group-disallow-internet-ingress",
+      ("fail_https_to_app_tier", _ingress_rule("fx-app-https", "network-app-sg-id", ipProtocol="tcp",
+                                               fromPort=443.0, toPort=443.0, cidrIpv4=ANY_V4)),
+      ("fail_other_port_on_alb", change("fx-alb-443-in", fromPort=8443.0, toPort=8443.0)),
+      ("fail_internal_load_balancer", change("fx-alb", internal=True)),
+      ("fail_inline_https_on_database_group", change("database-sg", ingress=[
+          {"protocol": "tcp", "fromPort": 443.0, "toPort": 443.0, "ipv6CidrBlocks": [ANY_V6]}]),
+       {"stack-database-reachable-only-from-app-tier"}),
+      ("pass_https_on_alb_sg_rule_form", add("aws:ec2/securityGroupRule:SecurityGroupRule", "fx-alb-sgr", {
+          "type": "ingress", "securityGroupId": "fx-alb-sg-id", "protocol": "tcp", "fromPort": 443.0,
+          "toPort": 443.0, "cidrBlocks": [ANY_V4]})),
+      ("unknown_load_balancer_groups", change("fx-alb", securityGroups=UNKNOWN)))
+cases("aws-ec2-defaultsecuritygroup-disallow-rules",
+      ("fail_self_ingress", change("network-default-sg", ingress=[
+          {"protocol": "-1", "fromPort": 0.0, "toPort": 0.0, "self": True}])),
+      ("fail_egress", change("network-default-sg", egress=[
+          {"protocol": "-1", "fromPort": 0.0, "toPort": 0.0, "cidrBlocks": [ANY_V4]}])),
+      ("pass_rules_omitted", change("network-default-sg", ingress=DELETE, egress=DELETE)))
+cases("stack-vpc-require-locked-default-security-group",
+      ("fail_default_group_not_adopted", drop("network-default-sg")),
+      ("fail_adopted_for_another_vpc", change("network-default-sg", vpcId="vpc-0other")))
+cases("aws-ec2-subnet-disallow-public-ip-on-launch",
+      ("fail_public_ipv4", change("network-public-0", mapPublicIpOnLaunch=True)),
+      ("fail_ipv6_on_creation", change("network-data-1", assignIpv6AddressOnCreation=True)),
+      ("unknown_map_public_ip", change("network-app-0", mapPublicIpOnLaunch=UNKNOWN)))
+cases("aws-ec2-flowlog-require-all-traffic",
+      ("fail_rejected_only", change("network-flow-log", trafficType="REJECT")))
+cases("stack-vpc-require-flow-logs",
+      ("fail_no_flow_log", drop("network-flow-log")),
+      ("fail_flow_log_for_subnet_only", change("network-flow-log", vpcId=DELETE, subnetId="network-data-0-id")))
+cases("stack-vpc-require-service-endpoints",
+      ("fail_no_kms_endpoint", drop("network-kms-endpoint")),
+      ("fail_no_s3_endpoint", drop("network-s3-endpoint")),
+      ("fail_no_ssm_endpoint", drop("network-ssm-endpoint")),
+      ("fail_private_dns_off", change("network-kms-endpoint", privateDnsEnabled=False)))
+cases("stack-data-tier-disallow-internet-routes",
+      ("fail_nat_route_inline", change("network-data-rt", routes=[
+          {"cidrBlock": ANY_V4, "natGatewayId": "network-nat-0-id"}])),
+      ("fail_igw_route_standalone", add("aws:ec2/route:Route", "fx-data-igw", {
+          "routeTableId": "network-data-rt-id", "destinationCidrBlock": "203.0.113.0/24",
+          "gatewayId": "network-igw-id"})),
+      ("fail_data_subnet_on_public_table", change("network-data-rta-0", routeTableId="network-public-rt-id")),
+      ("fail_untagged_subnet_in_db_subnet_group", chain(
+          paths("network-data-2", {"tags.tier": DELETE}),
+          change("network-data-rta-2", routeTableId="network-app-rt-2-id"))),
+      ("pass_private_peering_route", add("aws:ec2/route:Route", "fx-data-peer", {
+          "routeTableId": "network-data-rt-id", "destinationCidrBlock": "10.99.0.0/16",
+          "vpcPeeringConnectionId": "pcx-0123"})),
+      ("unknown_routes", change("network-data-rt", routes=UNKNOWN)))
+cases("stack-database-reachable-only-from-app-tier",
+      ("fail_cidr_source", change("database-from-app", referencedSecurityGroupId=DELETE, cidrIpv4="10.10.0.0/16")),
+      ("fail_other_tier_source", change("database-from-app", referencedSecurityGroupId="network-endpoints-sg-id")),
+      ("fail_wider_port_range", change("database-from-app", fromPort=5000.0, toPort=6000.0)),
+      ("fail_inline_rule_from_alb", change("database-sg", ingress=[
+          {"protocol": "tcp", "fromPort": 5432.0, "toPort": 5432.0, "securityGroups": ["fx-alb-sg-id"]}])),
+      ("fail_sg_rule_from_prefix_list", add("aws:ec2/securityGroupRule:SecurityGroupRule", "fx-db-pl", {
+          "type": "ingress", "securityGroupId": "database-sg-id", "protocol": "tcp", "fromPort": 5432.0,
+          "toPort": 5432.0, "prefixListIds": ["pl-0123"]})),
+      ("fail_default_security_group", change("database-instance", vpcSecurityGroupIds=DELETE)),
+      ("fail_group_outside_stack", change("fx-ledger", vpcSecurityGroupIds=["sg-0elsewhere"])),
+      ("unknown_source_group", change("database-from-app", referencedSecurityGroupId=UNKNOWN)))
+cases("stack-data-tier-nacl-require-app-tier-sources",
+      ("fail_whole_vpc", change("network-data-nacl", ingress=[
+          {"protocol": "tcp", "fromPort": 5432.0, "toPort": 5432.0, "cidrBlock": "10.10.0.0/16", "ruleNo": 100.0,
+           "action": "allow"}])),
+      ("fail_other_port", change("network-data-nacl", ingress=[
+          {"protocol": "tcp", "fromPort": 22.0, "toPort": 22.0, "cidrBlock": "10.10.64.0/20", "ruleNo": 100.0,
+           "action": "allow"}])),
+      ("fail_all_protocols", change("network-data-nacl", ingress=[
+          {"protocol": "-1", "fromPort": 0.0, "toPort": 0.0, "cidrBlock": "10.10.64.0/20", "ruleNo": 100.0,
+           "action": "allow"}])),
+      ("fail_standalone_rule_from_anywhere", add("aws:ec2/networkAclRule:NetworkAclRule", "fx-data-any", {
+          "networkAclId": "network-data-nacl-id", "ruleNumber": 90.0, "egress": False, "protocol": "tcp",
+          "ruleAction": "allow", "cidrBlock": ANY_V4, "fromPort": 5432.0, "toPort": 5432.0})),
+      ("pass_extra_deny_entry", paths("network-data-nacl", {"ingress[4]": {
+          "protocol": "-1", "ruleNo": 1.0, "action": "deny", "cidrBlock": "198.51.100.0/24", "fromPort": 0.0,
+          "toPort": 0.0}})))
+cases("stack-subnet-require-network-acl",
+      ("fail_public_subnets_on_default_acl", drop("network-public-nacl")),
+      ("fail_app_subnet_left_out", paths("network-app-nacl", {"subnetIds[2]": DELETE})),
+      ("fail_data_subnets_detached", change("network-data-nacl", subnetIds=[])),
+      ("pass_association_resource", chain(
+          paths("network-app-nacl", {"subnetIds[2]": DELETE}),
+          add("aws:ec2/networkAclAssociation:NetworkAclAssociation", "fx-app-2-acl", {
+              "networkAclId": "network-app-nacl-id", "subnetId": "network-app-2-id"}))))
+cases("aws-ec2-managedprefixlist-disallow-anywhere",
+      ("fail_inline_anywhere", paths("fx-admin-allowlist", {"entries[0].cidr": ANY_V4})),
+      ("fail_standalone_entry", add("aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry", "fx-allow-all-v6", {
+          "prefixListId": "fx-admin-allowlist-id", "cidr": ANY_V6})))
+cases("aws-ec2-networkacl-disallow-all-traffic-from-internet",
+      ("fail_inline_allow_all", append("network-app-nacl", "ingress", {
+          "protocol": "-1", "ruleNo": 90.0, "action": "allow", "cidrBlock": ANY_V4, "fromPort": 0.0, "toPort": 0.0})),
+      ("fail_standalone_rule_ipv6", add("aws:ec2/networkAclRule:NetworkAclRule", "fx-public-all-v6", {
+          "networkAclId": "network-public-nacl-id", "ruleNumber": 95.0, "egress": False, "protocol": "all",
+          "ruleAction": "allow", "ipv6CidrBlock": ANY_V6})),
+      ("pass_deny_all_from_internet", append("network-app-nacl", "ingress", {
+          "protocol": "-1", "ruleNo": 5.0, "action": "deny", "cidrBlock": "203.0.113.0/24", "fromPort": 0.0,
+          "toPort": 0.0})),
+      ("pass_egress_rule", add("aws:ec2/networkAclRule:NetworkAclRule", "fx-public-out", {
+          "networkAclId": "network-public-nacl-id", "ruleNumber": 95.0, "egress": True, "protocol": "-1",
+          "ruleAction": "allow", "cidrBlock": "10.10.0.0/16"})))
+cases("aws-cloudwatch-loggroup-require-cmk-encryption",
+      ("fail_no_key", change("network-flow-logs", kmsKeyId=DELETE)))
+cases("aws-cloudwatch-loggroup-require-retention",
+      ("fail_thirty_days", change("network-flow-logs", retentionInDays=30.0)),
+      ("pass_kept_forever", change("network-flow-logs", retentionInDays=DELETE)))
+
+# --- edge ---------------------------------------------------------------------------------------
+
+cases("aws-lb-listener-require-tls",
+      ("fail_default_policy", change("fx-https", sslPolicy=DELETE)),
+      ("fail_tls13_policy_allowing_tls10", change("fx-https", sslPolicy="ELBSecurityPolicy-TLS13-1-0-2021-06")),
+      ("fail_http_forward", paths("fx-http", {"defaultActions[0]": {"type": "forward", "targetGroupArn": "tg"}})),
+      ("fail_alb_token_plain_tcp", paths("fx-http", {"protocol": "TCP"}, type="aws:alb/listener:Listener")),
+      ("pass_alb_token", paths("fx-https", {}, type="aws:alb/listener:Listener")),
+      ("pass_tls13_only", change("fx-https", sslPolicy="ELBSecurityPolicy-TLS13-1-3-2021-06")),
+      ("unknown_policy", change("fx-https", sslPolicy=UNKNOWN)))
+cases("aws-lb-targetgroup-require-tls",
+      ("fail_plain_http", change("fx-app", protocol="HTTP")),
+      ("fail_alb_token_default_protocol", paths("fx-app", {"protocol": DELETE}, type="aws:alb/targetGroup:TargetGroup")),
+      ("pass_lambda_target_not_applicable", add("aws:lb/targetGroup:TargetGroup", "fx-fn", {"targetType": "lambda"})))
+cases("aws-lb-listener-require-hsts-header",
+      ("fail_no_header", change("fx-https", routingHttpResponseStrictTransportSecurityHeaderValue=DELETE)),
+      ("fail_short_max_age", change("fx-https", routingHttpResponseStrictTransportSecurityHeaderValue="max-age=300")))
+cases("aws-lb-loadbalancer-enable-drop-invalid-headers",
+      ("fail_disabled", change("fx-alb", dropInvalidHeaderFields=False)),
+      ("fail_alb_token_omitted", paths("fx-alb", {"dropInvalidHeaderFields": DELETE},
+                                       type="aws:alb/loadBalancer:LoadBalancer")))
+cases("aws-lb-loadbalancer-configure-strictest-desync-mitigation",
+      ("fail_defensive", change("fx-alb", desyncMitigationMode="defensive")),
+      ("fail_default", change("fx-alb", desyncMitigationMode=DELETE)))
+cases("aws-lb-loadbalancer-enable-deletion-protection",
+      ("fail_disabled", change("fx-alb", enableDeletionProtection=False)))
+cases("aws-lb-loadbalancer-enable-access-logs",
+      ("fail_disabled", paths("fx-alb", {"accessLogs.enabled": False})),
+      ("fail_removed", change("fx-alb", accessLogs=DELETE), {"stack-s3-bucket-require-cmk-encryption"}))
+cases("stack-load-balancer-require-waf",
+      ("fail_no_association", drop("fx-web-acl-alb")),
+      ("fail_web_acl_outside_stack", change("fx-web-acl-alb",
+                                            webAclArn=f"arn:aws:wafv2:eu-west-1:{ACCOUNT}:regional/webacl/other/1")),
+      ("fail_waf_fails_open", change("fx-alb", enableWafFailOpen=True)),
+      ("fail_association_to_other_resource", change("fx-web-acl-alb", resourceArn="arn:aws:apigateway:stage")),
+      ("unknown_association_target", change("fx-web-acl-alb", resourceArn=UNKNOWN)))
+cases("stack-web-acl-require-baseline-rules",
+      ("fail_no_sqli_group", paths("fx-web-acl", {"rules[4]": DELETE})),
+      ("fail_common_group_in_count_mode", paths("fx-web-acl", {"rules[2].overrideAction": {"count": {}}})),
+      ("fail_blocklist_counts_only", paths("fx-web-acl", {"rules[0].action": {"count": {}}})),
+      ("fail_no_rate_limit", paths("fx-web-acl", {"rules[1]": DELETE})),
+      ("fail_blocklist_ip_set_not_declared", drop("fx-blocklist")),
+      ("pass_standalone_rule_group_association", chain(
+          paths("fx-web-acl", {"rules[4]": DELETE}),
+          add("aws:wafv2/webAclRuleGroupAssociation:WebAclRuleGroupAssociation", "fx-sqli", {
+              "webAclArn": f"arn:aws:wafv2:eu-west-1:{ACCOUNT}:webacl/fx-web-acl", "priority": 12.0,
+              "ruleName": "sqli", "managedRuleGroup": {"name": "AWSManagedRulesSQLiRuleSet", "vendorName": "AWS"},
+              "overrideAction": "none"}))),
+      ("pass_rule_json", chain(paths("fx-web-acl", {"rules[4]": DELETE}), paths("fx-web-acl", {
+          "ruleJson": json.dumps([{"Name": "sqli", "Priority": 12, "OverrideAction": {"None": {}},
+                                   "Statement": {"ManagedRuleGroupStatement": {
+                                       "VendorName": "AWS", "Name": "AWSManagedRulesSQLiRuleSet"}}}])}))))
+
+# --- backups ------------------------------------------------------------------------------------
+
+cases("aws-backup-vault-require-cmk-encryption",
+      ("fail_copy_vault_default_key", change("backups-copy-vault", kmsKeyArn=DELETE)),
+      ("fail_air_gapped_vault_without_key", add("aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault",
+                                                "fx-air-gapped", {"name": "air-gapped", "minRetentionDays": 35.0,
+                                                                  "maxRetentionDays": 365.0})))
+cases("aws-backup-vaultlockconfiguration-require-compliance-mode",
+      ("fail_governance_mode", change("backups-vault-lock", changeableForDays=DELETE)),
+      ("fail_one_day_minimum", change("backups-vault-lock", minRetentionDays=1.0)))
+cases("aws-backup-vaultpolicy-require-deny-delete",
+      ("fail_allow_instead_of_deny", change("backups-vault-policy", policy=_policy({
+          "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": ["backup:DeleteRecoveryPoint"],
+          "Resource": "*"}))),
+      ("fail_conditional_deny", change("backups-copy-vault-policy", policy=_policy({
+          "Effect": "Deny", "Principal": "*", "Action": "backup:*", "Resource": "*",
+          "Condition": {"StringNotEquals": {"aws:PrincipalAccount": ACCOUNT}}}))),
+      ("fail_lifecycle_not_denied", change("backups-vault-policy", policy=_policy({
+          "Effect": "Deny", "Principal": "*", "Action": "backup:DeleteRecoveryPoint", "Resource": "*"}))),
+      ("pass_wildcard_deny_as_object", change("backups-vault-policy", policy={
+          "Version": "2012-10-17", "Statement": {"Effect": "Deny", "Principal": {"AWS": ["*"]},
+                                                 "Action": "backup:*", "Resource": "*"}})),
+      ("unknown_policy", change("backups-vault-policy", policy=UNKNOWN)))
+cases("aws-backup-plan-require-retention",
+      ("fail_one_day", paths("backups-plan", {"rules[0].lifecycle.deleteAfter": 1.0})),
+      ("fail_short_copies", paths("backups-plan", {"rules[0].copyActions[0].lifecycle.deleteAfter": 3.0}),
+       {"stack-backup-copy-require-equally-fortified-vault"}))
+cases("stack-backup-vault-require-lock-and-policy",
+      ("fail_copy_vault_unlocked", drop("backups-copy-vault-lock")),
+      ("fail_no_access_policy", drop("backups-vault-policy")))
+cases("stack-backup-copy-require-equally-fortified-vault",
+      ("fail_no_copy", paths("backups-plan", {"rules[0].copyActions": []})),
+      ("fail_copy_in_same_region", change("backups-copy-vault", region="eu-west-1")),
+      ("fail_target_vault_outside_stack", paths("backups-plan", {"rules[0].targetVaultName": "vault-elsewhere"})),
+      ("fail_weaker_copy_lock", change("backups-copy-vault-lock", minRetentionDays=14.0)),
+      ("fail_copy_outside_stack", paths("backups-plan", {
+          "rules[1].copyActions[0].destinationVaultArn": "arn:aws:backup:eu-central-1:999999999999:vault/x"})),
+      ("unknown_destination", paths("backups-plan", {"rules[0].copyActions[0].destinationVaultArn": UNKNOWN})))
+cases("stack-data-store-require-backup-plan",
+      ("fail_cluster_not_selected", drop("fx-ledger-selection")),
+      ("fail_nothing_selected", change("backups-selection", resources=[])),
+      ("fail_instance_not_selected", paths("backups-selection", {"resources[0]": DELETE})),
+      ("fail_excluded", change("backups-selection", notResources=["arn:aws:rds:*:*:db:*"])),
+      ("fail_selection_of_unknown_plan", change("fx-ledger-selection", planId="plan-elsewhere")),
+      ("pass_wildcard", paths("backups-selection", {"resources[0]": "arn:aws:rds:*:*:db:*"})),
+      ("pass_tag_selection", chain(
+          paths("backups-selection", {"resources[0]": DELETE, "selectionTags": [
+              {"type": "STRINGEQUALS", "key": "backup", "value": "daily"}]}),
+          paths("database-instance", {"tags": {"backup": "daily"}}))),
+      ("unknown_selection", change("backups-selection", resources=UNKNOWN)))
+
+# --- keys ---------------------------------------------------------------------------------------
+
+cases("aws-kms-key-enable-rotation",
+      ("fail_rotation_off", change("database-key", enableKeyRotation=False)),
+      ("fail_two_year_period", change("backups-copy-key", rotationPeriodInDays=730.0)),
+      ("pass_asymmetric_key_not_applicable", add("aws:kms/key:Key", "fx-signing-key", {
+          "customerMasterKeySpec": "RSA_2048", "keyUsage": "SIGN_VERIFY"})))
+cases("stack-data-store-require-rotating-key",
+      ("fail_key_outside_stack", paths("data-sessions", {
+          "serverSideEncryption.kmsKeyArn": "arn:aws:kms:eu-west-1:999999999999:key/foreign"})),
+      ("fail_imported_key_material", chain(
+          add("aws:kms/externalKey:ExternalKey", "fx-imported", {"description": "imported"}),
+          change("data-bank-token", kmsKeyId="fx-imported-id"))),
+      ("fail_alias_of_undeclared_key", change("database-instance", kmsKeyId="alias/someone-else")),
+      ("fail_log_group_key_outside_stack", change("network-flow-logs",
+                                                  kmsKeyId="arn:aws:kms:eu-west-1:999999999999:key/foreign")),
+      ("pass_alias_name", change("database-instance", kmsKeyId="alias/security-baseline/database")),
+      ("pass_alias_arn", change("fx-ledger", kmsKeyId=f"arn:aws:kms:eu-west-1:{ACCOUNT}:alias/security-baseline/"
+                                                      "database")))
+
+cases("aws-kms-key-require-conditioned-use",
+      ("fail_account_wide_use", edit_policy("database-key", lambda d: d["Statement"][1].pop("Condition"))),
+      ("fail_service_for_any_account", edit_policy("logs-key", lambda d: d["Statement"][1].pop("Condition"))),
+      ("pass_named_role", edit_policy("database-key", lambda d: d["Statement"].append({
+          "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/app"}, "Action": "kms:Decrypt",
+          "Resource": "*"}))),
+      ("pass_standalone_key_policy_not_applicable", change("sessions-key", policy=DELETE)))
+
+# --- storage ------------------------------------------------------------------------------------
+
+cases("aws-s3-bucketpublicaccessblock-enable-all-flags",
+      *((f"fail_{flag}_off", change("monitoring-audit-trail-public-access-block", **{flag: False}))
+        for flag in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")),
+      ("fail_flag_omitted", change("fx-alb-logs-public-access-block", restrictPublicBuckets=DELETE)))
+cases("aws-s3-bucketversioning-enable-versioning",
+      ("fail_suspended", paths("monitoring-audit-trail-versioning", {"versioningConfiguration.status": "Suspended"})),
+      ("fail_v2_twin_suspended", paths("monitoring-config-history-versioning", {"versioningConfiguration.status": "Suspended"},
+                                       type="aws:s3/bucketVersioningV2:BucketVersioningV2")))
+cases("aws-s3-bucketpolicy-require-tls",
+      ("fail_no_secure_transport_condition", change("monitoring-audit-trail-policy", policy=_policy({
+          "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"]}))),
+      ("fail_objects_not_covered", change("monitoring-config-history-policy", policy=_policy({
+          "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "arn:aws:s3:::b",
+          "Condition": {"Bool": {"aws:SecureTransport": "false"}}}))),
+      ("fail_invalid_json", change("fx-alb-logs-policy", policy="{not json"),
+       {"aws-iam-resourcepolicy-disallow-wildcard-grants"}))  # every control reading the document errors
+cases("stack-s3-bucket-require-cmk-encryption",
+      ("fail_trail_bucket_sse_s3", paths("monitoring-audit-trail-encryption", {
+          "rules[0].applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}})),
+      ("fail_aws_managed_key", paths("monitoring-config-history-encryption", {
+          "rules[0].applyServerSideEncryptionByDefault.kmsMasterKeyId": "alias/aws/s3"})),
+      ("fail_log_bucket_also_receives_trail", change("monitoring-trail", s3BucketName="fx-alb-logs-bucket-bucket"),
+       {"stack-cloudtrail-bucket-require-object-lock"}),  # the log bucket is not locked either
+      ("pass_v2_twin", paths("monitoring-audit-trail-encryption", {}, type="aws:s3/bucketServerSideEncryptionConfigurationV2:"
+                                                                   "BucketServerSideEncryptionConfigurationV2")))
+cases("stack-s3-bucket-require-protective-settings",
+      ("fail_no_public_access_block", drop("monitoring-audit-trail-public-access-block")),
+      ("fail_no_encryption", drop("fx-alb-logs-encryption")),
+      ("fail_no_versioning", drop("monitoring-config-history-versioning")),
+      ("fail_no_policy", drop("monitoring-audit-trail-policy")),
+      ("fail_bucket_v2_without_settings", add("aws:s3/bucketV2:BucketV2", "fx-bare", {"bucketPrefix": "bare-"})))
+
+# --- monitoring ---------------------------------------------------------------------------------
+
+cases("aws-cloudtrail-trail-enable-multi-region",
+      ("fail_single_region", change("monitoring-trail", isMultiRegionTrail=False)),
+      ("fail_no_global_events", change("monitoring-trail", includeGlobalServiceEvents=False)),
+      ("fail_logging_off", change("monitoring-trail", enableLogging=False)))
+cases("aws-cloudtrail-trail-enable-log-file-validation",
+      ("fail_disabled", change("monitoring-trail", enableLogFileValidation=DELETE)))
+cases("aws-cloudtrail-trail-require-cmk-encryption",
+      ("fail_no_key", change("monitoring-trail", kmsKeyId=DELETE)))
+cases("stack-cloudtrail-bucket-require-object-lock",
+      ("fail_bucket_without_object_lock", change("monitoring-audit-trail-bucket", objectLockEnabled=False)),
+      ("fail_no_lock_configuration", drop("monitoring-audit-trail-object-lock")),
+      ("fail_governance_mode", paths("monitoring-audit-trail-object-lock", {"rule.defaultRetention.mode": "GOVERNANCE"})),
+      ("fail_thirty_days", paths("monitoring-audit-trail-object-lock", {"rule.defaultRetention.days": 30.0})),
+      ("fail_bucket_outside_stack", change("monitoring-trail", s3BucketName="someone-elses-bucket")),
+      ("pass_retention_in_years", paths("monitoring-audit-trail-object-lock", {
+          "rule.defaultRetention.days": DELETE, "rule.defaultRetention.years": 7.0})))
+cases("aws-sns-topic-require-cmk-encryption",
+      ("fail_no_key", change("backups-events", kmsMasterKeyId=DELETE)),
+      ("fail_aws_managed_key", change("monitoring-alarms", kmsMasterKeyId="alias/aws/sns")))
+cases("stack-account-require-cloudtrail",
+      ("fail_no_trail", drop("monitoring-trail")))
+cases("stack-account-require-guardduty",
+      ("fail_no_detector", drop("monitoring-guardduty", "monitoring-guardduty-rds-login-events")),
+      ("fail_no_rds_protection", drop("monitoring-guardduty-rds-login-events")),
+      ("fail_rds_protection_disabled", change("monitoring-guardduty-rds-login-events", status="DISABLED")),
+      ("fail_detector_disabled", change("monitoring-guardduty", enable=False)))
+cases("stack-account-require-security-hub",
+      ("fail_no_hub", drop("monitoring-securityhub")),
+      ("fail_no_cis", drop("monitoring-standard-cis")),
+      ("pass_default_standards", chain(drop("monitoring-standard-cis", "monitoring-standard-fsbp"),
+                                       change("monitoring-securityhub", enableDefaultStandards=DELETE))))
+cases("stack-account-require-config-recording",
+      ("fail_no_recorder", drop("monitoring-config-recorder", "monitoring-config-recorder-status")),
+      ("fail_recorder_stopped", change("monitoring-config-recorder-status", isEnabled=False)),
+      ("fail_no_status", drop("monitoring-config-recorder-status")),
+      ("fail_no_delivery_channel", drop("monitoring-config-delivery-channel")),
+      ("fail_records_nothing", change("monitoring-config-recorder", recordingGroup={"allSupported": False})),
+      ("fail_default_recording_group", change("monitoring-config-recorder", recordingGroup=DELETE)),
+      ("fail_global_resources_not_recorded", paths("monitoring-config-recorder", {
+          "recordingGroup.includeGlobalResourceTypes": False})))
+cases("stack-account-require-inspector",
+      ("fail_no_enabler", drop("monitoring-inspector")),
+      ("fail_no_resource_types", change("monitoring-inspector", resourceTypes=[])))
+cases("stack-account-require-cis-alarms",
+      ("fail_root_alarm_missing", drop("monitoring-root-account-use-alarm")),
+      ("fail_alarm_without_action", change("monitoring-vpc-changes-alarm", alarmActions=[])),
+      ("fail_pattern_misses_events", change("monitoring-route-table-changes", pattern="{ $.eventName = CreateRoute }")))
+
+# --- data stores --------------------------------------------------------------------------------
+
+cases("aws-dynamodb-table-require-cmk-encryption",
+      ("fail_aws_owned_key", change("data-sessions", serverSideEncryption=DELETE)),
+      ("fail_aws_managed_key", paths("data-transactions", {"serverSideEncryption.kmsKeyArn": DELETE})))
+cases("aws-dynamodb-table-enable-point-in-time-recovery",
+      ("fail_disabled", paths("data-oauth-tokens", {"pointInTimeRecovery.enabled": False})),
+      ("fail_omitted", change("data-transactions", pointInTimeRecovery=DELETE)))
+cases("aws-dynamodb-table-enable-ttl-for-expiring-data",
+      ("fail_ttl_disabled", paths("data-sessions", {"ttl.enabled": False})),
+      ("fail_untagged_token_table", change("data-oauth-tokens", ttl=DELETE, tags={})),
+      ("fail_tagged_table", chain(paths("data-transactions", {"tags": {"data-lifecycle": "expiring"}}))))
+cases("aws-dynamodb-table-enable-deletion-protection",
+      ("fail_disabled", change("data-transactions", deletionProtectionEnabled=False)))
+cases("aws-secretsmanager-secret-require-cmk-encryption",
+      ("fail_default_key", change("data-bank-token", kmsKeyId=DELETE)),
+      ("fail_aws_managed_key", change("data-bank-token", kmsKeyId="alias/aws/secretsmanager")))
+cases("aws-secretsmanager-secretversion-disallow-stored-value",
+      ("fail_plaintext_value", add("aws:secretsmanager/secretVersion:SecretVersion", "fx-token-value", {
+          "secretId": "data-bank-token-id", "secretString": "tok_live_123"})),
+      ("fail_secret_marked_value", add("aws:secretsmanager/secretVersion:SecretVersion", "fx-token-value", {
+          "secretId": "data-bank-token-id", "secretString": REDACTED})),
+      ("fail_binary_value", add("aws:secretsmanager/secretVersion:SecretVersion", "fx-token-value", {
+          "secretId": "data-bank-token-id", "secretBinary": "dG9r"})),
+      ("pass_write_only_value", add("aws:secretsmanager/secretVersion:SecretVersion", "fx-token-value", {
+          "secretId": "data-bank-token-id", "secretStringWo": REDACTED, "secretStringWoVersion": 1.0})),
+      baseline_passes=False)  # the baseline writes no secret value at all
+cases("stack-secret-require-rotation-or-exemption",
+      ("fail_no_rotation_no_reason", change("data-bank-token", tags={})),
+      ("fail_token_reason", change("data-bank-token", tags={"rotation-exempt-reason": "n/a"})),
+      ("fail_rotation_tag_without_rotation", change("data-bank-token", tags={"rotation": "secrets-manager-lambda"})),
+      ("pass_exemption_reason", change("data-bank-token", tags={
+          "rotation-exempt-reason": "the aggregator issues and rotates its own access tokens"})),
+      ("pass_rotation", chain(change("data-bank-token", tags={}), add(
+          "aws:secretsmanager/secretRotation:SecretRotation", "fx-token-rotation", {
+              "secretId": "data-bank-token-id", "rotationLambdaArn": "arn:aws:lambda:eu-west-1:1:function:r",
+              "rotationRules": {"automaticallyAfterDays": 30.0}}))),
+      ("fail_yearly_rotation", chain(change("data-bank-token", tags={}), add(
+          "aws:secretsmanager/secretRotation:SecretRotation", "fx-token-rotation", {
+              "secretId": "data-bank-token-id", "rotationRules": {"automaticallyAfterDays": 365.0}}))))
+
+cases("stack-dynamodb-table-require-deny-policy",
+      ("fail_no_policy", drop("data-transactions-policy")),
+      ("fail_deny_removed", edit_policy("data-sessions-policy", lambda d: d.update(Statement=[]))),
+      ("fail_deny_exempting_by_ip", edit_policy("data-oauth-tokens-policy", lambda d: d["Statement"][0].update(
+          Condition={"NotIpAddress": {"aws:SourceIp": "10.0.0.0/8"}}))),
+      ("fail_transactions_open_to_every_role", edit_policy("data-transactions-policy",
+                                                           lambda d: d["Statement"].pop(0))),
+      ("fail_transactions_outside_endpoint", edit_policy("data-transactions-policy",
+                                                         lambda d: d["Statement"].pop(1))),
+      ("unknown_policy", change("data-sessions-policy", policy=UNKNOWN)))
+cases("stack-secret-require-reader-allowlist-policy",
+      ("fail_no_policy", drop("data-bank-token-policy")),
+      ("fail_public_policies_allowed", change("data-bank-token-policy", blockPublicPolicy=False)),
+      ("fail_deny_on_describe_only", edit_policy("data-bank-token-policy", lambda d: d["Statement"][0].update(
+          Action="secretsmanager:DescribeSecret"))),
+      ("pass_deny_for_everyone", edit_policy("data-bank-token-policy", lambda d: d["Statement"][0].pop("Condition"))))
+
+# --- identity -----------------------------------------------------------------------------------
+
+_TOKEN = f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT}:secret/data-bank-token"
+cases("aws-iam-policy-disallow-wildcard-actions",
+      ("fail_star", change("data-bank-sync-policy", policy=_policy(
+          {"Effect": "Allow", "Action": "*", "Resource": _TOKEN}))),
+      ("fail_service_wildcard", change("data-bank-sync-policy", policy=_policy(
+          {"Effect": "Allow", "Action": ["secretsmanager:Get*", "secretsmanager:Describe*"], "Resource": _TOKEN}))),
+      ("fail_not_action", change("network-flow-logs-write", policy=_policy(
+          {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}))),
+      ("fail_inline_role_policy", change("bank-sync-role", inlinePolicies=[
+          {"name": "all", "policy": _policy({"Effect": "Allow", "Action": "kms:*", "Resource": _TOKEN})}])),
+      ("fail_admin_attachment", change("backups-role-policy-0",
+                                       policyArn="arn:aws:iam::aws:policy/AdministratorAccess")),
+      ("pass_deny_star", change("data-bank-sync-policy", policy=_policy(
+          {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": _TOKEN},
+          {"Effect": "Deny", "Action": "*", "Resource": "*"}))),
+      ("unknown_policy", change("data-bank-sync-policy", policy=UNKNOWN)))
+cases("aws-iam-policy-disallow-wildcard-resources-on-secrets-and-keys",
+      ("fail_every_secret", change("data-bank-sync-policy", policy=_policy(
+          {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*"}))),
+      ("fail_every_key", change("data-bank-sync-policy", policy=_policy(
+          {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/*"}))),
+      ("pass_kms_via_service", change("data-bank-sync-policy", policy=_policy(
+          {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*",
+           "Condition": {"StringEquals": {"kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com"}}}))))
+cases("aws-iam-resourcepolicy-disallow-wildcard-grants",
+      ("fail_bucket_policy_service_wildcard", edit_policy("monitoring-audit-trail-policy", lambda d: d["Statement"].append(
+          {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:*",
+           "Resource": "*"}))),
+      ("fail_public_topic", edit_policy("monitoring-alarms-policy", lambda d: d["Statement"].append(
+          {"Effect": "Allow", "Principal": "*", "Action": "sns:Subscribe", "Resource": "*"}))),
+      ("fail_key_administration_wildcard", edit_policy("database-key", lambda d: d["Statement"][0].update(
+          Action="kms:*"))),
+      ("fail_not_action", edit_policy("backups-events-policy", lambda d: d["Statement"][0].update(
+          NotAction="sns:Publish", Action=None))),
+      ("pass_conditional_everyone", edit_policy("monitoring-alarms-policy", lambda d: d["Statement"].append(
+          {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sns:Publish", "Resource": "*",
+           "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}}}))),
+      ("unknown_policy", change("monitoring-config-history-policy", policy=UNKNOWN)))
