@@ -30,6 +30,8 @@ from posture.resources import REDACTED, ResourceView, SourceLocation
 
 MOCK_ACCOUNT = "123456789012"
 SECRET_PLACEHOLDER = "placeholder-for-a-secure-config-value"
+_IDENTITY_OUTPUTS = ("arn", "name", "bucket", "keyId", "prefixListId")
+"""Computed outputs other resources refer to by value; recorded so stack rules can follow references."""
 
 
 class StackInputError(Exception):
@@ -151,6 +153,8 @@ class _AwsMocks(pulumi.runtime.Mocks):
         kind = args.typ.rsplit(":", 1)[-1].lower()
         region = state.get("region") or self.region
         resource_id = f"{args.name}-id"
+        if args.typ == "aws:rds/instance:Instance":
+            state["arn"] = f"arn:aws:rds:{region}:{self.account}:db:{state.get('identifier', args.name)}"
         if args.typ == "aws:s3/bucket:Bucket":
             state.update(bucket=f"{args.name}-bucket", arn=f"arn:aws:s3:::{args.name}-bucket")
         state.setdefault("arn", f"arn:aws:{service}:{region}:{self.account}:{kind}/{args.name}")
@@ -188,6 +192,11 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             if threading.current_thread() is not threading.main_thread():
                 self.worker_loops.add(asyncio.get_event_loop_policy().get_event_loop())
             props = _redact(rpc.deserialize_properties(request.object))
+            if request.custom:
+                # Stack policies see outputs: keep the identities other resources refer to.
+                outputs = rpc.deserialize_properties(response.object)
+                props["id"] = response.id
+                props.update({k: outputs[k] for k in _IDENTITY_OUTPUTS if k in outputs and k not in props})
             position = request.sourcePosition
             source = SourceLocation(_path_from_uri(position.uri), position.line) if position.uri else None
             self.recorded.append(ResourceView(

@@ -367,10 +367,6 @@ class Graph(list):
                     exact[value] = r
                     known_id = known_id or key == "id"
             names = [v for v in (raw.get(k) for k in _NAME_KEYS) if isinstance(v, str)]
-            if not known_id and "id" not in raw:
-                names.append(r.name)
-                exact[f"{r.name}-id"] = r
-                exact[f"{r.name}-bucket"] = r
             for n in names:
                 exact.setdefault(n, r)
                 tails.setdefault(n, r)

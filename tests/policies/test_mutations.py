@@ -162,10 +162,16 @@ def _widened_policies(document: str) -> Iterator[tuple[str, str]]:
             yield f"Statement[{i}] Deny removed", json.dumps({**parsed, "Statement": kept})
 
 
+IDENTITY_OUTPUTS = {"id", "arn", "keyId"}
+"""Computed identities the offline runner records for references; not settings to weaken."""
+
+
 def mutations(stack: list[ResourceView]) -> list[Mutation]:
     out: list[Mutation] = []
     for r in (r for r in stack if r.custom):
         for path, key, value in _leaves(r.props):
+            if path in IDENTITY_OUTPUTS:
+                continue
             if isinstance(value, bool):
                 out.append(Mutation(f"{r.name}:flip {path}", paths(r.name, {path: not value})))
             elif key in RETENTION_KEYS and isinstance(value, (int, float)):
