@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from posture.resources import SourceLocation
 
 
-class Verdict(str, Enum):
+class Verdict(StrEnum):
     """What a rule concluded about one resource (or the stack).
 
     UNKNOWN means a value the rule needs is not known yet (preview) or could not be read (live
@@ -22,7 +22,7 @@ class Verdict(str, Enum):
     ERROR = "error"
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     CRITICAL = "critical"
     HIGH = "high"
     MEDIUM = "medium"
@@ -37,7 +37,7 @@ class Severity(str, Enum):
         return self.rank <= threshold.rank
 
 
-class Enforcement(str, Enum):
+class Enforcement(StrEnum):
     """CrossGuard's enforcement levels, used verbatim in policy config files."""
 
     MANDATORY = "mandatory"
