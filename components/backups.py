@@ -118,14 +118,8 @@ class Backups(pulumi.ComponentResource):
                              iam_role_arn=role.arn, resources=args.resource_arns, opts=child)
 
         topic = aws.sns.Topic(f"{name}-events", kms_master_key_id=args.notification_key_arn, opts=child)
-        aws.sns.TopicPolicy(
-            f"{name}-events-policy", arn=topic.arn,
-            policy=topic.arn.apply(lambda arn: json.dumps({"Version": "2012-10-17", "Statement": [{
-                "Sid": "BackupPublishes", "Effect": "Allow", "Principal": {"Service": "backup.amazonaws.com"},
-                "Action": "sns:Publish", "Resource": arn,
-            }]})),
-            opts=child,
-        )
+        aws.sns.TopicPolicy(f"{name}-events-policy", arn=topic.arn,
+                            policy=topic.arn.apply(lambda arn: json.dumps(_events_topic_policy(arn))), opts=child)
         aws.backup.VaultNotifications(f"{name}-notifications", backup_vault_name=vault.name, sns_topic_arn=topic.arn,
                                       backup_vault_events=NOTIFIED_EVENTS, opts=child)
         self.topic_arn = topic.arn
@@ -153,3 +147,23 @@ class Backups(pulumi.ComponentResource):
             opts=child,
         )
         return vault
+
+
+def _events_topic_policy(topic_arn: str) -> dict:
+    """AWS Backup may publish for this account's vaults only, and nobody may publish without TLS.
+
+    The account is read from the topic's own ARN: the vaults that notify it live in the same
+    account, and without ``aws:SourceAccount`` any customer's vault could publish here
+    (confused deputy)."""
+    account_id = topic_arn.split(":")[4]
+    return {"Version": "2012-10-17", "Statement": [
+        {
+            "Sid": "BackupPublishes", "Effect": "Allow", "Principal": {"Service": "backup.amazonaws.com"},
+            "Action": "sns:Publish", "Resource": topic_arn,
+            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+        },
+        {
+            "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "sns:Publish",
+            "Resource": topic_arn, "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        },
+    ]}

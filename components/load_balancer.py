@@ -353,12 +353,16 @@ def _blocklist_statement(ip_set_arns: list[pulumi.Input[str]]) -> dict[str, Any]
 
 
 def _elb_log_delivery_grant(bucket_arn: str, account_id: str) -> dict[str, Any]:
+    """Log delivery writes for this account's load balancers only: without ``aws:SourceAccount``
+    any customer's load balancer could be pointed at this bucket (confused deputy). The load
+    balancer's own ARN (``aws:SourceArn``) is not known until after the bucket exists."""
     return {
         "Sid": "ElbLogDelivery",
         "Effect": "Allow",
         "Principal": {"Service": ELB_LOG_DELIVERY},
         "Action": "s3:PutObject",
         "Resource": f"{bucket_arn}/AWSLogs/{account_id}/*",
+        "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
     }
 
 

@@ -208,6 +208,16 @@ CONTROLS: tuple[Control, ...] = (
              "rds.force_ssl=1, MySQL and MariaDB through require_secure_transport=1, set in the parameter group "
              "the database actually uses.",
              "Attach a parameter group declared in the stack with rds.force_ssl=1 (or require_secure_transport=1)."),
+    _control("stack-database-require-connection-logging",
+             "PostgreSQL databases log every connection and export the log", MEDIUM, "DB-1 BANK-4",
+             _frameworks("", "", "AU-2 AU-3 AU-12", "10.2.1 10.2.2"),
+             (tok.RDS_INSTANCE, tok.RDS_CLUSTER, tok.RDS_PARAMETER_GROUP, tok.RDS_CLUSTER_PARAMETER_GROUP),
+             "The parameter group the database actually uses sets log_connections=1 and log_disconnections=1, and "
+             "the postgresql log is exported to CloudWatch Logs, so every entry point is on record (who connected, "
+             "from where, for how long) and reviewable after the instance's own log files rotate away. A database "
+             "on the default or an undeclared group is stack-database-require-forced-tls's finding.",
+             'Set log_connections=1 and log_disconnections=1 in the parameter group and add "postgresql" to '
+             "enabled_cloudwatch_logs_exports (components.database.Database does both)."),
     # --- network (DB-1, DB-2, ADM-1) ---
     _control("aws-ec2-securitygroup-disallow-remote-admin-ingress", "No security group admits SSH or RDP",
              CRITICAL, "ADM-1 DB-1", _frameworks("EC2.13 EC2.14 EC2.53 EC2.54", "5.2 5.3", "AC-17 CM-7 SC-7",
@@ -358,6 +368,15 @@ CONTROLS: tuple[Control, ...] = (
              "they reach the application; with enable_waf_fail_open the load balancer would skip it whenever the "
              "WAF cannot be reached.",
              "Add aws.wafv2.WebAclAssociation(resource_arn=<alb arn>, web_acl_arn=<baseline web ACL arn>)."),
+    _control("stack-load-balancer-require-public-tier-subnets",
+             "Internet-facing load balancers sit only in public-tier subnets", HIGH, "ADM-1 DB-2",
+             _frameworks("", "", "AC-4 SC-7 SC-7(5)", "1.4.1 1.4.2"), (*tok.LOAD_BALANCERS, tok.SUBNET),
+             "The scheme must match the tier: a load balancer with internal=False gets public addresses, so every "
+             "subnet it names (subnets or subnet_mappings) must be a subnet of this stack tagged tier=public. An "
+             "intranet or admin load balancer in the app tier that is flipped to internet-facing fails, even "
+             "while its security group still admits only the allowlist.",
+             "Set internal=True on load balancers for internal services; put only deliberately public ones in the "
+             "tier=public subnets."),
     _control("stack-web-acl-require-baseline-rules",
              "Web ACLs block common exploits, SQL injection, known bad inputs, floods and blocklisted IPs", HIGH,
              "APP-3 ADM-1", _frameworks("WAF.10", "", "SC-5 SC-7 SI-10", "6.4.2"),
@@ -477,6 +496,21 @@ CONTROLS: tuple[Control, ...] = (
              "APP-4", _frameworks("", "", "SC-28"), (tok.SNS_TOPIC,),
              "Alarm and backup notifications describe incidents; they are stored encrypted under our key.",
              "Set kms_master_key_id to the notifications DomainKey's ARN."),
+    _control("stack-sns-topic-require-tls-only-policy", "SNS topics refuse publishing without TLS", MEDIUM,
+             "APP-4 DB-3", _frameworks("", "", "SC-8 SC-8(1)", "4.2.1"), (tok.SNS_TOPIC, tok.SNS_TOPIC_POLICY),
+             "Each topic's policy (a standalone aws.sns.TopicPolicy, or else the topic's inline policy) holds a Deny "
+             "on sns:Publish for every principal whose only condition is aws:SecureTransport=false; without it SNS "
+             "accepts alarm and backup notifications over plain HTTP.",
+             'Add a statement {"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "sns:Publish", "Resource": '
+             '<topic arn>, "Condition": {"Bool": {"aws:SecureTransport": "false"}}} to the topic policy.'),
+    _control("stack-bank-token-require-change-alarm", "Changes to the bank token secret raise an alarm", MEDIUM,
+             "BANK-4 BANK-1", _frameworks("", "", "AU-6 SI-4 SI-4(5)", "10.2.1 10.4.1"),
+             (tok.SECRET, tok.LOG_METRIC_FILTER, tok.METRIC_ALARM),
+             "For every bank-channel secret (tagged domain=bank-data, or named like a bank or aggregator token) a "
+             "metric filter whose pattern names PutSecretValue, UpdateSecret, DeleteSecret and PutResourcePolicy and "
+             "that secret (or no particular secret) feeds an alarm with actions, so a replaced token, a new key, a "
+             "widened reader list or a deletion is seen within minutes.",
+             "Pass bank_token_secret_name to MonitoringArgs (the baseline does), which adds the filter and alarm."),
     _control("stack-account-require-cloudtrail", "A CloudTrail trail records API activity", HIGH, "BANK-4 APP-4",
              _frameworks("CloudTrail.1 CloudTrail.3", "3.1", "AU-2 AU-12", "10.2.1"), (tok.TRAIL,),
              "Every access to the bank channel must be recorded and reviewable; no trail, no record.",
@@ -585,6 +619,18 @@ CONTROLS: tuple[Control, ...] = (
              "NotAction, nor Allow Principal '*' without a condition.",
              "Grant the specific actions to the specific principals (service principals with aws:SourceAccount or "
              "aws:SourceArn)."),
+    _control("aws-iam-resourcepolicy-require-confused-deputy-conditions",
+             "Service grants in resource policies are pinned to our account", MEDIUM, "BANK-4 APP-4 DB-3",
+             _frameworks("", "", "AC-3 AC-6", "7.2.1"), tok.SERVICE_GRANTS,
+             "An Allow for an AWS service principal (CloudTrail, Config, ELB log delivery, AWS Backup, ...) in a "
+             "bucket, topic, queue, secret, table, vault or log-resource policy, and a Lambda permission for a "
+             "service, needs a StringEquals/ArnLike aws:SourceAccount, aws:SourceArn or aws:SourceOrgID condition "
+             "naming our account, organization or resource; otherwise the service acts for any customer who points "
+             "it at us (confused deputy). Key policies are aws-kms-key-require-conditioned-use's; a grant already "
+             "reported as a wildcard grant is left to that control.",
+             'Add "Condition": {"StringEquals": {"aws:SourceAccount": "<account id>"}} (or ArnLike aws:SourceArn '
+             "<the calling resource>) to each service grant; on a Lambda permission set source_account or "
+             "source_arn."),
 )
 
 CONTROLS_BY_ID: dict[str, Control] = {c.id: c for c in CONTROLS}

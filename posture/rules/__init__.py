@@ -30,6 +30,7 @@ RULES: dict[str, ResourceRule | StackRule] = {
     "aws-rds-cluster-enable-auto-minor-version-upgrade": database.cluster_enable_auto_minor_version_upgrade,
     "aws-rds-instance-require-current-ca-certificate": database.instance_require_current_ca_certificate,
     "stack-database-require-forced-tls": database.database_require_forced_tls,
+    "stack-database-require-connection-logging": database.database_require_connection_logging,
     # network
     "aws-ec2-securitygroup-disallow-remote-admin-ingress": network.securitygroup_disallow_remote_admin_ingress,
     "aws-ec2-securitygroup-disallow-all-ports-ingress": network.securitygroup_disallow_all_ports_ingress,
@@ -57,6 +58,7 @@ RULES: dict[str, ResourceRule | StackRule] = {
     "aws-lb-loadbalancer-enable-access-logs": edge.loadbalancer_enable_access_logs,
     "stack-load-balancer-require-waf": edge.load_balancer_require_waf,
     "stack-web-acl-require-baseline-rules": edge.web_acl_require_baseline_rules,
+    "stack-load-balancer-require-public-tier-subnets": edge.load_balancer_require_public_tier_subnets,
     # backups
     "aws-backup-vault-require-cmk-encryption": backups.vault_require_cmk_encryption,
     "aws-backup-vaultlockconfiguration-require-compliance-mode": backups.vaultlockconfiguration_require_compliance_mode,
@@ -89,6 +91,8 @@ RULES: dict[str, ResourceRule | StackRule] = {
     "stack-account-require-config-recording": monitoring.account_require_config_recording,
     "stack-account-require-inspector": monitoring.account_require_inspector,
     "stack-account-require-cis-alarms": monitoring.account_require_cis_alarms,
+    "stack-sns-topic-require-tls-only-policy": monitoring.sns_topic_require_tls_only_policy,
+    "stack-bank-token-require-change-alarm": monitoring.bank_token_require_change_alarm,
     # data stores
     "aws-dynamodb-table-require-cmk-encryption": data_stores.table_require_cmk_encryption,
     "aws-dynamodb-table-enable-point-in-time-recovery": data_stores.table_enable_point_in_time_recovery,
@@ -104,4 +108,6 @@ RULES: dict[str, ResourceRule | StackRule] = {
     "aws-iam-policy-disallow-wildcard-resources-on-secrets-and-keys":
         identity.policy_disallow_wildcard_resources_on_secrets_and_keys,
     "aws-iam-resourcepolicy-disallow-wildcard-grants": identity.resourcepolicy_disallow_wildcard_grants,
+    "aws-iam-resourcepolicy-require-confused-deputy-conditions":
+        identity.resourcepolicy_require_confused_deputy_conditions,
 }

@@ -1,4 +1,5 @@
-"""RDS and Aurora: not public, encrypted with our key, TLS-only, recoverable, passwordless config (DB-1..DB-4)."""
+"""RDS and Aurora: not public, encrypted with our key, TLS-only, recoverable, passwordless config, connections
+on record (DB-1..DB-4, BANK-4)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ from posture.rules.base import (
     RuleResult,
     as_bool,
     as_int,
+    as_list,
     each,
     failed,
     graph,
     is_aws_managed_key,
     not_applicable,
     passed,
+    plain,
     props,
 )
 from posture.rules.tokens import (
@@ -225,6 +228,16 @@ def instance_require_current_ca_certificate(resource: ResourceView) -> RuleResul
 # --- TLS forced by the parameter group (stack) -------------------------------------------------
 
 
+def _parameter_group_key(db: ResourceView) -> tuple[str, tuple[str, ...]]:
+    if db.type == RDS_CLUSTER:
+        return "dbClusterParameterGroupName", (RDS_CLUSTER_PARAMETER_GROUP,)
+    return "parameterGroupName", (RDS_PARAMETER_GROUP,)
+
+
+def _parameters(group: ResourceView) -> dict[str, str]:
+    return {str(item.get("name")): str(item.get("value")).lower() for item in props(group).get("parameters") or []}
+
+
 def database_require_forced_tls(resources: Sequence[ResourceView]) -> list[RuleResult]:
     g = graph(resources)
 
@@ -235,10 +248,7 @@ def database_require_forced_tls(resources: Sequence[ResourceView]) -> list[RuleR
             return not_applicable(db, f"engine {family or 'unset'} forces TLS through an option group, not a "
                                       "parameter")
         parameter, accepted = _TLS_PARAMETERS[family]
-        if db.type == RDS_CLUSTER:
-            key, group_types = "dbClusterParameterGroupName", (RDS_CLUSTER_PARAMETER_GROUP,)
-        else:
-            key, group_types = "parameterGroupName", (RDS_PARAMETER_GROUP,)
+        key, group_types = _parameter_group_key(db)
         ref = p.get(key)
         if not ref:
             return failed(db, key, ref, f"the default parameter group does not set {parameter}, so clients may "
@@ -247,8 +257,7 @@ def database_require_forced_tls(resources: Sequence[ResourceView]) -> list[RuleR
         if group is None:
             return failed(db, key, ref, "the parameter group is not declared in this stack, so forced TLS cannot be "
                           "proven", f"declare the parameter group here with {parameter}=1")
-        values = {str(item.get("name")): str(item.get("value")).lower() for item in props(group).get("parameters") or []}
-        value = values.get(parameter)
+        value = _parameters(group).get(parameter)
         if value not in accepted:
             return failed(group, "parameters", {parameter: value},
                           f"{db.name} accepts unencrypted connections", f"add the parameter {parameter}=1")
@@ -256,3 +265,39 @@ def database_require_forced_tls(resources: Sequence[ResourceView]) -> list[RuleR
 
     return each(g.of_type(RDS_INSTANCE, RDS_CLUSTER), check)
 
+
+
+# --- connection logging (stack) ----------------------------------------------------------------
+
+_CONNECTION_LOG_PARAMETERS = ("log_connections", "log_disconnections")
+_POSTGRES_ON = frozenset({"1", "on", "true"})
+_POSTGRES_LOG_EXPORT = "postgresql"
+
+
+def database_require_connection_logging(resources: Sequence[ResourceView]) -> list[RuleResult]:
+    g = graph(resources)
+
+    def check(db: ResourceView) -> RuleResult:
+        p = props(db)
+        family = _engine_family(str(p.get("engine") or ""))
+        if family not in ("postgres", "aurora-postgresql"):
+            return not_applicable(db, f"engine {family or 'unset'} logs connections through an audit plugin in an "
+                                      "option group, which this control does not read")
+        key, group_types = _parameter_group_key(db)
+        group = g.resolve(p.get(key), *group_types, path=key) if p.get(key) else None
+        if group is None:
+            # The default or an undeclared group is stack-database-require-forced-tls's finding.
+            return not_applicable(db, "no parameter group declared in this stack (see stack-database-require-forced-tls)")
+        values = _parameters(group)
+        off = {name: values.get(name) for name in _CONNECTION_LOG_PARAMETERS if values.get(name) not in _POSTGRES_ON}
+        if off:
+            return failed(group, "parameters", off, f"logins to {db.name} and their sessions leave no record",
+                          "set log_connections=1 and log_disconnections=1")
+        exports = [str(e) for e in as_list(plain(p.get("enabledCloudwatchLogsExports")))]
+        if _POSTGRES_LOG_EXPORT not in exports:
+            return failed(db, "enabledCloudwatchLogsExports", exports or None, "connection records stay in the "
+                          "instance's own log files, deleted after a few days and readable by no reviewer",
+                          f'add "{_POSTGRES_LOG_EXPORT}" to enabled_cloudwatch_logs_exports')
+        return passed(db, f"connections logged by {group.name} and exported to CloudWatch Logs")
+
+    return each(g.of_type(RDS_INSTANCE, RDS_CLUSTER), check)

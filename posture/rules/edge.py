@@ -20,10 +20,12 @@ from posture.rules.base import (
     passed,
     plain,
     props,
+    tags,
 )
 from posture.rules.tokens import (
     IP_SET,
     LOAD_BALANCERS,
+    SUBNET,
     WEB_ACL,
     WEB_ACL_ASSOCIATION,
     WEB_ACL_RULE,
@@ -164,6 +166,44 @@ def targetgroup_require_tls(resource: ResourceView) -> RuleResult:
         return failed(resource, "protocol", protocol or None, "traffic from the load balancer to the app travels in "
                       "clear inside the VPC", 'set protocol="HTTPS" (and serve TLS on the app port)')
     return passed(resource, f"{protocol} to the targets")
+
+
+# --- the scheme matches the tier ---------------------------------------------------------------
+
+PUBLIC_TIER = ("tier", "public")
+
+
+def load_balancer_require_public_tier_subnets(resources: Sequence[ResourceView]) -> list[RuleResult]:
+    """An internet-facing load balancer gets public addresses in every subnet it sits in: only the
+    public tier (tagged tier=public by components.vpc.Vpc) is meant to be reached from the internet."""
+    g = graph(resources)
+    key, value = PUBLIC_TIER
+
+    def check(lb: ResourceView) -> RuleResult:
+        p = props(lb)
+        if _lb_type(lb) == "gateway":
+            return not_applicable(lb, "a Gateway Load Balancer has no internet-facing scheme")
+        if as_bool(p.get("internal")):
+            return not_applicable(lb, "internal: it gets private addresses only")
+        refs = [(f"subnets[{i}]", s) for i, s in enumerate(p.get("subnets") or [])]
+        refs += [(f"subnetMappings[{i}].subnetId", m.get("subnetId"))
+                 for i, m in enumerate(p.get("subnetMappings") or [])]
+        if not refs:
+            return failed(lb, "subnets", None, "the subnets an internet-facing load balancer uses cannot be proven "
+                          "public", "name the public-tier subnets in subnets")
+        for path, ref in refs:
+            subnet = g.resolve(ref, SUBNET, path=path)
+            if subnet is None:
+                return failed(lb, path, ref, "the subnet is not declared in this stack, so its tier cannot be proven",
+                              "place the load balancer in the public-tier subnets this stack declares")
+            if tags(subnet).get(key) != value:
+                return failed(lb, "internal", p.get("internal"), f"internet-facing, but it sits in {subnet.name} "
+                              f"(tier={tags(subnet).get(key) or 'untagged'}), exposing a service of that tier",
+                              "set internal=True, or move an intentionally public load balancer to the "
+                              "tier=public subnets")
+        return passed(lb, f"internet-facing in {len(refs)} public-tier subnets")
+
+    return each(g.of_type(*LOAD_BALANCERS), check)
 
 
 # --- WAF ---------------------------------------------------------------------------------------

@@ -8,6 +8,12 @@ reported by at most one.
 Resource policies (buckets, topics, secrets, tables, vaults, keys, queues): no grant of a whole
 service and no unconditional grant to everyone. Which principals a key admits is the keys
 module's own control.
+
+Confused deputy: a grant to an AWS service principal lets that service act for *any* account
+that uses it, unless a condition pins the source (aws:SourceAccount, aws:SourceArn,
+aws:SourceOrgID/SourceOrgPaths) to ours: otherwise another customer could point their trail,
+load balancer or backup vault at our bucket or topic. A statement the wildcard-grant control
+already reports is left to it, so one statement is one violation.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from typing import Any
 
 from posture.resources import ResourceView
 from posture.rules.base import RuleResult, as_list, failed, not_applicable, passed, policy_document, props
-from posture.rules.tokens import IAM_POLICY_ATTACHMENTS, IAM_ROLE, KMS_KEY
+from posture.rules.tokens import IAM_POLICY_ATTACHMENTS, IAM_ROLE, KMS_KEY, LAMBDA_PERMISSION, LOG_RESOURCE_POLICY
 
 SENSITIVE_SERVICES = frozenset({
     "iam", "sts", "kms", "secretsmanager", "ssm", "s3", "dynamodb", "rds", "rds-db", "backup", "ec2", "organizations",
@@ -125,3 +131,94 @@ def resourcepolicy_disallow_wildcard_grants(resource: ResourceView) -> RuleResul
                           "opens the resource to everyone", "grant the specific actions to the specific principals "
                           "(service principals with an aws:SourceAccount or aws:SourceArn condition)")
     return passed(resource, "no wildcard or public grant")
+
+
+# --- confused deputy ---------------------------------------------------------------------------
+
+_SOURCE_OPERATORS = frozenset({"stringequals", "stringequalsignorecase", "stringlike", "arnequals", "arnlike"})
+"""Positive matches only: a ...IfExists operator passes requests that carry no source at all, and
+a Not... operator admits every source but one."""
+_ACCOUNT = re.compile(r"^\d{12}$")
+_ORG_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
+
+
+def _pins_source(key: str, value: Any) -> bool:
+    """The value names one account, organization or resource: no wildcard where the account goes."""
+    value = str(value)
+    if key == "aws:sourceaccount":
+        return bool(_ACCOUNT.match(value))
+    if key == "aws:sourceorgid":
+        return bool(_ORG_ID.match(value))
+    if key == "aws:sourceorgpaths":
+        return bool(_ORG_ID.match(value.split("/", 1)[0]))
+    if key == "aws:sourcearn":
+        parts = value.split(":", 5)
+        if len(parts) < 6 or parts[0] != "arn":
+            return False
+        account, resource = parts[4], parts[5]
+        # S3 bucket ARNs carry no account: the bucket name must then be exact.
+        return bool(_ACCOUNT.match(account)) or (account == "" and resource != "" and not set("*?") & set(value))
+    return False
+
+
+def _source_condition(condition: Any) -> bool:
+    if not isinstance(condition, dict):
+        return False
+    for operator, entries in condition.items():
+        if str(operator).lower() not in _SOURCE_OPERATORS or not isinstance(entries, dict):
+            continue
+        for key, values in entries.items():
+            values = as_list(values)
+            if values and all(_pins_source(str(key).lower(), v) for v in values):
+                return True
+    return False
+
+
+def _service_principals(statement: dict[str, Any]) -> list[str]:
+    principal = statement.get("Principal")
+    if statement.get("Effect") != "Allow" or not isinstance(principal, dict):
+        return []
+    return [str(s) for s in as_list(principal.get("Service"))]
+
+
+def _service_grant_document(resource: ResourceView) -> tuple[str, dict[str, Any]] | None:
+    p = props(resource)
+    key = "policyDocument" if resource.type == LOG_RESOURCE_POLICY else "policy"
+    if p.get(key) is None:
+        return None
+    return key, policy_document(p.get(key), key)
+
+
+def _lambda_permission(resource: ResourceView) -> RuleResult:
+    p = props(resource)
+    principal = str(p.get("principal") or "")
+    if not principal.endswith(".amazonaws.com"):
+        return not_applicable(resource, f"grants {principal or 'nobody'}, not an AWS service")
+    if _pins_source("aws:sourceaccount", p.get("sourceAccount")) or _pins_source("aws:sourcearn", p.get("sourceArn")):
+        return passed(resource, f"{principal} may invoke only on behalf of our account or resource")
+    return failed(resource, "sourceArn", p.get("sourceArn"), f"{principal} may invoke the function on behalf of any "
+                  "account (confused deputy)", "set source_arn to the calling resource (or source_account)")
+
+
+def resourcepolicy_require_confused_deputy_conditions(resource: ResourceView) -> RuleResult:
+    if resource.type == LAMBDA_PERMISSION:
+        return _lambda_permission(resource)
+    found = _service_grant_document(resource)
+    if found is None:
+        return not_applicable(resource, "no inline policy")
+    key, document = found
+    granted = 0
+    for i, statement in enumerate(document["Statement"]):
+        services = _service_principals(statement)
+        if not services or _wildcard_grant(statement):
+            continue
+        granted += 1
+        if not _source_condition(statement.get("Condition")):
+            return failed(resource, f"{key}.Statement[{i}]", {"Principal": {"Service": services},
+                                                               "Condition": statement.get("Condition")},
+                          f"{', '.join(services)} may use this grant on behalf of any account (confused deputy)",
+                          "add a StringEquals aws:SourceAccount (or ArnLike aws:SourceArn) condition naming our "
+                          "account or the calling resource")
+    if not granted:
+        return not_applicable(resource, "grants nothing to an AWS service")
+    return passed(resource, "every service grant is pinned to our account or resource")

@@ -1,5 +1,5 @@
-"""Detection: CloudTrail, GuardDuty, Security Hub, AWS Config, Inspector, CIS alarms and log protection
-(APP-4, BANK-4).
+"""Detection: CloudTrail, GuardDuty, Security Hub, AWS Config, Inspector, CIS alarms, the bank-token
+change alarm, log protection and the notification topics (APP-4, BANK-4).
 
 The account-level services are existence checks over the whole graph: a stack that declares
 none of them fails, because the promise is that they run, not that they are configured well
@@ -8,21 +8,29 @@ when present. Their settings are checked by the resource rules.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from typing import Any
 
 from posture.resources import ResourceView
 from posture.rules.base import (
+    Graph,
     RuleResult,
     as_bool,
     as_int,
+    as_list,
     each,
     failed,
+    fnmatch_any,
     graph,
     is_aws_managed_key,
+    not_applicable,
     passed,
+    policy_document,
     props,
     stack_failed,
     stack_passed,
+    tags,
 )
 from posture.rules.tokens import (
     BUCKET_OBJECT_LOCK,
@@ -35,9 +43,12 @@ from posture.rules.tokens import (
     INSPECTOR_ENABLER,
     LOG_METRIC_FILTER,
     METRIC_ALARM,
+    SECRET,
     SECURITY_HUB_ACCOUNT,
     SECURITY_HUB_ACCOUNTS,
     SECURITY_HUB_STANDARD,
+    SNS_TOPIC,
+    SNS_TOPIC_POLICY,
     TRAIL,
 )
 
@@ -63,6 +74,10 @@ CIS_ALARMS: dict[str, tuple[str, ...]] = {
     "4.14 VPC changes": ("CreateVpc", "DeleteVpc"),
     "4.15 AWS Organizations changes": ("organizations.amazonaws.com",),
 }
+BANK_TOKEN_TAG = ("domain", "bank-data")
+BANK_TOKEN_NAME = re.compile(r"(bank|aggregator).*token|token.*(bank|aggregator)", re.IGNORECASE)
+BANK_TOKEN_CHANGES = ("PutSecretValue", "UpdateSecret", "DeleteSecret", "PutResourcePolicy")
+"""A new value, a new key or description, deletion, and a new list of readers: each must be seen."""
 
 
 # --- trail settings ----------------------------------------------------------------------------
@@ -243,23 +258,113 @@ def account_require_inspector(resources: Sequence[ResourceView]) -> list[RuleRes
     return [passed(enablers[0], f"scanning {', '.join(props(enablers[0]).get('resourceTypes'))}")]
 
 
-def account_require_cis_alarms(resources: Sequence[ResourceView]) -> list[RuleResult]:
-    g = graph(resources)
+def _alarmed_patterns(g: Graph) -> list[str]:
+    """The (lowercased) patterns of metric filters whose metric has an alarm that notifies someone."""
     alarmed: set[tuple[str, str]] = set()
     for alarm in g.of_type(METRIC_ALARM):
         p = props(alarm)
         if len(p.get("alarmActions") or []) and as_bool(p.get("actionsEnabled")) is not False:
             alarmed.add((str(p.get("namespace")), str(p.get("metricName"))))
-    covered: set[str] = set()
+    patterns = []
     for metric_filter in g.of_type(LOG_METRIC_FILTER):
         p = props(metric_filter)
         transform = p.get("metricTransformation")
-        if transform is None or (str(transform.get("namespace")), str(transform.get("name"))) not in alarmed:
-            continue
-        pattern = str(p.get("pattern") or "").lower()
+        if transform is not None and (str(transform.get("namespace")), str(transform.get("name"))) in alarmed:
+            patterns.append(str(p.get("pattern") or "").lower())
+    return patterns
+
+
+def account_require_cis_alarms(resources: Sequence[ResourceView]) -> list[RuleResult]:
+    g = graph(resources)
+    covered: set[str] = set()
+    for pattern in _alarmed_patterns(g):
         covered.update(item for item, needles in CIS_ALARMS.items() if all(n.lower() in pattern for n in needles))
     missing = [item for item in CIS_ALARMS if item not in covered]
     if missing:
         return [stack_failed(f"no metric filter with an alarm for CIS {'; '.join(missing)}; fix: add a "
                              "LogMetricFilter on the trail's log group and a MetricAlarm with alarm_actions for each")]
     return [stack_passed("a metric filter and alarm exist for every CIS 4.x event")]
+
+
+# --- the bank token's change alarm (BANK-4) ----------------------------------------------------
+
+
+def _is_bank_token(secret: ResourceView) -> bool:
+    """Tagged as bank-channel data (components.data_stores tags ``domain=bank-data``) or named like
+    the aggregator token, so an untagged copy cannot escape."""
+    key, value = BANK_TOKEN_TAG
+    name = f"{props(secret).get('name') or props(secret).get('namePrefix') or ''} {secret.name}"
+    return tags(secret).get(key) == value or bool(BANK_TOKEN_NAME.search(name))
+
+
+def _watches(pattern: str, secret_names: list[str]) -> bool:
+    """The pattern names every change event and either this secret or no particular secret at all."""
+    if not all(event.lower() in pattern for event in BANK_TOKEN_CHANGES):
+        return False
+    if "secretsmanager" not in pattern and "eventsource" in pattern:
+        return False
+    return "requestparameters" not in pattern or any(n.lower() in pattern for n in secret_names if n)
+
+
+def bank_token_require_change_alarm(resources: Sequence[ResourceView]) -> list[RuleResult]:
+    g = graph(resources)
+    patterns = _alarmed_patterns(g) if g.of_type(SECRET) else []
+
+    def check(secret: ResourceView) -> RuleResult:
+        if not _is_bank_token(secret):
+            return not_applicable(secret, f"not tagged {BANK_TOKEN_TAG[0]}={BANK_TOKEN_TAG[1]} and not named like "
+                                          "a bank or aggregator token")
+        p = props(secret)
+        names = [str(v) for v in (p.get("name"), p.get("namePrefix"), p.get("arn")) if isinstance(v, str)]
+        if not any(_watches(pattern, names) for pattern in patterns):
+            return failed(secret, "changeAlarm", None, "a new token value, key, policy or a deletion goes unnoticed "
+                          "on the supervised bank channel", "add a LogMetricFilter on the trail's log group matching "
+                          f"{', '.join(BANK_TOKEN_CHANGES)} for this secret, and a MetricAlarm with alarm_actions "
+                          "(MonitoringArgs.bank_token_secret_name does both)")
+        return passed(secret, "changes to the bank token raise an alarm")
+
+    return each(g.of_type(SECRET), check)
+
+
+# --- notification topics refuse plain HTTP -----------------------------------------------------
+
+
+def _denies_plain_publish(statement: dict[str, Any]) -> bool:
+    principal = statement.get("Principal")
+    everyone = principal == "*" or (isinstance(principal, dict) and "*" in [str(a) for a in as_list(
+        principal.get("AWS"))])
+    if statement.get("Effect") != "Deny" or not everyone:
+        return False
+    if not fnmatch_any("sns:Publish", [str(a) for a in as_list(statement.get("Action"))]):
+        return False
+    conditions = statement.get("Condition") or {}
+    keys = {(str(op).lower(), str(k).lower()): v for op, entries in conditions.items() if isinstance(entries, dict)
+            for k, v in entries.items()}
+    return list(keys) == [("bool", "aws:securetransport")] and \
+        [str(v).lower() for v in as_list(keys[("bool", "aws:securetransport")])] == ["false"]
+
+
+def sns_topic_require_tls_only_policy(resources: Sequence[ResourceView]) -> list[RuleResult]:
+    g = graph(resources)
+    policies: dict[str, ResourceView] = {}
+    for policy in g.of_type(SNS_TOPIC_POLICY):
+        topic = g.resolve(props(policy).get("arn"), SNS_TOPIC, path="arn")
+        if topic is not None:
+            policies[topic.urn] = policy
+
+    def check(topic: ResourceView) -> RuleResult:
+        # A standalone TopicPolicy replaces the topic's inline policy.
+        holder = policies.get(topic.urn, topic)
+        value = props(holder).get("policy")
+        if value is None:
+            return failed(topic, "policy", None, "the default topic policy accepts publish requests over plain HTTP",
+                          "add an aws.sns.TopicPolicy with a Deny on sns:Publish for Principal * when "
+                          '"aws:SecureTransport" is "false"')
+        document = policy_document(value)
+        if not any(_denies_plain_publish(s) for s in document["Statement"]):
+            return failed(holder, "policy", document, "notifications may be published over plain HTTP",
+                          'add a Deny on sns:Publish for Principal * with only the condition Bool '
+                          '"aws:SecureTransport" = "false"')
+        return passed(topic, f"publishing requires TLS ({holder.name})")
+
+    return each(g.of_type(SNS_TOPIC), check)

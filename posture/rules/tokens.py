@@ -95,6 +95,8 @@ SECRET_VERSION = "aws:secretsmanager/secretVersion:SecretVersion"
 SECRET_ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"
 SECRET_POLICY = "aws:secretsmanager/secretPolicy:SecretPolicy"
 SQS_QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
+LOG_RESOURCE_POLICY = "aws:cloudwatch/logResourcePolicy:LogResourcePolicy"
+LAMBDA_PERMISSION = "aws:lambda/permission:Permission"
 
 IAM_ROLE = "aws:iam/role:Role"
 IAM_POLICY_DOCUMENTS = ("aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy",
@@ -107,3 +109,8 @@ IAM_POLICY_ATTACHMENTS = ("aws:iam/rolePolicyAttachment:RolePolicyAttachment",
 DATA_STORES = (RDS_INSTANCE, RDS_CLUSTER, DYNAMODB_TABLE)
 RESOURCE_POLICIES = (BUCKET_POLICY, SNS_TOPIC_POLICY, SECRET_POLICY, DYNAMODB_RESOURCE_POLICY,
                      "aws:backup/vaultPolicy:VaultPolicy", KMS_KEY, KMS_KEY_POLICY, SQS_QUEUE_POLICY)
+SERVICE_GRANTS = (BUCKET_POLICY, SNS_TOPIC_POLICY, SNS_TOPIC, SECRET_POLICY, DYNAMODB_RESOURCE_POLICY,
+                  BACKUP_VAULT_POLICY, SQS_QUEUE_POLICY, LOG_RESOURCE_POLICY, LAMBDA_PERMISSION)
+"""Where a resource grants an AWS service access on someone's behalf: resource policies (KMS key
+policies excepted: aws-kms-key-require-conditioned-use owns those), a topic's inline policy and
+Lambda invoke permissions."""

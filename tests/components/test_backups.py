@@ -6,6 +6,7 @@ import pytest
 
 from components.backups import PROTECTED_RECOVERY_POINT_ACTIONS, Backups, BackupsArgs
 from components.validation import InvalidInput
+from posture.program import MOCK_ACCOUNT
 from tests.conftest import run_under_mocks
 
 KEY = "arn:aws:kms:eu-west-1:111122223333:key/backups"
@@ -69,6 +70,21 @@ def test_notifications_go_to_an_encrypted_topic(backups):
     assert topic["kmsMasterKeyId"].startswith("arn:aws:kms:")
     notes = backups.one("aws:backup/vaultNotifications:VaultNotifications").props
     assert "BACKUP_JOB_FAILED" in notes["backupVaultEvents"] and "COPY_JOB_FAILED" in notes["backupVaultEvents"]
+
+
+def test_only_this_accounts_vaults_may_publish_and_only_over_tls(backups):
+    topic = backups.one("aws:sns/topic:Topic").props
+    policy = backups.one("aws:sns/topicPolicy:TopicPolicy", "bk-events-policy").props
+    assert policy["arn"] == topic["arn"]
+    publish, deny = json.loads(policy["policy"])["Statement"]
+    assert publish["Effect"] == "Allow" and publish["Principal"] == {"Service": "backup.amazonaws.com"}
+    assert publish["Action"] == "sns:Publish" and publish["Resource"] == topic["arn"]
+    # The account comes from the topic's own ARN: the vaults notifying it are in that account.
+    assert publish["Condition"] == {"StringEquals": {"aws:SourceAccount": topic["arn"].split(":")[4]}}
+    assert topic["arn"].split(":")[4] == MOCK_ACCOUNT
+    assert deny == {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": {"AWS": "*"},
+                    "Action": "sns:Publish", "Resource": topic["arn"],
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
 
 
 def test_non_production_has_daily_rule_only():

@@ -149,6 +149,7 @@ def test_access_logs_go_to_an_sse_s3_bucket_that_elb_may_write(public):
     assert grant["Principal"] == {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}
     assert grant["Action"] == "s3:PutObject"
     assert grant["Resource"] == f"arn:aws:s3:::edge-access-logs-bucket-bucket/AWSLogs/{ACCOUNT}/*"
+    assert grant["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}, "confused deputy"
     assert any(s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
                for s in statements)
     lifecycle = public.one(BUCKET_LIFECYCLE, "edge-access-logs-lifecycle").props

@@ -123,11 +123,24 @@ cases("stack-database-require-forced-tls",
       ("fail_force_ssl_off", paths("database-params", {"parameters[0].value": "0"})),
       ("fail_default_parameter_group", change("database-instance", parameterGroupName=DELETE)),
       ("fail_group_outside_stack", change("database-instance", parameterGroupName="default.postgres16")),
-      ("fail_cluster_group_without_force_ssl", change("fx-ledger-params", parameters=[])),
+      ("fail_cluster_group_without_force_ssl", change("fx-ledger-params", parameters=[
+          {"name": "log_connections", "value": "1"}, {"name": "log_disconnections", "value": "1"}])),
       ("pass_mysql_require_secure_transport", chain(
           change("database-instance", engine="mysql"),
           change("database-params", parameters=[{"name": "require_secure_transport", "value": "ON"}]))),
       ("unknown_parameter_group", change("database-instance", parameterGroupName=UNKNOWN)))
+cases("stack-database-require-connection-logging",
+      ("fail_log_connections_off", paths("database-params", {"parameters[2].value": "0"})),
+      ("fail_log_disconnections_missing", paths("database-params", {"parameters[3]": DELETE})),
+      ("fail_cluster_group_without_logging", change("fx-ledger-params", parameters=[
+          {"name": "rds.force_ssl", "value": "1"}])),
+      ("fail_log_not_exported", change("database-instance", enabledCloudwatchLogsExports=["upgrade"])),
+      ("fail_cluster_log_not_exported", change("fx-ledger", enabledCloudwatchLogsExports=DELETE)),
+      ("pass_on_spelled_out", paths("database-params", {"parameters[2].value": "on", "parameters[3].value": "ON"})),
+      ("pass_mysql_instance_not_applicable", chain(
+          change("database-instance", engine="mysql"),
+          change("database-params", parameters=[{"name": "require_secure_transport", "value": "ON"}]))),
+      ("unknown_parameters", change("database-params", parameters=UNKNOWN)))
 
 # --- network ------------------------------------------------------------------------------------
 
@@ -298,6 +311,18 @@ cases("stack-load-balancer-require-waf",
       ("fail_waf_fails_open", change("fx-alb", enableWafFailOpen=True)),
       ("fail_association_to_other_resource", change("fx-web-acl-alb", resourceArn="arn:aws:apigateway:stage")),
       ("unknown_association_target", change("fx-web-acl-alb", resourceArn=UNKNOWN)))
+cases("stack-load-balancer-require-public-tier-subnets",
+      ("fail_intranet_internet_facing", change("intranet-alb", internal=False)),
+      ("fail_internal_flag_omitted", change("intranet-alb", internal=DELETE)),
+      ("fail_public_alb_in_data_subnet", paths("fx-alb", {"subnets[2]": "network-data-2-id"})),
+      ("fail_subnet_mapping_outside_stack", change("web-alb", subnets=DELETE,
+                                                   subnetMappings=[{"subnetId": "subnet-0elsewhere"}])),
+      ("pass_subnet_mappings", change("web-alb", subnets=DELETE, subnetMappings=[
+          {"subnetId": "network-public-0-id", "allocationId": "eipalloc-0a"}, {"subnetId": "network-public-1-id"}])),
+      ("pass_network_load_balancer_in_public_tier", add("aws:lb/loadBalancer:LoadBalancer", "fx-nlb", {
+          "loadBalancerType": "network", "internal": False, "enableDeletionProtection": True,
+          "subnets": ["network-public-0-id", "network-public-1-id"]})),
+      ("unknown_subnets", change("web-alb", subnets=UNKNOWN)))
 cases("stack-web-acl-require-baseline-rules",
       ("fail_no_sqli_group", paths("fx-web-acl", {"rules[4]": DELETE})),
       ("fail_common_group_in_count_mode", paths("fx-web-acl", {"rules[2].overrideAction": {"count": {}}})),
@@ -411,7 +436,8 @@ cases("aws-s3-bucketpolicy-require-tls",
           "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "arn:aws:s3:::b",
           "Condition": {"Bool": {"aws:SecureTransport": "false"}}}))),
       ("fail_invalid_json", change("fx-alb-logs-policy", policy="{not json"),
-       {"aws-iam-resourcepolicy-disallow-wildcard-grants"}))  # every control reading the document errors
+       {"aws-iam-resourcepolicy-disallow-wildcard-grants",  # every control reading the document errors
+        "aws-iam-resourcepolicy-require-confused-deputy-conditions"}))
 cases("stack-s3-bucket-require-cmk-encryption",
       ("fail_trail_bucket_sse_s3", paths("monitoring-audit-trail-encryption", {
           "rules[0].applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}})),
@@ -449,6 +475,47 @@ cases("stack-cloudtrail-bucket-require-object-lock",
 cases("aws-sns-topic-require-cmk-encryption",
       ("fail_no_key", change("backups-events", kmsMasterKeyId=DELETE)),
       ("fail_aws_managed_key", change("monitoring-alarms", kmsMasterKeyId="alias/aws/sns")))
+_TLS_DENY = {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "sns:Publish",
+             "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+cases("stack-sns-topic-require-tls-only-policy",
+      ("fail_deny_removed", edit_policy("backups-events-policy", lambda d: d["Statement"].pop(1))),
+      ("fail_no_topic_policy", drop("monitoring-alarms-policy")),
+      ("fail_deny_narrowed_to_one_account", edit_policy("monitoring-alarms-policy", lambda d: d["Statement"][1][
+          "Condition"].update(StringEquals={"aws:PrincipalAccount": ACCOUNT}))),
+      ("fail_deny_on_subscribe_only", edit_policy("backups-events-policy", lambda d: d["Statement"][1].update(
+          Action="sns:Subscribe"))),
+      ("fail_deny_when_secure", edit_policy("monitoring-alarms-policy", lambda d: d["Statement"][1].update(
+          Condition={"Bool": {"aws:SecureTransport": "true"}}))),
+      ("pass_inline_topic_policy", chain(drop("backups-events-policy"), change("backups-events", policy=_policy(
+          {"Effect": "Allow", "Principal": {"Service": "backup.amazonaws.com"}, "Action": "sns:Publish",
+           "Resource": "*", "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}}}, _TLS_DENY)))),
+      ("pass_deny_every_sns_action_to_star", edit_policy("backups-events-policy", lambda d: d["Statement"][1].update(
+          Principal="*", Action="sns:*"))),
+      ("unknown_policy", change("backups-events-policy", policy=UNKNOWN)))
+
+
+def _bank_pattern(secret: str = "", events: tuple[str, ...] = (
+        "PutSecretValue", "UpdateSecret", "DeleteSecret", "PutResourcePolicy")) -> str:
+    names = " || ".join(f'($.eventName = "{e}")' for e in events)
+    selector = f' && ($.requestParameters.secretId = "*{secret}*")' if secret else ""
+    return f'{{ ($.eventSource = "secretsmanager.amazonaws.com") && ({names}){selector} }}'
+
+
+cases("stack-bank-token-require-change-alarm",
+      ("fail_no_alarm", drop("monitoring-bank-token-changes-alarm")),
+      ("fail_no_filter", drop("monitoring-bank-token-changes")),
+      ("fail_alarm_actions_disabled", change("monitoring-bank-token-changes-alarm", actionsEnabled=False)),
+      ("fail_filter_for_another_secret", change("monitoring-bank-token-changes", pattern=_bank_pattern(
+          "security-baseline/app/session-signing"))),
+      ("fail_deletion_not_watched", change("monitoring-bank-token-changes", pattern=_bank_pattern(
+          "security-baseline/bank/aggregator-token", ("PutSecretValue", "UpdateSecret", "PutResourcePolicy")))),
+      ("fail_untagged_token_found_by_name", chain(
+          change("data-bank-token", tags={"rotation": "aggregator-managed"}),
+          change("monitoring-bank-token-changes", pattern=_bank_pattern("security-baseline/other")))),
+      ("pass_named_filter", change("monitoring-bank-token-changes", pattern=_bank_pattern(
+          "security-baseline/bank/aggregator-token"))),
+      ("pass_filter_on_every_secret", change("monitoring-bank-token-changes", pattern=_bank_pattern())),
+      ("unknown_pattern", change("monitoring-bank-token-changes", pattern=UNKNOWN)))
 cases("stack-account-require-cloudtrail",
       ("fail_no_trail", drop("monitoring-trail")))
 cases("stack-account-require-guardduty",
@@ -576,3 +643,33 @@ cases("aws-iam-resourcepolicy-disallow-wildcard-grants",
           {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sns:Publish", "Resource": "*",
            "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}}}))),
       ("unknown_policy", change("monitoring-config-history-policy", policy=UNKNOWN)))
+
+_TRAIL_ARN = f"arn:aws:cloudtrail:eu-west-1:{ACCOUNT}:trail/security-baseline"
+cases("aws-iam-resourcepolicy-require-confused-deputy-conditions",
+      ("fail_elb_log_delivery_for_any_account", edit_policy("web-access-logs-policy",
+                                                            lambda d: d["Statement"][1].pop("Condition"))),
+      ("fail_backup_publishing_for_any_account", edit_policy("backups-events-policy",
+                                                             lambda d: d["Statement"][0].pop("Condition"))),
+      ("fail_source_only_if_present", edit_policy("monitoring-audit-trail-policy", lambda d: d["Statement"][1].update(
+          Condition={"StringEqualsIfExists": {"aws:SourceArn": _TRAIL_ARN}}))),
+      ("fail_acl_condition_only", edit_policy("monitoring-audit-trail-policy", lambda d: d["Statement"][2].update(
+          Condition={"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}))),
+      ("fail_wildcard_source_account", edit_policy("monitoring-config-history-policy", lambda d: d["Statement"][
+          1].update(Condition={"StringLike": {"aws:SourceAccount": "*"}}))),
+      ("fail_source_arn_in_any_account", edit_policy("monitoring-alarms-policy", lambda d: d["Statement"][0].update(
+          Condition={"ArnLike": {"aws:SourceArn": "arn:aws:cloudwatch:eu-west-1:*:alarm:*"}}))),
+      ("fail_every_account_but_one", edit_policy("monitoring-alarms-policy", lambda d: d["Statement"][0].update(
+          Condition={"StringNotEquals": {"aws:SourceAccount": "999999999999"}}))),
+      ("fail_waf_log_delivery_for_any_account", edit_policy(
+          "web-waf-log-delivery", lambda d: d["Statement"][0].pop("Condition"), key="policyDocument")),
+      ("fail_lambda_permission_for_any_bucket", add("aws:lambda/permission:Permission", "fx-invoke", {
+          "action": "lambda:InvokeFunction", "function": "fx-fn", "principal": "s3.amazonaws.com"})),
+      ("pass_lambda_permission_for_our_bucket", add("aws:lambda/permission:Permission", "fx-invoke", {
+          "action": "lambda:InvokeFunction", "function": "fx-fn", "principal": "s3.amazonaws.com",
+          "sourceArn": "arn:aws:s3:::fx-uploads", "sourceAccount": ACCOUNT})),
+      ("pass_source_org_id", edit_policy("monitoring-audit-trail-policy", lambda d: d["Statement"][1].update(
+          Condition={"StringEquals": {"aws:SourceOrgID": "o-a1b2c3d4e5"}}))),
+      ("pass_source_arn_list", edit_policy("monitoring-alarms-policy", lambda d: d["Statement"][0].update(
+          Condition={"ArnLike": {"aws:SourceArn": [f"arn:aws:cloudwatch:eu-west-1:{ACCOUNT}:alarm:*",
+                                                   f"arn:aws:events:eu-west-1:{ACCOUNT}:rule/*"]}}))),
+      ("unknown_policy", change("backups-events-policy", policy=UNKNOWN)))

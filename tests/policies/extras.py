@@ -98,15 +98,17 @@ LEDGER_ARN = f"arn:aws:rds:{REGION}:{ACCOUNT}:cluster/fx-ledger"
 
 def _aurora() -> None:
     """An Aurora PostgreSQL cluster beside the prod instance, sharing its subnets, security group and key."""
-    params = aws.rds.ClusterParameterGroup("fx-ledger-params", family="aurora-postgresql16",
-                                           parameters=[{"name": "rds.force_ssl", "value": "1"}])
+    params = aws.rds.ClusterParameterGroup("fx-ledger-params", family="aurora-postgresql16", parameters=[
+        {"name": "rds.force_ssl", "value": "1"}, {"name": "log_connections", "value": "1"},
+        {"name": "log_disconnections", "value": "1"}])
     cluster = aws.rds.Cluster(
         "fx-ledger", cluster_identifier="ledger", engine="aurora-postgresql", engine_version="16.4",
         db_subnet_group_name="database-subnets", vpc_security_group_ids=["database-sg-id"],
         db_cluster_parameter_group_name=params.name, storage_encrypted=True, kms_key_id=DATABASE_KEY,
         iam_database_authentication_enabled=True, deletion_protection=True, backup_retention_period=14,
         skip_final_snapshot=False, final_snapshot_identifier="ledger-final", master_username="ledger_admin",
-        manage_master_user_password=True, master_user_secret_kms_key_id=DATABASE_KEY)
+        manage_master_user_password=True, master_user_secret_kms_key_id=DATABASE_KEY,
+        enabled_cloudwatch_logs_exports=["postgresql"])
     aws.backup.Selection("fx-ledger-selection", name="fx-ledger", plan_id="backups-plan-id",
                          iam_role_arn=f"arn:aws:iam::{ACCOUNT}:role/backups-role", resources=[LEDGER_ARN])
     aws.rds.ClusterInstance("fx-ledger-1", cluster_identifier=cluster.id, identifier="ledger-1",

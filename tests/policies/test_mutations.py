@@ -88,21 +88,9 @@ NEUTRAL: dict[str, str] = {
         "log-writing roles reaching other log groups: no data exposure",
     r"bank-data-key:Statement\[1\] Resource \* unconditional":
         "the statement names the bank-sync role as its only principal",
-    r"backups-events-policy:Statement\[0\] Resource \*": "the grant already has no condition; its resource is the "
-                                                            "topic itself",
 }
 GAPS: dict[str, str] = {
     # Weakenings no control catches yet: accepted here, listed in the report, candidates for new controls.
-    r"(monitoring-alarms-policy|monitoring-audit-trail-policy|monitoring-config-history-policy|"
-    r"web-access-logs-policy|intranet-access-logs-policy):Statement\[\d\] Resource \* unconditional":
-        "confused-deputy conditions (aws:SourceArn/SourceAccount) on service-principal grants are not enforced: the "
-        "backups topic and ELB log delivery grants carry none today",
-    r"monitoring-alarms-policy:Statement\[1\] Deny removed": "no control requires SNS topics to deny non-TLS publish",
-    r"database-params:turn off parameters\[[23]\]\.value":
-        "log_connections/log_disconnections are not a catalog control (RDS.9 log exports would be)",
-    r"monitoring-bank-token-changes(-alarm)?:drop": "the bank-token change alarm goes beyond the CIS alarm set",
-    r"intranet-alb:flip internal": "an intranet ALB turned internet-facing still admits only its allowlist; no "
-                                   "control ties the scheme to the public tier",
 }
 
 
