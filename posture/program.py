@@ -124,12 +124,22 @@ def _run_in_context(program: Callable[[], Any], files: StackFiles) -> list[Resou
         if error is not None:
             raise error
     finally:
+        _cancel_abandoned_tasks(loop)
         loop.run_until_complete(loop.shutdown_default_executor())
         for worker_loop in monitor.worker_loops:
             worker_loop.close()
         asyncio.set_event_loop(None)
         loop.close()
     return monitor.recorded
+
+
+def _cancel_abandoned_tasks(loop: asyncio.AbstractEventLoop) -> None:
+    """A program that stopped part-way leaves registrations waiting on outputs that will never
+    resolve; cancel them so asyncio does not report each one when it is collected."""
+    abandoned = asyncio.all_tasks(loop)
+    for task in abandoned:
+        task.cancel()
+    loop.run_until_complete(asyncio.gather(*abandoned, return_exceptions=True))
 
 
 async def _settle() -> BaseException | None:
