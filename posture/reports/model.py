@@ -1,0 +1,192 @@
+"""The one report model every renderer reads, and the few judgements all of them share.
+
+Renderers are pure functions of a ``Report``: they never re-evaluate, re-load or filter by
+their own rules, so a finding that is blocking in the console is blocking in SARIF, JUnit and
+HTML too. Everything a reader needs to trust the result is here: the findings, the controls and
+promises they back, the waivers and what became of them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
+
+from posture.catalog import Control, Promise
+from posture.findings import Finding, Severity, Verdict, Waiver
+
+if TYPE_CHECKING:
+    from posture.resources import ResourceView
+    from posture.waivers import WaiverProblem
+
+KINDS = {
+    "check": "Offline check (Pulumi mock engine, before deploy)",
+    "report": "Policy results from `pulumi preview --policy-pack`",
+    "audit": "Live audit of the deployed account",
+}
+
+STATES = ("error", "fail", "unknown", "waived", "pass", "not_applicable", "not_evaluated")
+"""Display states, worst first. A control or promise takes the worst state among its findings."""
+
+STATE_LABELS = {
+    "error": "Error", "fail": "Fail", "unknown": "Unknown", "waived": "Waived", "pass": "Pass",
+    "not_applicable": "Not applicable", "not_evaluated": "Not evaluated",
+}
+
+
+def state(finding: Finding) -> str:
+    """What a reader should see for one finding: a waived failure is ``waived``, not ``fail``."""
+    if finding.waiver is not None:
+        return "waived"
+    return finding.verdict.value
+
+
+def worst(states: Iterable[str]) -> str:
+    present = set(states)
+    return next((s for s in STATES if s in present), "not_evaluated")
+
+
+@dataclass(frozen=True)
+class Report:
+    tool_version: str
+    kind: str
+    """``check``, ``report`` or ``audit`` (see KINDS)."""
+    stack: str | None
+    project: str | None
+    generated_at: datetime
+    findings: tuple[Finding, ...]
+    controls: tuple[Control, ...]
+    promises: tuple[Promise, ...]
+    fail_on: Severity = Severity.LOW
+    waivers: tuple[Waiver, ...] = ()
+    """The waivers as loaded, in file order."""
+    waiver_problems: tuple[WaiverProblem, ...] = ()
+    run_errors: tuple[str, ...] = ()
+    """What the engine could not do (a live audit's failed API calls); any of them fails the run,
+    because an incomplete inventory must never pass a pipeline."""
+    resources: tuple[ResourceView, ...] | None = None
+    """The resources the findings are about, when the engine saw them (drawn as the network picture)."""
+    resource_ids: Mapping[str, str] = field(default_factory=dict)
+    """URN to physical id, when known (event logs of existing stacks); resolves SG references."""
+    source_root: str | None = None
+    """Absolute project directory; finding sources are shown relative to it."""
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    """Facts about where the findings came from (policy packs, preview result); never config values."""
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"report kind {self.kind!r} is not one of {', '.join(KINDS)}")
+        object.__setattr__(self, "findings", tuple(sorted(self.findings, key=_finding_order)))
+
+    # --- verdicts -------------------------------------------------------------------------
+
+    def blocks(self, finding: Finding) -> bool:
+        """Blocking, and at or above --fail-on. A rule that crashed blocks whatever its severity:
+        it cannot tell how bad the thing it failed to check is."""
+        return finding.blocking and (finding.verdict is Verdict.ERROR or finding.severity.at_least(self.fail_on))
+
+    @property
+    def blocking(self) -> list[Finding]:
+        return [f for f in self.findings if self.blocks(f)]
+
+    @property
+    def waiver_errors(self) -> list[WaiverProblem]:
+        return [p for p in self.waiver_problems if p.level == "error"]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.blocking or self.waiver_errors or self.run_errors else 0
+
+    @property
+    def outcome(self) -> str:
+        """One sentence for headers and CI logs."""
+        tally = ((len(self.blocking), "blocking finding"), (len(self.waiver_errors), "waiver error"),
+                 (len(self.run_errors), "incomplete check"))
+        parts = [f"{n} {noun}{'s' if n != 1 else ''}" for n, noun in tally if n]
+        return "failed: " + " and ".join(parts) if parts else "passed: no blocking findings"
+
+    def counts(self) -> dict[str, int]:
+        """Findings per display state (not_applicable included), every state present."""
+        found = Counter(state(f) for f in self.findings)
+        return {s: found.get(s, 0) for s in STATES if s != "not_evaluated"}
+
+    @property
+    def reported_findings(self) -> list[Finding]:
+        """Everything except not-applicable results, which only add noise to a report."""
+        return [f for f in self.findings if f.verdict is not Verdict.NOT_APPLICABLE]
+
+    # --- controls and promises ------------------------------------------------------------
+
+    @property
+    def control_index(self) -> dict[str, Control]:
+        return {c.id: c for c in self.controls}
+
+    @property
+    def unknown_control_ids(self) -> list[str]:
+        """Ids in the findings that the catalog does not know (another pack's policies)."""
+        known = self.control_index
+        return sorted({f.control_id for f in self.findings if f.control_id not in known})
+
+    def findings_for(self, control_id: str) -> list[Finding]:
+        return [f for f in self.reported_findings if f.control_id == control_id]
+
+    def control_state(self, control_id: str) -> str:
+        return worst(state(f) for f in self.findings if f.control_id == control_id)
+
+    def controls_for(self, promise: Promise) -> list[Control]:
+        return [c for c in self.controls if promise.id in c.promises]
+
+    def promise_state(self, promise: Promise) -> str:
+        return worst(self.control_state(c.id) for c in self.controls_for(promise))
+
+    def waiver_status(self, index: int) -> tuple[str, int]:
+        """(``applied`` | ``expired`` | ``refused`` | ``unused``, number of findings it covers)."""
+        waiver = self.waivers[index]
+        applied = sum(1 for f in self.findings if f.waiver == waiver)
+        kinds = [p.kind for p in self.waiver_problems if p.index == index]
+        return (kinds[0] if kinds else "applied"), applied
+
+    # --- locations ------------------------------------------------------------------------
+
+    def relative_source(self, finding: Finding) -> tuple[str, int] | None:
+        """The finding's declaring file relative to the project, or None when outside it or unknown."""
+        if finding.source is None:
+            return None
+        path = PurePosixPath(finding.source.path)
+        if self.source_root and path.is_absolute():
+            try:
+                path = path.relative_to(PurePosixPath(self.source_root))
+            except ValueError:
+                return None
+        elif path.is_absolute():
+            return None
+        return str(path), finding.source.line
+
+
+def _finding_order(f: Finding) -> tuple:
+    return (STATES.index(state(f)), f.severity.rank, f.control_id, f.resource_urn, f.message)
+
+
+def resource_name(urn: str) -> str:
+    """The logical name at the end of a URN (the whole string for ARNs and ids)."""
+    if urn.startswith("urn:pulumi:"):
+        return urn.rsplit("::", 1)[-1]
+    return urn or "(stack)"
+
+
+def resource_type_of(urn: str) -> str:
+    """The resource's own type token from a URN (``a$b$aws:s3/bucket:Bucket`` -> the last part)."""
+    parts = urn.split("::")
+    if not urn.startswith("urn:pulumi:") or len(parts) < 4:
+        return ""
+    return parts[2].rsplit("$", 1)[-1]
+
+
+def waiver_text(finding: Finding) -> str:
+    w = finding.waiver
+    if w is None:
+        return ""
+    return f"waived: {w.reason} (approved by {w.approver}, expires {w.expires})"

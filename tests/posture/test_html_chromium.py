@@ -1,0 +1,51 @@
+"""The HTML report as a browser sees it: headless Chromium parses it, lays it out and draws it.
+
+Needs the Debian package `chromium` (`apt-get install -y chromium`, or `make chromium`).
+"""
+
+from __future__ import annotations
+
+import struct
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from posture.reports import render
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium: apt-get install -y chromium")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(CHROMIUM), *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", *args],
+                          capture_output=True, text=True, timeout=90, check=True)
+
+
+@pytest.fixture(scope="module")
+def page(sample_report, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("html") / "posture.html"
+    path.write_text(render(sample_report, "html"), encoding="utf-8")
+    return path
+
+
+def test_the_rendered_dom_holds_every_promise_and_the_network_picture(page, sample_report, tmp_path):
+    dom = chromium(tmp_path, "--dump-dom", page.as_uri()).stdout
+    assert dom.startswith("<!DOCTYPE html>") and "</html>" in dom
+    for promise in sample_report.promises:
+        assert f'id="promise-{promise.id}"' in dom
+    assert dom.count("<svg") == 1 and 'class="edge edge-db"' in dom and "database-db" in dom
+    assert "Who can reach the database (port 5432)" in dom and "network-app" in dom
+    assert "jane.doe@example.com" in dom  # the waivers table
+
+
+def test_the_page_draws_at_full_width(page, tmp_path):
+    png = tmp_path / "posture.png"
+    chromium(tmp_path, f"--screenshot={png}", "--window-size=1400,2400", page.as_uri())
+    header = png.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", header[16:24])
+    assert (width, height) == (1400, 2400)
+    assert png.stat().st_size > 50_000  # a blank page compresses to a few kilobytes
