@@ -12,7 +12,7 @@ check: $(STAMP)
 	$(BIN)/posture check --stack prod
 
 test: $(STAMP) chromium
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -99,10 +99,30 @@ def _fsbp_url(control: str) -> str:
     return f"https://docs.aws.amazon.com/securityhub/latest/userguide/{service}-controls.html#{service}-{number}"
 
 
+OFFLINE_ONLY: dict[str, str] = {
+    "aws-rds-instance-require-final-snapshot":
+        "skip_final_snapshot, final_snapshot_identifier and delete_automated_backups are arguments of the delete "
+        "call Pulumi makes, not properties of a running instance",
+    "aws-rds-cluster-require-final-snapshot":
+        "skip_final_snapshot and final_snapshot_identifier are arguments of the delete call, not cluster properties",
+    "aws-secretsmanager-secretversion-disallow-stored-value":
+        "whether a secret value passed through Pulumi state is a property of the program; every live secret has "
+        "a value",
+    "stack-secret-require-reader-allowlist-policy":
+        "block_public_policy is an argument of the call that sets a secret's policy; AWS keeps no trace of it, so "
+        "a live pass cannot be proven (the policy's grants are checked by the resource-policy controls)",
+    "stack-vpc-require-locked-default-security-group":
+        "adoption by the stack is a property of the program; live, every VPC has its default group, whose rules "
+        "aws-ec2-defaultsecuritygroup-disallow-rules checks",
+}
+"""Controls the audit cannot check against a running account, with the reason."""
+
+
 def _control(id: str, title: str, severity: Severity, promises: str, frameworks: dict[str, tuple[str, ...]],
              resource_types: tuple[str, ...], description: str, remediation: str) -> Control:
+    enforcers = ("policy", "offline") if id in OFFLINE_ONLY else ("policy", "offline", "live")
     return Control(id=id, title=title, description=description, severity=severity, promises=tuple(promises.split()),
-                   frameworks=frameworks, remediation=remediation, resource_types=resource_types,
+                   frameworks=frameworks, remediation=remediation, resource_types=resource_types, enforcers=enforcers,
                    references=tuple(_fsbp_url(c) for c in frameworks.get("AWS FSBP", ())))
 
 

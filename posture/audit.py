@@ -1,0 +1,265 @@
+"""The live audit: collect a deployed account's inventory with read-only boto3 calls and run the
+catalog's rules on it, the same rule functions the policy pack and ``posture check`` run.
+
+Regions (and, within them, service areas) are collected in parallel; global services (IAM, S3)
+once. The whole inventory is evaluated together, as one stack is: the backup copy vault in the
+second region, the account-wide trail and the IAM roles are part of the same graph as the
+database. Account services that are regional (GuardDuty, Security Hub, Config, Inspector) pass
+when they run in one of the audited regions, as they do when one stack declares them.
+
+What could not be read is never a pass. A collector error (``AccessDenied``, a service not
+enabled in the region, an API the endpoint does not implement, a crash) becomes:
+
+- an UNKNOWN finding "could not verify: <service>:<Api> failed with <code>" for every control
+  that depends on the resource types the failure left unread, and no "nothing to check" verdict
+  for them;
+- UNKNOWN, with the partial verdict kept as evidence in the message, for every finding of a
+  stack control that depends on them (a stack rule's verdict rests on the whole inventory), and
+  for every pass of a control that needs the missing inventory to judge (a key reference is
+  only known to be customer-managed with the KMS inventory at hand);
+- for a value that could not be read on one resource, UNKNOWN for exactly the rules that read
+  it (the collector marks it ``UNREADABLE``), naming the API and the error code.
+
+``AuditResult.collector_errors`` lists them all; the CLI exits non-zero when there are any.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from posture.catalog import CONTROLS, Control
+from posture.evaluate import STACK_TYPE, evaluate
+from posture.findings import Enforcement, Finding, Verdict
+from posture.live import COLLECTORS, Collector
+from posture.live.base import Clients, CollectorError, Context, SessionFactory, within
+from posture.live.coverage import EXTRA_DEPENDENCIES, LIVE_CONTROLS, OFFLINE_ONLY
+from posture.live.keys import normalise_key_references
+from posture.resources import ResourceView
+
+REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$")
+_PREVIEW_UNKNOWN = re.compile(r"cannot verify during preview: (?P<what>.*) is not known yet")
+_STACK_WORDS = (("declared in this stack", "present in the audited account"), ("in this stack", "in the audited account"))
+
+
+class AuditSetupError(Exception):
+    """The audit cannot start (bad region name, no or expired credentials); one line for the user."""
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    account_id: str
+    regions: tuple[str, ...]
+    resources: list[ResourceView]
+    findings: list[Finding]
+    collector_errors: list[CollectorError]
+    elapsed_seconds: float
+
+    @property
+    def complete(self) -> bool:
+        """Whether every API call succeeded; an incomplete audit must not pass a pipeline."""
+        return not self.collector_errors
+
+    @property
+    def metadata(self) -> dict[str, str]:
+        """Text facts for the report's ``metadata``."""
+        return {
+            "account": self.account_id,
+            "regions": ", ".join(self.regions),
+            "resources collected": str(len(self.resources)),
+            "controls checked live": f"{len(live_controls())} of {len(CONTROLS)} (the others: before deploy only)",
+            "collector errors": str(len(self.collector_errors)),
+            "duration": f"{self.elapsed_seconds:.1f}s",
+        }
+
+
+def profile_session_factory(profile: str | None = None) -> SessionFactory:
+    """Sessions from a named AWS profile (or the default credential chain when None)."""
+    import boto3
+
+    def factory():
+        try:
+            return boto3.Session(profile_name=profile) if profile else boto3.Session()
+        except BotoCoreError as exc:  # ProfileNotFound and friends
+            raise AuditSetupError(f"{exc}; name a profile from ~/.aws/config with --profile") from None
+
+    return factory
+
+
+def live_controls() -> list[Control]:
+    return [c for c in CONTROLS if c.id in LIVE_CONTROLS]
+
+
+def offline_only_reason(control_id: str) -> str:
+    return OFFLINE_ONLY.get(control_id, "not yet classified for the live audit (posture.live.coverage)")
+
+
+def audit_account(session_factory: SessionFactory, regions: Sequence[str], *,
+                  levels: Mapping[str, Enforcement] | None = None, endpoint_url: str | None = None,
+                  max_workers: int | None = None, collectors: Sequence[Collector] = COLLECTORS) -> AuditResult:
+    """Audit the account ``session_factory``'s credentials belong to, in ``regions``.
+
+    ``session_factory`` returns a new ``boto3.Session`` (called once per audit; its clients are
+    shared by the worker threads), e.g. ``profile_session_factory("audit")``. ``endpoint_url`` points every client at one
+    endpoint (a moto server); ``AWS_ENDPOINT_URL`` works too. ``levels`` are enforcement levels
+    per control id, as ``posture check`` takes them. Raises ``AuditSetupError`` when the audit
+    cannot start; every later failure is a collector error in the result.
+    """
+    regions = _checked_regions(regions)
+    started = time.monotonic()
+    clients = Clients(session_factory, endpoint_url)
+    account_id, partition = _caller(clients, regions[0])
+    resources, errors = collect_inventory(clients, account_id, partition, regions, collectors, max_workers)
+    findings = evaluate_live(resources, errors, account_id, partition, levels)
+    return AuditResult(account_id, tuple(regions), resources, findings, errors, time.monotonic() - started)
+
+
+def _checked_regions(regions: Sequence[str]) -> list[str]:
+    if isinstance(regions, str):
+        regions = [regions]
+    unique = list(dict.fromkeys(r.strip() for r in regions))
+    if not unique:
+        raise AuditSetupError("no region to audit; pass --region at least once (e.g. --region eu-west-1)")
+    bad = [r for r in unique if not REGION.match(r)]
+    if bad:
+        raise AuditSetupError(f"{', '.join(map(repr, bad))} is not an AWS region name (e.g. eu-west-1)")
+    return unique
+
+
+def _caller(clients: Clients, region: str) -> tuple[str, str]:
+    try:
+        identity = clients.client("sts", region).get_caller_identity()
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        raise AuditSetupError(f"cannot identify the account: sts:GetCallerIdentity failed with {error.get('Code')} "
+                              f"({error.get('Message')}); check the profile's credentials") from None
+    except BotoCoreError as exc:
+        raise AuditSetupError(f"cannot identify the account: {exc}; configure credentials (--profile or the "
+                              "AWS_* environment)") from None
+    partition = str(identity.get("Arn", "arn:aws:")).split(":")[1] or "aws"
+    return str(identity["Account"]), partition
+
+
+def collect_inventory(clients: Clients, account_id: str, partition: str, regions: Sequence[str],
+                      collectors: Sequence[Collector] = COLLECTORS, max_workers: int | None = None
+                      ) -> tuple[list[ResourceView], list[CollectorError]]:
+    """Every collector in every region (global ones in the first region), in parallel.
+
+    Views are returned in a stable order (collector, then region) with one view per URN (a
+    multi-region trail is listed in every region), and references to AWS-managed keys rewritten
+    to their ``alias/aws/...`` form.
+    """
+    tasks = [(c, r) for c in collectors if c.scope != "global" for r in regions]
+    tasks += [(c, regions[0]) for c in collectors if c.scope == "global"]
+    workers = max_workers or min(32, max(1, len(tasks)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="posture-audit") as pool:
+        results = list(pool.map(lambda task: _run(clients, account_id, partition, *task), tasks))
+    views: dict[str, ResourceView] = {}
+    errors: dict[tuple, CollectorError] = {}
+    for found, failed in results:
+        for view in found:
+            views.setdefault(view.urn, view)
+        for error in failed:
+            errors.setdefault((error.api, error.region, error.code, error.resource), error)
+    return normalise_key_references(views.values()), list(errors.values())
+
+
+def _run(clients: Clients, account_id: str, partition: str, collector: Collector, region: str
+         ) -> tuple[list[ResourceView], list[CollectorError]]:
+    ctx = Context(clients, account_id, region, partition)
+    try:
+        return collector.collect(ctx), ctx.errors
+    except Exception as exc:  # a crashed collector leaves its types unread: an error, never a pass
+        ctx.errors.append(CollectorError(f"posture-{collector.name}", "Collect", region, type(exc).__name__,
+                                         f"the {collector.name} collector crashed: {exc}", collector.types))
+        return [], ctx.errors
+
+
+# --- from inventory to findings -------------------------------------------------------------------
+
+
+def evaluate_live(resources: Sequence[ResourceView], errors: Sequence[CollectorError], account_id: str,
+                  partition: str = "aws", levels: Mapping[str, Enforcement] | None = None) -> list[Finding]:
+    """Run the live-checkable controls on ``resources`` and account for what ``errors`` left unread."""
+    levels = dict(levels or {})
+    for control in CONTROLS:
+        if control.id not in LIVE_CONTROLS:
+            levels[control.id] = Enforcement.DISABLED
+    account = f"arn:{partition}:iam::{account_id}:root"
+    findings = [_in_account(f, account) for f in evaluate(list(resources), levels)]
+    return _account_for_errors(findings, errors, levels, account_id, partition)
+
+
+def _in_account(finding: Finding, account: str) -> Finding:
+    message = finding.message
+    for stack_words, account_words in _STACK_WORDS:
+        message = message.replace(stack_words, account_words)
+    if finding.resource_type == STACK_TYPE:
+        return replace(finding, resource_urn=account, message=message)
+    return replace(finding, message=message)
+
+
+def _dependencies(control: Control) -> set[str]:
+    return set(control.resource_types) | set(EXTRA_DEPENDENCIES.get(control.id, ()))
+
+
+def _account_for_errors(findings: list[Finding], errors: Sequence[CollectorError], levels: dict[str, Enforcement],
+                        account_id: str, partition: str) -> list[Finding]:
+    controls = {c.id: c for c in CONTROLS if levels.get(c.id) is not Enforcement.DISABLED}
+    affecting = {cid: [e for e in errors if _dependencies(c) & set(e.resource_types)] for cid, c in controls.items()}
+    out: list[Finding] = []
+    for finding in findings:
+        control = controls.get(finding.control_id)
+        relevant = affecting.get(finding.control_id) or []
+        scoped = [e for e in relevant if e.resource and within(finding.resource_urn, e.resource)]
+        unscoped = [e for e in relevant if not e.resource]
+        if finding.verdict is Verdict.UNKNOWN:
+            out.append(_explain_unknown(finding, scoped or unscoped))
+        elif control is None or not relevant:
+            out.append(finding)
+        elif finding.resource_type == STACK_TYPE and finding.verdict is Verdict.NOT_APPLICABLE and unscoped:
+            continue  # "nothing to check" is not known: the listing failed (an UNKNOWN finding says so below)
+        elif control.is_stack_control and (scoped or unscoped):
+            out.append(_unverified(finding, (scoped or unscoped)[0]))
+        elif finding.verdict is Verdict.PASS and any(set(EXTRA_DEPENDENCIES.get(control.id, ()))
+                                                     & set(e.resource_types) for e in unscoped):
+            out.append(_unverified(finding, unscoped[0]))
+        else:
+            out.append(finding)
+    for cid, relevant in affecting.items():
+        control = controls[cid]
+        for error in _unique(e for e in relevant if not e.resource):
+            out.append(Finding(
+                control_id=cid, verdict=Verdict.UNKNOWN, severity=control.severity, enforcement=_level(levels, cid),
+                resource_urn=f"arn:{partition}:{error.service}:{error.region}:{account_id}:*", resource_type=STACK_TYPE,
+                message=f"could not verify: {error.describe()}; "
+                        f"{', '.join(sorted(set(error.resource_types) & _dependencies(control)))} not inventoried"))
+    return out
+
+
+def _level(levels: Mapping[str, Enforcement], control_id: str) -> Enforcement:
+    """As evaluate() reports it: remediate is reported as mandatory."""
+    level = levels.get(control_id, Enforcement.MANDATORY)
+    return Enforcement.MANDATORY if level is Enforcement.REMEDIATE else level
+
+
+def _unique(errors: Iterable[CollectorError]) -> list[CollectorError]:
+    return list({(e.api, e.region, e.code): e for e in errors}.values())
+
+
+def _explain_unknown(finding: Finding, errors: list[CollectorError]) -> Finding:
+    cause = f"{errors[0].api} failed with {errors[0].code}" if errors else "it was not readable"
+    message = _PREVIEW_UNKNOWN.sub(lambda m: f"could not verify: {m.group('what')} could not be read ({cause})",
+                                   finding.message)
+    return replace(finding, message=message)
+
+
+def _unverified(finding: Finding, error: CollectorError) -> Finding:
+    return replace(finding, verdict=Verdict.UNKNOWN,
+                   message=f"could not verify: {error.describe()}; with what could be read: "
+                           f"{finding.verdict.value}: {finding.message}")

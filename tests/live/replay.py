@@ -1,0 +1,890 @@
+"""Replay a stack's planned resources into a moto account, so the live audit can be run on what the
+program would deploy ("posture before deploy, in moto").
+
+The offline graph holds the program's inputs with mock-engine references (``<name>-id``,
+``<name>-bucket``, ``arn:aws:<service>:<region>:<account>:<kind>/<name>``); each resource is
+created with boto3 in dependency order, and every later reference to it is rewritten to the id,
+name or ARN moto returned. Resource types moto cannot create, or that no control reads, are
+listed with the reason instead of being silently dropped; a type the replay does not know at all
+is an error, so a new component cannot slip past the posture-in-moto tests.
+
+This module writes. It refuses to run unless the session holds moto's fake credentials.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from posture.resources import ResourceView
+from posture.rules import tokens as tok
+
+FAKE_KEYS = ("testing", "FOOBARKEY")
+"""moto's fake access keys (the conventional one, and the one ``mock_aws`` sets)."""
+_PROTOCOL_NUMBERS = {"tcp": "6", "udp": "17", "icmp": "1", "all": "-1", "-1": "-1", "icmpv6": "58"}
+_PASCAL_SPECIAL = {"arn": "ARN", "ipSetReferenceStatement": "IPSetReferenceStatement",
+                   "ipSetForwardedIpConfig": "IPSetForwardedIPConfig", "sqliMatchStatement": "SqliMatchStatement",
+                   "cloudwatchMetricsEnabled": "CloudWatchMetricsEnabled"}
+_ACCOUNT_SINGLETONS = {tok.CONFIG_RECORDER, tok.CONFIG_DELIVERY_CHANNEL, tok.CONFIG_RECORDER_STATUS,
+                       tok.SECURITY_HUB_ACCOUNT, tok.SECURITY_HUB_STANDARD, tok.GUARDDUTY_DETECTOR,
+                       tok.GUARDDUTY_DETECTOR_FEATURE, tok.INSPECTOR_ENABLER, tok.LOG_RESOURCE_POLICY}
+"""One per account and region (a log resource policy: ten), so created for the first copy of a stack only."""
+SKIPPED: dict[str, str] = {
+    "aws:iam/rolePoliciesExclusive:RolePoliciesExclusive": "a Pulumi-side exclusivity marker, no AWS resource",
+    "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive": "a Pulumi-side exclusivity marker",
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": "no control reads lifecycle rules",
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": "no control reads object ownership",
+    "aws:backup/vaultNotifications:VaultNotifications": "no control reads vault notifications",
+    "aws:cloudwatch/eventRule:EventRule": "no control reads EventBridge rules",
+    "aws:cloudwatch/eventTarget:EventTarget": "no control reads EventBridge targets",
+    "aws:sns/topicSubscription:TopicSubscription": "no control reads subscriptions",
+    "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": "no control reads WAF logging",
+}
+
+
+_NO_RETRIES = Config(retries={"total_max_attempts": 1})
+"""moto answers at once; a retry would only repeat an action it does not implement."""
+
+
+class ReplayError(Exception):
+    pass
+
+
+@dataclass
+class Replayed:
+    physical: dict[str, str] = field(default_factory=dict)
+    """Logical name -> the id or ARN moto gave the resource."""
+    skipped: dict[str, str] = field(default_factory=dict)
+    """Logical name -> why it was not created (moto cannot, or nothing reads it)."""
+    created: Counter = field(default_factory=Counter)
+
+
+def pascal(value: Any) -> Any:
+    """Wire-form (camelCase) input in the PascalCase of the AWS API, floats that are whole as ints."""
+    if isinstance(value, dict):
+        return {_PASCAL_SPECIAL.get(k, k[:1].upper() + k[1:]): pascal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [pascal(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _tags(props: dict[str, Any]) -> list[dict[str, str]]:
+    return [{"Key": k, "Value": str(v)} for k, v in (props.get("tags") or {}).items()]
+
+
+def _spec(kind: str, props: dict[str, Any]) -> list[dict[str, Any]]:
+    tags = _tags(props)
+    return [{"ResourceType": kind, "Tags": tags}] if tags else []
+
+
+def _planned_account(resources: Iterable[ResourceView]) -> str | None:
+    found: Counter = Counter()
+    for r in resources:
+        found.update(re.findall(r"arn:aws:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):", json.dumps(r.props, default=str)))
+    return found.most_common(1)[0][0] if found else None
+
+
+class Replay:
+    """Creates a stack's resources in one moto account; one instance per copy of the stack."""
+
+    def __init__(self, session: Any, default_region: str, *, suffix: str = "", singletons: bool = True,
+                 endpoint_url: str | None = None) -> None:
+        credentials = session.get_credentials()
+        if credentials is None or credentials.access_key not in FAKE_KEYS:
+            raise ReplayError("the replay writes: it only runs with moto's fake credentials (AWS_ACCESS_KEY_ID=testing)")
+        self.session = session
+        self.region = default_region
+        self.suffix = suffix
+        self.singletons = singletons
+        self.endpoint_url = endpoint_url
+        self._clients: dict[tuple[str, str], Any] = {}
+        self.account = self.client("sts").get_caller_identity()["Account"]
+        self.refs: dict[str, str] = {}
+        self._pattern: re.Pattern[str] | None = None
+        self.result = Replayed()
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        key = (service, region or self.region)
+        if key not in self._clients:
+            kwargs = {"endpoint_url": self.endpoint_url} if self.endpoint_url else {}
+            self._clients[key] = self.session.client(service, region_name=key[1], config=_NO_RETRIES, **kwargs)
+        return self._clients[key]
+
+    # --- references -------------------------------------------------------------------------
+
+    def register(self, view: ResourceView, physical_id: str, arn: str | None = None, **extra: str) -> None:
+        """Every later reference to ``view`` (by its planned id, ARN or derived name) now means what moto made."""
+        name, region = view.name, view.region or self.region
+        service = view.type.split(":")[1].split("/")[0]
+        kind = view.type.rsplit(":", 1)[-1].lower()
+        planned_id, planned_arn = view.props.get("id"), view.props.get("arn")
+        self.refs[planned_id if isinstance(planned_id, str) else f"{name}-id"] = physical_id
+        if arn:
+            self.refs[planned_arn if isinstance(planned_arn, str) else
+                      f"arn:aws:{service}:{region}:{self.planned_account}:{kind}/{name}"] = arn
+        for token, value in extra.items():
+            self.refs[token] = value
+        self._pattern = None
+        self.result.physical[name] = arn or physical_id
+        self.result.created[view.type] += 1
+
+    def sub(self, value: Any) -> Any:
+        if isinstance(value, str):
+            if value in self.refs:
+                return self.refs[value]
+            if self._pattern is None and self.refs:
+                tokens = sorted(self.refs, key=len, reverse=True)
+                self._pattern = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, tokens)) + r")(?![\w-])")
+            if self._pattern is not None:
+                value = self._pattern.sub(lambda m: self.refs[m.group(1)], value)
+            return value.replace(self.planned_account, self.account) if self.planned_account else value
+        if isinstance(value, dict):
+            return {k: self.sub(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.sub(v) for v in value]
+        return value
+
+    def physical_name(self, view: ResourceView, props: dict[str, Any], key: str = "name") -> str:
+        return f"{props.get(key) or view.name}{self.suffix}"
+
+    # --- the run -----------------------------------------------------------------------------
+
+    def run(self, resources: Iterable[ResourceView]) -> Replayed:
+        custom = [r for r in resources if r.custom and not r.type.startswith("pulumi:")]
+        self.planned_account = _planned_account(custom)
+        unknown = sorted({r.type for r in custom} - set(HANDLERS) - set(SKIPPED))
+        if unknown:
+            raise ReplayError(f"the replay does not know {', '.join(unknown)}: add a handler or a SKIPPED reason")
+        order = {t: i for i, t in enumerate(HANDLERS)}
+        for view in sorted((r for r in custom if r.type in HANDLERS), key=lambda r: order[r.type]):
+            if not self.singletons and view.type in _ACCOUNT_SINGLETONS:
+                self.result.skipped[view.name] = "account-level singleton, created once"
+                continue
+            props = self.sub(view.props)
+            try:
+                HANDLERS[view.type](self, view, props, self.client_for(view))
+            except ClientError as exc:
+                if not _not_implemented(exc):
+                    raise ReplayError(f"{view.type} {view.name}: {exc}") from exc
+                self.unsupported(view, exc.operation_name, exc)
+            except NotImplementedError as exc:
+                self.result.skipped[view.name] = f"moto does not implement it ({exc})"
+        for view in custom:
+            if view.type in SKIPPED:
+                self.result.skipped[view.name] = SKIPPED[view.type]
+        return self.result
+
+    def client_for(self, view: ResourceView) -> Callable[[str], Any]:
+        region = view.props.get("region") or view.region or self.region
+        return lambda service: self.client(service, region)
+
+    def unsupported(self, view: ResourceView, api: str, exc: Exception) -> None:
+        self.result.skipped[view.name] = f"moto does not implement {api} ({type(exc).__name__})"
+
+
+def _not_implemented(exc: ClientError) -> bool:
+    """moto's answer to an action it lacks: 404 "Not yet implemented" in-process, 500 from its server."""
+    code = str(exc.response.get("Error", {}).get("Code"))
+    return code == "404" or (code == "500" and exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 500)
+
+
+Handler = Callable[[Replay, ResourceView, dict[str, Any], Callable[[str], Any]], None]
+
+
+# --- keys and identity -------------------------------------------------------------------------
+
+
+def _key(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    kms = c("kms")
+    params: dict[str, Any] = {"Description": p.get("description", ""), "Tags": [
+        {"TagKey": t["Key"], "TagValue": t["Value"]} for t in _tags(p)]}
+    if p.get("policy"):
+        params["Policy"] = p["policy"]
+    if p.get("keyUsage"):
+        params["KeyUsage"] = p["keyUsage"]
+    key = kms.create_key(**params)["KeyMetadata"]
+    if p.get("enableKeyRotation"):
+        kwargs = {"RotationPeriodInDays": _int(p["rotationPeriodInDays"])} if p.get("rotationPeriodInDays") else {}
+        kms.enable_key_rotation(KeyId=key["KeyId"], **kwargs)
+    r.register(view, key["KeyId"], key["Arn"])
+
+
+def _alias(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    name = f"{p['name']}{r.suffix}"
+    c("kms").create_alias(AliasName=name, TargetKeyId=p["targetKeyId"])
+    r.register(view, name)
+
+
+def _role(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    name = r.physical_name(view, p)
+    params = {"RoleName": name, "AssumeRolePolicyDocument": p["assumeRolePolicy"], "Tags": _tags(p),
+              "Description": p.get("description", "")}
+    if p.get("maxSessionDuration"):
+        params["MaxSessionDuration"] = _int(p["maxSessionDuration"])
+    role = c("iam").create_role(**params)["Role"]
+    r.register(view, name, role["Arn"], **{f"arn:aws:iam:{view.region}:{r.planned_account}:role/{view.name}": role["Arn"],
+                                         view.name: name})
+
+
+def _role_policy(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    c("iam").put_role_policy(RoleName=p["role"], PolicyName=p.get("name") or view.name, PolicyDocument=p["policy"])
+    r.register(view, f"{p['role']}:{p.get('name') or view.name}")
+
+
+def _role_attachment(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    c("iam").attach_role_policy(RoleName=p["role"], PolicyArn=p["policyArn"])
+    r.register(view, f"{p['role']}/{p['policyArn']}")
+
+
+# --- network ------------------------------------------------------------------------------------
+
+
+def _vpc(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    ec2 = c("ec2")
+    vpc = ec2.create_vpc(CidrBlock=p["cidrBlock"], TagSpecifications=_spec("vpc", p))["Vpc"]
+    for attribute in ("enableDnsSupport", "enableDnsHostnames"):
+        if p.get(attribute) is not None:
+            ec2.modify_vpc_attribute(VpcId=vpc["VpcId"], **{attribute[0].upper() + attribute[1:]: {"Value": p[attribute]}})
+    r.register(view, vpc["VpcId"])
+
+
+def _subnet(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    ec2 = c("ec2")
+    subnet = ec2.create_subnet(VpcId=p["vpcId"], CidrBlock=p["cidrBlock"], AvailabilityZone=p["availabilityZone"],
+                               TagSpecifications=_spec("subnet", p))["Subnet"]
+    # Sent explicitly, as the provider does: moto maps public IPs on the first subnet of each zone.
+    ec2.modify_subnet_attribute(SubnetId=subnet["SubnetId"],
+                                MapPublicIpOnLaunch={"Value": bool(p.get("mapPublicIpOnLaunch"))})
+    r.register(view, subnet["SubnetId"], subnet.get("SubnetArn"))
+
+
+def _internet_gateway(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    ec2 = c("ec2")
+    igw = ec2.create_internet_gateway(TagSpecifications=_spec("internet-gateway", p))["InternetGateway"]
+    if p.get("vpcId"):
+        ec2.attach_internet_gateway(InternetGatewayId=igw["InternetGatewayId"], VpcId=p["vpcId"])
+    r.register(view, igw["InternetGatewayId"])
+
+
+def _eip(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    r.register(view, c("ec2").allocate_address(Domain="vpc")["AllocationId"])
+
+
+def _nat_gateway(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    nat = c("ec2").create_nat_gateway(SubnetId=p["subnetId"], AllocationId=p["allocationId"])["NatGateway"]
+    r.register(view, nat["NatGatewayId"])
+
+
+_ROUTE_TARGETS = {"gatewayId": "GatewayId", "natGatewayId": "NatGatewayId", "egressOnlyGatewayId":
+                  "EgressOnlyInternetGatewayId", "transitGatewayId": "TransitGatewayId",
+                  "vpcPeeringConnectionId": "VpcPeeringConnectionId", "networkInterfaceId": "NetworkInterfaceId"}
+
+
+def _route_table(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    ec2 = c("ec2")
+    table = ec2.create_route_table(VpcId=p["vpcId"], TagSpecifications=_spec("route-table", p))["RouteTable"]
+    for route in p.get("routes") or []:
+        params = {api: route[key] for key, api in _ROUTE_TARGETS.items() if route.get(key)}
+        if route.get("cidrBlock"):
+            params["DestinationCidrBlock"] = route["cidrBlock"]
+        if route.get("ipv6CidrBlock"):
+            params["DestinationIpv6CidrBlock"] = route["ipv6CidrBlock"]
+        ec2.create_route(RouteTableId=table["RouteTableId"], **params)
+    r.register(view, table["RouteTableId"])
+
+
+def _route_table_association(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    assoc = c("ec2").associate_route_table(RouteTableId=p["routeTableId"], SubnetId=p["subnetId"])
+    r.register(view, assoc["AssociationId"])
+
+
+def _network_acl(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    ec2 = c("ec2")
+    acl_id = ec2.create_network_acl(VpcId=p["vpcId"], TagSpecifications=_spec("network-acl", p))["NetworkAcl"][
+        "NetworkAclId"]
+    for egress, entries in ((False, p.get("ingress") or []), (True, p.get("egress") or [])):
+        for entry in entries:
+            params: dict[str, Any] = {"NetworkAclId": acl_id, "RuleNumber": _int(entry["ruleNo"]), "Egress": egress,
+                                      "Protocol": _PROTOCOL_NUMBERS.get(str(entry["protocol"]), str(entry["protocol"])),
+                                      "RuleAction": entry["action"]}
+            if entry.get("cidrBlock"):
+                params["CidrBlock"] = entry["cidrBlock"]
+            if entry.get("ipv6CidrBlock"):
+                params["Ipv6CidrBlock"] = entry["ipv6CidrBlock"]
+            if params["Protocol"] in ("6", "17"):
+                params["PortRange"] = {"From": _int(entry.get("fromPort")), "To": _int(entry.get("toPort"))}
+            ec2.create_network_acl_entry(**params)
+    for subnet_id in p.get("subnetIds") or []:
+        current = ec2.describe_network_acls(Filters=[{"Name": "association.subnet-id", "Values": [subnet_id]}])
+        for acl in current["NetworkAcls"]:
+            for assoc in acl["Associations"]:
+                if assoc["SubnetId"] == subnet_id:
+                    ec2.replace_network_acl_association(AssociationId=assoc["NetworkAclAssociationId"],
+                                                        NetworkAclId=acl_id)
+    r.register(view, acl_id)
+
+
+def _prefix_list(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    plist = c("ec2").create_managed_prefix_list(
+        PrefixListName=r.physical_name(view, p), MaxEntries=_int(p["maxEntries"]), AddressFamily=p["addressFamily"],
+        Entries=[{"Cidr": e["cidr"], "Description": e.get("description", "")} for e in p.get("entries") or []],
+        TagSpecifications=_spec("prefix-list", p))["PrefixList"]
+    r.register(view, plist["PrefixListId"], plist.get("PrefixListArn"))
+
+
+def _security_group(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    ec2 = c("ec2")
+    group_id = ec2.create_security_group(GroupName=r.physical_name(view, p), Description=p.get("description") or "-",
+                                         VpcId=p["vpcId"], TagSpecifications=_spec("security-group", p))["GroupId"]
+    # The provider removes the allow-all egress rule AWS adds to every new group.
+    ec2.revoke_security_group_egress(GroupId=group_id, IpPermissions=[{"IpProtocol": "-1",
+                                                                       "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    r.register(view, group_id)
+
+
+def _default_security_group(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    ec2 = c("ec2")
+    group = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [p["vpcId"]]},
+                                                  {"Name": "group-name", "Values": ["default"]}])["SecurityGroups"][0]
+    if group.get("IpPermissions"):
+        ec2.revoke_security_group_ingress(GroupId=group["GroupId"], IpPermissions=group["IpPermissions"])
+    if group.get("IpPermissionsEgress"):
+        ec2.revoke_security_group_egress(GroupId=group["GroupId"], IpPermissions=group["IpPermissionsEgress"])
+    if _tags(p):
+        ec2.create_tags(Resources=[group["GroupId"]], Tags=_tags(p))
+    r.register(view, group["GroupId"])
+
+
+def _permission(p: dict[str, Any]) -> dict[str, Any]:
+    permission: dict[str, Any] = {"IpProtocol": str(p["ipProtocol"])}
+    if permission["IpProtocol"] != "-1":
+        permission.update(FromPort=_int(p.get("fromPort")), ToPort=_int(p.get("toPort")))
+    description = {"Description": p["description"]} if p.get("description") else {}
+    if p.get("cidrIpv4"):
+        permission["IpRanges"] = [{"CidrIp": p["cidrIpv4"], **description}]
+    if p.get("cidrIpv6"):
+        permission["Ipv6Ranges"] = [{"CidrIpv6": p["cidrIpv6"], **description}]
+    if p.get("prefixListId"):
+        permission["PrefixListIds"] = [{"PrefixListId": p["prefixListId"], **description}]
+    if p.get("referencedSecurityGroupId"):
+        permission["UserIdGroupPairs"] = [{"GroupId": p["referencedSecurityGroupId"], **description}]
+    return permission
+
+
+def _ingress_rule(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    rules = c("ec2").authorize_security_group_ingress(GroupId=p["securityGroupId"], IpPermissions=[_permission(p)])
+    r.register(view, rules["SecurityGroupRules"][0]["SecurityGroupRuleId"])
+
+
+def _egress_rule(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    rules = c("ec2").authorize_security_group_egress(GroupId=p["securityGroupId"], IpPermissions=[_permission(p)])
+    r.register(view, rules["SecurityGroupRules"][0]["SecurityGroupRuleId"])
+
+
+def _log_group(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    logs = c("logs")
+    name = r.physical_name(view, p)
+    params = {"logGroupName": name, **({"kmsKeyId": p["kmsKeyId"]} if p.get("kmsKeyId") else {})}
+    logs.create_log_group(**params)
+    if p.get("retentionInDays"):
+        logs.put_retention_policy(logGroupName=name, retentionInDays=_int(p["retentionInDays"]))
+    arn = f"arn:aws:logs:{view.region}:{r.account}:log-group:{name}"
+    r.register(view, name, arn, **{f"arn:aws:cloudwatch:{view.region}:{r.planned_account}:loggroup/{view.name}": arn})
+
+
+def _flow_log(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    params: dict[str, Any] = {"ResourceIds": [p["vpcId"]], "ResourceType": "VPC", "TrafficType": p["trafficType"],
+                              "LogDestinationType": p.get("logDestinationType", "cloud-watch-logs"),
+                              "LogDestination": p["logDestination"]}
+    if p.get("iamRoleArn"):
+        params["DeliverLogsPermissionArn"] = p["iamRoleArn"]
+    if p.get("maxAggregationInterval"):
+        params["MaxAggregationInterval"] = _int(p["maxAggregationInterval"])
+    r.register(view, c("ec2").create_flow_logs(**params)["FlowLogIds"][0])
+
+
+def _endpoint(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    params: dict[str, Any] = {"VpcId": p["vpcId"], "ServiceName": p["serviceName"],
+                              "VpcEndpointType": p.get("vpcEndpointType", "Gateway")}
+    for key, api in (("subnetIds", "SubnetIds"), ("securityGroupIds", "SecurityGroupIds"),
+                     ("routeTableIds", "RouteTableIds")):
+        if p.get(key):
+            params[api] = p[key]
+    if p.get("privateDnsEnabled") is not None:
+        params["PrivateDnsEnabled"] = p["privateDnsEnabled"]
+    r.register(view, c("ec2").create_vpc_endpoint(**params)["VpcEndpoint"]["VpcEndpointId"])
+
+
+# --- storage ------------------------------------------------------------------------------------
+
+
+def _bucket(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    name = (f"{p['bucket']}{r.suffix}" if p.get("bucket")
+            else f"{p.get('bucketPrefix') or view.name + '-'}{uuid.uuid4().hex[:10]}")
+    params: dict[str, Any] = {"Bucket": name}
+    if view.region != "us-east-1":
+        params["CreateBucketConfiguration"] = {"LocationConstraint": view.region}
+    if p.get("objectLockEnabled"):
+        params["ObjectLockEnabledForBucket"] = True
+    c("s3").create_bucket(**params)
+    r.register(view, name, f"arn:aws:s3:::{name}", **{f"{view.name}-bucket": name})
+
+
+def _public_access_block(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    flags = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+    c("s3").put_public_access_block(Bucket=p["bucket"], PublicAccessBlockConfiguration={
+        f[0].upper() + f[1:]: bool(p.get(f)) for f in flags})
+    r.register(view, p["bucket"])
+
+
+def _bucket_encryption(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    rules = []
+    for rule in p.get("rules") or []:
+        default = rule.get("applyServerSideEncryptionByDefault") or {}
+        applied = {"SSEAlgorithm": default.get("sseAlgorithm")}
+        if default.get("kmsMasterKeyId"):
+            applied["KMSMasterKeyID"] = default["kmsMasterKeyId"]
+        rules.append({"ApplyServerSideEncryptionByDefault": applied, "BucketKeyEnabled": bool(rule.get("bucketKeyEnabled"))})
+    c("s3").put_bucket_encryption(Bucket=p["bucket"], ServerSideEncryptionConfiguration={"Rules": rules})
+    r.register(view, p["bucket"])
+
+
+def _bucket_versioning(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    c("s3").put_bucket_versioning(Bucket=p["bucket"], VersioningConfiguration={
+        "Status": p["versioningConfiguration"]["status"]})
+    r.register(view, p["bucket"])
+
+
+def _bucket_policy(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    c("s3").put_bucket_policy(Bucket=p["bucket"], Policy=p["policy"])
+    r.register(view, p["bucket"])
+
+
+def _object_lock(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    config: dict[str, Any] = {"ObjectLockEnabled": "Enabled"}
+    if p.get("rule"):
+        config["Rule"] = pascal(p["rule"])
+    c("s3").put_object_lock_configuration(Bucket=p["bucket"], ObjectLockConfiguration=config)
+    r.register(view, p["bucket"])
+
+
+# --- data stores --------------------------------------------------------------------------------
+
+
+def _topic(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    attributes = {"KmsMasterKeyId": p["kmsMasterKeyId"]} if p.get("kmsMasterKeyId") else {}
+    arn = c("sns").create_topic(Name=r.physical_name(view, p), Attributes=attributes)["TopicArn"]
+    r.register(view, arn, arn)
+
+
+def _topic_policy(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    c("sns").set_topic_attributes(TopicArn=p["arn"], AttributeName="Policy", AttributeValue=p["policy"])
+    r.register(view, p["arn"])
+
+
+def _parameter_group(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    rds = c("rds")
+    name = r.physical_name(view, p)
+    rds.create_db_parameter_group(DBParameterGroupName=name, DBParameterGroupFamily=p["family"],
+                                  Description=p.get("description") or name)
+    if p.get("parameters"):
+        rds.modify_db_parameter_group(DBParameterGroupName=name, Parameters=[
+            {"ParameterName": x["name"], "ParameterValue": str(x["value"]), "ApplyMethod": x.get("applyMethod", "immediate")}
+            for x in p["parameters"]])
+    r.register(view, name, None, **{view.name: name})
+
+
+def _subnet_group(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    name = r.physical_name(view, p)
+    c("rds").create_db_subnet_group(DBSubnetGroupName=name, DBSubnetGroupDescription=p.get("description") or name,
+                                    SubnetIds=p["subnetIds"])
+    r.register(view, name, None, **{view.name: name})
+
+
+def _db_instance(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    identifier = f"{p.get('identifier') or view.name}{r.suffix}"
+    optional = {"StorageEncrypted": "storageEncrypted", "KmsKeyId": "kmsKeyId",
+                "ManageMasterUserPassword": "manageMasterUserPassword",
+                "MasterUserSecretKmsKeyId": "masterUserSecretKmsKeyId", "VpcSecurityGroupIds": "vpcSecurityGroupIds",
+                "DBSubnetGroupName": "dbSubnetGroupName", "DBParameterGroupName": "parameterGroupName",
+                "PubliclyAccessible": "publiclyAccessible", "DeletionProtection": "deletionProtection",
+                "AutoMinorVersionUpgrade": "autoMinorVersionUpgrade", "CACertificateIdentifier": "caCertIdentifier",
+                "EnableIAMDatabaseAuthentication": "iamDatabaseAuthenticationEnabled", "MultiAZ": "multiAz",
+                "EngineVersion": "engineVersion", "StorageType": "storageType", "MasterUsername": "username",
+                "CopyTagsToSnapshot": "copyTagsToSnapshot", "EnableCloudwatchLogsExports": "enabledCloudwatchLogsExports"}
+    params: dict[str, Any] = {api: p[key] for api, key in optional.items() if p.get(key) is not None}
+    params.update(DBInstanceIdentifier=identifier, Engine=p["engine"], DBInstanceClass=p["instanceClass"],
+                  AllocatedStorage=_int(p.get("allocatedStorage") or 20), Tags=_tags(p))
+    for api, key in (("BackupRetentionPeriod", "backupRetentionPeriod"), ("Port", "port")):
+        if p.get(key) is not None:
+            params[api] = _int(p[key])
+    db = c("rds").create_db_instance(**params)["DBInstance"]
+    secret = (db.get("MasterUserSecret") or {}).get("SecretArn")
+    if secret:  # RDS rotates the master user secret it manages every 7 days; moto does not model that
+        c("secretsmanager").rotate_secret(SecretId=secret, RotationRules={"AutomaticallyAfterDays": 7},
+                                          RotateImmediately=False)
+    r.register(view, db.get("DbiResourceId") or identifier, db["DBInstanceArn"],
+               **{f"arn:aws:rds:{view.region}:{r.planned_account}:instance/{view.name}": db["DBInstanceArn"]})
+
+
+def _table(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    ddb = c("dynamodb")
+    name = r.physical_name(view, p)
+    keys = [{"AttributeName": p["hashKey"], "KeyType": "HASH"}]
+    if p.get("rangeKey"):
+        keys.append({"AttributeName": p["rangeKey"], "KeyType": "RANGE"})
+    params: dict[str, Any] = {
+        "TableName": name, "KeySchema": keys, "BillingMode": p.get("billingMode", "PAY_PER_REQUEST"),
+        "AttributeDefinitions": [{"AttributeName": a["name"], "AttributeType": a["type"]} for a in p["attributes"]],
+        "DeletionProtectionEnabled": bool(p.get("deletionProtectionEnabled")), "Tags": _tags(p)}
+    sse = p.get("serverSideEncryption") or {}
+    if sse.get("enabled"):
+        params["SSESpecification"] = {"Enabled": True, "SSEType": "KMS",
+                                      **({"KMSMasterKeyId": sse["kmsKeyArn"]} if sse.get("kmsKeyArn") else {})}
+    table = ddb.create_table(**params)["TableDescription"]
+    if (p.get("ttl") or {}).get("enabled"):
+        ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={
+            "Enabled": True, "AttributeName": p["ttl"]["attributeName"]})
+    if (p.get("pointInTimeRecovery") or {}).get("enabled"):
+        ddb.update_continuous_backups(TableName=name,
+                                      PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+    r.register(view, name, table["TableArn"])
+
+
+def _table_policy(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    c("dynamodb").put_resource_policy(ResourceArn=p["resourceArn"], Policy=p["policy"])
+    r.register(view, p["resourceArn"])
+
+
+def _log_resource_policy(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    name = r.physical_name(view, p, "policyName")
+    c("logs").put_resource_policy(policyName=name, policyDocument=p["policyDocument"])
+    r.register(view, name)
+
+
+def _secret(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    params: dict[str, Any] = {"Name": r.physical_name(view, p), "Description": p.get("description", ""),
+                              "Tags": _tags(p)}
+    if p.get("kmsKeyId"):
+        params["KmsKeyId"] = p["kmsKeyId"]
+    arn = c("secretsmanager").create_secret(**params)["ARN"]
+    r.register(view, arn, arn)
+
+
+def _secret_policy(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    c("secretsmanager").put_resource_policy(SecretId=p["secretArn"], ResourcePolicy=p["policy"])
+    r.register(view, p["secretArn"])
+
+
+# --- backups ------------------------------------------------------------------------------------
+
+
+def _vault(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    name = r.physical_name(view, p)
+    params = {"BackupVaultName": name, **({"EncryptionKeyArn": p["kmsKeyArn"]} if p.get("kmsKeyArn") else {})}
+    arn = c("backup").create_backup_vault(**params)["BackupVaultArn"]
+    r.register(view, name, arn, **{view.name: name})
+
+
+def _vault_lock(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    params = {"BackupVaultName": p["backupVaultName"], "MinRetentionDays": _int(p.get("minRetentionDays")),
+              "MaxRetentionDays": _int(p.get("maxRetentionDays"))}
+    if p.get("changeableForDays") is not None:
+        params["ChangeableForDays"] = _int(p["changeableForDays"])
+    c("backup").put_backup_vault_lock_configuration(**{k: v for k, v in params.items() if v is not None})
+    r.register(view, p["backupVaultName"])
+
+
+def _vault_policy(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    c("backup").put_backup_vault_access_policy(BackupVaultName=p["backupVaultName"], Policy=p["policy"])
+    r.register(view, p["backupVaultName"])
+
+
+def _plan(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    rules = []
+    for rule in p.get("rules") or []:
+        item: dict[str, Any] = {"RuleName": rule["ruleName"], "TargetBackupVaultName": rule["targetVaultName"],
+                                "ScheduleExpression": rule["schedule"]}
+        for key, api in (("startWindow", "StartWindowMinutes"), ("completionWindow", "CompletionWindowMinutes")):
+            if rule.get(key) is not None:
+                item[api] = _int(rule[key])
+        if rule.get("enableContinuousBackup") is not None:
+            item["EnableContinuousBackup"] = rule["enableContinuousBackup"]
+        if rule.get("lifecycle"):
+            item["Lifecycle"] = {"DeleteAfterDays": _int(rule["lifecycle"].get("deleteAfter"))}
+        item["CopyActions"] = [{"DestinationBackupVaultArn": copy["destinationVaultArn"],
+                                "Lifecycle": {"DeleteAfterDays": _int((copy.get("lifecycle") or {}).get("deleteAfter"))}}
+                               for copy in rule.get("copyActions") or []]
+        rules.append(item)
+    plan = c("backup").create_backup_plan(BackupPlan={"BackupPlanName": r.physical_name(view, p), "Rules": rules})
+    r.register(view, plan["BackupPlanId"], plan["BackupPlanArn"])
+
+
+def _selection(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    selection = {"SelectionName": r.physical_name(view, p), "IamRoleArn": p["iamRoleArn"],
+                 "Resources": p.get("resources") or []}
+    response = c("backup").create_backup_selection(BackupPlanId=p["planId"], BackupSelection=selection)
+    r.register(view, response["SelectionId"])
+
+
+# --- edge ---------------------------------------------------------------------------------------
+
+
+_LB_ATTRIBUTES = {"dropInvalidHeaderFields": "routing.http.drop_invalid_header_fields.enabled",
+                  "desyncMitigationMode": "routing.http.desync_mitigation_mode",
+                  "enableDeletionProtection": "deletion_protection.enabled", "enableHttp2": "routing.http2.enabled",
+                  "enableWafFailOpen": "waf.fail_open.enabled", "idleTimeout": "idle_timeout.timeout_seconds"}
+
+
+def _attribute(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(_int(value)) if isinstance(value, float) else str(value)
+
+
+def _target_group(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    params: dict[str, Any] = {"Name": r.physical_name(view, p)[:32], "Protocol": p["protocol"], "Port": _int(p["port"]),
+                              "VpcId": p["vpcId"], "TargetType": p.get("targetType", "instance")}
+    group = c("elbv2").create_target_group(**params)["TargetGroups"][0]
+    r.register(view, group["TargetGroupArn"], group["TargetGroupArn"])
+
+
+def _load_balancer(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    elb = c("elbv2")
+    lb = elb.create_load_balancer(
+        Name=r.physical_name(view, p)[:32], Subnets=p["subnets"], SecurityGroups=p.get("securityGroups") or [],
+        Scheme="internal" if p.get("internal") else "internet-facing", Type=p.get("loadBalancerType", "application"),
+        IpAddressType=p.get("ipAddressType", "ipv4"), Tags=_tags(p))["LoadBalancers"][0]
+    attributes = [{"Key": api, "Value": _attribute(p[key])} for key, api in _LB_ATTRIBUTES.items() if key in p]
+    logs = p.get("accessLogs") or {}
+    if logs:
+        attributes += [{"Key": "access_logs.s3.enabled", "Value": _attribute(bool(logs.get("enabled")))},
+                       {"Key": "access_logs.s3.bucket", "Value": logs.get("bucket") or ""}]
+    elb.modify_load_balancer_attributes(LoadBalancerArn=lb["LoadBalancerArn"], Attributes=attributes)
+    r.register(view, lb["LoadBalancerArn"], lb["LoadBalancerArn"])
+
+
+def _certificate(r: Replay, arn: str, region: str) -> str:
+    if arn not in r.refs:
+        issued = r.client("acm", region).request_certificate(DomainName="example.com")["CertificateArn"]
+        r.refs[arn] = issued
+        r._pattern = None
+    return r.refs[arn]
+
+
+def _listener(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    elb = c("elbv2")
+    actions = []
+    for action in p.get("defaultActions") or []:
+        converted: dict[str, Any] = {"Type": action["type"]}
+        if action.get("targetGroupArn"):
+            converted["TargetGroupArn"] = action["targetGroupArn"]
+        for key, api in (("redirect", "RedirectConfig"), ("fixedResponse", "FixedResponseConfig")):
+            if action.get(key):
+                converted[api] = pascal(action[key])
+        actions.append(converted)
+    params: dict[str, Any] = {"LoadBalancerArn": p["loadBalancerArn"], "Protocol": p["protocol"],
+                              "Port": _int(p["port"]), "DefaultActions": actions}
+    if p.get("sslPolicy"):
+        params["SslPolicy"] = p["sslPolicy"]
+    if p.get("certificateArn"):
+        params["Certificates"] = [{"CertificateArn": _certificate(r, p["certificateArn"], view.region or r.region)}]
+    listener = elb.create_listener(**params)["Listeners"][0]
+    attributes = [{"Key": _LISTENER_ATTRIBUTES[key], "Value": _attribute(value)}
+                  for key, value in p.items() if key in _LISTENER_ATTRIBUTES]
+    if attributes:
+        elb.modify_listener_attributes(ListenerArn=listener["ListenerArn"], Attributes=attributes)
+    r.register(view, listener["ListenerArn"], listener["ListenerArn"])
+
+
+_LISTENER_ATTRIBUTES = {
+    "routingHttpResponseStrictTransportSecurityHeaderValue": "routing.http.response.strict_transport_security.header_value",
+    "routingHttpResponseServerEnabled": "routing.http.response.server.enabled",
+    "routingHttpResponseXContentTypeOptionsHeaderValue": "routing.http.response.x_content_type_options.header_value",
+    "routingHttpResponseXFrameOptionsHeaderValue": "routing.http.response.x_frame_options.header_value",
+    "routingHttpResponseContentSecurityPolicyHeaderValue": "routing.http.response.content_security_policy.header_value",
+}
+
+
+def _ip_set(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    summary = c("wafv2").create_ip_set(Name=r.physical_name(view, p), Scope=p.get("scope", "REGIONAL"),
+                                       IPAddressVersion=p["ipAddressVersion"], Addresses=p.get("addresses") or [],
+                                       Description=p.get("description", ""))["Summary"]
+    r.register(view, summary["Id"], summary["ARN"])
+
+
+def _web_acl(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    summary = c("wafv2").create_web_acl(
+        Name=r.physical_name(view, p), Scope=p.get("scope", "REGIONAL"), DefaultAction=pascal(p["defaultAction"]),
+        Rules=pascal(p.get("rules") or []), VisibilityConfig=pascal(p["visibilityConfig"]),
+        Description=p.get("description", ""))["Summary"]
+    r.register(view, summary["Id"], summary["ARN"])
+
+
+def _web_acl_association(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    c("wafv2").associate_web_acl(WebACLArn=p["webAclArn"], ResourceArn=p["resourceArn"])
+    r.register(view, f"{p['webAclArn']},{p['resourceArn']}")
+
+
+# --- monitoring ---------------------------------------------------------------------------------
+
+
+def _trail(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    cloudtrail = c("cloudtrail")
+    name = r.physical_name(view, p)
+    options = {"IsMultiRegionTrail": "isMultiRegionTrail", "IncludeGlobalServiceEvents": "includeGlobalServiceEvents",
+               "EnableLogFileValidation": "enableLogFileValidation", "KmsKeyId": "kmsKeyId",
+               "CloudWatchLogsLogGroupArn": "cloudWatchLogsGroupArn", "CloudWatchLogsRoleArn": "cloudWatchLogsRoleArn",
+               "IsOrganizationTrail": "isOrganizationTrail", "S3KeyPrefix": "s3KeyPrefix"}
+    params = {api: p[key] for api, key in options.items() if p.get(key) is not None}
+    trail = cloudtrail.create_trail(Name=name, S3BucketName=p["s3BucketName"], **params)
+    if p.get("advancedEventSelectors"):
+        cloudtrail.put_event_selectors(TrailName=name, AdvancedEventSelectors=pascal(p["advancedEventSelectors"]))
+    if p.get("enableLogging", True):
+        cloudtrail.start_logging(Name=name)
+    r.register(view, trail["TrailARN"], trail["TrailARN"])
+
+
+def _metric_filter(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    transform = p["metricTransformation"]
+    c("logs").put_metric_filter(logGroupName=p["logGroupName"], filterName=r.physical_name(view, p),
+                                filterPattern=p["pattern"], metricTransformations=[{
+                                    "metricName": transform["name"], "metricNamespace": transform["namespace"],
+                                    "metricValue": str(transform["value"])}])
+    r.register(view, r.physical_name(view, p))
+
+
+def _alarm(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    name = r.physical_name(view, p)
+    params = {"AlarmName": name, "MetricName": p["metricName"], "Namespace": p["namespace"],
+              "Statistic": p["statistic"], "Period": _int(p["period"]), "EvaluationPeriods": _int(p["evaluationPeriods"]),
+              "Threshold": float(p["threshold"]), "ComparisonOperator": p["comparisonOperator"],
+              "AlarmActions": p.get("alarmActions") or [], "TreatMissingData": p.get("treatMissingData", "missing"),
+              "AlarmDescription": p.get("alarmDescription", "")}
+    c("cloudwatch").put_metric_alarm(**params)
+    r.register(view, name)
+
+
+def _detector(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    detector = c("guardduty").create_detector(Enable=bool(p.get("enable", True)),
+                                              FindingPublishingFrequency=p.get("findingPublishingFrequency", "SIX_HOURS"))
+    r.register(view, detector["DetectorId"])
+
+
+def _detector_feature(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    guardduty = c("guardduty")
+    current = guardduty.get_detector(DetectorId=p["detectorId"])
+    features = {f["Name"]: f for f in current.get("Features") or []}
+    feature: dict[str, Any] = {"Name": p["name"], "Status": p["status"]}
+    if p.get("additionalConfigurations"):
+        feature["AdditionalConfiguration"] = pascal(p["additionalConfigurations"])
+    features[p["name"]] = feature
+    guardduty.update_detector(DetectorId=p["detectorId"], Features=list(features.values()))
+    r.register(view, f"{p['detectorId']}/{p['name']}")
+
+
+def _security_hub(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    params: dict[str, Any] = {"EnableDefaultStandards": bool(p.get("enableDefaultStandards", True))}
+    if p.get("controlFindingGenerator"):
+        params["ControlFindingGenerator"] = p["controlFindingGenerator"]
+    c("securityhub").enable_security_hub(**params)
+    r.register(view, r.account)
+
+
+def _standard(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    c("securityhub").batch_enable_standards(StandardsSubscriptionRequests=[{"StandardsArn": p["standardsArn"]}])
+    r.register(view, p["standardsArn"])
+
+
+def _recorder(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    c("config").put_configuration_recorder(ConfigurationRecorder={
+        "name": p["name"], "roleARN": p["roleArn"], "recordingGroup": p.get("recordingGroup") or {}})
+    r.register(view, p["name"])
+
+
+def _delivery_channel(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    channel = {"name": p["name"], "s3BucketName": p["s3BucketName"]}
+    if p.get("s3KmsKeyArn"):
+        channel["s3KmsKeyArn"] = p["s3KmsKeyArn"]
+    c("config").put_delivery_channel(DeliveryChannel=channel)
+    r.register(view, p["name"])
+
+
+def _recorder_status(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    if p.get("isEnabled"):
+        c("config").start_configuration_recorder(ConfigurationRecorderName=p["name"])
+    r.register(view, p["name"])
+
+
+def _enabler(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    c("inspector2").enable(accountIds=[r.account], resourceTypes=p["resourceTypes"])
+    r.register(view, r.account)
+
+
+HANDLERS: dict[str, Handler] = {
+    # order matters: a resource is created after everything it refers to
+    tok.KMS_KEY: _key, tok.KMS_ALIAS: _alias,
+    tok.IAM_ROLE: _role, "aws:iam/rolePolicy:RolePolicy": _role_policy,
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": _role_attachment,
+    tok.VPC: _vpc, tok.SUBNET: _subnet, tok.INTERNET_GATEWAY: _internet_gateway, "aws:ec2/eip:Eip": _eip,
+    "aws:ec2/natGateway:NatGateway": _nat_gateway, tok.ROUTE_TABLE: _route_table,
+    tok.ROUTE_TABLE_ASSOCIATION: _route_table_association, tok.NETWORK_ACL: _network_acl,
+    tok.MANAGED_PREFIX_LIST: _prefix_list, tok.SECURITY_GROUP: _security_group,
+    tok.DEFAULT_SECURITY_GROUP: _default_security_group, tok.SECURITY_GROUP_INGRESS_RULE: _ingress_rule,
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": _egress_rule,
+    tok.LOG_GROUP: _log_group, tok.FLOW_LOG: _flow_log, tok.VPC_ENDPOINT: _endpoint,
+    tok.BUCKETS[0]: _bucket, tok.BUCKET_PUBLIC_ACCESS_BLOCK: _public_access_block,
+    tok.BUCKET_ENCRYPTION[0]: _bucket_encryption, tok.BUCKET_VERSIONING[0]: _bucket_versioning,
+    tok.BUCKET_POLICY: _bucket_policy,
+    "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": _object_lock,
+    tok.SNS_TOPIC: _topic, "aws:sns/topicPolicy:TopicPolicy": _topic_policy,
+    tok.RDS_PARAMETER_GROUP: _parameter_group, tok.RDS_SUBNET_GROUP: _subnet_group, tok.RDS_INSTANCE: _db_instance,
+    tok.DYNAMODB_TABLE: _table, tok.DYNAMODB_RESOURCE_POLICY: _table_policy, tok.LOG_RESOURCE_POLICY: _log_resource_policy,
+    tok.SECRET: _secret, "aws:secretsmanager/secretPolicy:SecretPolicy": _secret_policy,
+    tok.BACKUP_VAULT: _vault, tok.BACKUP_VAULT_LOCK: _vault_lock, tok.BACKUP_VAULT_POLICY: _vault_policy,
+    tok.BACKUP_PLAN: _plan, tok.BACKUP_SELECTION: _selection,
+    "aws:lb/targetGroup:TargetGroup": _target_group, tok.LOAD_BALANCERS[0]: _load_balancer, tok.LISTENERS[0]: _listener,
+    tok.IP_SET: _ip_set, tok.WEB_ACL: _web_acl, tok.WEB_ACL_ASSOCIATION: _web_acl_association,
+    tok.TRAIL: _trail, tok.LOG_METRIC_FILTER: _metric_filter, tok.METRIC_ALARM: _alarm,
+    tok.GUARDDUTY_DETECTOR: _detector, tok.GUARDDUTY_DETECTOR_FEATURE: _detector_feature,
+    tok.SECURITY_HUB_ACCOUNT: _security_hub, tok.SECURITY_HUB_STANDARD: _standard,
+    tok.CONFIG_RECORDER: _recorder, tok.CONFIG_DELIVERY_CHANNEL: _delivery_channel,
+    tok.CONFIG_RECORDER_STATUS: _recorder_status, tok.INSPECTOR_ENABLER: _enabler,
+}
+
+
+def remove_default_vpcs(session: Any, regions: Iterable[str], endpoint_url: str | None = None) -> None:
+    """Delete the default VPC moto (like AWS) creates in every region: a hardened account has none,
+    and the baseline does not manage it."""
+    kwargs = {"endpoint_url": endpoint_url} if endpoint_url else {}
+    for region in regions:
+        ec2 = session.client("ec2", region_name=region, **kwargs)
+        for vpc in ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"]:
+            vpc_id = vpc["VpcId"]
+            for subnet in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]:
+                ec2.delete_subnet(SubnetId=subnet["SubnetId"])
+            for igw in ec2.describe_internet_gateways(
+                    Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}])["InternetGateways"]:
+                ec2.detach_internet_gateway(InternetGatewayId=igw["InternetGatewayId"], VpcId=vpc_id)
+                ec2.delete_internet_gateway(InternetGatewayId=igw["InternetGatewayId"])
+            ec2.delete_vpc(VpcId=vpc_id)
+
+
+def replay_stack(session: Any, resources: Iterable[ResourceView], default_region: str, *, suffix: str = "",
+                 singletons: bool = True, endpoint_url: str | None = None) -> Replayed:
+    """Create ``resources`` (a stack's offline graph) in the moto account behind ``session``."""
+    return Replay(session, default_region, suffix=suffix, singletons=singletons, endpoint_url=endpoint_url).run(resources)
