@@ -80,6 +80,9 @@ class Backups(pulumi.ComponentResource):
     vault_arn: pulumi.Output[str]
     copy_vault_arn: pulumi.Output[str]
     topic_arn: pulumi.Output[str]
+    plan_id: pulumi.Output[str]
+    role_arn: pulumi.Output[str]
+    """With ``plan_id``, lets a service added later join the plan with its own aws.backup.Selection."""
 
     def __init__(self, name: str, args: BackupsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("security-baseline:backups:Backups", name, None, opts)
@@ -123,6 +126,7 @@ class Backups(pulumi.ComponentResource):
         aws.backup.VaultNotifications(f"{name}-notifications", backup_vault_name=vault.name, sns_topic_arn=topic.arn,
                                       backup_vault_events=NOTIFIED_EVENTS, opts=child)
         self.topic_arn = topic.arn
+        self.plan_id, self.role_arn = plan.id, role.arn
         self.register_outputs({"vault_arn": self.vault_arn, "copy_vault_arn": self.copy_vault_arn,
                                "topic_arn": self.topic_arn})
 

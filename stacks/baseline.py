@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TypeVar
 
 import pulumi
@@ -34,9 +35,22 @@ def _args(cfg: StackConfig, make: Callable[[], A], config_keys: dict[str, str]) 
         raise ConfigError(cfg.stack, f"{PROJECT}:{config_keys[root]}{detail}", err.problem, err.fix) from None
 
 
-def build_baseline(cfg: StackConfig) -> None:
+@dataclass(frozen=True)
+class Baseline:
+    """What a team extending the baseline builds on: the network, the per-domain keys and the backup plan."""
+
+    vpc: Vpc
+    keys: dict[str, DomainKey]
+    backups: Backups
+
+
+def build_baseline(cfg: StackConfig) -> Baseline:
+    keys: dict[str, DomainKey] = {}
+
     def key(domain: str, region: str = cfg.region, **kwargs) -> DomainKey:
-        return DomainKey(domain, DomainKeyArgs(domain=domain, account_id=cfg.account_id, region=region, **kwargs))
+        keys[domain] = DomainKey(domain, DomainKeyArgs(domain=domain, account_id=cfg.account_id, region=region,
+                                                       **kwargs))
+        return keys[domain]
 
     logs_key = key("logs", service_principals=[f"logs.{cfg.region}.amazonaws.com"])
     audit_key = key("audit", via_services=["s3"], service_principals=[
@@ -111,3 +125,4 @@ def build_baseline(cfg: StackConfig) -> None:
     pulumi.export("oauthTokenTableName", stores.oauth_token_table_name)
     pulumi.export("bankTokenSecretArn", stores.bank_token_secret_arn)
     pulumi.export("alarmTopicArn", monitoring.alarm_topic_arn)
+    return Baseline(vpc=vpc, keys=keys, backups=backups)

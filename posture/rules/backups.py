@@ -15,6 +15,7 @@ from posture.resources import ResourceView
 from posture.rules.base import (
     Graph,
     RuleResult,
+    ValueNotKnownError,
     as_int,
     as_list,
     each,
@@ -213,13 +214,44 @@ def _tags_cover(selection: ResourceView, store: ResourceView) -> bool:
     return False
 
 
+def _named_stores(g: Graph, selection: ResourceView) -> set[str] | None:
+    """URNs of the stores a selection names exactly, or None when it must be checked store by store
+    (wildcards, tag conditions, exclusions, or a reference not known yet)."""
+    p = props(selection)
+    if p.get("notResources") or p.get("selectionTags"):
+        return None
+    named: set[str] = set()
+    for entry in p.get("resources") or []:
+        if not isinstance(entry, str) or "*" in entry:
+            return None
+        try:
+            store = g.resolve(entry, *DATA_STORES, path="resources")
+        except ValueNotKnownError:
+            return None
+        if store is not None:
+            named.add(store.urn)
+    return named
+
+
 def data_store_require_backup_plan(resources: Sequence[ResourceView]) -> list[RuleResult]:
     g = graph(resources)
     selections = [s for s in g.of_type(BACKUP_SELECTION)
                   if g.resolve(props(s).get("planId"), BACKUP_PLAN, path="planId") is not None]
+    # Index the common case (a selection listing ARNs) once, so a stack with thousands of stores
+    # and selections stays linear; only the rest is matched against each store.
+    naming: dict[str, ResourceView] = {}
+    general: list[ResourceView] = []
+    for selection in selections:
+        named = _named_stores(g, selection)
+        if named is None:
+            general.append(selection)
+        for urn in named or ():
+            naming.setdefault(urn, selection)
 
     def check(store: ResourceView) -> RuleResult:
-        for selection in selections:
+        if store.urn in naming:
+            return passed(store, f"backed up by selection {naming[store.urn].name}")
+        for selection in general:
             p = props(selection)
             if any(_entry_covers(g, e, store) for e in p.get("notResources") or []):
                 continue

@@ -1,0 +1,98 @@
+"""Reproducible speed and memory figures for `posture check`, each a cold process.
+
+Runs the prod stack and synthetic stacks (the prod baseline plus N app services, see
+synthetic_app.py) through the real CLI, as CI would, and records wall time and the child's peak
+RSS. Usage: ``python benchmarks/run.py [--sizes 1000,10000] [--repeat 3] [--out benchmarks/RESULTS.md]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE_RESOURCES = 248
+"""Resources the prod stack registers (components included); synthetic sizes add services on top."""
+RESOURCES_PER_SERVICE = 9
+POSTURE = Path(sys.executable).parent / "posture"
+
+
+def synthetic_project(workdir: Path, services: int) -> Path:
+    """A throwaway project: the repo's Pulumi.yaml, the prod config plus ``benchServices``."""
+    project = workdir / f"bench-{services}"
+    project.mkdir()
+    shutil.copy(ROOT / "Pulumi.yaml", project / "Pulumi.yaml")
+    config = yaml.safe_load((ROOT / "Pulumi.prod.yaml").read_text())
+    config["config"]["security-baseline:benchServices"] = str(services)
+    (project / "Pulumi.bench.yaml").write_text(yaml.safe_dump(config))
+    (project / "__main__.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(ROOT / 'benchmarks')!r})\n"
+        "from synthetic_app import main\nmain()\n")
+    return project
+
+
+def timed_check(project: Path, stack: str, out: Path) -> tuple[float, float, int]:
+    """Wall seconds, peak RSS in MiB, and the blocking-finding count of one cold `posture check`."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    proc = subprocess.run([str(POSTURE), "check", "--stack", stack, "--project", str(project),
+                           "--format", "json", "--out", str(out)], capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"posture check failed ({proc.returncode}): {proc.stderr.strip()}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    report = json.loads(out.read_text())
+    return wall, max(peak, before) / 1024, report["result"]["blocking"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,2500,5000,10000", help="target resource counts (comma-separated)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per size for the prod stack")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
+    args = parser.parse_args()
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        prod_runs = [timed_check(ROOT, "prod", work / f"prod-{i}.json") for i in range(args.repeat)]
+        walls = [r[0] for r in prod_runs]
+        rows.append(("prod", BASELINE_RESOURCES, statistics.median(walls), max(r[1] for r in prod_runs),
+                     prod_runs[0][2]))
+        for size in (int(s) for s in args.sizes.split(",")):
+            services = max(0, (size - BASELINE_RESOURCES) // RESOURCES_PER_SERVICE)
+            project = synthetic_project(work, services)
+            wall, peak, blocking = timed_check(project, "bench", work / f"bench-{size}.json")
+            rows.append((f"synthetic {size}", BASELINE_RESOURCES + services * RESOURCES_PER_SERVICE, wall, peak,
+                         blocking))
+            print(f"{rows[-1][0]}: {rows[-1][1]} resources, {wall:.2f} s, {peak:.0f} MiB", file=sys.stderr)
+
+    lines = [
+        "# posture check benchmark",
+        "",
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. "
+        f"Each row is one cold `posture check --format json` process (prod: median of {args.repeat}).",
+        "",
+        "| stack | resources registered | wall (s) | peak RSS (MiB) | blocking findings | ms per resource |",
+        "|---|---:|---:|---:|---:|---:|",
+        *(f"| {name} | {count} | {wall:.2f} | {peak:.0f} | {blocking} | {1000 * wall / count:.2f} |"
+          for name, count, wall, peak, blocking in rows),
+    ]
+    args.out.write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
