@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.resources
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -109,3 +110,31 @@ def test_report_on_the_sample_preview_honours_critical_waivers_only_when_allowed
     assert sarif_errors(sarif) == []
     suppressed = [r for r in sarif["runs"][0]["results"] if r.get("suppressions")]
     assert len(suppressed) == len(blocking)
+
+
+@pytest.mark.parametrize(("file", "protection", "weakened", "control", "fix"), [
+    ("database.py", "publicly_accessible=False", "publicly_accessible=True",
+     "aws-rds-instance-disallow-public-access", "set publicly_accessible=False"),
+    ("keys.py", "enable_key_rotation=True", "enable_key_rotation=False",
+     "aws-kms-key-enable-rotation", "enable_key_rotation"),
+])
+def test_a_copy_of_the_project_with_one_protection_removed_fails_naming_resource_property_and_fix(
+        tmp_path, file, protection, weakened, control, fix):
+    copy = tmp_path / "project"
+    copy.mkdir()
+    for name in ("components", "stacks"):
+        shutil.copytree(PROJECT_DIR / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("__main__.py", "Pulumi.yaml", "Pulumi.prod.yaml"):
+        shutil.copy(PROJECT_DIR / name, copy / name)
+    source = copy / "components" / file
+    assert protection in source.read_text()
+    source.write_text(source.read_text().replace(protection, weakened))
+
+    result = posture("check", "--stack", "prod", "--project", str(copy), "--format", "json")
+    assert result.returncode == 1, result.stderr
+    blocking = [f for f in json.loads(result.stdout)["findings"] if f["blocking"]]
+    assert {f["control_id"] for f in blocking} == {control}
+    for finding in blocking:
+        assert finding["source"]["path"].startswith("components/")
+        assert finding["resource"]["name"] in finding["message"]
+        assert protection.split("=")[0] in finding["message"] and fix in finding["message"]
