@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from posture.catalog import CONTROLS, FRAMEWORK_VERSIONS, PROMISES, Control, controls_for_promise
+from posture.catalog import CONTROLS, FRAMEWORK_VERSIONS, OFFLINE_ONLY, PROMISES, Control, controls_for_promise
 
 _FRAMEWORK_COLUMNS = ("AWS FSBP", "CIS AWS", "NIST 800-53", "PCI DSS")
 
@@ -61,6 +61,8 @@ def render() -> str:
             f"- Enforced by: {', '.join(c.enforcers)}",
             f"- Remediation: {c.remediation}",
         ]
+        if c.id in OFFLINE_ONLY:
+            lines.append(f"- Not checked live: {OFFLINE_ONLY[c.id]}")
         if c.references:
             lines.append("- References: " + ", ".join(f"<{url}>" for url in c.references))
         lines.append("")
