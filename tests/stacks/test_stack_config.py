@@ -37,6 +37,20 @@ def run_prod_with(changes: dict, secret_keys: tuple[str, ...] = ()):
     ({"security-baseline:backupRetentionDays": "7"}, "security-baseline:backupRetentionDays"),
     ({"security-baseline:databaseBackupRetentionDays": "3"}, "security-baseline:databaseBackupRetentionDays"),
     ({"security-baseline:bankAggregatorToken": "tok_live_123"}, "security-baseline:bankAggregatorToken"),
+    ({"security-baseline:certificateArn": "arn:aws:acm:eu-west-1:111122223333:certificate/not-a-uuid"},
+     "security-baseline:certificateArn"),
+    ({"security-baseline:certificateArn": None}, "security-baseline:certificateArn"),
+    ({"security-baseline:allowlists": json.dumps({"admin": [{"cidr": "0.0.0.0/0", "description": "everyone"}]})},
+     "security-baseline:allowlists.admin[0].cidr"),
+    ({"security-baseline:allowlists": json.dumps({"vpn": [{"cidr": "192.0.2.0/28", "description": "vpn"}]})},
+     "security-baseline:allowlists.vpn"),
+    ({"security-baseline:allowlists": json.dumps(["192.0.2.0/28"])}, "security-baseline:allowlists"),
+    ({"security-baseline:blocklist": json.dumps([{"cidr": "203.0.113.300/32", "description": "typo"}])},
+     "security-baseline:blocklist[0].cidr"),
+    ({"security-baseline:blocklist": json.dumps([{"cidr": "203.0.113.0/24", "description": "x"},
+                                                 {"cidr": "203.0.113.0/24", "description": "y"}])},
+     "security-baseline:blocklist[1].cidr"),
+    ({"security-baseline:aggregatorCidrs": json.dumps(["0.0.0.0/0"])}, "security-baseline:aggregatorCidrs[0]"),
 ])
 def test_bad_value_gives_one_line_naming_the_key(changes, key):
     with pytest.raises(ConfigError) as err:
