@@ -270,9 +270,15 @@ def passed(resource: ResourceView, message: str) -> RuleResult:
     return RuleResult(Verdict.PASS, f"{resource.name}: {message}", resource.urn)
 
 
+_SECRET_PROPERTY = re.compile(r"(password|secret(string|binary)|token|privatekey|credential)", re.IGNORECASE)
+"""Properties whose value is a secret. CrossGuard hands policies secrets unwrapped, so a message
+that quoted the value would put it into the CLI output, Pulumi Cloud and every report."""
+
+
 def failed(resource: ResourceView, path: str, value: Any, problem: str, fix: str) -> RuleResult:
-    return RuleResult(Verdict.FAIL, f"{resource.name}: {label(path)} is {show(value)}: {problem}; fix: {fix}",
-                      resource.urn)
+    leaf = path.rsplit(".", 1)[-1]
+    shown = "set (value withheld)" if value is not None and _SECRET_PROPERTY.search(leaf) else show(value)
+    return RuleResult(Verdict.FAIL, f"{resource.name}: {label(path)} is {shown}: {problem}; fix: {fix}", resource.urn)
 
 
 def not_applicable(resource: ResourceView, reason: str) -> RuleResult:
