@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.validation import require
+from components.iam import service_trust_policy
+from components.validation import require, require_account_and_region
 
 MIN_RETENTION_DAYS = 7
 MIN_PROD_RETENTION_DAYS = 14
@@ -35,6 +36,7 @@ BACKUP_SERVICE_POLICIES = [
 @dataclass
 class BackupsArgs:
     region: str
+    account_id: str
     copy_region: str
     key_arn: pulumi.Input[str]
     copy_key_arn: pulumi.Input[str]
@@ -52,6 +54,7 @@ class BackupsArgs:
     schedule: str = "cron(0 3 * * ? *)"
 
     def __post_init__(self) -> None:
+        require_account_and_region(self.account_id, self.region)
         minimum = MIN_PROD_RETENTION_DAYS if self.production else MIN_RETENTION_DAYS
         if self.retention_days is None:
             self.retention_days = 35 if self.production else 14
@@ -108,13 +111,8 @@ class Backups(pulumi.ComponentResource):
             ))
         plan = aws.backup.Plan(f"{name}-plan", name=f"{name}-plan", rules=rules, opts=child)
 
-        role = aws.iam.Role(
-            f"{name}-role",
-            assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "backup.amazonaws.com"},
-            }]}),
-            opts=child,
-        )
+        role = aws.iam.Role(f"{name}-role", assume_role_policy=service_trust_policy("backup.amazonaws.com",
+                                                                                    args.account_id), opts=child)
         for i, policy_arn in enumerate(BACKUP_SERVICE_POLICIES):
             aws.iam.RolePolicyAttachment(f"{name}-role-policy-{i}", role=role.name, policy_arn=policy_arn, opts=child)
         aws.backup.Selection(f"{name}-selection", name=f"{name}-all-data-stores", plan_id=plan.id,
@@ -142,12 +140,16 @@ class Backups(pulumi.ComponentResource):
             changeable_for_days=args.lock_grace_days,
             opts=child,
         )
+        # Resource "*": AWS authorises DeleteRecoveryPoint against the recovery point's ARN, not the
+        # vault's, so a deny scoped to the vault ARN would never match. The policy does not also deny
+        # changing itself: that would lock out the pipeline that deploys it, and the compliance-mode
+        # lock already makes retention unshortenable.
         aws.backup.VaultPolicy(
             f"{name}-policy", backup_vault_name=vault.name, region=region,
-            policy=vault.arn.apply(lambda arn: json.dumps({"Version": "2012-10-17", "Statement": [{
+            policy=json.dumps({"Version": "2012-10-17", "Statement": [{
                 "Sid": "DenyDeletingRecoveryPoints", "Effect": "Deny", "Principal": {"AWS": "*"},
-                "Action": PROTECTED_RECOVERY_POINT_ACTIONS, "Resource": arn,
-            }]})),
+                "Action": PROTECTED_RECOVERY_POINT_ACTIONS, "Resource": "*",
+            }]}),
             opts=child,
         )
         return vault

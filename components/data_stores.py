@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from components.iam import service_trust_policy
 from components.validation import (
     parse_cidr,
     refuse_anywhere,
@@ -135,13 +136,7 @@ class BankSyncRole(pulumi.ComponentResource):
         self.role = aws.iam.Role(
             f"{name}-role",
             description="Bank sync: reads the aggregator token and writes the transaction store, nothing else",
-            assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow",
-                "Action": "sts:AssumeRole",
-                "Principal": {"Service": args.service_principal},
-                # Confused deputy: only this account's tasks may assume the role.
-                "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}},
-            }]}),
+            assume_role_policy=service_trust_policy(args.service_principal, args.account_id),
             max_session_duration=3600,
             tags={"domain": "bank-data"},
             opts=child,

@@ -27,6 +27,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.buckets import SecureBucket, SecureBucketArgs
+from components.iam import service_trust_policy
 from components.validation import REGION, refuse_duplicates, require, require_account_and_region, require_key_arn
 
 MIN_AUDIT_RETENTION_DAYS = 365
@@ -285,7 +286,7 @@ class Monitoring(pulumi.ComponentResource):
             retention_in_days=args.log_retention_days, opts=child)
         role = aws.iam.Role(
             f"{name}-trail-logs-role",
-            assume_role_policy=_service_trust("cloudtrail.amazonaws.com", args.account_id),
+            assume_role_policy=service_trust_policy("cloudtrail.amazonaws.com", args.account_id),
             opts=child,
         )
         aws.iam.RolePolicy(
@@ -411,7 +412,7 @@ class Monitoring(pulumi.ComponentResource):
             kms_key_arn=args.audit_key_arn,
             grants=lambda bucket_arn: _config_grants(bucket_arn, args.account_id),
         ), opts=child)
-        role = aws.iam.Role(f"{name}-config-role", assume_role_policy=_service_trust("config.amazonaws.com",
+        role = aws.iam.Role(f"{name}-config-role", assume_role_policy=service_trust_policy("config.amazonaws.com",
                                                                                      args.account_id), opts=child)
         aws.iam.RolePolicyAttachment(f"{name}-config-role-policy", role=role.name, policy_arn=CONFIG_ROLE_POLICY,
                                      opts=child)
@@ -440,15 +441,6 @@ class Monitoring(pulumi.ComponentResource):
 
 def _field(name: str, equals: list) -> aws.cloudtrail.TrailAdvancedEventSelectorFieldSelectorArgs:
     return aws.cloudtrail.TrailAdvancedEventSelectorFieldSelectorArgs(field=name, equals=equals)
-
-
-def _service_trust(service: str, account_id: str) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow",
-        "Action": "sts:AssumeRole",
-        "Principal": {"Service": service},
-        "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-    }]})
 
 
 def _cloudtrail_grants(bucket_arn: str, account_id: str, trail_arn: str) -> list[dict]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from components.iam import service_trust_policy
 from components.validation import (
     IPNetwork,
     parse_cidr,
@@ -23,6 +24,7 @@ from components.validation import (
     refuse_duplicates,
     refuse_overlaps,
     require,
+    require_account_and_region,
 )
 
 TIERS = ("public", "app", "data")
@@ -39,6 +41,7 @@ class VpcArgs:
     cidr: str
     availability_zones: list[str]
     region: str
+    account_id: str
     flow_log_key_arn: pulumi.Input[str]
     database_port: int = 5432
     nat_gateway_per_az: bool = True
@@ -50,6 +53,7 @@ class VpcArgs:
     flow_log_retention_days: int = 365
 
     def __post_init__(self) -> None:
+        require_account_and_region(self.account_id, self.region)
         vpc = parse_cidr(self.cidr, "cidr")
         require(vpc.version == 4 and any(vpc.subnet_of(r) for r in _PRIVATE_RANGES), "cidr",
                 f"{vpc} is not a private (RFC 1918) IPv4 range", "use a range inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16")
@@ -269,10 +273,7 @@ class Vpc(pulumi.ComponentResource):
                                             retention_in_days=args.flow_log_retention_days, opts=child)
         role = aws.iam.Role(
             f"{name}-flow-logs-role",
-            assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Action": "sts:AssumeRole",
-                "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
-            }]}),
+            assume_role_policy=service_trust_policy("vpc-flow-logs.amazonaws.com", args.account_id),
             opts=child,
         )
         aws.iam.RolePolicy(

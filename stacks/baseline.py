@@ -71,7 +71,7 @@ def build_baseline(cfg: StackConfig) -> Baseline:
     allowlists = Allowlists("allowlists", allowlist_args)
 
     vpc = Vpc("network", _args(cfg, lambda: VpcArgs(
-        cidr=cfg.vpc_cidr, availability_zones=cfg.availability_zones, region=cfg.region,
+        cidr=cfg.vpc_cidr, availability_zones=cfg.availability_zones, region=cfg.region, account_id=cfg.account_id,
         flow_log_key_arn=logs_key.arn, nat_gateway_per_az=cfg.production, blocked_cidrs=allowlist_args.blocked_cidrs,
     ), {"cidr": "vpcCidr", "availability_zones": "availabilityZones"}))
 
@@ -104,7 +104,7 @@ def build_baseline(cfg: StackConfig) -> Baseline:
     ), {"aggregator_cidrs": "aggregatorCidrs"}))
 
     backups = Backups("backups", _args(cfg, lambda: BackupsArgs(
-        region=cfg.region, copy_region=cfg.backup_copy_region, key_arn=backups_key.arn,
+        region=cfg.region, account_id=cfg.account_id, copy_region=cfg.backup_copy_region, key_arn=backups_key.arn,
         copy_key_arn=backups_copy_key.arn, notification_key_arn=notifications_key.arn,
         resource_arns=[database.arn, *stores.backup_resource_arns], production=cfg.production,
         retention_days=cfg.backup_retention_days,

@@ -93,7 +93,7 @@ def test_outputs_name_prefix_lists_and_ip_sets(built):
 def test_blocked_cidrs_feed_the_network_acls():
     blocked = _args().blocked_cidrs
     vpc = VpcArgs(cidr="10.0.0.0/16", availability_zones=["eu-west-1a", "eu-west-1b"], region="eu-west-1",
-                  flow_log_key_arn="arn:aws:kms:eu-west-1:111122223333:key/k", blocked_cidrs=blocked)
+                  account_id="111122223333", flow_log_key_arn="arn:aws:kms:eu-west-1:111122223333:key/k", blocked_cidrs=blocked)
     assert [str(n) for n in vpc.blocked_networks] == blocked
 
 

@@ -16,7 +16,8 @@ TABLE = "arn:aws:dynamodb:eu-west-1:111122223333:table/sessions"
 
 
 def backup_args(**overrides) -> BackupsArgs:
-    return BackupsArgs(**{"region": "eu-west-1", "copy_region": "eu-central-1", "key_arn": KEY,
+    return BackupsArgs(**{"region": "eu-west-1", "account_id": "111122223333", "copy_region": "eu-central-1",
+                          "key_arn": KEY,
                           "copy_key_arn": COPY_KEY, "notification_key_arn": "arn:aws:kms:eu-west-1:111122223333:key/n",
                           "resource_arns": [DB, TABLE], "production": True, **overrides})
 
@@ -44,6 +45,7 @@ def test_primary_and_copy_vaults_are_equally_fortified_in_different_regions(back
         [deny] = policy["Statement"]
         assert deny["Effect"] == "Deny" and deny["Principal"] == {"AWS": "*"}
         assert set(deny["Action"]) == set(PROTECTED_RECOVERY_POINT_ACTIONS)
+        assert deny["Resource"] == "*", "recovery points are authorised by their own ARNs"
     settings = ("minRetentionDays", "maxRetentionDays", "changeableForDays")
     assert [protections[0][0][k] for k in settings] == [protections[1][0][k] for k in settings]
 
@@ -57,6 +59,12 @@ def test_plan_copies_every_rule_to_the_copy_vault(backups):
             backups.one("aws:backup/vault:Vault", "bk-copy-vault").props["arn"]]
         assert rule["lifecycle"]["deleteAfter"] >= 14
     assert plan["rules"][1]["enableContinuousBackup"] is True
+
+
+def test_only_aws_backup_for_this_account_may_assume_the_backup_role(backups):
+    [trust] = json.loads(backups.one("aws:iam/role:Role").props["assumeRolePolicy"])["Statement"]
+    assert trust["Principal"] == {"Service": "backup.amazonaws.com"}
+    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": "111122223333"}}
 
 
 def test_selection_covers_every_given_data_store(backups):

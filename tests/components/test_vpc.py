@@ -1,5 +1,7 @@
 """The VPC's tiers, routes, ACLs, default SG, endpoints and flow logs, and its input validation."""
 
+import json
+
 import pytest
 
 from components.validation import InvalidInput
@@ -8,10 +10,11 @@ from tests.conftest import run_under_mocks
 
 ZONES = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
 LOG_KEY = "arn:aws:kms:eu-west-1:111122223333:key/logs"
+ACCOUNT = "111122223333"
 
 
 def vpc_args(**overrides) -> VpcArgs:
-    return VpcArgs(**{"cidr": "10.0.0.0/16", "availability_zones": ZONES, "region": "eu-west-1",
+    return VpcArgs(**{"cidr": "10.0.0.0/16", "availability_zones": ZONES, "region": "eu-west-1", "account_id": ACCOUNT,
                       "flow_log_key_arn": LOG_KEY, **overrides})
 
 
@@ -89,6 +92,13 @@ def test_flow_log_captures_all_traffic_into_an_encrypted_log_group(network):
     assert flow_log.props["vpcId"] == "net-vpc-id"
     group = network.one("aws:cloudwatch/logGroup:LogGroup")
     assert group.props["kmsKeyId"] == LOG_KEY and group.props["retentionInDays"] >= 365
+
+
+def test_only_flow_logs_of_this_account_may_assume_the_flow_log_role(network):
+    trust = json.loads(network.one("aws:iam/role:Role").props["assumeRolePolicy"])["Statement"]
+    assert trust == [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                      "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
+                      "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}}}]
 
 
 def test_private_tiers_reach_aws_apis_through_endpoints(network):

@@ -151,7 +151,7 @@ def test_a_component_input_error_names_the_field(capsys, tmp_path, project):
     (project / "__main__.py").write_text(
         "from components.vpc import Vpc, VpcArgs\n"
         "Vpc('net', VpcArgs(cidr='8.8.0.0/16', availability_zones=['a', 'b'], region='eu-west-1',"
-        " flow_log_key_arn='arn:aws:kms:eu-west-1:111122223333:key/x'))\n")
+        " account_id='111122223333', flow_log_key_arn='arn:aws:kms:eu-west-1:111122223333:key/x'))\n")
     assert_input_error(capsys, tmp_path, ["check", "--stack", "prod", "--project", str(project)],
                        "cidr: 8.8.0.0/16 is not a private (RFC 1918) IPv4 range")
 
