@@ -25,6 +25,7 @@ MIN_PROD_BACKUP_RETENTION_DAYS = 14
 CA_CERTIFICATE = "rds-ca-rsa2048-g1"
 POSTGRES_PORT = 5432
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
+_INSTANCE_CLASS = re.compile(r"^db\.[a-z0-9-]+\.[a-z0-9]+$")
 
 
 @dataclass
@@ -61,6 +62,9 @@ class DatabaseArgs:
                 "give data-tier subnets in at least two availability zones")
         require(self.multi_az or not self.production, "multi_az", "a production database without a standby",
                 "leave multi_az on in production")
+        require(isinstance(self.instance_class, str) and bool(_INSTANCE_CLASS.match(self.instance_class)),
+                "instance_class", f"{self.instance_class!r} is not an RDS instance class",
+                "use a class such as db.r6g.large")
         require(bool(_IDENTIFIER.match(self.identifier)), "identifier", f"{self.identifier!r} is not a valid RDS identifier",
                 "use lowercase letters, digits and hyphens, starting with a letter")
         require(self.engine_version.split(".")[0].isdigit() and int(self.engine_version.split(".")[0]) >= 14,

@@ -17,9 +17,11 @@ if _PROJECT not in sys.path:
     sys.path.append(_PROJECT)
 
 try:
-    from pack import PACK_DESCRIPTION, PACK_NAME, POLICIES  # the CLI: the pack directory is sys.path[0]
+    from pack import PACK_DESCRIPTION, POLICIES  # the CLI: the pack directory is sys.path[0]
 except ImportError:
-    from policies.pack import PACK_DESCRIPTION, PACK_NAME, POLICIES  # `python -m policies` from the repo root
+    from policies.pack import PACK_DESCRIPTION, POLICIES  # `python -m policies` from the repo root
+
+from posture.catalog import PACK_NAME  # noqa: E402 - importable only once the project is on sys.path
 
 PolicyPack(name=PACK_NAME, policies=POLICIES, enforcement_level=EnforcementLevel.MANDATORY,
            description=PACK_DESCRIPTION)

@@ -51,7 +51,6 @@ from posture.resources import UNKNOWN, ResourceView
 from posture.rules import RULES
 from posture.rules.base import Graph, RuleResult, run_resource_rule, run_stack_rule
 
-PACK_NAME = "security-baseline"
 PACK_DESCRIPTION = "The security-baseline control catalog: every promise of claims.md, checked before deploy."
 _UNKNOWN_SENTINELS = frozenset({UNKNOWN_BOOLEAN_VALUE, UNKNOWN_NUMBER_VALUE, UNKNOWN_STRING_VALUE, UNKNOWN_ARRAY_VALUE,
                                 UNKNOWN_ASSET_VALUE, UNKNOWN_ARCHIVE_VALUE, UNKNOWN_OBJECT_VALUE})

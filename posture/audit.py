@@ -38,7 +38,7 @@ from posture.evaluate import STACK_TYPE, evaluate
 from posture.findings import Enforcement, Finding, Verdict
 from posture.live import COLLECTORS, Collector
 from posture.live.base import Clients, CollectorError, Context, SessionFactory, within
-from posture.live.coverage import EXTRA_DEPENDENCIES, LIVE_CONTROLS, OFFLINE_ONLY
+from posture.live.coverage import EXTRA_DEPENDENCIES, LIVE_CONTROLS
 from posture.live.keys import normalise_key_references
 from posture.resources import ResourceView
 
@@ -93,10 +93,6 @@ def profile_session_factory(profile: str | None = None) -> SessionFactory:
 
 def live_controls() -> list[Control]:
     return [c for c in CONTROLS if c.id in LIVE_CONTROLS]
-
-
-def offline_only_reason(control_id: str) -> str:
-    return OFFLINE_ONLY.get(control_id, "not yet classified for the live audit (posture.live.coverage)")
 
 
 def audit_account(session_factory: SessionFactory, regions: Sequence[str], *,

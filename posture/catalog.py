@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from posture.findings import Severity
 from posture.rules import tokens as tok
 
+PACK_NAME = "security-baseline"
+"""The CrossGuard policy pack's name, as `pulumi preview` reports it in its event log."""
+
 
 @dataclass(frozen=True)
 class Promise:

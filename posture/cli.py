@@ -61,6 +61,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def main(argv: list[str] | None = None) -> int:
+    collecting = gc.isenabled()
     try:
         args, extra = _parser().parse_known_args(argv)
         if extra:
@@ -80,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
         _say(f"posture: internal error: {type(exc).__name__}: {_one_line(str(exc))} "
              "(rerun with POSTURE_DEBUG=1 for the traceback)")
         return 2
+    finally:
+        if collecting:
+            gc.enable()  # `check` pauses the collector; callers in the same process get it back
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -228,13 +232,11 @@ def _audit(args: argparse.Namespace) -> int:
 
     waivers = _load_waivers(args, {c.id: c for c in CONTROLS})
     levels = _load_policy_config(args.policy_config) if args.policy_config else None
-    import boto3
-
-    from posture.audit import AuditSetupError, audit_account
+    from posture.audit import AuditSetupError, audit_account, profile_session_factory
 
     try:
         with _status(f"Auditing {', '.join(args.region)} (read-only)…"):
-            result = audit_account(lambda: boto3.Session(profile_name=args.profile), args.region, levels=levels,
+            result = audit_account(profile_session_factory(args.profile), args.region, levels=levels,
                                    endpoint_url=args.endpoint_url)
     except AuditSetupError as exc:
         raise UsageError(str(exc)) from None

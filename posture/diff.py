@@ -105,6 +105,10 @@ def diff_reports(planned: Mapping[str, Any], live: Mapping[str, Any], controls: 
 def _evaluated(report: Mapping[str, Any]) -> set[str]:
     controls = report.get("controls")
     if controls:
+        if not isinstance(controls, list) or not all(isinstance(c, Mapping) and isinstance(c.get("id"), str)
+                                                     for c in controls):
+            raise DiffInputError("a report's controls are not a list of {id, status} objects; "
+                                 "write it with --format json")
         return {c["id"] for c in controls if c.get("status") not in _UNCOMPARED}
     return {f["control_id"] for f in report["findings"]}
 
@@ -118,12 +122,16 @@ def _entries(report: Mapping[str, Any], label: str) -> list[_Entry]:
     for i, finding in enumerate(report["findings"]):
         try:
             resource = finding["resource"]
+            texts = (finding["control_id"], resource["type"], resource["urn"], finding["verdict"],
+                     finding.get("severity", ""), finding.get("message", ""))
+            if not all(isinstance(t, str) for t in texts):
+                raise TypeError
             entries.append(_Entry(finding["control_id"], _type(resource["type"]), resource["urn"], finding["verdict"],
                                   finding.get("severity", ""), finding.get("message", ""),
                                   _names(resource, finding.get("message", ""))))
         except (KeyError, TypeError):
             raise DiffInputError(f"the {label} report's findings[{i}] lacks control_id, verdict or resource "
-                                 "(urn, name, type)") from None
+                                 "(urn, name, type) as text") from None
     return entries
 
 

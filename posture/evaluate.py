@@ -92,9 +92,11 @@ def load_policy_config(path: str | Path) -> dict[str, Enforcement]:
     """
     path = Path(path)
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise PolicyConfigError(f"{path}: cannot read the policy config ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise PolicyConfigError(f"{path}: not UTF-8 text; save the policy config as UTF-8 JSON") from None
     if not text.strip():
         return {}
     try:

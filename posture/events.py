@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from posture.catalog import Control
+from posture.catalog import PACK_NAME, Control
 from posture.findings import Enforcement, Finding, Severity, Verdict
 from posture.reports.model import resource_name, resource_type_of
 from posture.resources import REDACTED, ResourceView
@@ -57,7 +57,6 @@ class EventLog:
     """Pack name -> version, from summaryEvent.PolicyPacks."""
     result: str | None = None
     """summaryEvent.result: succeeded, failed or canceled (absent in older CLIs)."""
-    is_preview: bool | None = None
     resources: list[ResourceView] = field(default_factory=list)
     resource_ids: dict[str, str] = field(default_factory=dict)
 
@@ -179,7 +178,9 @@ class _Parser:
         if not isinstance(passed, list) or not all(isinstance(p, str) for p in passed):
             raise self.fail(number, f"{key}.passed is not a list of policy names; the log is corrupt")
         failed = payload.get("failed") or []
-        self.ran.update(p for p in [*passed, *failed] if isinstance(p, str))
+        if not isinstance(failed, list) or not all(isinstance(p, str) for p in failed):
+            raise self.fail(number, f"{key}.failed is not a list of policy names; the log is corrupt")
+        self.ran.update([*passed, *failed])
         if "::pulumi:providers:" in urn:
             return
         self.note_urn(urn)
@@ -193,7 +194,6 @@ class _Parser:
         # Local packs are keyed "<name>|local|<path>"; keep the name only (paths are machine-specific).
         self.log.policy_packs.update({str(k).split("|", 1)[0]: str(v) for k, v in packs.items()})
         self.log.result = payload.get("result") if isinstance(payload.get("result"), str) else None
-        self.log.is_preview = payload.get("isPreview") if isinstance(payload.get("isPreview"), bool) else None
 
     def resource_event(self, number: int, payload: dict, key: str) -> None:
         metadata = payload.get("metadata")
@@ -228,6 +228,10 @@ class _Parser:
         if not self.seen_summary:
             raise EventLogError(f"{self.name}:{self.last_line}: the log ends without a summaryEvent: the preview was "
                                 "interrupted or is still running; rerun it and let it finish")
+        if PACK_NAME not in self.log.policy_packs:
+            # A preview without the pack reports no violation at all: that is not a pass.
+            raise EventLogError(f"{self.name}: the {PACK_NAME} policy pack did not run in this preview; rerun it "
+                                "with `--policy-pack policies`")
         stack_urn = self.stack_urn or self._derived_stack_urn()
         log = self.log
         log.findings = [replace_urn(f, stack_urn) for f in log.findings]
@@ -249,12 +253,12 @@ class _Parser:
                     enforcement=self.levels.get(policy, Enforcement.MANDATORY), resource_urn=stack_urn,
                     resource_type="pulumi:pulumi:Stack",
                     message=f"no {', '.join(control.resource_types) or 'resource'} for this control in the preview"))
-        if log.result == "failed" and not any(f.blocking for f in log.findings):
+        if log.result in ("failed", "canceled") and not any(f.blocking for f in log.findings):
             reason = self.errors[0] if self.errors else "see the preview output"
             log.findings.append(Finding(
                 control_id=PREVIEW_ERROR_CONTROL, verdict=Verdict.ERROR, severity=Severity.HIGH,
                 enforcement=Enforcement.MANDATORY, resource_urn=stack_urn, resource_type="pulumi:pulumi:Stack",
-                message=f"the preview failed without a blocking policy violation ({reason}); "
+                message=f"the preview {log.result} without a blocking policy violation ({reason}); "
                         "its policy results are incomplete"))
         log.resources = list(self.views.values())
         return log

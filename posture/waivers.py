@@ -36,7 +36,18 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 class _Loader(yaml.SafeLoader):
-    """Dates stay text, so a bad date is reported against its field rather than crashing PyYAML."""
+    """Dates stay text, so a bad date is reported against its field rather than crashing PyYAML;
+    a key given twice in one entry is an error, since PyYAML would silently keep the last one."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: set[object] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"{key!r} is given twice in one entry", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_scalar)

@@ -70,7 +70,7 @@ def render(report: Report, *, color: bool = False, width: int = 120) -> str:
             message = f.message + (f"\nwaived: {f.waiver.reason} ({f.waiver.approver}, until {f.waiver.expires})"
                                    if f.waiver else "")
             where = Text.assemble((f.control_id, "bold"), "\n", resource_name(f.resource_urn))
-            table.add_row(Text(label, style=STYLES[state(f)]), where, message, end_section=True)
+            table.add_row(Text(label, style=STYLES[state(f)]), where, Text(message), end_section=True)
         console.print(table)
 
     if report.promises and report.controls:

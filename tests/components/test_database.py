@@ -84,6 +84,7 @@ def test_non_production_defaults_to_seven_days_single_az():
     ({"engine_version": "12"}, "engine_version"),
     ({"allocated_storage_gb": 10}, "allocated_storage_gb"),
     ({"username": "postgres"}, "username"),
+    ({"instance_class": "m5.large"}, "instance_class"),
 ])
 def test_insecure_or_broken_input_is_refused_naming_the_field(overrides, field):
     with pytest.raises(InvalidInput) as err:

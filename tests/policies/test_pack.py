@@ -34,8 +34,8 @@ from pulumi_policy.proxy import (
     unknown_checking_proxy,
 )
 
-from policies.pack import PACK_NAME, POLICIES, NotKnownDuringPreviewError, plain_props, policy_for
-from posture.catalog import CONTROL_ID, CONTROLS, CONTROLS_BY_ID, STACK_CONTROL_ID
+from policies.pack import POLICIES, NotKnownDuringPreviewError, plain_props, policy_for
+from posture.catalog import CONTROL_ID, CONTROLS, CONTROLS_BY_ID, PACK_NAME, STACK_CONTROL_ID
 from posture.findings import Severity
 from posture.resources import REDACTED, UNKNOWN, ResourceView
 from posture.rules import RULES

@@ -452,3 +452,23 @@ def test_diff_of_a_file_that_is_not_a_report_is_an_input_error(capsys, tmp_path,
     code, out, err = run(capsys, "diff", str(planned_report), str(tmp_path / "live.json"))
     assert (code, out) == (2, "")
     assert err.startswith("posture: error: ") and "live.json" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("damage", [
+    lambda report: report["findings"][0].update(message=5),
+    lambda report: report.update(controls=[1]),
+])
+def test_diff_of_a_report_with_wrongly_typed_fields_is_an_input_error(capsys, tmp_path, planned_report, damage):
+    live = json.loads(planned_report.read_text())
+    damage(live)
+    (tmp_path / "live.json").write_text(json.dumps(live))
+    code, out, err = run(capsys, "diff", str(planned_report), str(tmp_path / "live.json"))
+    assert (code, out) == (2, "")
+    assert err.startswith("posture: error: ") and "internal error" not in err
+
+
+def test_a_policy_config_that_is_not_utf8_is_an_input_error(capsys, tmp_path):
+    (tmp_path / "policy.json").write_bytes(b'{"all": "mandatory"\xff}')
+    code, out, err = run(capsys, *check(tmp_path), "--policy-config", str(tmp_path / "policy.json"))
+    assert (code, out) == (2, "")
+    assert "policy.json: not UTF-8 text" in err

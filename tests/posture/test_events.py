@@ -169,3 +169,23 @@ def test_unreadable_files_are_clear_errors(tmp_path):
     binary.write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(EventLogError, match="is not UTF-8 text"):
         read_event_log(binary, INDEX)
+
+
+def test_a_preview_without_the_pack_is_refused_not_passed():
+    without_pack = line(0, summaryEvent={"maybeCorrupt": False, "durationSeconds": 4, "resourceChanges": {},
+                                         "PolicyPacks": {}, "isPreview": True, "result": "succeeded"})
+    with pytest.raises(EventLogError, match="policy pack did not run in this preview; rerun it with `--policy-pack"):
+        parse(without_pack)
+
+
+@pytest.mark.parametrize("field", ["failed", "passed"])
+def test_a_summary_whose_policy_list_is_not_a_list_is_corrupt(field):
+    bad = line(0, policyAnalyzeSummaryEvent={"resourceUrn": DB, **PACK, field: 5})
+    with pytest.raises(EventLogError, match=f"events.jsonl:1: policyAnalyzeSummaryEvent.{field} is not a list"):
+        parse(bad, summary(1))
+
+
+def test_a_canceled_preview_without_a_blocking_violation_is_an_error_finding():
+    log = parse(summary(0, result="canceled"))
+    assert [(f.verdict, f.message.split(" (")[0]) for f in log.findings] == [
+        (Verdict.ERROR, "the preview canceled without a blocking policy violation")]

@@ -291,3 +291,13 @@ def test_unknown_and_waived_findings_never_count_as_passes():
     report = make_report()
     assert report.counts()["pass"] == sum(1 for f in FINDINGS if f.verdict is Verdict.PASS and f.waiver is None)
     assert DB_URN in {f.resource_urn for f in report.findings if f.waiver}
+
+
+def test_console_prints_brackets_in_messages_and_waiver_reasons_literally():
+    import dataclasses
+
+    bracketed = dataclasses.replace(WAIVER, reason="see [/docs] and [red]runbook[/red]")
+    findings = tuple(dataclasses.replace(f, waiver=bracketed, message="[link=x]not markup[/link]")
+                     if f.waiver is not None else f for f in FINDINGS)
+    text = render(make_report(findings=findings), "console", width=200)
+    assert "see [/docs] and [red]runbook[/red]" in text and "[link=x]not markup[/link]" in text

@@ -52,6 +52,7 @@ def test_a_mapping_with_a_waivers_list_and_an_empty_file_are_accepted():
     ("- just a string\n", "waivers[0]: is not a mapping"),
     ("control: x\n", "w.yaml:1: expected a list of waivers"),
     ("- control: [unclosed\n", "w.yaml:2: not valid YAML"),
+    (entry() + "  control: aws-other\n", "w.yaml:6: not valid YAML ('control' is given twice in one entry)"),
 ])
 def test_a_bad_entry_is_one_line_naming_the_entry_and_field(text, expected):
     with pytest.raises(WaiverError) as caught:

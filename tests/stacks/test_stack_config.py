@@ -51,6 +51,8 @@ def run_prod_with(changes: dict, secret_keys: tuple[str, ...] = ()):
                                                  {"cidr": "203.0.113.0/24", "description": "y"}])},
      "security-baseline:blocklist[1].cidr"),
     ({"security-baseline:aggregatorCidrs": json.dumps(["0.0.0.0/0"])}, "security-baseline:aggregatorCidrs[0]"),
+    ({"security-baseline:databaseInstanceClass": json.dumps(["db.r6g.large"])},
+     "security-baseline:databaseInstanceClass"),
 ])
 def test_bad_value_gives_one_line_naming_the_key(changes, key):
     with pytest.raises(ConfigError) as err:
