@@ -24,26 +24,9 @@ import pulumi_aws as aws
 
 from components.buckets import SecureBucket, SecureBucketArgs
 from components.validation import InvalidInput, require, require_account_and_region
+from posture.rules.edge import ALLOWED_TLS_POLICIES
 
 DEFAULT_TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
-ALLOWED_TLS_POLICIES = frozenset({
-    "ELBSecurityPolicy-TLS13-1-2-2021-06",
-    "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
-    "ELBSecurityPolicy-TLS13-1-3-2021-06",
-    "ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04",
-    "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-2023-04",
-    "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04",
-    "ELBSecurityPolicy-TLS13-1-2-PQ-2025-09",
-    "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
-    "ELBSecurityPolicy-TLS13-1-3-PQ-2025-09",
-    "ELBSecurityPolicy-TLS13-1-2-FIPS-PQ-2025-09",
-    "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-PQ-2025-09",
-    "ELBSecurityPolicy-TLS13-1-3-FIPS-PQ-2025-09",
-})
-"""TLS 1.2 minimum with forward-secret suites only. Deliberately absent: every ``TLS13-1-0`` and
-``TLS13-1-1`` policy (they still accept TLS 1.0/1.1 despite "TLS13" in the name), the ``Ext0``/
-``Ext1``/``Ext2`` variants (SHA-1 and non-forward-secret suites for legacy clients) and the
-pre-2021 policies. Matching by name pattern is how TLS 1.0 slips back in, so this is a list."""
 HSTS_HEADER = "max-age=63072000; includeSubDomains; preload"
 MANAGED_RULE_GROUPS = (
     "AWSManagedRulesCommonRuleSet",

@@ -181,7 +181,9 @@ CONTROLS: tuple[Control, ...] = (
              "Set backup_retention_period to 7 or more (14 in production; DatabaseArgs does this)."),
     _control("aws-rds-cluster-require-backup-retention", "RDS DB clusters keep automated backups at least 7 days",
              HIGH, "DB-3", _frameworks("", "", "CP-9 CP-10 SI-12"), _CLUSTER,
-             "Automated backups give point-in-time restore; AWS keeps them 1 day unless told otherwise.",
+             "Automated backups give point-in-time restore; AWS keeps them 1 day unless told otherwise. Only "
+             "replicas, restores and global-database secondaries (no master username of their own) may leave it "
+             "to their source: a global database's writer keeps its own.",
              "Set backup_retention_period to 7 or more (14 in production)."),
     _control("aws-rds-instance-require-final-snapshot",
              "RDS DB instances keep a final snapshot and their automated backups when deleted", MEDIUM, "DB-3",
@@ -203,7 +205,8 @@ CONTROLS: tuple[Control, ...] = (
              "RDS DB clusters have their master password generated and kept by Secrets Manager", HIGH,
              "DB-4 BANK-1", _frameworks("", "", "IA-5 IA-5(7) SC-28", "8.3.2 8.6.2"), _CLUSTER,
              "A password in the program (master_password or master_password_wo) lives in config, history and "
-             "state; a managed password is generated, rotated and encrypted with our key.",
+             "state; a managed password is generated, rotated and encrypted with our key. A global database's "
+             "writer is checked like any cluster; only its secondaries inherit its credentials.",
              "Remove master_password/master_password_wo; set manage_master_user_password=True and "
              "master_user_secret_kms_key_id."),
     _control("aws-rds-instance-enable-auto-minor-version-upgrade",
@@ -259,7 +262,8 @@ CONTROLS: tuple[Control, ...] = (
              "Only public load balancers accept internet traffic, and only on 80/443", HIGH, "ADM-1 DB-2",
              _frameworks("EC2.18", "", "AC-4 SC-7 SC-7(5)", "1.3.1 1.4.2"),
              (*tok.INGRESS_TYPES, *tok.LOAD_BALANCERS),
-             "0.0.0.0/0 and ::/0 ingress is allowed only on ports 80/443 of a security group attached to an "
+             "Internet ingress (0.0.0.0/0, ::/0, or any public range broader than /8 IPv4 or /16 IPv6, such as "
+             "0.0.0.0/1 + 128.0.0.0/1) is allowed only on ports 80/443 of a security group attached to an "
              "internet-facing load balancer (followed through the load balancer's security_groups, not a tag); "
              "every other internal service is reached by security-group reference or managed prefix list.",
              "Replace internet CIDRs with a security-group reference or an allowlist prefix list; open 80/443 "
@@ -299,7 +303,8 @@ CONTROLS: tuple[Control, ...] = (
               tok.DEFAULT_ROUTE_TABLE, tok.MAIN_ROUTE_TABLE_ASSOCIATION),
              "Data-tier subnets are those tagged tier=data plus every subnet of a database subnet group; every "
              "route table associated with them (inline routes and aws.ec2.Route) must have no internet gateway, "
-             "NAT gateway, egress-only gateway or default route.",
+             "NAT gateway, egress-only gateway, default route or other internet-wide destination (a public "
+             "range broader than /8 IPv4 or /16 IPv6).",
              "Remove the route; the data tier keeps only the local route and gateway-endpoint prefix lists."),
     _control("stack-database-reachable-only-from-app-tier",
              "The database admits only the app tier's security group, on its port", CRITICAL, "DB-1 DB-2 ADM-1",
@@ -325,17 +330,17 @@ CONTROLS: tuple[Control, ...] = (
              "A subnet without an explicit network ACL uses the VPC's default ACL, which admits all traffic in and "
              "out: the second firewall layer (and the IP blocklist's deny entries) would be missing there.",
              "Attach the tier's aws.ec2.NetworkAcl to the subnet (components.vpc.Vpc does this for every tier)."),
-    _control("aws-ec2-managedprefixlist-disallow-anywhere", "Allowlist prefix lists never contain 0.0.0.0/0 or ::/0",
+    _control("aws-ec2-managedprefixlist-disallow-anywhere", "Allowlist prefix lists never contain the internet",
              HIGH, "ADM-1", _frameworks("", "", "AC-4 SC-7"), (tok.MANAGED_PREFIX_LIST, tok.MANAGED_PREFIX_LIST_ENTRY),
-             "A prefix list is an allowlist; an entry for the whole internet silently turns every rule that uses "
-             "it into an open door.",
+             "A prefix list is an allowlist; an entry for the whole internet (0.0.0.0/0, ::/0, or any public range "
+             "broader than /8 IPv4 or /16 IPv6) silently turns every rule that uses it into an open door.",
              "List the specific networks (office, VPN, partner ranges)."),
     _control("aws-ec2-networkacl-disallow-all-traffic-from-internet",
              "Network ACLs never admit all traffic from the internet", HIGH, "ADM-1 DB-1",
              _frameworks("EC2.21", "5.1", "AC-4 SC-7", "1.3.1"),
              (tok.NETWORK_ACL, tok.NETWORK_ACL_RULE, tok.DEFAULT_NETWORK_ACL),
-             "The network ACL is the second firewall layer; an allow-all entry from 0.0.0.0/0 or ::/0 leaves only "
-             "the security groups in place.",
+             "The network ACL is the second firewall layer; an allow-all entry from the internet (0.0.0.0/0, ::/0, "
+             "or any public range broader than /8 IPv4 or /16 IPv6) leaves only the security groups in place.",
              "Allow only the ports the tier serves (443, 80 on the public tier) and ephemeral return ports."),
     _control("aws-cloudwatch-loggroup-require-cmk-encryption", "Log groups are encrypted with a customer-managed key",
              MEDIUM, "DB-2 BANK-4", _frameworks("", "", "AU-9 SC-28"), (tok.LOG_GROUP,),
@@ -350,9 +355,10 @@ CONTROLS: tuple[Control, ...] = (
     _control("aws-lb-listener-require-tls", "Listeners serve HTTPS with a TLS 1.2+ policy, or only redirect to HTTPS",
              HIGH, "APP-2 BANK-3", _frameworks("ELB.1 ELB.17", "", "SC-8 SC-8(1) SC-13 SC-23", "4.2.1"),
              tok.LISTENERS,
-             "HTTPS/TLS listeners must name a policy from an explicit allow-list (TLS 1.3 policies with a TLS 1.2 "
-             "floor; the TLS13-1-0 and TLS13-1-1 policies are refused despite their names); HTTP listeners may "
-             "only redirect to HTTPS.",
+             "HTTPS/TLS listeners must name a policy from an explicit allow-list, the one "
+             "components.load_balancer also enforces (TLS 1.3 policies with a TLS 1.2 floor and forward-secret "
+             "suites; the TLS13-1-0 and TLS13-1-1 policies are refused despite their names, and so are the "
+             "Ext0/Ext1/Ext2 legacy-cipher variants); HTTP listeners may only redirect to HTTPS.",
              'Set ssl_policy="ELBSecurityPolicy-TLS13-1-2-2021-06", or make every HTTP default action a redirect '
              'to protocol "HTTPS".'),
     _control("aws-lb-listener-require-hsts-header", "HTTPS listeners send HSTS for at least a year", MEDIUM,
@@ -405,9 +411,12 @@ CONTROLS: tuple[Control, ...] = (
              "APP-3 ADM-1", _frameworks("WAF.10", "", "SC-5 SC-7 SI-10", "6.4.2"),
              (tok.WEB_ACL, tok.WEB_ACL_RULE, tok.WEB_ACL_RULE_GROUP_ASSOCIATION, tok.IP_SET),
              "Requires the AWS managed Common, KnownBadInputs and SQLi rule groups, a rate-based rule and a "
-             "blocking IP-set rule (the blocklist; every IP set it references declared in this stack), in "
-             "enforcing (not Count) mode, whether declared inline, in rule_json or as standalone rules.",
-             "Add the missing rules in Block mode."),
+             "blocking IP-set rule (the blocklist: the rule's statement is the IP-set reference or an orStatement "
+             "directly listing it, never under a not/and statement; every IP set it references declared in this "
+             "stack), in enforcing mode, whether declared inline, in rule_json or as standalone rules. A group "
+             "overridden to Count, or whose rule action overrides set every one of its rules to Count or Allow, "
+             "only watches.",
+             "Add the missing rules in Block mode; override single noisy rules, never a whole group."),
     # --- backups (DB-3) ---
     _control("aws-backup-vault-require-cmk-encryption", "Backup vaults encrypt recovery points with a customer key",
              HIGH, "DB-3", _frameworks("Backup.1", "", "CP-9(8) SC-12 SC-28"), tok.BACKUP_VAULTS,
@@ -422,8 +431,11 @@ CONTROLS: tuple[Control, ...] = (
     _control("aws-backup-vaultpolicy-require-deny-delete", "Backup vault policies deny deleting recovery points",
              HIGH, "DB-3", _frameworks("", "", "AC-3 CP-9 SI-12"), (tok.BACKUP_VAULT_POLICY,),
              "An unconditional Deny for every principal stops a stolen administrator credential from deleting "
-             "backups before it attacks the database.",
-             "Deny backup:DeleteRecoveryPoint and backup:UpdateRecoveryPointLifecycle to Principal *."),
+             "backups before it attacks the database. AWS Backup authorises these actions against the recovery "
+             "point's ARN, so the Deny's Resource must be \"*\" or a ...:recovery-point:* pattern; the vault's own "
+             "ARN denies nothing.",
+             'Deny backup:DeleteRecoveryPoint and backup:UpdateRecoveryPointLifecycle to Principal * with '
+             'Resource "*", without a condition.'),
     _control("aws-backup-plan-require-retention", "Backup plans keep recovery points at least 7 days", MEDIUM,
              "DB-3", _frameworks("", "", "CP-9 SI-12"), (tok.BACKUP_PLAN,),
              "Ransomware and slow data corruption are often found days later; short-lived recovery points are "
@@ -438,7 +450,8 @@ CONTROLS: tuple[Control, ...] = (
              "Every backup is copied to an equally protected vault in another region", HIGH, "DB-3",
              _frameworks("", "", "CP-6 CP-6(1) CP-9 CP-9(8)"), (tok.BACKUP_PLAN, *tok.BACKUP_VAULTS, tok.BACKUP_VAULT_LOCK),
              "Every plan rule copies its recovery points to a vault declared in this stack, in another region, "
-             "whose lock keeps them at least as long as the primary's and whose copies live at least as long. "
+             "whose lock keeps them at least as long as the primary's and whose copies live at least as long "
+             "(forever, when the primary never expires). "
              "Its key, lock mode and deny-delete policy are checked like every vault's.",
              "Add a copy action to the vault in the second region with the same lifecycle, and lock that vault "
              "for at least as long."),
@@ -446,7 +459,9 @@ CONTROLS: tuple[Control, ...] = (
              "DB-3 SOC-1 APP-1", _frameworks("RDS.26 DynamoDB.4", "", "CP-9 CP-10"),
              (tok.RDS_INSTANCE, tok.RDS_CLUSTER, tok.DYNAMODB_TABLE, tok.BACKUP_SELECTION, tok.BACKUP_PLAN),
              "RDS instances and clusters and DynamoDB tables must be matched by a selection (by ARN, wildcard or "
-             "tag) of a plan declared in this stack, so nothing is left out of the locked, copied backups.",
+             "tag) of a plan declared in this stack, so nothing is left out of the locked, copied backups. A "
+             "selection's tag conditions must hold for the store too; a condition on anything but "
+             "aws:ResourceTag/... cannot be evaluated and leaves the store UNKNOWN.",
              "Add the store's ARN to the baseline's aws.backup.Selection resources."),
     # --- keys ---
     _control("aws-kms-key-enable-rotation", "Customer-managed keys rotate yearly", MEDIUM, "DB-4 BANK-3",
@@ -463,10 +478,15 @@ CONTROLS: tuple[Control, ...] = (
     _control("aws-kms-key-require-conditioned-use",
              "Key policies grant use only to named roles or through named services", HIGH, "BANK-3 DB-4",
              _frameworks("", "", "AC-3 AC-6 SC-12"), (tok.KMS_KEY, tok.KMS_KEY_POLICY),
-             "A use grant (Encrypt, Decrypt, GenerateDataKey, ReEncrypt, CreateGrant) to the whole account or to "
-             "a service principal needs a kms:ViaService, kms:CallerAccount or aws:SourceAccount condition; "
-             "otherwise any principal of the account (or any account's use of the service) can decrypt the data.",
-             "Keep the conditions components.keys.DomainKey writes, or name the roles in Principal."),
+             "A use grant (Encrypt, Decrypt, ReEncrypt*, GenerateDataKey*, CreateGrant; actions matched like IAM "
+             "does, so kms:Decrypt*, kms:decrypt and kms:Create* count) to the whole account, or to Principal * "
+             "pinned only to an account or organization, needs a kms:ViaService (named services) or "
+             "aws:PrincipalArn condition; to a service principal, an aws:SourceAccount/SourceArn (or "
+             "kms:CallerAccount, or the service's own kms:EncryptionContext ARN) condition. Only a positive "
+             "operator (StringEquals, StringLike, ArnEquals, ArnLike; no IfExists) with concrete values counts. "
+             "Otherwise any principal of the account (or any account's use of the service) can decrypt the data.",
+             "Keep the conditions components.keys.DomainKey writes, list administration actions one by one "
+             "(kms:Create* includes CreateGrant), or name the roles in Principal."),
     # --- storage ---
     _control("aws-s3-bucketpublicaccessblock-enable-all-flags", "S3 public access blocks set all four flags", HIGH,
              "BANK-4", _frameworks("S3.8", "2.1.4", "AC-3 AC-4 AC-21 SC-7", "1.4.4"),
@@ -601,7 +621,9 @@ CONTROLS: tuple[Control, ...] = (
              "Remove the SecretVersion (or switch to secret_string_wo fed from a secure: config value)."),
     _control("stack-secret-require-rotation-or-exemption", "Secrets rotate, or record who rotates them", MEDIUM,
              "BANK-1 SOC-1", _frameworks("SecretsManager.1", "", "IA-5(1) SC-12"), (tok.SECRET, tok.SECRET_ROTATION),
-             "A secret rotates through an aws.secretsmanager.SecretRotation (at most every 90 days) or names who "
+             "A secret rotates through an aws.secretsmanager.SecretRotation (at most every 90 days: "
+             "automatically_after_days, or a rate()/cron() schedule whose longest gap between runs is read from "
+             "the expression; one this check cannot read is UNKNOWN, never a pass) or names who "
              "rotates it instead: tag rotation=<party>-managed (the aggregator token is aggregator-managed) or "
              "rotation-exempt-reason=<explanation>; the exemption shows in every report.",
              "Add a SecretRotation, or tag rotation=<party>-managed / rotation-exempt-reason with a real "
@@ -610,16 +632,19 @@ CONTROLS: tuple[Control, ...] = (
              "DynamoDB tables deny item access outside the VPC endpoint (and the transaction store to all but "
              "bank sync)", HIGH, "APP-1 BANK-3 SOC-1", _frameworks("", "", "AC-3 AC-4 SC-7"),
              (tok.DYNAMODB_TABLE, tok.DYNAMODB_RESOURCE_POLICY),
-             "Each table's resource policy holds an explicit Deny for everyone on item reads unless the request "
-             "comes through the VPC's DynamoDB endpoint (aws:SourceVpce), so a leaked credential used from "
-             "outside reaches nothing; the transaction store (tag store=transactions) also denies every principal "
-             "but the bank-sync role (aws:PrincipalArn).",
+             "Each table's resource policy holds an explicit Deny for everyone, on the table (its ARN or \"*\"), "
+             "of every item action (components.data_stores.TABLE_DATA_ACTIONS: reads, writes, PartiQL, export; "
+             "dynamodb:* covers them) unless the request comes through the VPC's DynamoDB endpoint "
+             "(StringNotEquals aws:SourceVpce), so a leaked credential used from outside reaches nothing; the "
+             "transaction store (tag store=transactions) also denies every principal but the bank-sync role "
+             "(StringNotEquals or ArnNotEquals aws:PrincipalArn). A StringEquals there would deny only the "
+             "endpoint's own traffic.",
              "Add the aws.dynamodb.ResourcePolicy that components.data_stores.DataStores writes."),
     _control("stack-secret-require-reader-allowlist-policy",
              "Secrets deny reading to everyone but their named readers", HIGH, "BANK-1 BANK-2",
              _frameworks("", "", "AC-3 AC-6", "7.2.1"), (tok.SECRET, tok.SECRET_POLICY),
-             "The secret's own policy denies GetSecretValue to every principal not on its allowlist "
-             "(aws:PrincipalArn) and blocks public policies, so an over-broad IAM policy elsewhere cannot read "
+             "The secret's own policy denies GetSecretValue on the secret to every principal not on its allowlist "
+             "(StringNotEquals aws:PrincipalArn) and blocks public policies, so an over-broad IAM policy elsewhere cannot read "
              "the bank token.",
              "Add an aws.secretsmanager.SecretPolicy with block_public_policy=True and that Deny."),
     # --- identity (BANK-2) ---
@@ -638,16 +663,19 @@ CONTROLS: tuple[Control, ...] = (
     _control("aws-iam-resourcepolicy-disallow-wildcard-grants",
              "Resource policies grant no whole service and nothing to everyone unconditionally", HIGH,
              "BANK-2 ADM-1 BANK-3", _frameworks("S3.2 S3.3", "", "AC-3 AC-6 AC-21", "7.2.1"), tok.RESOURCE_POLICIES,
-             "Bucket, topic, secret, table, vault, queue and key policies may not Allow '*', '<service>:*' or "
-             "NotAction, nor Allow Principal '*' without a condition.",
+             "Bucket, topic, secret, table, vault, queue and key policies and role trust policies may not Allow "
+             "'*', '<service>:*' or NotAction, nor Allow Principal '*' unless a positive condition (StringEquals, "
+             "StringLike, ArnEquals, ArnLike; no IfExists) pins aws:PrincipalAccount, aws:PrincipalOrgID, "
+             "aws:PrincipalArn, aws:SourceAccount, aws:SourceArn, aws:SourceVpce or kms:CallerAccount to concrete "
+             "values. aws:SecureTransport or a bare wildcard narrows nothing.",
              "Grant the specific actions to the specific principals (service principals with aws:SourceAccount or "
-             "aws:SourceArn)."),
+             "aws:SourceArn); pin Principal * with StringEquals aws:PrincipalOrgID or aws:PrincipalAccount."),
     _control("aws-iam-resourcepolicy-require-confused-deputy-conditions",
              "Service grants in resource policies are pinned to our account", MEDIUM, "BANK-4 APP-4 DB-3",
              _frameworks("", "", "AC-3 AC-6", "7.2.1"), tok.SERVICE_GRANTS,
              "An Allow for an AWS service principal (CloudTrail, Config, ELB log delivery, AWS Backup, ...) in a "
-             "bucket, topic, queue, secret, table, vault or log-resource policy, and a Lambda permission for a "
-             "service, needs a StringEquals/ArnLike aws:SourceAccount, aws:SourceArn or aws:SourceOrgID condition "
+             "bucket, topic, queue, secret, table, vault, log-resource or role trust policy, and a Lambda "
+             "permission for a service, needs a StringEquals/ArnLike aws:SourceAccount, aws:SourceArn or aws:SourceOrgID condition "
              "naming our account, organization or resource; otherwise the service acts for any customer who points "
              "it at us (confused deputy). Key policies are aws-kms-key-require-conditioned-use's; a grant already "
              "reported as a wildcard grant is left to that control.",

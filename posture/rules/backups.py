@@ -8,9 +8,11 @@ lock are two different, non-overlapping violations.
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Sequence
 from typing import Any
 
+from posture.findings import Verdict
 from posture.resources import ResourceView
 from posture.rules.base import (
     Graph,
@@ -20,8 +22,10 @@ from posture.rules.base import (
     as_list,
     each,
     failed,
+    fnmatch_any,
     graph,
     is_aws_managed_key,
+    is_everyone,
     passed,
     policy_document,
     props,
@@ -66,21 +70,34 @@ def vaultlockconfiguration_require_compliance_mode(resource: ResourceView) -> Ru
     return passed(resource, f"compliance-mode lock, minimum retention {minimum} days")
 
 
-def _statement_denies_deletion(statement: dict[str, Any]) -> bool:
-    if statement.get("Effect") != "Deny" or statement.get("Condition"):
+_RECOVERY_POINTS = re.compile(r"^arn:[^:]+:backup:[^:]*:[^:]*:recovery-point:\*$")
+"""AWS Backup authorises DeleteRecoveryPoint and UpdateRecoveryPointLifecycle against the recovery
+point's ARN, not the vault's: a Deny whose Resource is only the vault ARN denies nothing there."""
+
+
+def _covers_recovery_points(statement: dict[str, Any]) -> bool:
+    if statement.get("NotResource") is not None:
         return False
-    principal = statement.get("Principal")
-    if not (principal == "*" or (isinstance(principal, dict) and as_list(principal.get("AWS")) == ["*"])):
+    return any(r == "*" or _RECOVERY_POINTS.match(r) for r in (str(x) for x in as_list(statement.get("Resource"))))
+
+
+def _statement_denies_deletion(statement: dict[str, Any]) -> bool:
+    """An unconditional Deny to everyone of both protected actions on every recovery point."""
+    if statement.get("Effect") != "Deny" or statement.get("Condition") or not is_everyone(statement.get("Principal")):
+        return False
+    if statement.get("NotAction") is not None:
         return False
     actions = [str(a) for a in as_list(statement.get("Action"))]
-    return all(any(fnmatch.fnmatchcase(needed, a) for a in actions) for needed in PROTECTED_ACTIONS)
+    return all(fnmatch_any(needed, actions) for needed in PROTECTED_ACTIONS) and _covers_recovery_points(statement)
 
 
 def vaultpolicy_require_deny_delete(resource: ResourceView) -> RuleResult:
     document = policy_document(props(resource).get("policy"))
     if not any(_statement_denies_deletion(s) for s in document["Statement"]):
         return failed(resource, "policy", document, "nothing stops a stolen administrator credential from deleting "
-                      "recovery points", f"add an unconditional Deny for Principal * on {', '.join(PROTECTED_ACTIONS)}")
+                      "recovery points", f"add an unconditional Deny for Principal * on {', '.join(PROTECTED_ACTIONS)} "
+                      'with Resource "*" (or arn:aws:backup:<region>:<account>:recovery-point:*): a Resource of only '
+                      "the vault ARN does not reach recovery points")
     return passed(resource, "denies deleting recovery points to everyone")
 
 
@@ -171,6 +188,11 @@ def backup_copy_require_equally_fortified_vault(resources: Sequence[ResourceView
                                   f"lock the copy vault for at least {floor} days")
                 keep = as_int((rule.get("lifecycle") or {}).get("deleteAfter"))
                 copy_keep = as_int((copy.get("lifecycle") or {}).get("deleteAfter"))
+                if keep is None and copy_keep is not None:
+                    return failed(plan, f"{where}.copyActions[{j}].lifecycle.deleteAfter", copy_keep,
+                                  f"copies expire after {copy_keep} days while the primary recovery points are kept "
+                                  "forever", "keep copies as long as the primary (leave the copy's delete_after "
+                                  "unset too, or set both)")
                 if keep is not None and copy_keep is not None and copy_keep < keep:
                     return failed(plan, f"{where}.copyActions[{j}].lifecycle.deleteAfter", copy_keep,
                                   f"copies expire before the primary recovery points ({keep} days)",
@@ -214,12 +236,60 @@ def _tags_cover(selection: ResourceView, store: ResourceView) -> bool:
     return False
 
 
+_CONDITION_TESTS = {
+    # Pulumi's Selection.conditions[] and the API's Conditions (the live audit's ``condition``)
+    "stringequals": "equals", "stringlikes": "like", "stringlike": "like", "stringnotequals": "not-equals",
+    "stringnotlikes": "not-like", "stringnotlike": "not-like",
+}
+_TAG_KEY = "aws:resourcetag/"
+
+
+def _conditions(selection: ResourceView) -> list[tuple[str, str, Any]]:
+    """``(test, key, value)`` for every tag condition of a selection, whichever form declared it."""
+    p = props(selection)
+    blocks = [*(p.get("conditions") or []), *as_list(p.get("condition"))]
+    found = []
+    for block in blocks:
+        for name, entries in block.items():
+            test = _CONDITION_TESTS.get(str(name).lower())
+            for entry in entries or []:
+                key = entry.get("key") if entry.get("key") is not None else entry.get("conditionKey")
+                value = entry.get("value") if entry.get("value") is not None else entry.get("conditionValue")
+                found.append((test or str(name), str(key), value))
+    return found
+
+
+def _conditions_hold(selection: ResourceView, store: ResourceView) -> bool | str:
+    """Whether every tag condition holds for the store (AWS ANDs them), or why that cannot be told."""
+    store_tags = tags(store)
+    for test, key, value in _conditions(selection):
+        if test not in _CONDITION_TESTS.values():
+            return f"condition {test} is not one AWS Backup evaluates"
+        if not key.lower().startswith(_TAG_KEY):
+            return f"condition key {key} is not a resource tag"
+        tag = store_tags.get(key[len(_TAG_KEY):])
+        if test == "equals":
+            holds = tag == value
+        elif test == "not-equals":
+            holds = tag != value
+        elif test == "like":
+            holds = tag is not None and fnmatch.fnmatchcase(tag, str(value))
+        else:
+            holds = tag is None or not fnmatch.fnmatchcase(tag, str(value))
+        if not holds:
+            return False
+    return True
+
+
 def _named_stores(g: Graph, selection: ResourceView) -> set[str] | None:
     """URNs of the stores a selection names exactly, or None when it must be checked store by store
     (wildcards, tag conditions, exclusions, or a reference not known yet)."""
     p = props(selection)
-    if p.get("notResources") or p.get("selectionTags"):
-        return None
+    try:
+        if p.get("notResources") or p.get("selectionTags") or _conditions(selection):
+            return None
+    except ValueNotKnownError:
+        return None  # decided store by store, where the unknown blocks only the stores it could cover
     named: set[str] = set()
     for entry in p.get("resources") or []:
         if not isinstance(entry, str) or "*" in entry:
@@ -251,13 +321,23 @@ def data_store_require_backup_plan(resources: Sequence[ResourceView]) -> list[Ru
     def check(store: ResourceView) -> RuleResult:
         if store.urn in naming:
             return passed(store, f"backed up by selection {naming[store.urn].name}")
+        undecided: list[str] = []
         for selection in general:
             p = props(selection)
             if any(_entry_covers(g, e, store) for e in p.get("notResources") or []):
                 continue
-            if any(_entry_covers(g, e, store) for e in p.get("resources") or []) or _tags_cover(selection, store):
+            if not (any(_entry_covers(g, e, store) for e in p.get("resources") or []) or _tags_cover(selection, store)):
+                continue
+            holds = _conditions_hold(selection, store)
+            if holds is True:
                 return passed(store, f"backed up by selection {selection.name}")
-        return failed(store, "backupSelection", None, "no AWS Backup plan in this stack covers this data store",
+            if holds is not False:
+                undecided.append(f"{selection.name} ({holds})")
+        if undecided:
+            return RuleResult(Verdict.UNKNOWN, f"{store.name}: cannot verify that selection {undecided[0]} backs it "
+                              "up; fix: select it by ARN, or with aws:ResourceTag/... conditions", store.urn)
+        return failed(store, "backupSelection", None, "no AWS Backup plan in this stack covers this data store "
+                      "(selections whose tag conditions it does not meet do not count)",
                       "add its ARN to the baseline's aws.backup.Selection")
 
     return each(g.of_type(*DATA_STORES), check)

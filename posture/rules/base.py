@@ -19,7 +19,6 @@ from typing import Any
 from posture.findings import Verdict
 from posture.resources import REDACTED, UNKNOWN, ResourceView
 
-ANYWHERE = ("0.0.0.0/0", "::/0")
 AWS_MANAGED_KEY = re.compile(r"(^|:)alias/aws/")
 
 
@@ -207,18 +206,129 @@ def fnmatch_any(action: str, patterns: Iterable[str]) -> bool:
     return any(fnmatch.fnmatchcase(action.lower(), p.lower()) for p in patterns)
 
 
+# --- policy conditions ---------------------------------------------------------------------------
+
+POSITIVE_OPERATORS = frozenset({"stringequals", "stringequalsignorecase", "stringlike", "arnequals", "arnlike"})
+"""Operators that admit only requests whose key matches. Not the ...IfExists forms (they admit a
+request that carries no such key at all), not Not... (they admit every value but one), not the
+ForAllValues:/ForAnyValue: set forms (ForAllValues is true for a missing key)."""
+EXEMPTING_OPERATORS = frozenset({
+    "stringnotequals", "stringnotequalsignorecase", "stringnotlike", "arnnotequals", "arnnotlike",
+    *(f"{o}ifexists" for o in ("stringnotequals", "stringnotequalsignorecase", "stringnotlike", "arnnotequals",
+                               "arnnotlike"))})
+"""Operators a Deny may use to exempt the listed values only. A missing key makes every one of them
+true, so the Deny still applies to requests that carry no such key."""
+ACCOUNT_ID = re.compile(r"^\d{12}$")
+ORG_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
+_WILDCARD = frozenset("*?")
+ACCOUNT_PINS = frozenset({"aws:sourceaccount", "aws:principalaccount", "kms:calleraccount"})
+ORG_PINS = frozenset({"aws:sourceorgid", "aws:principalorgid"})
+ORG_PATH_PINS = frozenset({"aws:sourceorgpaths", "aws:principalorgpaths"})
+ARN_PINS = frozenset({"aws:sourcearn", "aws:principalarn"})
+NETWORK_PINS = frozenset({"aws:sourcevpce", "aws:sourcevpc"})
+
+
+def is_concrete(value: Any) -> bool:
+    """A non-empty value with no IAM wildcard in it."""
+    return isinstance(value, str) and value != "" and not _WILDCARD & set(value)
+
+
+def arn_in_account(value: str) -> bool:
+    """An ARN whose account field is one 12-digit account (an S3 ARN, which has none, must be exact)."""
+    parts = value.split(":", 5)
+    if len(parts) < 6 or parts[0] != "arn":
+        return False
+    account, resource = parts[4], parts[5]
+    return bool(ACCOUNT_ID.match(account)) or (account == "" and resource != "" and is_concrete(value))
+
+
+def pins(key: str, value: Any) -> bool:
+    """Whether ``value`` narrows condition ``key`` to one account, organization, resource, role,
+    network path or service: a wildcard where the account or service goes narrows nothing."""
+    key, value = key.lower(), str(value)
+    if key in ACCOUNT_PINS:
+        return bool(ACCOUNT_ID.match(value))
+    if key in ORG_PINS:
+        return bool(ORG_ID.match(value))
+    if key in ORG_PATH_PINS:
+        return bool(ORG_ID.match(value.split("/", 1)[0]))
+    if key in ARN_PINS or key.startswith("kms:encryptioncontext:aws:"):
+        return arn_in_account(value)
+    if key in NETWORK_PINS:
+        return is_concrete(value)
+    if key == "kms:viaservice":
+        return is_concrete(value) and value.endswith((".amazonaws.com", ".amazonaws.com.cn"))
+    return False
+
+
+EVERYONE_PINS = ACCOUNT_PINS | ORG_PINS | ORG_PATH_PINS | ARN_PINS | NETWORK_PINS
+"""Condition keys that turn a grant to Principal "*" into a grant to callers we can name: an
+account, organization or principal ARN (aws:Principal*, kms:CallerAccount), a service acting for
+our account or resource (aws:Source*), or a request through our own VPC endpoint. Anything else
+(aws:SecureTransport, aws:SourceIp, kms:ViaService alone, an ...IfExists test) still admits
+strangers."""
+
+
+def is_everyone(principal: Any) -> bool:
+    """Principal "*" or {"AWS": "*"} (also inside a list): every AWS principal there is."""
+    if isinstance(principal, (Props, Items)):
+        principal = principal.plain()
+    if principal == "*":
+        return True
+    return isinstance(principal, Mapping) and "*" in [str(p) for p in as_list(principal.get("AWS"))]
+
+
+def condition_entries(condition: Any) -> list[tuple[str, str, list[Any]]]:
+    """``(operator, key, values)`` for every test in a Condition block, operator and key lowercased."""
+    if not isinstance(condition, Mapping):
+        return []
+    return [(str(operator).lower(), str(key).lower(), as_list(values))
+            for operator, entries in condition.items() if isinstance(entries, Mapping)
+            for key, values in entries.items()]
+
+
+def pinned_keys(condition: Any) -> set[str]:
+    """Condition keys a positive operator pins to concrete values (every value listed pins).
+
+    The tests of a Condition block all have to hold, so one pinning test narrows the statement
+    whatever else the block says."""
+    return {key for operator, key, values in condition_entries(condition)
+            if operator in POSITIVE_OPERATORS and values and all(pins(key, v) for v in values)}
+
+
 def is_aws_managed_key(ref: str) -> bool:
     """``alias/aws/<service>``: a key AWS owns, whose policy and rotation we do not control."""
     return bool(AWS_MANAGED_KEY.search(ref))
 
 
-def is_anywhere(cidr: Any) -> bool:
+INTERNET_PREFIX = {4: 8, 6: 16}
+"""A public range shorter than /8 (IPv4) or /16 (IPv6) counts as "the internet". 0.0.0.0/0 is the
+obvious form, but 0.0.0.0/1 + 128.0.0.0/1 admits exactly the same sources, so every internet
+check reads prefix length, not the literal. /8 is the largest block one organisation was ever
+allocated in IPv4 and /16 is far beyond any RIR's allocation to a single network in IPv6: a
+source broader than that is nobody's allowlist entry. The aggregator /28s and the admin/intranet
+allowlists stay well below. Several rules can still add up (sixty /8 rules on one group admit a
+quarter of IPv4); no check here sums them."""
+NON_PUBLIC_NETWORKS = tuple(ipaddress.ip_network(n) for n in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",  # RFC 1918
+    "100.64.0.0/10",  # carrier-grade NAT (RFC 6598)
+    "169.254.0.0/16", "127.0.0.0/8",  # link-local, loopback
+    "fc00::/7", "fe80::/10", "::1/128"))  # unique-local, link-local, loopback
+"""Ranges that never route from the internet: a range wholly inside one of them is internal."""
+
+
+def is_internet(cidr: Any) -> bool:
+    """A source or destination that stands for the internet: public and broader than INTERNET_PREFIX."""
     if not isinstance(cidr, str):
         return False
     try:
-        return ipaddress.ip_network(cidr.strip(), strict=False).prefixlen == 0
+        network = ipaddress.ip_network(cidr.strip(), strict=False)
     except ValueError:
         return False
+    if network.prefixlen >= INTERNET_PREFIX[network.version]:
+        return False
+    return not any(network.version == private.version and network.subnet_of(private)  # type: ignore[arg-type]
+                   for private in NON_PUBLIC_NETWORKS)
 
 
 def cidr_within(cidr: str, networks: Iterable[str]) -> bool:

@@ -15,26 +15,35 @@ Rotation: a secret either has a SecretRotation or says who rotates it instead, w
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Sequence
 
+from posture.findings import Verdict
 from posture.resources import ResourceView
 from posture.rules.base import (
+    EXEMPTING_OPERATORS,
     RuleResult,
+    arn_in_account,
     as_bool,
     as_int,
     as_list,
+    condition_entries,
     each,
     failed,
     fnmatch_any,
     graph,
     is_aws_managed_key,
+    is_concrete,
+    is_everyone,
     not_applicable,
     passed,
     policy_document,
     props,
+    show,
     tags,
 )
+from posture.rules.schedules import longest_gap_days
 from posture.rules.tokens import DYNAMODB_RESOURCE_POLICY, DYNAMODB_TABLE, SECRET, SECRET_POLICY, SECRET_ROTATION
 
 EXPIRING_TAG = ("data-lifecycle", "expiring")
@@ -122,6 +131,39 @@ def secretversion_disallow_stored_value(resource: ResourceView) -> RuleResult:
     return passed(resource, "no secret value stored by Pulumi")
 
 
+_ROTATION_FIX = (f"set rotation_rules.automatically_after_days (or a schedule_expression such as rate(30 days)) "
+                 f"to at most {MAX_ROTATION_DAYS} days")
+
+
+def _rotation_result(secret: ResourceView, rotation: ResourceView) -> RuleResult:
+    """Rotation at least every MAX_ROTATION_DAYS: automaticallyAfterDays, or a schedule expression
+    whose longest gap between runs (posture.rules.schedules) is that short. A schedule this
+    module cannot read is UNKNOWN, never a pass."""
+    p = props(rotation)
+    rules = p.get("rotationRules")
+    if as_bool(p.get("rotationEnabled")) is False:
+        return failed(rotation, "rotationEnabled", False, "rotation is switched off", "turn rotation on")
+    days = as_int(rules.get("automaticallyAfterDays")) if rules is not None else None
+    schedule = rules.get("scheduleExpression") if rules is not None else None
+    if days is None and not schedule:
+        return failed(rotation, "rotationRules", rules, "no rotation interval or schedule is set", _ROTATION_FIX)
+    if days is not None and days > MAX_ROTATION_DAYS:
+        return failed(rotation, "rotationRules.automaticallyAfterDays", days, f"the secret rotates less often than "
+                      f"every {MAX_ROTATION_DAYS} days", _ROTATION_FIX)
+    if schedule:
+        gap = longest_gap_days(str(schedule))
+        if gap is None:
+            return RuleResult(Verdict.UNKNOWN, f"{rotation.name}: cannot verify rotationRules.scheduleExpression "
+                              f"(schedule_expression) {show(schedule)}: not a rate(N days|hours) or six-field "
+                              f"cron(...) this check can evaluate; fix: use rate(N days) with N <= "
+                              f"{MAX_ROTATION_DAYS}, or a plain cron", rotation.urn)
+        if gap > MAX_ROTATION_DAYS:
+            when = "never runs" if gap == float("inf") else f"leaves up to {gap:g} days between rotations"
+            return failed(rotation, "rotationRules.scheduleExpression", schedule, f"the schedule {when}, more than "
+                          f"{MAX_ROTATION_DAYS}", _ROTATION_FIX)
+    return passed(secret, f"rotated by {rotation.name}")
+
+
 def secret_require_rotation_or_exemption(resources: Sequence[ResourceView]) -> list[RuleResult]:
     g = graph(resources)
     rotations: dict[str, ResourceView] = {}
@@ -133,15 +175,7 @@ def secret_require_rotation_or_exemption(resources: Sequence[ResourceView]) -> l
     def check(secret: ResourceView) -> RuleResult:
         rotation = rotations.get(secret.urn)
         if rotation is not None:
-            p = props(rotation)
-            rules = p.get("rotationRules")
-            days = as_int(rules.get("automaticallyAfterDays")) if rules is not None else None
-            if as_bool(p.get("rotationEnabled")) is False or (days is None and not (rules or {}).get(
-                    "scheduleExpression")) or (days is not None and days > MAX_ROTATION_DAYS):
-                return failed(rotation, "rotationRules", rules, f"the secret does not rotate at least every "
-                              f"{MAX_ROTATION_DAYS} days", f"set rotation_rules.automatically_after_days <= "
-                              f"{MAX_ROTATION_DAYS}")
-            return passed(secret, f"rotated by {rotation.name}")
+            return _rotation_result(secret, rotation)
         secret_tags = tags(secret)
         rotator = secret_tags.get(ROTATION_TAG, "")
         if EXTERNAL_ROTATION.match(rotator):
@@ -156,20 +190,78 @@ def secret_require_rotation_or_exemption(resources: Sequence[ResourceView]) -> l
     return each(g.of_type(SECRET), check)
 
 
-def _guarding_deny(document: dict, action: str, condition_keys: tuple[str, ...]) -> bool:
-    """An explicit Deny to everyone for ``action`` that exempts only by the given condition keys."""
+TABLE_DATA_ACTIONS = (
+    "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:PutItem",
+    "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem",
+    "dynamodb:PartiQLSelect", "dynamodb:PartiQLInsert", "dynamodb:PartiQLUpdate", "dynamodb:PartiQLDelete",
+    "dynamodb:ExportTableToPointInTime",
+)
+"""Every action that reads or writes items, and the export that copies them out: the table's deny
+must cover each (``dynamodb:*`` covers them all). A deny on GetItem alone leaves Scan, Query,
+BatchGetItem, PartiQL and Export open. components.data_stores.TABLE_DATA_ACTIONS is the list the
+component writes; tests/policies/test_rule_details.py holds the two equal."""
+SECRET_READ_ACTIONS = ("secretsmanager:GetSecretValue",)
+"""BatchGetSecretValue is authorised as GetSecretValue on each secret, so this one covers both."""
+_ARN_KEYS = frozenset({"aws:principalarn", "aws:sourcearn"})
+
+
+def _exempts_only(operator: str, key: str, values: list, keys: frozenset[str]) -> bool:
+    """A condition test that lifts the Deny only for the listed values of one of ``keys``.
+
+    ``StringEquals aws:SourceVpce`` (the probe) would turn the Deny around: it would apply only to
+    requests that *do* come through the endpoint. A ...Like test with a bare wildcard exempts
+    everyone; an ARN pattern may wildcard its path but not the account or the whole name."""
+    if operator not in EXEMPTING_OPERATORS or key not in keys or not values:
+        return False
+    if operator.startswith("arn") and key not in _ARN_KEYS:
+        return False
+    if "like" not in operator:
+        return all(isinstance(v, str) and v for v in values)
+    if key in _ARN_KEYS:
+        return all(isinstance(v, str) and _names_someone(v) for v in values)
+    return all(is_concrete(v) for v in values)
+
+
+def _names_someone(arn: str) -> bool:
+    """An ARN pattern in one account whose last name segment is more than a wildcard
+    (``role/bank-sync-*`` names someone; ``role/*`` and ``*`` name everyone)."""
+    if not arn_in_account(arn):
+        return False
+    name = arn.split(":", 5)[5].rsplit("/", 1)[-1]
+    return name.strip("*?") != "" and "/" in arn.split(":", 5)[5]
+
+
+def _withheld(statement: dict, actions: tuple[str, ...], targets: set[str], keys: frozenset[str]) -> set[str]:
+    """Which of ``actions`` the statement withholds from ``targets``: an explicit Deny to everyone on
+    a Resource covering them, whose conditions exempt only listed values of ``keys``."""
+    if statement.get("Effect") != "Deny" or not is_everyone(statement.get("Principal")):
+        return set()
+    if statement.get("NotResource") is not None:
+        excluded = [str(r) for r in as_list(statement.get("NotResource"))]
+        if any(fnmatch.fnmatchcase(t, r) for t in targets for r in excluded):
+            return set()
+    elif not any(r == "*" or fnmatch.fnmatchcase(t, r) for t in targets
+                 for r in (str(r) for r in as_list(statement.get("Resource")))):
+        return set()
+    if not all(_exempts_only(op, key, values, keys) for op, key, values in condition_entries(statement.get("Condition"))):
+        return set()
+    if statement.get("NotAction") is not None:
+        spared = [str(a) for a in as_list(statement.get("NotAction"))]
+        return {a for a in actions if not fnmatch_any(a, spared)}
+    return {a for a in actions if fnmatch_any(a, [str(a) for a in as_list(statement.get("Action"))])}
+
+
+def _unguarded(document: dict, actions: tuple[str, ...], targets: set[str], condition_keys: tuple[str, ...]
+               ) -> list[str]:
+    """The ``actions`` no explicit Deny to everyone withholds from ``targets`` (the resource's ARNs),
+    where the only exemption is a StringNotEquals-style test on ``condition_keys`` (an
+    unconditional Deny withholds from everyone, which is stricter still). Several statements may
+    share the actions between them."""
+    keys = frozenset(k.lower() for k in condition_keys)
+    covered: set[str] = set()
     for statement in document["Statement"]:
-        principal = statement.get("Principal")
-        everyone = principal == "*" or (isinstance(principal, dict) and "*" in as_list(principal.get("AWS")))
-        if statement.get("Effect") != "Deny" or not everyone:
-            continue
-        if not fnmatch_any(action, [str(a) for a in as_list(statement.get("Action"))]):
-            continue
-        conditions = statement.get("Condition") or {}
-        keys = {k.lower() for values in conditions.values() if isinstance(values, dict) for k in values}
-        if keys <= {k.lower() for k in condition_keys}:
-            return True
-    return False
+        covered |= _withheld(statement, actions, targets, keys)
+    return [a for a in actions if a not in covered]
 
 
 def _policies_by_target(g, policy_type: str, key: str, target_type: str) -> dict:
@@ -179,6 +271,14 @@ def _policies_by_target(g, policy_type: str, key: str, target_type: str) -> dict
         if target is not None:
             found[target.urn] = policy
     return found
+
+
+def _arns(*values: object) -> set[str]:
+    return {v for v in values if isinstance(v, str) and v}
+
+
+def _missing(actions: list[str]) -> str:
+    return ", ".join(actions[:4]) + (f" and {len(actions) - 4} more" if len(actions) > 4 else "")
 
 
 def dynamodb_table_require_deny_policy(resources: Sequence[ResourceView]) -> list[RuleResult]:
@@ -192,14 +292,20 @@ def dynamodb_table_require_deny_policy(resources: Sequence[ResourceView]) -> lis
                           "from anywhere", "add an aws.dynamodb.ResourcePolicy denying item access outside the VPC "
                           "endpoint (and, for transactions, to everyone but the bank-sync role)")
         document = policy_document(props(policy).get("policy"))
-        if not _guarding_deny(document, "dynamodb:GetItem", ("aws:SourceVpce",)):
-            return failed(policy, "policy", document, f"nothing denies reading {table.name}'s items from outside the "
-                          "VPC endpoint", "add a Deny for Principal * on the item actions with StringNotEquals "
-                          "aws:SourceVpce")
-        if _holds_transactions(table) and not _guarding_deny(document, "dynamodb:GetItem", ("aws:PrincipalArn",)):
-            return failed(policy, "policy", document, f"{table.name} holds transaction data but any authorised "
-                          "principal may read it", "add a Deny for Principal * on the item actions with "
-                          "StringNotEquals aws:PrincipalArn = the bank-sync role")
+        targets = _arns(props(table).get("arn"), props(policy).get("resourceArn"))
+        open_actions = _unguarded(document, TABLE_DATA_ACTIONS, targets, ("aws:SourceVpce",))
+        if open_actions:
+            return failed(policy, "policy", document, f"nothing denies {_missing(open_actions)} on {table.name} "
+                          "from outside the VPC endpoint", "add a Deny for Principal * on every item action "
+                          "(components.data_stores.TABLE_DATA_ACTIONS, or dynamodb:*) with Resource the table ARN "
+                          "and StringNotEquals aws:SourceVpce = the endpoint id")
+        if _holds_transactions(table):
+            open_actions = _unguarded(document, TABLE_DATA_ACTIONS, targets, ("aws:PrincipalArn",))
+            if open_actions:
+                return failed(policy, "policy", document, f"{table.name} holds transaction data but any authorised "
+                              f"principal may use {_missing(open_actions)}", "add a Deny for Principal * on every "
+                              "item action with Resource the table ARN and StringNotEquals (or ArnNotEquals) "
+                              "aws:PrincipalArn = the bank-sync role")
         return passed(table, f"item access walled off by {policy.name}")
 
     return each(g.of_type(DYNAMODB_TABLE), check)
@@ -219,10 +325,11 @@ def secret_require_reader_allowlist_policy(resources: Sequence[ResourceView]) ->
             return failed(policy, "blockPublicPolicy", p.get("blockPublicPolicy"), "a later policy change could make "
                           "the secret readable from other accounts", "set block_public_policy=True")
         document = policy_document(p.get("policy"))
-        if not _guarding_deny(document, "secretsmanager:GetSecretValue", ("aws:PrincipalArn",)):
+        targets = _arns(props(secret).get("arn"), p.get("secretArn"))
+        if _unguarded(document, SECRET_READ_ACTIONS, targets, ("aws:PrincipalArn",)):
             return failed(policy, "policy", document, "nothing denies reading the secret to principals outside the "
-                          "allowlist", "Deny secretsmanager:GetSecretValue to Principal * when aws:PrincipalArn is "
-                          "not a named reader")
+                          "allowlist", "Deny secretsmanager:GetSecretValue to Principal * on the secret (Resource "
+                          '"*" or its ARN) with StringNotEquals aws:PrincipalArn = the named readers')
         return passed(secret, f"readable only by the principals {policy.name} names")
 
     return each(g.of_type(SECRET), check)

@@ -48,11 +48,17 @@ def _engine_family(engine: str) -> str:
     return engine
 
 
-def _is_replica(resource: ResourceView) -> bool:
-    """Replicas and restores inherit credentials and backups from their source."""
+def _created_from_another_database(resource: ResourceView) -> bool:
+    """A read replica, a snapshot restore, or a secondary cluster of a global database: each takes
+    its credentials (and its source keeps the backups) from another database.
+
+    A global database's *writer* also carries globalClusterIdentifier; it is the source, so it must
+    keep its own backups and managed password. Only a member with no master username of its own is
+    a secondary."""
     p = props(resource)
-    return any(p.get(k) for k in ("replicateSourceDb", "replicationSourceIdentifier", "snapshotIdentifier",
-                                  "globalClusterIdentifier"))
+    if any(p.get(k) for k in ("replicateSourceDb", "replicationSourceIdentifier", "snapshotIdentifier")):
+        return True
+    return bool(p.get("globalClusterIdentifier")) and not p.get("masterUsername")
 
 
 def _is_aurora(resource: ResourceView) -> bool:
@@ -134,8 +140,8 @@ cluster_enable_deletion_protection = instance_enable_deletion_protection
 
 
 def _require_backup_retention(resource: ResourceView) -> RuleResult:
-    if _is_replica(resource) and props(resource).get("backupRetentionPeriod") is None:
-        return not_applicable(resource, "a replica or restore; its source keeps the backups")
+    if _created_from_another_database(resource) and props(resource).get("backupRetentionPeriod") is None:
+        return not_applicable(resource, "a replica, restore or global secondary; its source keeps the backups")
     days = as_int(props(resource).get("backupRetentionPeriod"))
     if days is None or days < MIN_BACKUP_RETENTION_DAYS:
         return failed(resource, "backupRetentionPeriod", days,
@@ -180,8 +186,8 @@ def _require_managed_password(password_keys: tuple[str, ...]):
             if key in p and p.get(key) is not None:
                 return failed(resource, key, p[key], "the master password is written in the program and kept in "
                               "state", f"remove {key} and set manage_master_user_password=True")
-        if _is_replica(resource) and p.get("manageMasterUserPassword") is None:
-            return not_applicable(resource, "a replica or restore inherits its source's credentials")
+        if _created_from_another_database(resource) and p.get("manageMasterUserPassword") is None:
+            return not_applicable(resource, "a replica, restore or global secondary inherits its source's credentials")
         managed = as_bool(p.get("manageMasterUserPassword"))
         if not managed:
             return failed(resource, "manageMasterUserPassword", managed,

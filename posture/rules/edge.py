@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from posture.resources import ResourceView
@@ -33,31 +33,26 @@ from posture.rules.tokens import (
 )
 
 ALLOWED_TLS_POLICIES = frozenset({
-    # TLS 1.3 with TLS 1.2 as the floor, and TLS 1.3 only (AWS ELB docs). The TLS13-1-0 and
-    # TLS13-1-1 policies share the prefix but still accept TLS 1.0/1.1: a name match is not enough.
     "ELBSecurityPolicy-TLS13-1-2-2021-06",
     "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
-    "ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06",
-    "ELBSecurityPolicy-TLS13-1-2-Ext2-2021-06",
     "ELBSecurityPolicy-TLS13-1-3-2021-06",
     "ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04",
     "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-2023-04",
-    "ELBSecurityPolicy-TLS13-1-2-Ext0-FIPS-2023-04",
-    "ELBSecurityPolicy-TLS13-1-2-Ext1-FIPS-2023-04",
-    "ELBSecurityPolicy-TLS13-1-2-Ext2-FIPS-2023-04",
     "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04",
     "ELBSecurityPolicy-TLS13-1-2-PQ-2025-09",
     "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
-    "ELBSecurityPolicy-TLS13-1-2-Ext1-PQ-2025-09",
-    "ELBSecurityPolicy-TLS13-1-2-Ext2-PQ-2025-09",
     "ELBSecurityPolicy-TLS13-1-3-PQ-2025-09",
     "ELBSecurityPolicy-TLS13-1-2-FIPS-PQ-2025-09",
     "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-PQ-2025-09",
-    "ELBSecurityPolicy-TLS13-1-2-Ext0-FIPS-PQ-2025-09",
-    "ELBSecurityPolicy-TLS13-1-2-Ext1-FIPS-PQ-2025-09",
-    "ELBSecurityPolicy-TLS13-1-2-Ext2-FIPS-PQ-2025-09",
     "ELBSecurityPolicy-TLS13-1-3-FIPS-PQ-2025-09",
 })
+"""The one list of TLS policies a listener may use: the rule checks it and
+components.load_balancer imports it, so what the component accepts and what the control passes
+cannot drift apart. TLS 1.2 minimum with forward-secret suites only (AWS ELB docs). Deliberately
+absent: every ``TLS13-1-0`` and ``TLS13-1-1`` policy (they still accept TLS 1.0/1.1 despite
+"TLS13" in the name), the ``Ext0``/``Ext1``/``Ext2`` variants (SHA-1 and non-forward-secret
+suites for legacy clients) and the pre-2021 policies. Matching by name pattern is how TLS 1.0
+slips back in, so this is a list."""
 MIN_HSTS_MAX_AGE = 31_536_000
 REQUIRED_MANAGED_RULE_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet",
                                 "AWSManagedRulesSQLiRuleSet")
@@ -235,38 +230,94 @@ def load_balancer_require_waf(resources: Sequence[ResourceView]) -> list[RuleRes
     return each(_internet_facing_albs(g), check)
 
 
+MANAGED_GROUP_RULES: dict[str, frozenset[str]] = {
+    "AWSManagedRulesCommonRuleSet": frozenset({
+        "NoUserAgent_HEADER", "UserAgent_BadBots_HEADER", "SizeRestrictions_QUERYSTRING",
+        "SizeRestrictions_Cookie_HEADER", "SizeRestrictions_BODY", "SizeRestrictions_URIPATH", "EC2MetaDataSSRF_BODY",
+        "EC2MetaDataSSRF_COOKIE", "EC2MetaDataSSRF_URIPATH", "EC2MetaDataSSRF_QUERYARGUMENTS",
+        "GenericLFI_QUERYARGUMENTS", "GenericLFI_URIPATH", "GenericLFI_BODY", "RestrictedExtensions_URIPATH",
+        "RestrictedExtensions_QUERYARGUMENTS", "GenericRFI_QUERYARGUMENTS", "GenericRFI_BODY", "GenericRFI_URIPATH",
+        "CrossSiteScripting_COOKIE", "CrossSiteScripting_QUERYARGUMENTS", "CrossSiteScripting_BODY",
+        "CrossSiteScripting_URIPATH"}),
+    "AWSManagedRulesKnownBadInputsRuleSet": frozenset({
+        "JavaDeserializationRCE_HEADER", "JavaDeserializationRCE_BODY", "JavaDeserializationRCE_URIPATH",
+        "JavaDeserializationRCE_QUERYSTRING", "Host_localhost_HEADER", "PROPFIND_METHOD", "ExploitablePaths_URIPATH",
+        "Log4JRCE_QUERYSTRING", "Log4JRCE_BODY", "Log4JRCE_URIPATH", "Log4JRCE_HEADER"}),
+    "AWSManagedRulesSQLiRuleSet": frozenset({
+        "SQLi_QUERYARGUMENTS", "SQLiExtendedPatterns_QUERYARGUMENTS", "SQLi_BODY", "SQLiExtendedPatterns_BODY",
+        "SQLi_COOKIE", "SQLi_URIPATH"}),
+}
+"""The rules of each required managed group (AWS WAF developer guide, latest static versions). A
+group whose rule action overrides set every one of them to Count (or Allow), or as many rules as
+the group has, only watches: the same as an overrideAction of count. Overriding a few noisy rules
+(SizeRestrictions_BODY for uploads, say) keeps the group enforcing."""
+_NON_BLOCKING = ("count", "allow")
+
+
 def _norm(key: str) -> str:
     return key.replace("_", "").lower()
 
 
-def _walk(value: Any) -> Iterator[tuple[str, Any]]:
-    """Every (normalised key, value) pair in a statement tree, whatever its spelling (Pulumi or rule_json)."""
+def _get(value: Any, key: str) -> Any:
+    """A key whatever its spelling: Pulumi's camelCase, rule_json's PascalCase or snake_case."""
+    if not isinstance(value, Mapping):
+        return None
+    return next((v for k, v in value.items() if _norm(str(k)) == key), None)
+
+
+def _action_is(value: Any, names: tuple[str, ...]) -> bool:
+    """An action given as {"count": {}} (inline, rule_json) or "count" (a standalone association)."""
     if isinstance(value, Mapping):
-        for k, v in value.items():
-            yield _norm(str(k)), v
-            yield from _walk(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _walk(v)
+        return any(_norm(str(k)) in names for k in value)
+    return isinstance(value, str) and value.lower() in names
+
+
+def _silenced_rules(group: Mapping[str, Any]) -> set[str]:
+    """Rules of a managed group overridden to Count or Allow, or excluded (the older form of Count)."""
+    silenced = {str(_get(o, "name")) for o in as_list(_get(group, "ruleactionoverrides"))
+                if _action_is(_get(o, "actiontouse"), _NON_BLOCKING)}
+    return silenced | {str(_get(o, "name")) for o in as_list(_get(group, "excludedrules"))}
 
 
 def _enforcing(rule: Mapping[str, Any]) -> bool:
-    """A rule group overridden to Count, or a rule whose action is Count, only watches."""
-    for key, value in rule.items():
-        if _norm(key) not in ("overrideaction", "action"):
-            continue
-        if isinstance(value, Mapping) and any(_norm(k) == "count" for k in value):
-            return False
-        if isinstance(value, str) and value.lower() == "count":
-            return False
-    return True
+    """A rule whose action is Count, or a rule group overridden to Count, only watches."""
+    return not (_action_is(_get(rule, "overrideaction"), ("count",)) or _action_is(_get(rule, "action"), ("count",)))
+
+
+def _managed_group(rule: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    group = _get(_get(rule, "statement"), "managedrulegroupstatement")
+    return group if isinstance(group, Mapping) else None
+
+
+def _group_enforces(group: Mapping[str, Any]) -> bool:
+    known = MANAGED_GROUP_RULES.get(str(_get(group, "name")))
+    silenced = _silenced_rules(group)
+    if known is None or not silenced:
+        return True
+    return not (known <= silenced or len(silenced) >= len(known))
 
 
 def _blocks(rule: Mapping[str, Any]) -> bool:
-    for key, value in rule.items():
-        if _norm(key) == "action" and isinstance(value, Mapping):
-            return any(_norm(k) == "block" for k in value)
-    return False
+    return _action_is(_get(rule, "action"), ("block",))
+
+
+def _blocklist_sets(rule: Mapping[str, Any]) -> list[Any]:
+    """The IP sets a blocking rule blocks outright: its statement is the IP-set reference, or an
+    orStatement whose direct children include it. Under a notStatement the set would be the
+    exemption, under an andStatement it blocks only what the other statements also match."""
+    if not _blocks(rule):
+        return []
+    statement = _get(rule, "statement")
+    candidates = [statement]
+    either = _get(statement, "orstatement")
+    if isinstance(either, Mapping):
+        candidates += list(as_list(_get(either, "statements")))
+    found = []
+    for candidate in candidates:
+        reference = _get(candidate, "ipsetreferencestatement")
+        if isinstance(reference, Mapping):
+            found.append(_get(reference, "arn"))
+    return found
 
 
 def _acl_rules(g: Graph, acl: ResourceView) -> list[dict[str, Any]]:
@@ -291,30 +342,35 @@ def web_acl_require_baseline_rules(resources: Sequence[ResourceView]) -> list[Ru
 
     def check(acl: ResourceView) -> RuleResult:
         groups: set[str] = set()
+        watching: set[str] = set()
         rate_limited = blocklisted = False
         for rule in _acl_rules(g, acl):
             if not _enforcing(rule):
                 continue
-            for key, value in _walk(rule.get("statement") or rule.get("Statement") or {}):
-                if key == "managedrulegroupstatement" and isinstance(value, Mapping):
-                    groups.add(str(value.get("name") or value.get("Name")))
-                elif key == "ratebasedstatement":
-                    rate_limited = True
-                elif key == "ipsetreferencestatement" and _blocks(rule) and isinstance(value, Mapping):
-                    ref = value.get("arn") or value.get("ARN")
-                    if g.resolve(ref, IP_SET, path="ipSetReferenceStatement.arn") is None:
-                        return failed(acl, "rules", ref, "the blocklist rule references an IP set not declared in "
-                                      "this stack, so what it blocks cannot be proven",
-                                      "reference the blocklist IP sets of components.allowlists.Allowlists")
-                    blocklisted = True
+            group = _managed_group(rule)
+            if group is not None:
+                name = str(_get(group, "name"))
+                (groups if _group_enforces(group) else watching).add(name)
+            if isinstance(_get(_get(rule, "statement"), "ratebasedstatement"), Mapping):
+                rate_limited = True
+            for ref in _blocklist_sets(rule):
+                if g.resolve(ref, IP_SET, path="ipSetReferenceStatement.arn") is None:
+                    return failed(acl, "rules", ref, "the blocklist rule references an IP set not declared in "
+                                  "this stack, so what it blocks cannot be proven",
+                                  "reference the blocklist IP sets of components.allowlists.Allowlists")
+                blocklisted = True
         missing = [name for name in REQUIRED_MANAGED_RULE_GROUPS if name not in groups]
         if not rate_limited:
             missing.append("a rate-based rule")
         if not blocklisted:
-            missing.append("a blocking rule on an IP set declared in this stack (the blocklist)")
+            missing.append("a blocking rule whose statement is (or directly ORs) an IP set declared in this stack "
+                           "(the blocklist)")
         if missing:
-            return failed(acl, "rules", sorted(groups), f"the web ACL lacks {', '.join(missing)}",
-                          "add the missing rules in Block (not Count) mode")
+            counted = sorted(watching & set(REQUIRED_MANAGED_RULE_GROUPS))
+            why = f" ({', '.join(counted)} has every rule overridden to Count or Allow)" if counted else ""
+            return failed(acl, "rules", sorted(groups), f"the web ACL lacks {', '.join(missing)}{why}",
+                          "add the missing rules in Block (not Count) mode, without rule action overrides that "
+                          "silence a whole group")
         return passed(acl, "common, known-bad-input and SQLi rule groups, a rate limit and the IP blocklist")
 
     return each(g.of_type(WEB_ACL), check)

@@ -5,9 +5,16 @@ Identity policies: two controls split the space: wildcard *actions* (``*``, ``sv
 statements with precise actions, wildcard *resources* on secrets and keys. A statement is
 reported by at most one.
 
-Resource policies (buckets, topics, secrets, tables, vaults, keys, queues): no grant of a whole
-service and no unconditional grant to everyone. Which principals a key admits is the keys
+Resource policies (buckets, topics, secrets, tables, vaults, keys, queues, role trust): no grant of
+a whole service and no grant to everyone that a condition does not pin to an account,
+organization, principal or source. Which principals a key admits is the keys
 module's own control.
+
+Role trust policies are resource policies too (who may assume the role): they get both checks.
+
+A condition only narrows a grant when a positive operator pins an identity key to a concrete value
+(``base.pinned_keys``): ``Bool aws:SecureTransport``, ``StringLike kms:ViaService "*"`` or an
+``...IfExists`` test leave a Principal "*" grant open to every AWS account.
 
 Confused deputy: a grant to an AWS service principal lets that service act for *any* account
 that uses it, unless a condition pins the source (aws:SourceAccount, aws:SourceArn,
@@ -22,7 +29,19 @@ import re
 from typing import Any
 
 from posture.resources import ResourceView
-from posture.rules.base import RuleResult, as_list, failed, not_applicable, passed, policy_document, props
+from posture.rules.base import (
+    EVERYONE_PINS,
+    RuleResult,
+    as_list,
+    failed,
+    is_everyone,
+    not_applicable,
+    passed,
+    pinned_keys,
+    pins,
+    policy_document,
+    props,
+)
 from posture.rules.tokens import IAM_POLICY_ATTACHMENTS, IAM_ROLE, KMS_KEY, LAMBDA_PERMISSION, LOG_RESOURCE_POLICY
 
 SENSITIVE_SERVICES = frozenset({
@@ -100,13 +119,8 @@ def policy_disallow_wildcard_resources_on_secrets_and_keys(resource: ResourceVie
     return passed(resource, "secrets and keys named by ARN")
 
 
-def is_everyone(principal: Any) -> bool:
-    if principal == "*":
-        return True
-    return isinstance(principal, dict) and "*" in [str(p) for p in as_list(principal.get("AWS"))]
-
-
-def _wildcard_grant(statement: dict[str, Any]) -> str | None:
+def wildcard_grant(statement: dict[str, Any]) -> str | None:
+    """Why an Allow grants a whole service (``*``, ``svc:*``, NotAction) or an unpinned Principal *."""
     if statement.get("Effect") != "Allow":
         return None
     if statement.get("NotAction") is not None:
@@ -114,64 +128,58 @@ def _wildcard_grant(statement: dict[str, Any]) -> str | None:
     for action in (str(a) for a in as_list(statement.get("Action"))):
         if action == "*" or action.endswith(":*"):
             return f"Action {action}"
-    if is_everyone(statement.get("Principal")) and not statement.get("Condition"):
-        return "Principal * without a condition"
+    if is_everyone(statement.get("Principal")) and not pinned_keys(statement.get("Condition")) & EVERYONE_PINS:
+        condition = statement.get("Condition")
+        return ("Principal * without a condition" if not condition else
+                "Principal * with a condition that pins no account, organization, principal or source")
     return None
 
 
-def resourcepolicy_disallow_wildcard_grants(resource: ResourceView) -> RuleResult:
+def _grant_document(resource: ResourceView) -> tuple[str, dict[str, Any]] | None:
+    """The document a resource grants access through: a role's trust policy, else its policy."""
     p = props(resource)
-    if resource.type == KMS_KEY and p.get("policy") is None:
-        return not_applicable(resource, "no inline policy (a standalone aws.kms.KeyPolicy is checked on its own)")
-    document = policy_document(p.get("policy"))
+    key = {IAM_ROLE: "assumeRolePolicy", LOG_RESOURCE_POLICY: "policyDocument"}.get(resource.type, "policy")
+    if p.get(key) is None:
+        return None
+    return key, policy_document(p.get(key), key)
+
+
+def resourcepolicy_disallow_wildcard_grants(resource: ResourceView) -> RuleResult:
+    found = _grant_document(resource)
+    if found is None:
+        if resource.type == KMS_KEY:
+            return not_applicable(resource, "no inline policy (a standalone aws.kms.KeyPolicy is checked on its own)")
+        return not_applicable(resource, "no policy document")
+    key, document = found
     for i, statement in enumerate(document["Statement"]):
-        grant = _wildcard_grant(statement)
+        grant = wildcard_grant(statement)
         if grant:
-            return failed(resource, f"policy.Statement[{i}]", grant, "the resource policy grants a whole service or "
+            if resource.type == IAM_ROLE:
+                return failed(resource, f"{key}.Statement[{i}]", grant, "the trust policy lets any AWS account "
+                              "assume the role (or grants every sts action)", "name the principals that may assume "
+                              "it, or pin Principal * with StringEquals aws:PrincipalOrgID / aws:PrincipalAccount")
+            return failed(resource, f"{key}.Statement[{i}]", grant, "the resource policy grants a whole service or "
                           "opens the resource to everyone", "grant the specific actions to the specific principals "
-                          "(service principals with an aws:SourceAccount or aws:SourceArn condition)")
+                          "(service principals with an aws:SourceAccount or aws:SourceArn condition; Principal * only "
+                          "with StringEquals aws:PrincipalOrgID, aws:PrincipalAccount or aws:SourceVpce)")
     return passed(resource, "no wildcard or public grant")
 
 
 # --- confused deputy ---------------------------------------------------------------------------
 
-_SOURCE_OPERATORS = frozenset({"stringequals", "stringequalsignorecase", "stringlike", "arnequals", "arnlike"})
-"""Positive matches only: a ...IfExists operator passes requests that carry no source at all, and
-a Not... operator admits every source but one."""
-_ACCOUNT = re.compile(r"^\d{12}$")
-_ORG_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
+SOURCE_PINS = frozenset({"aws:sourceaccount", "aws:sourcearn", "aws:sourceorgid", "aws:sourceorgpaths"})
+"""The keys that tell a service which customer it acts for. Only a positive test (StringEquals,
+ArnLike...) with a concrete account, organization or resource pins it: a ...IfExists operator
+passes requests that carry no source at all, and a Not... operator admits every source but one."""
 
 
 def _pins_source(key: str, value: Any) -> bool:
     """The value names one account, organization or resource: no wildcard where the account goes."""
-    value = str(value)
-    if key == "aws:sourceaccount":
-        return bool(_ACCOUNT.match(value))
-    if key == "aws:sourceorgid":
-        return bool(_ORG_ID.match(value))
-    if key == "aws:sourceorgpaths":
-        return bool(_ORG_ID.match(value.split("/", 1)[0]))
-    if key == "aws:sourcearn":
-        parts = value.split(":", 5)
-        if len(parts) < 6 or parts[0] != "arn":
-            return False
-        account, resource = parts[4], parts[5]
-        # S3 bucket ARNs carry no account: the bucket name must then be exact.
-        return bool(_ACCOUNT.match(account)) or (account == "" and resource != "" and not set("*?") & set(value))
-    return False
+    return key.lower() in SOURCE_PINS and pins(key, value)
 
 
 def _source_condition(condition: Any) -> bool:
-    if not isinstance(condition, dict):
-        return False
-    for operator, entries in condition.items():
-        if str(operator).lower() not in _SOURCE_OPERATORS or not isinstance(entries, dict):
-            continue
-        for key, values in entries.items():
-            values = as_list(values)
-            if values and all(_pins_source(str(key).lower(), v) for v in values):
-                return True
-    return False
+    return bool(pinned_keys(condition) & SOURCE_PINS)
 
 
 def _service_principals(statement: dict[str, Any]) -> list[str]:
@@ -179,14 +187,6 @@ def _service_principals(statement: dict[str, Any]) -> list[str]:
     if statement.get("Effect") != "Allow" or not isinstance(principal, dict):
         return []
     return [str(s) for s in as_list(principal.get("Service"))]
-
-
-def _service_grant_document(resource: ResourceView) -> tuple[str, dict[str, Any]] | None:
-    p = props(resource)
-    key = "policyDocument" if resource.type == LOG_RESOURCE_POLICY else "policy"
-    if p.get(key) is None:
-        return None
-    return key, policy_document(p.get(key), key)
 
 
 def _lambda_permission(resource: ResourceView) -> RuleResult:
@@ -203,20 +203,21 @@ def _lambda_permission(resource: ResourceView) -> RuleResult:
 def resourcepolicy_require_confused_deputy_conditions(resource: ResourceView) -> RuleResult:
     if resource.type == LAMBDA_PERMISSION:
         return _lambda_permission(resource)
-    found = _service_grant_document(resource)
+    found = _grant_document(resource)
     if found is None:
         return not_applicable(resource, "no inline policy")
     key, document = found
     granted = 0
     for i, statement in enumerate(document["Statement"]):
         services = _service_principals(statement)
-        if not services or _wildcard_grant(statement):
+        if not services or wildcard_grant(statement):
             continue
         granted += 1
         if not _source_condition(statement.get("Condition")):
             return failed(resource, f"{key}.Statement[{i}]", {"Principal": {"Service": services},
                                                                "Condition": statement.get("Condition")},
-                          f"{', '.join(services)} may use this grant on behalf of any account (confused deputy)",
+                          f"{', '.join(services)} may {'assume the role' if resource.type == IAM_ROLE else 'use this grant'}"
+                          " on behalf of any account (confused deputy)",
                           "add a StringEquals aws:SourceAccount (or ArnLike aws:SourceArn) condition naming our "
                           "account or the calling resource")
     if not granted:

@@ -14,6 +14,7 @@ from typing import Any
 
 from posture.resources import ResourceView
 from posture.rules.base import (
+    EVERYONE_PINS,
     Graph,
     RuleResult,
     as_bool,
@@ -21,13 +22,17 @@ from posture.rules.base import (
     as_list,
     each,
     failed,
+    fnmatch_any,
     graph,
     is_aws_managed_key,
+    is_everyone,
     not_applicable,
     passed,
+    pinned_keys,
     policy_document,
     props,
 )
+from posture.rules.identity import wildcard_grant
 from posture.rules.tokens import (
     BACKUP_AIR_GAPPED_VAULT,
     BACKUP_VAULT,
@@ -58,10 +63,35 @@ _KEY_REFERENCES: dict[str, tuple[str, ...]] = {
     SNS_TOPIC: ("kmsMasterKeyId",),
     TRAIL: ("kmsKeyId",),
 }
-KEY_USE = re.compile(r"^kms:(Encrypt|Decrypt|ReEncrypt\w*|GenerateDataKey\w*|CreateGrant)$")
+KEY_USE_ACTIONS = (
+    "kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext", "kms:GenerateDataKeyPair", "kms:GenerateDataKeyPairWithoutPlaintext",
+    "kms:CreateGrant",
+)
+"""Every action that reads or produces data under the key, each by its full name, plus CreateGrant
+(a grant hands out the others without touching the key policy). A statement's actions are matched
+against these like IAM does (case-insensitive, ``*``/``?``), so ``kms:Decrypt*``, ``kms:decrypt``,
+``kms:Create*`` and ``kms:*`` are all use grants."""
 _ACCOUNT_ROOT = re.compile(r"^(arn:aws[a-z-]*:iam::\d{12}:root|\d{12})$")
-_SCOPING_CONDITIONS = ("kms:viaservice", "kms:calleraccount", "aws:sourceaccount", "aws:sourcearn",
-                       "kms:encryptioncontext", "aws:principalarn")
+ACCOUNT_SCOPING = frozenset({"kms:viaservice", "aws:principalarn", "aws:sourceaccount", "aws:sourcearn"})
+"""What narrows a use grant to a whole account (or to Principal "*" pinned to an account or
+organization): only through named services, only named principals, or only a service acting for
+our account or resource. kms:CallerAccount narrows nothing there (every caller is in the account),
+and kms:EncryptionContext is whatever the caller sends."""
+SERVICE_SCOPING = frozenset({"aws:sourceaccount", "aws:sourcearn", "aws:sourceorgid", "aws:sourceorgpaths",
+                             "kms:calleraccount"})
+"""What narrows a use grant to a service principal to our account: the source keys, the caller's
+account, or an encryption context the service itself sets to one of our resources
+(``kms:EncryptionContext:aws:logs:arn``, ``...:aws:cloudtrail:arn``)."""
+
+
+def _use_actions(statement: dict[str, Any]) -> list[str]:
+    """The use actions a statement allows (NotAction allows every action it does not list)."""
+    if statement.get("NotAction") is not None:
+        excluded = [str(a) for a in as_list(statement.get("NotAction"))]
+        return [a for a in KEY_USE_ACTIONS if not fnmatch_any(a, excluded)]
+    patterns = [str(a) for a in as_list(statement.get("Action"))]
+    return [a for a in KEY_USE_ACTIONS if fnmatch_any(a, patterns)]
 
 
 def key_enable_rotation(resource: ResourceView) -> RuleResult:
@@ -81,21 +111,30 @@ def key_enable_rotation(resource: ResourceView) -> RuleResult:
 
 
 def _broad_use(statement: dict[str, Any]) -> str | None:
-    """A use grant to the whole account, or to a service on anyone's behalf, with nothing narrowing it."""
+    """A use grant to a whole account, to everyone in an account or organization, or to a service on
+    anyone's behalf, with nothing narrowing it. ``kms:*``, NotAction and an unpinned Principal "*"
+    are the wildcard-grant control's finding (aws-iam-resourcepolicy-disallow-wildcard-grants), so
+    one statement is one violation."""
     if statement.get("Effect") != "Allow":
         return None
-    actions = [str(a) for a in as_list(statement.get("Action"))]
-    if not any(KEY_USE.match(a) for a in actions):
+    actions = _use_actions(statement)
+    if not actions or wildcard_grant(statement):
         return None
-    if any(c in str(statement.get("Condition") or "").lower() for c in _SCOPING_CONDITIONS):
-        return None
+    scoping = pinned_keys(statement.get("Condition"))
     principal = statement.get("Principal")
-    if isinstance(principal, dict):
-        accounts = [str(p) for p in as_list(principal.get("AWS")) if _ACCOUNT_ROOT.match(str(p))]
-        if accounts:
-            return f"use by every principal of account {accounts[0]}"
-        if principal.get("Service"):
-            return f"use by {principal.get('Service')} for any account (confused deputy)"
+    if is_everyone(principal):  # pinned (wildcard_grant passed it), but maybe only to a whole account or org
+        if scoping & ACCOUNT_SCOPING:
+            return None
+        return f"{actions[0]} by every principal the condition admits ({', '.join(sorted(scoping & EVERYONE_PINS))})"
+    if not isinstance(principal, dict):
+        return None
+    accounts = [str(p) for p in as_list(principal.get("AWS")) if _ACCOUNT_ROOT.match(str(p))]
+    if accounts and not scoping & ACCOUNT_SCOPING:
+        return f"{actions[0]} by every principal of account {accounts[0]}"
+    services = [str(s) for s in as_list(principal.get("Service"))]
+    context = {k for k in scoping if k.startswith("kms:encryptioncontext:aws:")}
+    if services and not (scoping & SERVICE_SCOPING or context):
+        return f"{actions[0]} by {', '.join(services)} for any account (confused deputy)"
     return None
 
 
@@ -107,8 +146,8 @@ def key_require_conditioned_use(resource: ResourceView) -> RuleResult:
         broad = _broad_use(statement)
         if broad:
             return failed(resource, f"policy.Statement[{i}]", broad, "the key can decrypt data for callers it was "
-                          "never meant for", "add a kms:ViaService / kms:CallerAccount (or aws:SourceAccount) "
-                          "condition, or name the roles")
+                          "never meant for", "add a StringEquals kms:ViaService condition naming the services "
+                          "(for a service principal: aws:SourceAccount), or name the roles in Principal")
     return passed(resource, "use is limited to named services, roles or accounts")
 
 

@@ -26,7 +26,7 @@ from posture.rules.base import (
     each,
     failed,
     graph,
-    is_anywhere,
+    is_internet,
     not_applicable,
     passed,
     props,
@@ -110,8 +110,9 @@ class Ingress:
         return bool(self.cidrs or self.prefix_lists or self.groups or self.self_ref)
 
     @property
-    def from_anywhere(self) -> bool:
-        return any(is_anywhere(c) for c in self.cidrs)
+    def from_internet(self) -> bool:
+        """0.0.0.0/0, ::/0 or any other public range broad enough to be the internet (base.is_internet)."""
+        return any(is_internet(c) for c in self.cidrs)
 
     def describe(self) -> str:
         ports = "all ports" if self.protocol == "all" else f"{self.protocol} {self.from_port}-{self.to_port}"
@@ -212,7 +213,7 @@ def security_group_disallow_internet_ingress(resources: Sequence[ResourceView]) 
 
     def check(resource: ResourceView) -> RuleResult:
         rules = [r for r in ingress_rules(resource)
-                 if r.from_anywhere and not _is_remote_admin(r) and not _is_all_ports(r)]
+                 if r.from_internet and not _is_remote_admin(r) and not _is_all_ports(r)]
         if not rules:
             return passed(resource, "no internet ingress outside the remote-admin and all-ports controls")
         for rule in rules:
@@ -336,10 +337,10 @@ def managedprefixlist_disallow_anywhere(resource: ResourceView) -> RuleResult:
     else:
         entries = [(f"entries[{i}].cidr", e.get("cidr")) for i, e in enumerate(p.get("entries") or [])]
     for path, cidr in entries:
-        if is_anywhere(cidr):
-            return failed(resource, path, cidr, "an allowlist holding the whole internet allows everyone",
-                          "list the specific networks that need access")
-    return passed(resource, "no 0.0.0.0/0 or ::/0 entry")
+        if is_internet(cidr):
+            return failed(resource, path, cidr, "an allowlist holding the internet (or a public range broader than "
+                          "/8 IPv4, /16 IPv6) allows everyone", "list the specific networks that need access")
+    return passed(resource, "no internet-wide entry")
 
 
 # --- tiers: data subnets, their routes and NACLs ------------------------------------------------
@@ -366,8 +367,8 @@ def _route_problem(g: Graph, route: Props) -> str | None:
     if gateway and gateway != "local" and (
             str(gateway).startswith("igw-") or g.resolve(gateway, INTERNET_GATEWAY, path="gatewayId") is not None):
         return f"internet gateway {gateway}"
-    if is_anywhere(destination):
-        return f"default route {destination}"
+    if is_internet(destination):
+        return f"internet-wide route {destination}"
     return None
 
 
@@ -557,7 +558,7 @@ def networkacl_disallow_all_traffic_from_internet(resource: ResourceView) -> Rul
         if as_bool(entry.get("egress")) or str(entry.get("action")).lower() != "allow":
             continue
         cidr = entry.get("cidrBlock") or entry.get("ipv6CidrBlock")
-        if is_anywhere(cidr) and _protocol(entry.get("protocol")) == "all":
+        if is_internet(cidr) and _protocol(entry.get("protocol")) == "all":
             return failed(resource, f"{path}.protocol" if path else "protocol", entry.get("protocol"),
                           f"the network ACL admits every protocol and port from {cidr}",
                           "allow only the ports the tier serves (e.g. 443) and ephemeral return ports")

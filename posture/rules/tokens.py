@@ -108,9 +108,10 @@ IAM_POLICY_ATTACHMENTS = ("aws:iam/rolePolicyAttachment:RolePolicyAttachment",
 
 DATA_STORES = (RDS_INSTANCE, RDS_CLUSTER, DYNAMODB_TABLE)
 RESOURCE_POLICIES = (BUCKET_POLICY, SNS_TOPIC_POLICY, SECRET_POLICY, DYNAMODB_RESOURCE_POLICY,
-                     "aws:backup/vaultPolicy:VaultPolicy", KMS_KEY, KMS_KEY_POLICY, SQS_QUEUE_POLICY)
+                     "aws:backup/vaultPolicy:VaultPolicy", KMS_KEY, KMS_KEY_POLICY, SQS_QUEUE_POLICY, IAM_ROLE)
+"""Resources that carry a policy saying who may act on them; a role's is its trust policy."""
 SERVICE_GRANTS = (BUCKET_POLICY, SNS_TOPIC_POLICY, SNS_TOPIC, SECRET_POLICY, DYNAMODB_RESOURCE_POLICY,
-                  BACKUP_VAULT_POLICY, SQS_QUEUE_POLICY, LOG_RESOURCE_POLICY, LAMBDA_PERMISSION)
+                  BACKUP_VAULT_POLICY, SQS_QUEUE_POLICY, LOG_RESOURCE_POLICY, LAMBDA_PERMISSION, IAM_ROLE)
 """Where a resource grants an AWS service access on someone's behalf: resource policies (KMS key
-policies excepted: aws-kms-key-require-conditioned-use owns those), a topic's inline policy and
-Lambda invoke permissions."""
+policies excepted: aws-kms-key-require-conditioned-use owns those), a topic's inline policy,
+Lambda invoke permissions and role trust policies (a service assuming the role)."""

@@ -17,6 +17,7 @@ import pytest
 
 from posture.findings import Verdict
 from posture.live.coverage import LIVE_CONTROLS
+from posture.rules.data_stores import TABLE_DATA_ACTIONS
 from posture.rules.monitoring import BANK_TOKEN_CHANGES, CIS_ALARMS
 from posture.rules.network import REQUIRED_ENDPOINT_SERVICES
 from tests.live.conftest import COPY_REGION, REGION, failing_controls, verdict_of
@@ -185,6 +186,7 @@ FAIL: dict[str, set[str]] = {
     "fail-role/everything-s3": {"aws-iam-policy-disallow-wildcard-actions"},
     "fail-admin-role/AdministratorAccess": {"aws-iam-policy-disallow-wildcard-actions"},
     "fail-role/any-secret": {"aws-iam-policy-disallow-wildcard-resources-on-secrets-and-keys"},
+    "fail-deputy-role": {"aws-iam-resourcepolicy-require-confused-deputy-conditions"},
 }
 
 EMPTY_FAIL: dict[str, set[str]] = {
@@ -220,7 +222,7 @@ def key_policy(account: str, services: tuple[str, ...] = ("rds", "dynamodb"), co
         use["Condition"] = {"StringEquals": {"kms:ViaService": [f"{s}.{REGION}.amazonaws.com" for s in services],
                                              "kms:CallerAccount": account}}
     admin = {"Sid": "Administer", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
-             "Action": ["kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*",
+             "Action": ["kms:CreateAlias", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*",
                         "kms:Revoke*", "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource",
                         "kms:UntagResource", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion"], "Resource": "*"}
     return _policy(admin, use)
@@ -245,9 +247,7 @@ def topic_policy(arn: str, account: str, *, tls: bool = True, pinned: bool = Tru
 
 def table_policy(arn: str, endpoint: str) -> str:
     return _policy({"Sid": "OnlyThroughTheEndpoint", "Effect": "Deny", "Principal": "*",
-                    "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:Scan",
-                               "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchGetItem",
-                               "dynamodb:BatchWriteItem"],
+                    "Action": list(TABLE_DATA_ACTIONS),
                     "Resource": arn, "Condition": {"StringNotEquals": {"aws:SourceVpce": endpoint}}})
 
 
@@ -287,8 +287,11 @@ class Builder:
         logs.put_retention_policy(logGroupName=name, retentionInDays=days)
         return f"arn:aws:logs:{REGION}:{self.id}:log-group:{name}"
 
-    def role(self, name: str, service: str = "ec2.amazonaws.com") -> str:
-        trust = _policy({"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"})
+    def role(self, name: str, service: str = "ec2.amazonaws.com", *, pinned: bool = True) -> str:
+        statement: dict[str, Any] = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+        if pinned:
+            statement["Condition"] = {"StringEquals": {"aws:SourceAccount": self.id}}
+        trust = _policy(statement)
         return self.c("iam").create_role(RoleName=name, AssumeRolePolicyDocument=trust)["Role"]["Arn"]
 
     # network
@@ -733,6 +736,7 @@ def build_data_stores(b: Builder, n: dict[str, Any]) -> None:
             iam.put_role_policy(RoleName=role, PolicyName=name, PolicyDocument=_policy(
                 {"Effect": "Allow", "Action": action, "Resource": resource}))
     b.role("fail-admin-role")
+    b.role("fail-deputy-role", "backup.amazonaws.com", pinned=False)
     iam.attach_role_policy(RoleName="fail-admin-role", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
 
 
