@@ -21,8 +21,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.validation import ANYWHERE, InvalidInput, IPNetwork, parse_cidr, refuse_anywhere, require
+from components.validation import InvalidInput, IPNetwork, parse_cidr, refuse_anywhere, require
 from components.vpc import MAX_BLOCKED_CIDRS
+from posture.rules.base import is_internet
 
 KNOWN_ALLOWLISTS = ("intranet", "admin", "database-access", "server-connections")
 MAX_PREFIX_LIST_ENTRIES = 60
@@ -104,7 +105,7 @@ def _parse_entries(entries: list[Any], where: str, *, blocking: bool) -> list[Li
         require("cidr" in entry, f"{here}.cidr", "is missing", "give the network as a CIDR, e.g. '203.0.113.0/24'")
         network = parse_cidr(entry["cidr"], f"{here}.cidr")
         if blocking:
-            require(network not in ANYWHERE, f"{here}.cidr", f"{network} would block every client",
+            require(not is_internet(str(network)), f"{here}.cidr", f"{network} would block every client or a large part of them",
                     "list the specific networks to block")
         else:
             refuse_anywhere(network, f"{here}.cidr")

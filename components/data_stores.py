@@ -46,6 +46,7 @@ from components.validation import (
     require_account_and_region,
     require_key_arn,
 )
+from posture.rules.data_stores import TABLE_DATA_ACTIONS  # the policy checks the list the component writes
 
 TLS_PORT = 443
 SECRET_RECOVERY_WINDOW_DAYS = 30
@@ -64,25 +65,6 @@ BANK_SYNC_TABLE_ACTIONS = [
     "dynamodb:UpdateItem",
     "dynamodb:BatchWriteItem",
 ]
-TABLE_DATA_ACTIONS = [
-    "dynamodb:GetItem",
-    "dynamodb:BatchGetItem",
-    "dynamodb:Query",
-    "dynamodb:Scan",
-    "dynamodb:PutItem",
-    "dynamodb:UpdateItem",
-    "dynamodb:DeleteItem",
-    "dynamodb:BatchWriteItem",
-    "dynamodb:ConditionCheckItem",
-    "dynamodb:PartiQLSelect",
-    "dynamodb:PartiQLInsert",
-    "dynamodb:PartiQLUpdate",
-    "dynamodb:PartiQLDelete",
-    "dynamodb:ExportTableToPointInTime",
-]
-"""Everything that reads or writes items, plus the export that would copy them out. Control-plane
-actions (backups, PITR restore, the resource policy itself) stay with IAM so that operators and
-AWS Backup keep working and nobody can lock the account out of the table."""
 
 _SESSION_KEYS = {"hash": "session_id"}
 _OAUTH_KEYS = {"hash": "user_id", "range": "provider"}

@@ -12,9 +12,10 @@ from collections.abc import Iterable, Sequence
 
 import pulumi
 
+from posture.rules.base import is_internet
+
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
-ANYWHERE = (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
 ACCOUNT_ID = re.compile(r"^\d{12}$")
 REGION = re.compile(r"^(?P<prefix>[a-z]{2})(?P<gov>-gov)?-[a-z]+-\d$")
 KMS_KEY_ARN = re.compile(r"^arn:aws(-cn|-us-gov)?:kms:(?P<region>[a-z0-9-]+):\d{12}:key/"
@@ -45,10 +46,12 @@ def parse_cidr(value: object, field: str) -> IPNetwork:
 
 
 def refuse_anywhere(network: IPNetwork, field: str) -> None:
+    """Refuse the internet as a listed network: 0.0.0.0/0, but also public ranges broad enough to
+    stand for it (0.0.0.0/1 twice is the whole internet); the policy pack draws the same line."""
     require(
-        network not in ANYWHERE,
+        not is_internet(str(network)),
         field,
-        f"{network} admits the whole internet",
+        f"{network} admits the whole internet or a large part of it",
         "list the specific networks that need access",
     )
 

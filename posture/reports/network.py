@@ -18,6 +18,7 @@ from html import escape
 from typing import Any
 
 from posture.resources import ResourceView
+from posture.rules.base import is_internet
 
 TIERS = ("public", "app", "data")
 COLUMNS = ("outside", *TIERS, "other")
@@ -28,7 +29,6 @@ SG_TYPES = ("aws:ec2/securityGroup:SecurityGroup", "aws:ec2/defaultSecurityGroup
 DB_TYPES = ("aws:rds/instance:Instance", "aws:rds/cluster:Cluster", "aws:rds/clusterInstance:ClusterInstance")
 _SG_KEYS = ("vpcSecurityGroupIds", "securityGroupIds", "securityGroups")
 _SUBNET_KEYS = ("subnetIds", "subnets", "subnetId")
-_ANYWHERE = ("0.0.0.0/0", "::/0")
 INTERNET = "internet"
 PREFIX_LIST_TYPE = "aws:ec2/managedPrefixList:ManagedPrefixList"
 
@@ -111,7 +111,7 @@ def build(resources: Iterable[ResourceView], ids: Mapping[str, str] | None = Non
     for target, source, low, high, protocol in rules:
         if target not in nodes:
             continue
-        if source in _ANYWHERE:
+        if is_internet(source):
             internet = nodes.setdefault(INTERNET, Node(INTERNET, "The internet", "outside", internet=True))
             internet.detail = ", ".join(dict.fromkeys([*filter(None, internet.detail.split(", ")), source]))
             source = INTERNET
@@ -226,7 +226,7 @@ def _outside_node(source: str, prefix_list: ResourceView | None) -> Node:
         label = _tags(prefix_list).get("Name")
         return Node(source, label if isinstance(label, str) else prefix_list.name, "outside",
                     "prefix list: " + (", ".join(cidrs) or "entries managed separately"),
-                    internet=any(c in _ANYWHERE for c in cidrs))
+                    internet=any(is_internet(c) for c in cidrs))
     if source.startswith("pl-") or (source.startswith("arn:aws:ec2") and ":prefix-list/" in source):
         return Node(source, "Managed prefix list", "outside", source)
     try:

@@ -198,8 +198,9 @@ TABLE_DATA_ACTIONS = (
 )
 """Every action that reads or writes items, and the export that copies them out: the table's deny
 must cover each (``dynamodb:*`` covers them all). A deny on GetItem alone leaves Scan, Query,
-BatchGetItem, PartiQL and Export open. components.data_stores.TABLE_DATA_ACTIONS is the list the
-component writes; tests/policies/test_rule_details.py holds the two equal."""
+BatchGetItem, PartiQL and Export open. components/data_stores.py writes this same list. Control-plane
+actions (backups, PITR restore, the resource policy itself) stay with IAM so that operators and AWS
+Backup keep working and nobody can lock the account out of the table."""
 SECRET_READ_ACTIONS = ("secretsmanager:GetSecretValue",)
 """BatchGetSecretValue is authorised as GetSecretValue on each secret, so this one covers both."""
 _ARN_KEYS = frozenset({"aws:principalarn", "aws:sourcearn"})

@@ -161,3 +161,14 @@ def test_invalid_input_names_the_field(changes: dict[str, Any], field: str):
         _args(**changes)
     assert error.value.field == field
     assert str(error.value).startswith(f"{field}: ")
+
+
+@pytest.mark.parametrize("cidr", ["0.0.0.0/1", "128.0.0.0/1", "8000::/1"])
+def test_a_range_that_is_most_of_the_internet_is_refused_like_the_whole_of_it(cidr):
+    with pytest.raises(InvalidInput) as err:
+        AllowlistsArgs(allowlists={"admin": [{"cidr": cidr, "description": "too broad"}]})
+    assert err.value.field == "allowlists.admin[0].cidr"
+    with pytest.raises(InvalidInput) as err:
+        AllowlistsArgs(allowlists={"admin": [{"cidr": "192.0.2.0/28", "description": "vpn"}]},
+                       blocklist=[{"cidr": cidr, "description": "too broad"}])
+    assert err.value.field == "blocklist[0].cidr"

@@ -84,7 +84,7 @@ def test_not_action_allows_use_unless_it_excludes_all_of_it() -> None:
 # --- D and F. data a rule shares with the component that writes it -------------------------------
 
 def test_the_table_deny_checks_exactly_the_actions_the_component_denies() -> None:
-    assert list(data_stores.TABLE_DATA_ACTIONS) == list(components.data_stores.TABLE_DATA_ACTIONS)
+    assert components.data_stores.TABLE_DATA_ACTIONS is data_stores.TABLE_DATA_ACTIONS
 
 
 def test_the_component_and_the_rule_use_one_tls_allow_list() -> None:
