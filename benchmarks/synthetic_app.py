@@ -12,6 +12,8 @@ import json
 import pulumi
 import pulumi_aws as aws
 
+from components.iam import service_trust_policy
+from posture.rules.data_stores import TABLE_DATA_ACTIONS
 from stacks.baseline import Baseline, build_baseline
 from stacks.config import load_stack_config
 
@@ -19,7 +21,7 @@ RESOURCES_PER_SERVICE = 9
 TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
 
 
-def app_service(index: int, baseline: Baseline) -> None:
+def app_service(index: int, baseline: Baseline, account_id: str) -> None:
     name = f"svc{index:05d}"
     key_arn = baseline.keys["sessions"].arn
     sg = aws.ec2.SecurityGroup(f"{name}-sg", vpc_id=baseline.vpc.vpc_id, description=f"{name} tasks",
@@ -40,18 +42,18 @@ def app_service(index: int, baseline: Baseline) -> None:
         f"{name}-table-policy", resource_arn=table.arn,
         policy=pulumi.Output.all(table.arn, baseline.vpc.dynamodb_endpoint_id).apply(lambda parts: json.dumps({
             "Version": "2012-10-17", "Statement": [{
-                "Sid": "ItemsOnlyThroughTheVpcEndpoint", "Effect": "Deny", "Principal": "*", "Action": TABLE_ACTIONS,
+                "Sid": "ItemsOnlyThroughTheVpcEndpoint", "Effect": "Deny", "Principal": "*", "Action": TABLE_DATA_ACTIONS,
                 "Resource": parts[0], "Condition": {"StringNotEquals": {"aws:SourceVpce": parts[1]}}}]})))
     aws.backup.Selection(f"{name}-backup", name=f"{name}-backup", plan_id=baseline.backups.plan_id,
                          iam_role_arn=baseline.backups.role_arn, resources=[table.arn])
     aws.cloudwatch.LogGroup(f"{name}-logs", kms_key_id=baseline.keys["logs"].arn, retention_in_days=365)
-    role = aws.iam.Role(f"{name}-role", assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "ecs-tasks.amazonaws.com"}}]}))
+    role = aws.iam.Role(f"{name}-role", assume_role_policy=service_trust_policy("ecs-tasks.amazonaws.com", account_id))
     aws.iam.RolePolicy(f"{name}-policy", role=role.id, policy=table.arn.apply(lambda arn: json.dumps({
         "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": TABLE_ACTIONS, "Resource": arn}]})))
 
 
 def main() -> None:
-    baseline = build_baseline(load_stack_config())
+    config = load_stack_config()
+    baseline = build_baseline(config)
     for index in range(int(pulumi.Config().require("benchServices"))):
-        app_service(index, baseline)
+        app_service(index, baseline, config.account_id)
