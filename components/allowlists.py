@@ -62,8 +62,9 @@ class AllowlistsArgs:
             require(name in KNOWN_ALLOWLISTS, f"allowlists.{name}", "is not a known allowlist",
                     f"use one of {', '.join(KNOWN_ALLOWLISTS)}")
             where = f"allowlists.{name}"
-            require(isinstance(entries, list) and len(entries) > 0, where, "has no entries",
-                    "list at least one {cidr, description} or remove the name")
+            require(isinstance(entries, list), where, f"is a {type(entries).__name__}, not a list",
+                    "write it as a YAML list of {cidr, description}")
+            require(len(entries) > 0, where, "has no entries", "list at least one {cidr, description} or remove the name")
             require(len(entries) <= self.max_entries, where,
                     f"{len(entries)} entries exceed the prefix list's max_entries of {self.max_entries}",
                     "remove entries, aggregate them into wider ranges, or raise max_entries")
@@ -113,6 +114,8 @@ def _parse_entries(entries: list[Any], where: str, *, blocking: bool) -> list[Li
                 "remove the duplicate entry")
         seen[network] = f"{here}.cidr"
         description = entry.get("description")
+        require(description is None or isinstance(description, str), f"{here}.description",
+                f"is a {type(description).__name__}, not text", "write the description as text")
         require(isinstance(description, str) and description.strip() != "", f"{here}.description",
                 "is missing or empty", "say whose network it is and why it is listed, so a reviewer can judge it later")
         require(len(description) <= MAX_DESCRIPTION_LENGTH, f"{here}.description",

@@ -172,3 +172,13 @@ def test_a_range_that_is_most_of_the_internet_is_refused_like_the_whole_of_it(ci
         AllowlistsArgs(allowlists={"admin": [{"cidr": "192.0.2.0/28", "description": "vpn"}]},
                        blocklist=[{"cidr": cidr, "description": "too broad"}])
     assert err.value.field == "blocklist[0].cidr"
+
+
+@pytest.mark.parametrize(("allowlists", "field", "problem"), [
+    ({"admin": "192.0.2.0/28"}, "allowlists.admin", "is a str, not a list"),
+    ({"admin": [{"cidr": "192.0.2.0/28", "description": 5}]}, "allowlists.admin[0].description", "is a int, not text"),
+])
+def test_a_wrongly_typed_value_is_named_by_its_type(allowlists, field, problem):
+    with pytest.raises(InvalidInput) as err:
+        AllowlistsArgs(allowlists=allowlists)
+    assert (err.value.field, err.value.problem) == (field, problem)
