@@ -1,8 +1,12 @@
-"""IAM documents more than one component writes."""
+"""IAM that more than one component needs."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+
+import pulumi
+import pulumi_aws as aws
 
 
 def service_trust_policy(service: str, account_id: str) -> str:
@@ -15,3 +19,19 @@ def service_trust_policy(service: str, account_id: str) -> str:
         "Principal": {"Service": service},
         "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
     }]})
+
+
+def log_writer_role(prefix: str, service: str, account_id: str, log_group: aws.cloudwatch.LogGroup,
+                    actions: list[str], resources: Callable[[str], list[str] | str],
+                    opts: pulumi.ResourceOptions) -> aws.iam.Role:
+    """The role an AWS service (flow logs, CloudTrail) assumes to deliver into one log group: it
+    may write there and nowhere else. Creates ``<prefix>-role`` and its policy ``<prefix>-write``."""
+    role = aws.iam.Role(f"{prefix}-role", assume_role_policy=service_trust_policy(service, account_id), opts=opts)
+    aws.iam.RolePolicy(
+        f"{prefix}-write", role=role.id,
+        policy=log_group.arn.apply(lambda arn: json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": actions, "Resource": resources(arn),
+        }]})),
+        opts=opts,
+    )
+    return role

@@ -27,7 +27,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.buckets import SecureBucket, SecureBucketArgs
-from components.iam import service_trust_policy
+from components.iam import log_writer_role, service_trust_policy
 from components.validation import REGION, refuse_duplicates, require, require_account_and_region, require_key_arn
 
 MIN_AUDIT_RETENTION_DAYS = 365
@@ -284,20 +284,8 @@ class Monitoring(pulumi.ComponentResource):
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-trail-logs", name=f"/security-baseline/{name}/cloudtrail", kms_key_id=args.audit_key_arn,
             retention_in_days=args.log_retention_days, opts=child)
-        role = aws.iam.Role(
-            f"{name}-trail-logs-role",
-            assume_role_policy=service_trust_policy("cloudtrail.amazonaws.com", args.account_id),
-            opts=child,
-        )
-        aws.iam.RolePolicy(
-            f"{name}-trail-logs-write", role=role.id,
-            policy=log_group.arn.apply(lambda arn: json.dumps({"Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow",
-                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                "Resource": f"{arn}:log-stream:*",
-            }]})),
-            opts=child,
-        )
+        role = log_writer_role(f"{name}-trail-logs", "cloudtrail.amazonaws.com", args.account_id, log_group,
+                               ["logs:CreateLogStream", "logs:PutLogEvents"], lambda arn: f"{arn}:log-stream:*", child)
         selectors = [
             aws.cloudtrail.TrailAdvancedEventSelectorArgs(
                 name="All management events, read and write",

@@ -10,13 +10,12 @@ IP blocklist as deny entries, which security groups cannot express.
 from __future__ import annotations
 
 import ipaddress
-import json
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
-from components.iam import service_trust_policy
+from components.iam import log_writer_role
 from components.validation import (
     IPNetwork,
     parse_cidr,
@@ -271,20 +270,9 @@ class Vpc(pulumi.ComponentResource):
         log_group = aws.cloudwatch.LogGroup(f"{name}-flow-logs", name=f"/security-baseline/{name}/flow-logs",
                                             kms_key_id=args.flow_log_key_arn,
                                             retention_in_days=args.flow_log_retention_days, opts=child)
-        role = aws.iam.Role(
-            f"{name}-flow-logs-role",
-            assume_role_policy=service_trust_policy("vpc-flow-logs.amazonaws.com", args.account_id),
-            opts=child,
-        )
-        aws.iam.RolePolicy(
-            f"{name}-flow-logs-write", role=role.id,
-            policy=log_group.arn.apply(lambda arn: json.dumps({"Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow",
-                "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                "Resource": [arn, f"{arn}:*"],
-            }]})),
-            opts=child,
-        )
+        role = log_writer_role(f"{name}-flow-logs", "vpc-flow-logs.amazonaws.com", args.account_id, log_group,
+                               ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                               lambda arn: [arn, f"{arn}:*"], child)
         aws.ec2.FlowLog(f"{name}-flow-log", vpc_id=vpc.id, traffic_type="ALL",
                         log_destination_type="cloud-watch-logs", log_destination=log_group.arn,
                         iam_role_arn=role.arn, max_aggregation_interval=60, opts=child)
