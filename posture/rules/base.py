@@ -488,6 +488,16 @@ class Graph(list):
                 tails.setdefault(n, r)
         self._exact[types], self._tails[types], self._opaque[types] = exact, tails, opaque
 
+    def attached_to(self, attachment_types: tuple[str, ...], key: str, *target_types: str) -> dict[str, ResourceView]:
+        """Resources of ``attachment_types`` (a policy, lock, rotation...) keyed by the URN of the
+        resource their ``key`` property refers to; the last one declared wins, as in AWS."""
+        found: dict[str, ResourceView] = {}
+        for attachment in self.of_type(*attachment_types):
+            target = self.resolve(props(attachment).get(key), *target_types, path=key)
+            if target is not None:
+                found[target.urn] = attachment
+        return found
+
     def resolve(self, ref: Any, *types: str, path: str = "reference") -> ResourceView | None:
         """The resource ``ref`` points at, or None when it names nothing in this stack.
 

@@ -166,11 +166,7 @@ def _rotation_result(secret: ResourceView, rotation: ResourceView) -> RuleResult
 
 def secret_require_rotation_or_exemption(resources: Sequence[ResourceView]) -> list[RuleResult]:
     g = graph(resources)
-    rotations: dict[str, ResourceView] = {}
-    for rotation in g.of_type(SECRET_ROTATION):
-        secret = g.resolve(props(rotation).get("secretId"), SECRET, path="secretId")
-        if secret is not None:
-            rotations[secret.urn] = rotation
+    rotations = g.attached_to((SECRET_ROTATION,), "secretId", SECRET)
 
     def check(secret: ResourceView) -> RuleResult:
         rotation = rotations.get(secret.urn)
@@ -265,15 +261,6 @@ def _unguarded(document: dict, actions: tuple[str, ...], targets: set[str], cond
     return [a for a in actions if a not in covered]
 
 
-def _policies_by_target(g, policy_type: str, key: str, target_type: str) -> dict:
-    found = {}
-    for policy in g.of_type(policy_type):
-        target = g.resolve(props(policy).get(key), target_type, path=key)
-        if target is not None:
-            found[target.urn] = policy
-    return found
-
-
 def _arns(*values: object) -> set[str]:
     return {v for v in values if isinstance(v, str) and v}
 
@@ -284,7 +271,7 @@ def _missing(actions: list[str]) -> str:
 
 def dynamodb_table_require_deny_policy(resources: Sequence[ResourceView]) -> list[RuleResult]:
     g = graph(resources)
-    policies = _policies_by_target(g, DYNAMODB_RESOURCE_POLICY, "resourceArn", DYNAMODB_TABLE)
+    policies = g.attached_to((DYNAMODB_RESOURCE_POLICY,), "resourceArn", DYNAMODB_TABLE)
 
     def check(table: ResourceView) -> RuleResult:
         policy = policies.get(table.urn)
@@ -314,7 +301,7 @@ def dynamodb_table_require_deny_policy(resources: Sequence[ResourceView]) -> lis
 
 def secret_require_reader_allowlist_policy(resources: Sequence[ResourceView]) -> list[RuleResult]:
     g = graph(resources)
-    policies = _policies_by_target(g, SECRET_POLICY, "secretArn", SECRET)
+    policies = g.attached_to((SECRET_POLICY,), "secretArn", SECRET)
 
     def check(secret: ResourceView) -> RuleResult:
         policy = policies.get(secret.urn)

@@ -135,11 +135,7 @@ def loggroup_require_retention(resource: ResourceView) -> RuleResult:
 
 def cloudtrail_bucket_require_object_lock(resources: Sequence[ResourceView]) -> list[RuleResult]:
     g = graph(resources)
-    locks = {}
-    for lock in g.of_type(*BUCKET_OBJECT_LOCK):
-        bucket = g.resolve(props(lock).get("bucket"), *BUCKETS, path="bucket")
-        if bucket is not None:
-            locks[bucket.urn] = lock
+    locks = g.attached_to(BUCKET_OBJECT_LOCK, "bucket", *BUCKETS)
 
     def check(trail: ResourceView) -> RuleResult:
         name = props(trail).get("s3BucketName")
@@ -346,11 +342,7 @@ def _denies_plain_publish(statement: dict[str, Any]) -> bool:
 
 def sns_topic_require_tls_only_policy(resources: Sequence[ResourceView]) -> list[RuleResult]:
     g = graph(resources)
-    policies: dict[str, ResourceView] = {}
-    for policy in g.of_type(SNS_TOPIC_POLICY):
-        topic = g.resolve(props(policy).get("arn"), SNS_TOPIC, path="arn")
-        if topic is not None:
-            policies[topic.urn] = policy
+    policies = g.attached_to((SNS_TOPIC_POLICY,), "arn", SNS_TOPIC)
 
     def check(topic: ResourceView) -> RuleResult:
         # A standalone TopicPolicy replaces the topic's inline policy.

@@ -248,11 +248,7 @@ def defaultsecuritygroup_disallow_rules(resource: ResourceView) -> RuleResult:
 
 def vpc_require_locked_default_security_group(resources: Sequence[ResourceView]) -> list[RuleResult]:
     g = graph(resources)
-    adopted = {}
-    for dsg in g.of_type(DEFAULT_SECURITY_GROUP):
-        vpc = g.resolve(props(dsg).get("vpcId"), VPC, path="vpcId")
-        if vpc is not None:
-            adopted[vpc.urn] = dsg
+    adopted = g.attached_to((DEFAULT_SECURITY_GROUP,), "vpcId", VPC)
 
     def check(vpc: ResourceView) -> RuleResult:
         if vpc.urn not in adopted:
