@@ -71,6 +71,7 @@ def _finding(control: Control, level: Enforcement, result: RuleResult, graph: Gr
         control_id=control.id, verdict=result.verdict, severity=control.severity, enforcement=level,
         resource_urn=resource.urn if resource else stack_urn, resource_type=resource.type if resource else STACK_TYPE,
         message=result.message, source=resource.source if resource else None,
+        path=result.path, observed=result.observed, expected=result.expected, evidence=result.evidence,
     )
 
 

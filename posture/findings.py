@@ -57,6 +57,13 @@ class Finding:
     message: str
     source: SourceLocation | None = None
     waiver: Waiver | None = None
+    path: str | None = None
+    """The property judged (engine spelling), when the rule names one."""
+    observed: str | None = None
+    """The value seen, rendered for people; withheld when it is a secret."""
+    expected: str | None = None
+    evidence: tuple[str, ...] = ()
+    """The counterexample, hop by hop: the path in, the statement that grants, the broken link."""
 
     @property
     def blocking(self) -> bool:

@@ -24,9 +24,17 @@ AWS_MANAGED_KEY = re.compile(r"(^|:)alias/aws/")
 
 @dataclass(frozen=True)
 class RuleResult:
+    """One verdict. Beside the readable message, the fields reports, the audit and the diff read
+    (never the message text): the property path judged, the value observed (already rendered and
+    withheld when secret), the condition expected, and the counterexample hop by hop."""
+
     verdict: Verdict
     message: str
     urn: str | None = None
+    path: str | None = None
+    observed: str | None = None
+    expected: str | None = None
+    evidence: tuple[str, ...] = ()
 
 
 ResourceRule = Callable[[ResourceView], "RuleResult | list[RuleResult]"]
@@ -388,7 +396,8 @@ that quoted the value would put it into the CLI output, Pulumi Cloud and every r
 def failed(resource: ResourceView, path: str, value: Any, problem: str, fix: str) -> RuleResult:
     leaf = path.rsplit(".", 1)[-1]
     shown = "set (value withheld)" if value is not None and _SECRET_PROPERTY.search(leaf) else show(value)
-    return RuleResult(Verdict.FAIL, f"{resource.name}: {label(path)} is {shown}: {problem}; fix: {fix}", resource.urn)
+    return RuleResult(Verdict.FAIL, f"{resource.name}: {label(path)} is {shown}: {problem}; fix: {fix}", resource.urn,
+                      path=path, observed=shown, expected=fix)
 
 
 def not_applicable(resource: ResourceView, reason: str) -> RuleResult:
