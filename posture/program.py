@@ -2,9 +2,20 @@
 
 No Pulumi CLI, no provider plugins and no cloud credentials are involved: the SDK registers
 each resource with an in-process mock monitor, which records the inputs exactly as a
-CrossGuard policy would receive them (camelCase, after JSON round-tripping). ``secure:``
-config values are never decrypted: they are replaced by a placeholder marked secret, and
-secret inputs are stored as ``REDACTED``.
+CrossGuard policy would receive them (camelCase, after JSON round-tripping), with the engine's
+``propertyDependencies`` so references can be followed before any id exists.
+
+Two views of the same program (both run as a preview, so an output nobody computed is unknown,
+never None):
+- ``first-preview`` (the default): what ``pulumi preview`` shows for a stack that does not exist
+  yet: no ids, no ARNs, no computed outputs. This is what the pack sees when it matters most.
+- ``deployed``: the same with the identities AWS would assign (ids, ARNs, names), as on a preview
+  of a stack whose resources already exist.
+
+``secure:`` config values are never decrypted: they are replaced by a placeholder, and any value
+carrying it is stored as ``REDACTED`` (cannot be judged). Other values the program marks secret
+are kept for the rules, as CrossGuard hands them to policies, and listed so reports never quote
+them.
 """
 
 from __future__ import annotations
@@ -22,14 +33,18 @@ from typing import Any
 
 import pulumi
 import yaml
+from pulumi.output import Unknown
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.stack import wait_for_rpcs
 
-from posture.resources import REDACTED, ResourceView, SourceLocation
+from posture.resources import REDACTED, UNKNOWN, ResourceView, SourceLocation
 
 MOCK_ACCOUNT = "123456789012"
+FIRST_PREVIEW = "first-preview"
+DEPLOYED = "deployed"
+VIEWS = (FIRST_PREVIEW, DEPLOYED)
 SECRET_PLACEHOLDER = "placeholder-for-a-secure-config-value"
 _IDENTITY_OUTPUTS = ("arn", "name", "bucket", "keyId", "prefixListId")
 """Computed outputs other resources refer to by value; recorded so stack rules can follow references."""
@@ -94,38 +109,40 @@ def _load_yaml(path: Path) -> Any:
         raise StackInputError(f"{path}:{where} is not valid YAML ({getattr(exc, 'problem', exc)}); fix the syntax") from None
 
 
-def run_project(project_dir: Path, stack: str) -> list[ResourceView]:
+def run_project(project_dir: Path, stack: str, view: str = FIRST_PREVIEW) -> list[ResourceView]:
     """Run the project's own ``__main__.py`` for ``stack`` under mocks."""
     files = read_stack_files(project_dir, stack)
     main = project_dir / "__main__.py"
-    return run_program(lambda: runpy.run_path(str(main), run_name="__main__"), files)
+    return run_program(lambda: runpy.run_path(str(main), run_name="__main__"), files, view)
 
 
-def run_program(program: Callable[[], Any], files: StackFiles) -> list[ResourceView]:
+def run_program(program: Callable[[], Any], files: StackFiles, view: str = FIRST_PREVIEW) -> list[ResourceView]:
     """Run ``program`` in a fresh context so repeated runs in one process never share Pulumi state."""
-    return contextvars.Context().run(_run_in_context, program, files)
+    if view not in VIEWS:
+        raise ValueError(f"view must be one of {', '.join(VIEWS)}, not {view!r}")
+    return contextvars.Context().run(_run_in_context, program, files, view)
 
 
-def _run_in_context(program: Callable[[], Any], files: StackFiles) -> list[ResourceView]:
+def _run_in_context(program: Callable[[], Any], files: StackFiles, view: str) -> list[ResourceView]:
     # The SDK allocates dozens of futures and Outputs per resource; with the cyclic collector on,
     # its repeated full scans of that growing heap took over half of a 10,000-resource run
     # (benchmarks/). The run is finite and its objects live until it ends, so collect afterwards.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _run_with_mocks(program, files)
+        return _run_with_mocks(program, files, view)
     finally:
         if collecting:
             gc.enable()
 
 
-def _run_with_mocks(program: Callable[[], Any], files: StackFiles) -> list[ResourceView]:
+def _run_with_mocks(program: Callable[[], Any], files: StackFiles, view: str) -> list[ResourceView]:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    mocks = _AwsMocks(files)
+    mocks = _AwsMocks(files) if view == DEPLOYED else _FirstPreviewMocks(files)
     monitor = _RecordingMonitor(mocks, files.region)
     try:
-        pulumi_mocks.set_mocks(mocks, project=files.project, stack=files.stack, preview=False, monitor=monitor)
+        pulumi_mocks.set_mocks(mocks, project=files.project, stack=files.stack, preview=True, monitor=monitor)
         set_all_config(files.config, files.secret_keys)
         try:
             program()
@@ -199,6 +216,14 @@ class _AwsMocks(pulumi.runtime.Mocks):
         return {}, None
 
 
+class _FirstPreviewMocks(_AwsMocks):
+    """The engine's answer on a preview of resources that do not exist yet: no id, and the inputs
+    back as outputs (every computed output unknown)."""
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
+        return "", dict(args.inputs)
+
+
 class _RecordingMonitor(pulumi_mocks.MockMonitor):
     """Records every registration with its parent and declaring source line (for SARIF locations)."""
 
@@ -215,18 +240,22 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         if request.type != "pulumi:pulumi:Stack":
             if threading.current_thread() is not threading.main_thread():
                 self.worker_loops.add(asyncio.get_event_loop_policy().get_event_loop())
-            props = _redact(rpc.deserialize_properties(request.object))
-            if request.custom:
+            raw = rpc.deserialize_properties(request.object, keep_unknowns=True)
+            secret = frozenset(k for k, v in raw.items() if rpc.is_rpc_secret(v))
+            props = _plain(raw)
+            if request.custom and response.id:
                 # Stack policies see outputs: keep the identities other resources refer to.
-                outputs = rpc.deserialize_properties(response.object)
+                outputs = _plain(rpc.deserialize_properties(response.object, keep_unknowns=True))
                 props["id"] = response.id
                 props.update({k: outputs[k] for k in _IDENTITY_OUTPUTS if k in outputs and k not in props})
+            dependencies = {k: frozenset(v.urns) for k, v in request.propertyDependencies.items()}
             position = request.sourcePosition
             source = SourceLocation(_path_from_uri(position.uri), position.line) if position.uri else None
             self.recorded.append(ResourceView(
                 urn=response.urn, type=request.type, name=request.name, props=props,
                 parent=request.parent or None, source=source, custom=request.custom,
-                region=props.get("region") or self.stack_region if request.custom else None,
+                region=_known_str(props.get("region")) or self.stack_region if request.custom else None,
+                dependencies=dependencies, secret_properties=secret,
             ))
         return response
 
@@ -235,11 +264,20 @@ def _path_from_uri(uri: str) -> str:
     return uri.removeprefix("file://")
 
 
-def _redact(value: Any) -> Any:
+def _known_str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _plain(value: Any) -> Any:
+    """Wire values as rules read them: unknowns as UNKNOWN, secrets unwrapped (as CrossGuard hands
+    them over) unless they carry a ``secure:`` config placeholder, which nobody may judge."""
+    if isinstance(value, Unknown):
+        return UNKNOWN
     if rpc.is_rpc_secret(value):
-        return REDACTED
+        inner = rpc.unwrap_rpc_secret(value)
+        return REDACTED if SECRET_PLACEHOLDER in json.dumps(inner, default=str) else _plain(inner)
     if isinstance(value, dict):
-        return {k: _redact(v) for k, v in value.items() if not k.startswith("__")}
+        return {k: _plain(v) for k, v in value.items() if not k.startswith("__")}
     if isinstance(value, list):
-        return [_redact(v) for v in value]
+        return [_plain(v) for v in value]
     return value

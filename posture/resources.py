@@ -7,6 +7,7 @@ not known until deploy) and ``REDACTED`` (a secret; its value is never kept).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,3 +46,10 @@ class ResourceView:
     custom: bool = True
     region: str | None = field(default=None, compare=False)
     """The region the resource lives in when known (per-resource ``region`` or the stack's)."""
+    dependencies: Mapping[str, frozenset[str]] | None = field(default=None, compare=False, repr=False)
+    """Top-level property -> URNs of the resources the engine says its value was computed from
+    (CrossGuard ``property_dependencies``, the monitor's ``propertyDependencies``). None when the
+    engine gives no such information (the live audit, where ids are real): references are then
+    followed by value only."""
+    secret_properties: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
+    """Top-level properties the program marked secret: judged like any value, never quoted."""

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from posture.program import StackFiles, run_program, run_project
+from posture.program import DEPLOYED, FIRST_PREVIEW, StackFiles, run_program, run_project
 from posture.resources import ResourceView
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -33,16 +33,29 @@ class Registered(list):
         return {r.name for r in self.of_type(type_token)}
 
 
-def run_under_mocks(program: Callable[[], Any], files: StackFiles = TEST_FILES) -> Registered:
-    return Registered(run_program(program, files))
+def run_under_mocks(program: Callable[[], Any], files: StackFiles = TEST_FILES, view: str = DEPLOYED) -> Registered:
+    """Component tests follow wiring by the ids AWS assigns; pass FIRST_PREVIEW to see the preview."""
+    return Registered(run_program(program, files, view))
 
 
 @pytest.fixture(scope="session")
 def prod_stack() -> Registered:
-    return Registered(run_project(PROJECT_DIR, "prod"))
+    """Prod as deployed: the identities AWS assigns are known (what the live audit compares with)."""
+    return Registered(run_project(PROJECT_DIR, "prod", DEPLOYED))
 
 
 @pytest.fixture(scope="session")
 def staging_stack() -> Registered:
-    return Registered(run_project(PROJECT_DIR, "staging"))
+    return Registered(run_project(PROJECT_DIR, "staging", DEPLOYED))
+
+
+@pytest.fixture(scope="session")
+def prod_first_preview() -> Registered:
+    """Prod as the engine shows it on the first ``pulumi preview``: no ids, no computed outputs."""
+    return Registered(run_project(PROJECT_DIR, "prod", FIRST_PREVIEW))
+
+
+@pytest.fixture(scope="session")
+def staging_first_preview() -> Registered:
+    return Registered(run_project(PROJECT_DIR, "staging", FIRST_PREVIEW))
 

@@ -42,32 +42,60 @@ StackRule = Callable[[Sequence[ResourceView]], list[RuleResult]]
 
 
 class ValueNotKnownError(Exception):
-    """A rule read a value that is not known until deploy."""
+    """A rule read a value it cannot see: computed by AWS and not known until deploy, or secret."""
 
-    def __init__(self, path: str, urn: str | None = None) -> None:
+    def __init__(self, path: str, urn: str | None = None, reason: str = "is not known yet") -> None:
         super().__init__(path)
         self.path = path
         self.urn = urn
+        self.reason = reason
 
     @property
     def message(self) -> str:
-        return f"cannot verify during preview: {label(self.path)} is not known yet"
+        if self.reason == SECRET_REASON:
+            return f"cannot verify: {label(self.path)} {self.reason}"
+        return f"cannot verify during preview: {label(self.path)} {self.reason}"
+
+
+SECRET_REASON = "is a secret value the check cannot read"
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A property that names another resource: its value when known, and the resources the engine
+    says it was computed from (None when the engine gives no dependency information)."""
+
+    value: Any
+    sources: frozenset[str] | None
+    path: str
 
 
 # --- reading properties -------------------------------------------------------------------------
 
 
+Sources = Mapping[str, frozenset[str]] | frozenset[str] | None
+"""Dependency information a Props subtree carries: per top-level key at the root, the top-level
+key's set below it, None when the engine gave none."""
+
+
+def _sources_below(sources: Sources, key: str) -> frozenset[str] | None:
+    if isinstance(sources, Mapping):
+        return sources.get(key, frozenset())
+    return sources
+
+
 class Props(Mapping):
     """A read-only view of (nested) properties that refuses to hand out unknown values."""
 
-    __slots__ = ("_data", "_path")
+    __slots__ = ("_data", "_path", "_sources")
 
-    def __init__(self, data: Mapping[str, Any], path: str = "") -> None:
+    def __init__(self, data: Mapping[str, Any], path: str = "", sources: Sources = None) -> None:
         self._data = data
         self._path = path
+        self._sources = sources
 
     def __getitem__(self, key: str) -> Any:
-        return _wrap(self._data[key], f"{self._path}.{key}" if self._path else key)
+        return _wrap(self._data[key], self.path(key), _sources_below(self._sources, key))
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._data)
@@ -85,6 +113,33 @@ class Props(Mapping):
             return default
         return self[key]
 
+    def is_set(self, key: str) -> bool:
+        """Whether ``key`` has a value, known or not, readable or secret."""
+        return self._data.get(key) is not None
+
+    def ref(self, key: str) -> Reference | None:
+        """``key`` as a reference to another resource, readable even while its value is unknown;
+        None when it is not set. Only ``Graph.resolve`` reads a Reference."""
+        value = self._data.get(key)
+        if value is None:
+            return None
+        if value is REDACTED:
+            raise ValueNotKnownError(self.path(key), reason=SECRET_REASON)
+        return Reference(value, _sources_below(self._sources, key), self.path(key))
+
+    def refs(self, key: str) -> list[Reference]:
+        """Every element of list ``key`` as a Reference (a scalar counts as a list of one)."""
+        value = self._data.get(key)
+        if value is None:
+            return []
+        if value is REDACTED or value is UNKNOWN:
+            if value is REDACTED:
+                raise ValueNotKnownError(self.path(key), reason=SECRET_REASON)
+            return [Reference(UNKNOWN, _sources_below(self._sources, key), self.path(key))]
+        sources = _sources_below(self._sources, key)
+        items = value if isinstance(value, Sequence) and not isinstance(value, str) else [value]
+        return [Reference(v, sources, f"{self.path(key)}[{i}]") for i, v in enumerate(items)]
+
     def path(self, key: str) -> str:
         return f"{self._path}.{key}" if self._path else key
 
@@ -94,39 +149,47 @@ class Props(Mapping):
 
 
 class Items(Sequence):
-    __slots__ = ("_data", "_path")
+    __slots__ = ("_data", "_path", "_sources")
 
-    def __init__(self, data: Sequence[Any], path: str) -> None:
+    def __init__(self, data: Sequence[Any], path: str, sources: frozenset[str] | None = None) -> None:
         self._data = data
         self._path = path
+        self._sources = sources
 
     def __getitem__(self, index):  # type: ignore[override]
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self._data)))]
-        return _wrap(self._data[index], f"{self._path}[{index}]")
+        return _wrap(self._data[index], f"{self._path}[{index}]", self._sources)
 
     def __len__(self) -> int:
         return len(self._data)
+
+    def refs(self) -> list[Reference]:
+        return [Reference(v, self._sources, f"{self._path}[{i}]") for i, v in enumerate(self._data)]
 
     def plain(self) -> list[Any]:
         return [_plain(v, f"{self._path}[{i}]") for i, v in enumerate(self._data)]
 
 
-def _wrap(value: Any, path: str) -> Any:
+def _wrap(value: Any, path: str, sources: Sources = None) -> Any:
     if value is UNKNOWN:
         raise ValueNotKnownError(path)
+    if value is REDACTED:
+        raise ValueNotKnownError(path, reason=SECRET_REASON)
     if isinstance(value, str):
         return value
     if isinstance(value, Mapping):
-        return Props(value, path)
+        return Props(value, path, sources)
     if isinstance(value, Sequence):
-        return Items(value, path)
+        return Items(value, path, sources if not isinstance(sources, Mapping) else None)
     return value
 
 
 def _plain(value: Any, path: str) -> Any:
     if value is UNKNOWN:
         raise ValueNotKnownError(path)
+    if value is REDACTED:
+        raise ValueNotKnownError(path, reason=SECRET_REASON)
     if isinstance(value, str):
         return value
     if isinstance(value, Mapping):
@@ -137,7 +200,7 @@ def _plain(value: Any, path: str) -> Any:
 
 
 def props(resource: ResourceView) -> Props:
-    return Props(resource.props)
+    return Props(resource.props, sources=resource.dependencies)
 
 
 def plain(value: Any) -> Any:
@@ -196,7 +259,7 @@ def policy_document(value: Any, where: str = "policy") -> dict[str, Any]:
     if isinstance(value, (Props, Items)):
         value = value.plain()
     if value is REDACTED:
-        raise ValueError(f"{where} is a secret value and cannot be inspected")
+        raise ValueNotKnownError(where, reason=SECRET_REASON)
     if isinstance(value, str):
         try:
             value = json.loads(value)
@@ -395,7 +458,9 @@ that quoted the value would put it into the CLI output, Pulumi Cloud and every r
 
 def failed(resource: ResourceView, path: str, value: Any, problem: str, fix: str) -> RuleResult:
     leaf = path.rsplit(".", 1)[-1]
-    shown = "set (value withheld)" if value is not None and _SECRET_PROPERTY.search(leaf) else show(value)
+    top = re.split(r"[.\[]", path, maxsplit=1)[0]
+    withheld = _SECRET_PROPERTY.search(leaf) or top in resource.secret_properties
+    shown = "set (value withheld)" if value is not None and withheld else show(value)
     return RuleResult(Verdict.FAIL, f"{resource.name}: {label(path)} is {shown}: {problem}; fix: {fix}", resource.urn,
                       path=path, observed=shown, expected=fix)
 
@@ -455,11 +520,13 @@ _NAME_KEYS = ("name", "bucket", "identifier", "clusterIdentifier", "keyId", "fun
 class Graph(list):
     """The resources of one stack, indexed once by type and by every identity a reference may use.
 
-    References between resources are ids, ARNs or names. CrossGuard's AnalyzeStack and the live
-    audit see outputs (``id``, ``arn``); the offline graph holds inputs only, and the mock
-    engine derives ids as ``<logical name>-id``, bucket names as ``<logical name>-bucket`` and
-    ARNs ending in ``/<logical name>`` (posture/program.py). Those derived forms are used only
-    for a resource without an ``id``, so they never apply to real engine output.
+    ``resolve`` answers "which resource does this property point at" in two ways, so it decides on
+    a first preview as well as against a deployed account:
+    - by the engine's dependency information (``ResourceView.dependencies``): a reference whose
+      value is not known yet points at the one resource of the expected type it was computed from;
+    - by value (id, ARN, name, ARN tail) when the value is known: the live audit, and resources an
+      earlier deployment already created.
+    Where neither decides, it raises ValueNotKnownError: "not found" would then be a guess.
     """
 
     def __init__(self, resources: Iterable[ResourceView]) -> None:
@@ -483,18 +550,15 @@ class Graph(list):
         opaque: list[ResourceView] = []
         for r in self.of_type(*types):
             raw = r.props
-            known_id = False
             for key in ("id", "arn"):
                 value = raw.get(key)
                 if value is UNKNOWN:
                     opaque.append(r)
-                elif isinstance(value, str):
+                elif isinstance(value, str) and value:
                     exact[value] = r
-                    known_id = known_id or key == "id"
-            names = [v for v in (raw.get(k) for k in _NAME_KEYS) if isinstance(v, str)]
-            for n in names:
-                exact.setdefault(n, r)
-                tails.setdefault(n, r)
+            for name in (v for v in (raw.get(k) for k in _NAME_KEYS) if isinstance(v, str)):
+                exact.setdefault(name, r)
+                tails.setdefault(name, r)
         self._exact[types], self._tails[types], self._opaque[types] = exact, tails, opaque
 
     def attached_to(self, attachment_types: tuple[str, ...], key: str, *target_types: str) -> dict[str, ResourceView]:
@@ -502,19 +566,28 @@ class Graph(list):
         resource their ``key`` property refers to; the last one declared wins, as in AWS."""
         found: dict[str, ResourceView] = {}
         for attachment in self.of_type(*attachment_types):
-            target = self.resolve(props(attachment).get(key), *target_types, path=key)
+            target = self.resolve(props(attachment).ref(key), *target_types)
             if target is not None:
                 found[target.urn] = attachment
         return found
 
-    def resolve(self, ref: Any, *types: str, path: str = "reference") -> ResourceView | None:
-        """The resource ``ref`` points at, or None when it names nothing in this stack.
+    def sources(self, ref: Reference, *types: str) -> list[ResourceView]:
+        """The resources of ``types`` the engine says ``ref`` was computed from."""
+        found = (self.by_urn.get(urn) for urn in sorted(ref.sources or ()))
+        return [r for r in found if r is not None and r.type in types]
 
-        Raises ValueNotKnownError when the reference itself, or the identity of a candidate it could
-        match, is not known yet: "not found" would then be a guess.
-        """
+    def resolve(self, ref: Any, *types: str, path: str = "reference") -> ResourceView | None:
+        """The resource of ``types`` that ``ref`` (a Reference, or a plain value from an engine
+        without dependency information) points at, or None when it names nothing in this stack."""
+        sources: frozenset[str] | None = None
+        if isinstance(ref, Reference):
+            ref, sources, path = ref.value, ref.sources, ref.path
+        if ref is REDACTED:
+            raise ValueNotKnownError(path, reason=SECRET_REASON)
         if ref is UNKNOWN:
-            raise ValueNotKnownError(path)
+            if sources is None:
+                raise ValueNotKnownError(path)
+            return self._one_source(Reference(ref, sources, path), types)
         if not isinstance(ref, str) or not ref:
             return None
         if types not in self._exact:
@@ -522,8 +595,46 @@ class Graph(list):
         found = self._exact[types].get(ref)
         if found is None and ref.startswith("arn:"):
             found = self._tails[types].get(re.split(r"[/:]", ref)[-1])
-        if found is None and self._opaque[types]:
+        if found is not None:
+            return found
+        if sources is not None:
+            # Known and matching nothing: a resource this stack creates has no id before it exists,
+            # so a known value names something outside the stack.
+            return None
+        if self._opaque[types]:
             raise ValueNotKnownError(f"id of {self._opaque[types][0].name}", self._opaque[types][0].urn)
+        return None
+
+    def _one_source(self, ref: Reference, types: tuple[str, ...]) -> ResourceView:
+        candidates = self.sources(ref, *types)
+        if len(candidates) == 1:
+            return candidates[0]
+        if not candidates:
+            raise ValueNotKnownError(ref.path, reason="is not known yet and is not computed from a resource of this stack")
+        names = ", ".join(c.name for c in candidates)
+        raise ValueNotKnownError(ref.path, reason=f"is not known yet and could be any of {names}")
+
+    def resolve_all(self, refs: Sequence[Reference], *types: str) -> list[ResourceView]:
+        """The resources of ``types`` a list property points at. Elements known by value are matched
+        by value; the unknown ones stand for the resources of the type the list was computed from
+        that no known element names, when their counts agree (else the list cannot be decided)."""
+        found: list[ResourceView] = []
+        pending: list[Reference] = []
+        for ref in refs:
+            if ref.value is UNKNOWN and ref.sources is not None:
+                pending.append(ref)
+                continue
+            target = self.resolve(ref, *types)
+            if target is not None:
+                found.append(target)
+        if pending:
+            rest = [c for c in self.sources(pending[0], *types) if c not in found]
+            if len(rest) != len(pending):
+                # Unknown elements computed from resources of other types (or several per element).
+                names = ", ".join(c.name for c in rest) or "no resource of the expected type"
+                if len(rest) > len(pending) or not rest:
+                    raise ValueNotKnownError(pending[0].path, reason=f"is not known yet and could be any of {names}")
+            found.extend(rest)
         return found
 
     def refers_to(self, ref: Any, target: ResourceView, path: str = "reference") -> bool:

@@ -20,7 +20,7 @@ import re
 from collections.abc import Sequence
 
 from posture.findings import Verdict
-from posture.resources import ResourceView
+from posture.resources import REDACTED, ResourceView
 from posture.rules.base import (
     EXEMPTING_OPERATORS,
     RuleResult,
@@ -125,8 +125,8 @@ def secret_require_cmk_encryption(resource: ResourceView) -> RuleResult:
 def secretversion_disallow_stored_value(resource: ResourceView) -> RuleResult:
     p = props(resource)
     for key in ("secretString", "secretBinary"):
-        if p.get(key) is not None:
-            return failed(resource, key, p[key], "the secret value passes through the program and is kept in Pulumi "
+        if p.is_set(key):
+            return failed(resource, key, REDACTED, "the secret value passes through the program and is kept in Pulumi "
                           "state", "let the owning service write the value, or use secret_string_wo")
     return passed(resource, "no secret value stored by Pulumi")
 

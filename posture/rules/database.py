@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from posture.resources import ResourceView
+from posture.resources import REDACTED, ResourceView
 from posture.rules.base import (
     RuleResult,
     as_bool,
@@ -183,8 +183,8 @@ def _require_managed_password(password_keys: tuple[str, ...]):
     def rule(resource: ResourceView) -> RuleResult:
         p = props(resource)
         for key in password_keys:
-            if key in p and p.get(key) is not None:
-                return failed(resource, key, p[key], "the master password is written in the program and kept in "
+            if p.is_set(key):
+                return failed(resource, key, REDACTED, "the master password is written in the program and kept in "
                               "state", f"remove {key} and set manage_master_user_password=True")
         if _created_from_another_database(resource) and p.get("manageMasterUserPassword") is None:
             return not_applicable(resource, "a replica, restore or global secondary inherits its source's credentials")

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from posture.program import run_program
+from posture.program import DEPLOYED, run_program
 from posture.resources import ResourceView
 from tests.policies.extras import EXTRAS_FILES, extras_program
 
 
 @pytest.fixture(scope="session")
 def extras() -> list[ResourceView]:
-    return run_program(extras_program, EXTRAS_FILES)
+    return run_program(extras_program, EXTRAS_FILES, DEPLOYED)
 
 
 @pytest.fixture(scope="session")
