@@ -20,6 +20,7 @@ from posture.rules.base import (
     ValueNotKnownError,
     as_int,
     as_list,
+    customer_key,
     each,
     failed,
     fnmatch_any,
@@ -50,7 +51,7 @@ PROTECTED_ACTIONS = ("backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLi
 
 def vault_require_cmk_encryption(resource: ResourceView) -> RuleResult:
     key_prop = "encryptionKeyArn" if resource.type == BACKUP_AIR_GAPPED_VAULT else "kmsKeyArn"
-    key = props(resource).get(key_prop)
+    key = customer_key(props(resource), key_prop)
     if not key or is_aws_managed_key(key):
         return failed(resource, key_prop, key, "recovery points are encrypted with an AWS-managed key whose policy "
                       "we cannot restrict", f"set {key_prop} to the backups customer-managed key")

@@ -367,6 +367,22 @@ def pinned_keys(condition: Any) -> set[str]:
             if operator in POSITIVE_OPERATORS and values and all(pins(key, v) for v in values)}
 
 
+COMPUTED_KEY = "a key this program creates"
+"""What a customer-managed-key property holds on a preview before the key exists. A preview computes
+a value only from a resource the program declares (a literal alias and a data source are known), and
+no program can create an AWS-managed key (alias/aws/*), so the resource-level control can tell the
+AWS-managed default apart without the value; which key it is, and that it rotates, is decided through
+the graph by stack-data-store-require-rotating-key, which fails a key taken from anything but a key."""
+
+
+def customer_key(p: Props, key: str) -> str | None:
+    """The key a CMK property names as people read it (the value, or COMPUTED_KEY while unknown)."""
+    ref = p.ref(key)
+    if ref is None:
+        return None
+    return COMPUTED_KEY if ref.value is UNKNOWN else ref.value
+
+
 def is_aws_managed_key(ref: str) -> bool:
     """``alias/aws/<service>``: a key AWS owns, whose policy and rotation we do not control."""
     return bool(AWS_MANAGED_KEY.search(ref))
@@ -436,6 +452,8 @@ def label(path: str) -> str:
 def show(value: Any) -> str:
     if value is None:
         return "not set"
+    if value is UNKNOWN:
+        return "not known until deploy"
     if value is REDACTED:
         return "a secret value"
     value = plain(value)

@@ -29,6 +29,7 @@ from posture.rules.base import (
     as_int,
     as_list,
     condition_entries,
+    customer_key,
     each,
     failed,
     fnmatch_any,
@@ -62,7 +63,7 @@ def table_require_cmk_encryption(resource: ResourceView) -> RuleResult:
         return failed(resource, "serverSideEncryption.enabled", enabled, "the table uses the AWS-owned key, which we "
                       "can neither restrict nor audit", "set server_side_encryption={'enabled': True, "
                       "'kms_key_arn': <the store's customer-managed key>}")
-    key = sse.get("kmsKeyArn")
+    key = customer_key(sse, "kmsKeyArn")
     if not key or is_aws_managed_key(key):
         return failed(resource, "serverSideEncryption.kmsKeyArn", key, "the table uses the AWS-managed key",
                       "set server_side_encryption.kms_key_arn to the store's customer-managed key")
@@ -114,7 +115,7 @@ def table_enable_deletion_protection(resource: ResourceView) -> RuleResult:
 
 
 def secret_require_cmk_encryption(resource: ResourceView) -> RuleResult:
-    key = props(resource).get("kmsKeyId")
+    key = customer_key(props(resource), "kmsKeyId")
     if not key or is_aws_managed_key(key):
         return failed(resource, "kmsKeyId", key, "the secret is encrypted with the AWS-managed key, which every "
                       "principal of the account with secretsmanager access can use",

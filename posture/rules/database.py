@@ -11,6 +11,7 @@ from posture.rules.base import (
     as_bool,
     as_int,
     as_list,
+    customer_key,
     each,
     failed,
     graph,
@@ -100,12 +101,12 @@ def _require_cmk_storage(resource: ResourceView) -> RuleResult:
     if not encrypted:
         return failed(resource, "storageEncrypted", encrypted, "data, logs, backups and snapshots are stored in clear",
                       "set storage_encrypted=True with kms_key_id set to the database's customer-managed key")
-    key = p.get("kmsKeyId")
+    key = customer_key(p, "kmsKeyId")
     if not key or is_aws_managed_key(key):
         return failed(resource, "kmsKeyId", key, "storage uses the AWS-managed key, whose policy we cannot restrict",
                       "set kms_key_id to the database's customer-managed key")
     if as_bool(p.get("performanceInsightsEnabled")):
-        insights_key = p.get("performanceInsightsKmsKeyId")
+        insights_key = customer_key(p, "performanceInsightsKmsKeyId")
         if not insights_key or is_aws_managed_key(insights_key):
             return failed(resource, "performanceInsightsKmsKeyId", insights_key, "Performance Insights keeps query "
                           "text under the AWS-managed key", "set performance_insights_kms_key_id to the same key")
@@ -193,7 +194,7 @@ def _require_managed_password(password_keys: tuple[str, ...]):
             return failed(resource, "manageMasterUserPassword", managed,
                           "the master password is not generated and rotated by Secrets Manager",
                           "set manage_master_user_password=True")
-        key = p.get("masterUserSecretKmsKeyId")
+        key = customer_key(p, "masterUserSecretKmsKeyId")
         if not key or is_aws_managed_key(key):
             return failed(resource, "masterUserSecretKmsKeyId", key,
                           "the master password secret is encrypted with the AWS-managed key",
@@ -255,13 +256,13 @@ def database_require_forced_tls(resources: Sequence[ResourceView]) -> list[RuleR
                                       "parameter")
         parameter, accepted = _TLS_PARAMETERS[family]
         key, group_types = _parameter_group_key(db)
-        ref = p.get(key)
-        if not ref:
-            return failed(db, key, ref, f"the default parameter group does not set {parameter}, so clients may "
+        ref = p.ref(key)
+        if ref is None:
+            return failed(db, key, None, f"the default parameter group does not set {parameter}, so clients may "
                           "connect in clear", f"attach a parameter group that sets {parameter}=1")
-        group = g.resolve(ref, *group_types, path=key)
+        group = g.resolve(ref, *group_types)
         if group is None:
-            return failed(db, key, ref, "the parameter group is not declared in this stack, so forced TLS cannot be "
+            return failed(db, key, ref.value, "the parameter group is not declared in this stack, so forced TLS cannot be "
                           "proven", f"declare the parameter group here with {parameter}=1")
         value = _parameters(group).get(parameter)
         if value not in accepted:
@@ -290,7 +291,8 @@ def database_require_connection_logging(resources: Sequence[ResourceView]) -> li
             return not_applicable(db, f"engine {family or 'unset'} logs connections through an audit plugin in an "
                                       "option group, which this control does not read")
         key, group_types = _parameter_group_key(db)
-        group = g.resolve(p.get(key), *group_types, path=key) if p.get(key) else None
+        ref = p.ref(key)
+        group = g.resolve(ref, *group_types) if ref is not None else None
         if group is None:
             # The default or an undeclared group is stack-database-require-forced-tls's finding.
             return not_applicable(db, "no parameter group declared in this stack (see stack-database-require-forced-tls)")

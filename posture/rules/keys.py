@@ -12,10 +12,12 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from posture.resources import ResourceView
+from posture.resources import UNKNOWN, ResourceView
 from posture.rules.base import (
     EVERYONE_PINS,
     Graph,
+    Props,
+    Reference,
     RuleResult,
     as_bool,
     as_int,
@@ -151,31 +153,37 @@ def key_require_conditioned_use(resource: ResourceView) -> RuleResult:
     return passed(resource, "use is limited to named services, roles or accounts")
 
 
-def resolve_key(g: Graph, ref: Any, path: str) -> ResourceView | None:
-    """A key by id, ARN, alias name or alias ARN."""
-    if isinstance(ref, str) and "alias/" in ref:
-        name = "alias/" + ref.split("alias/", 1)[1]
+def resolve_key(g: Graph, ref: Reference) -> ResourceView | None:
+    """A key by id, ARN, alias name or alias ARN; on a preview, the key (or the alias of the key) the
+    reference was computed from."""
+    if isinstance(ref.value, str) and "alias/" in ref.value:
+        name = "alias/" + ref.value.split("alias/", 1)[1]
         for alias in g.of_type(KMS_ALIAS):
             if props(alias).get("name") == name:
-                return g.resolve(props(alias).get("targetKeyId"), *_KEY_TYPES, path=f"{alias.name} targetKeyId")
+                return g.resolve(props(alias).ref("targetKeyId"), *_KEY_TYPES)
         return None
-    return g.resolve(ref, *_KEY_TYPES, path=path)
+    if ref.value is UNKNOWN and not g.sources(ref, *_KEY_TYPES):
+        aliases = g.sources(ref, KMS_ALIAS)
+        if len(aliases) == 1:
+            return g.resolve(props(aliases[0]).ref("targetKeyId"), *_KEY_TYPES)
+    return g.resolve(ref, *_KEY_TYPES)
 
 
-def _key_refs(store: ResourceView) -> list[tuple[str, Any]]:
+def _key_refs(store: ResourceView) -> list[Reference]:
     p = props(store)
     if store.type in BUCKET_ENCRYPTION:
-        return [(f"rules[{i}].applyServerSideEncryptionByDefault.kmsMasterKeyId",
-                 (rule.get("applyServerSideEncryptionByDefault") or {}).get("kmsMasterKeyId"))
-                for i, rule in enumerate(p.get("rules") or [])]
-    refs = []
-    for path in _KEY_REFERENCES[store.type]:
-        head, _, tail = path.partition(".")
-        value = p.get(head)
-        if tail:
-            value = value.get(tail) if value is not None else None
-        refs.append((path, value))
-    return refs
+        found = [(rule.get("applyServerSideEncryptionByDefault") or Props({})).ref("kmsMasterKeyId")
+                 for rule in p.get("rules") or []]
+    else:
+        found = []
+        for path in _KEY_REFERENCES[store.type]:
+            head, _, tail = path.partition(".")
+            if tail:
+                nested = p.get(head)
+                found.append(nested.ref(tail) if nested is not None else None)
+            else:
+                found.append(p.ref(head))
+    return [ref for ref in found if ref is not None]
 
 
 def data_store_require_rotating_key(resources: Sequence[ResourceView]) -> list[RuleResult]:
@@ -183,19 +191,20 @@ def data_store_require_rotating_key(resources: Sequence[ResourceView]) -> list[R
 
     def check(store: ResourceView) -> RuleResult:
         named = 0
-        for path, ref in _key_refs(store):
-            if not ref or is_aws_managed_key(ref):
+        for ref in _key_refs(store):
+            path = ref.path
+            if not ref.value or (isinstance(ref.value, str) and is_aws_managed_key(ref.value)):
                 continue
             named += 1
-            key = resolve_key(g, ref, path)
+            key = resolve_key(g, ref)
             if key is None:
-                return failed(store, path, ref, "the key is not declared in this stack, so its rotation and key policy "
+                return failed(store, path, ref.value, "the key is not declared in this stack, so its rotation and key policy "
                               "cannot be proven", "use a DomainKey declared in this stack")
             if key.type == KMS_EXTERNAL_KEY:
                 return failed(store, path, ref, f"{key.name} holds imported key material, which KMS cannot rotate",
                               "use a KMS-generated key with rotation on")
             if key.type == KMS_REPLICA_KEY:
-                primary = g.resolve(props(key).get("primaryKeyArn"), KMS_KEY, path="primaryKeyArn")
+                primary = g.resolve(props(key).ref("primaryKeyArn"), KMS_KEY)
                 if primary is None:
                     return failed(key, "primaryKeyArn", props(key).get("primaryKeyArn"), "the replica's primary key "
                                   "is not declared in this stack", "declare the primary key here")

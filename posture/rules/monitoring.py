@@ -19,6 +19,7 @@ from posture.rules.base import (
     as_bool,
     as_int,
     as_list,
+    customer_key,
     each,
     failed,
     fnmatch_any,
@@ -107,7 +108,7 @@ def trail_enable_log_file_validation(resource: ResourceView) -> RuleResult:
 
 def _require_cmk(key_prop: str, problem: str, fix: str):
     def rule(resource: ResourceView) -> RuleResult:
-        key = props(resource).get(key_prop)
+        key = customer_key(props(resource), key_prop)
         if not key or is_aws_managed_key(key):
             return failed(resource, key_prop, key, problem, fix)
         return passed(resource, f"encrypted with {key}")

@@ -21,6 +21,7 @@ from posture.rules.base import (
     RuleResult,
     as_bool,
     as_list,
+    customer_key,
     each,
     failed,
     graph,
@@ -88,7 +89,7 @@ def bucketpolicy_require_tls(resource: ResourceView) -> RuleResult:
 
 
 def _bucket(g: Graph, setting: ResourceView) -> ResourceView | None:
-    return g.resolve(props(setting).get("bucket"), *BUCKETS, path="bucket")
+    return g.resolve(props(setting).ref("bucket"), *BUCKETS)
 
 
 def _log_only_buckets(g: Graph) -> set[str]:
@@ -97,11 +98,11 @@ def _log_only_buckets(g: Graph) -> set[str]:
     for lb in g.of_type(*LOAD_BALANCERS):
         access_logs = props(lb).get("accessLogs")
         if access_logs is not None:
-            bucket = g.resolve(access_logs.get("bucket"), *BUCKETS, path="accessLogs.bucket")
+            bucket = g.resolve(access_logs.ref("bucket"), *BUCKETS)
             if bucket is not None:
                 logs.add(bucket.urn)
     for r in g.of_type(TRAIL, CONFIG_DELIVERY_CHANNEL):
-        bucket = g.resolve(props(r).get("s3BucketName"), *BUCKETS, path="s3BucketName")
+        bucket = g.resolve(props(r).ref("s3BucketName"), *BUCKETS)
         if bucket is not None:
             logs.discard(bucket.urn)
     return logs
@@ -116,7 +117,7 @@ def s3_bucket_require_cmk_encryption(resources: Sequence[ResourceView]) -> list[
             algorithm = default.get("sseAlgorithm") if default is not None else None
             path = f"rules[{i}].applyServerSideEncryptionByDefault"
             if algorithm in ("aws:kms", "aws:kms:dsse"):
-                key = default.get("kmsMasterKeyId")
+                key = customer_key(default, "kmsMasterKeyId")
                 if not key or is_aws_managed_key(key):
                     return failed(setting, f"{path}.kmsMasterKeyId", key, "objects are encrypted with the "
                                   "AWS-managed S3 key", "set kms_master_key_id to a customer-managed key")

@@ -88,8 +88,7 @@ cases("aws-rds-instance-require-cmk-encryption",
       ("fail_unencrypted", change("database-instance", storageEncrypted=False)),
       ("fail_aws_managed_key", change("database-instance", kmsKeyId="alias/aws/rds")),
       ("fail_no_key", change("database-instance", kmsKeyId=DELETE)),
-      ("fail_performance_insights_under_aws_key", change("database-instance", performanceInsightsKmsKeyId=DELETE)),
-      ("unknown_key", change("database-instance", kmsKeyId=UNKNOWN)))
+      ("fail_performance_insights_under_aws_key", change("database-instance", performanceInsightsKmsKeyId=DELETE)))
 cases("aws-rds-cluster-require-cmk-encryption",
       ("fail_unencrypted", change("fx-ledger", storageEncrypted=DELETE)),
       ("fail_aws_managed_key", change("fx-ledger", kmsKeyId="arn:aws:kms:eu-west-1:111122223333:alias/aws/rds")))

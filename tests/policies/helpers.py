@@ -57,7 +57,11 @@ def change(name: str, **changes: Any) -> Change:
 def paths(name: str, changes: dict[str, Any], type: str | None = None) -> Change:
     def apply(resources: Graph) -> list[ResourceView]:
         target = find(resources, name)
-        replaced = dataclasses.replace(target, props=set_paths(target.props, changes), type=type or target.type)
+        # A value a test writes in has no provenance: forget what the engine said the old one came from.
+        changed = {re.split(r"[.\[]", key, maxsplit=1)[0] for key in changes}
+        dependencies = {k: v for k, v in (target.dependencies or {}).items() if k not in changed}
+        replaced = dataclasses.replace(target, props=set_paths(target.props, changes), type=type or target.type,
+                                       dependencies=dependencies if target.dependencies is not None else None)
         return [replaced if r is target else r for r in resources]
 
     return apply
