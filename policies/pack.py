@@ -103,11 +103,15 @@ def view_of_resource(args: ResourceValidationArgs) -> ResourceView:
 
 
 def view_of_stack_resource(resource: Any) -> ResourceView:
+    """A stack resource with the engine's ``property_dependencies`` (property -> the resources its value
+    was computed from), which lets the graph follow references on a preview, before ids exist."""
     props = plain_props(resource.props)
     parent = resource.parent.urn if resource.parent is not None else None
+    dependencies = {key: frozenset(dep.urn for dep in deps)
+                    for key, deps in (getattr(resource, "property_dependencies", None) or {}).items()}
     return ResourceView(urn=resource.urn, type=resource.resource_type, name=resource.name, props=props,
                         parent=parent, custom=not resource.resource_type.startswith("pulumi:"),
-                        region=_region(props, resource.provider))
+                        region=_region(props, resource.provider), dependencies=dependencies)
 
 
 # --- reporting -------------------------------------------------------------------------------

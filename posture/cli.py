@@ -101,6 +101,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="Pulumi project directory (default: current directory)")
     check.add_argument("--policy-config", type=Path, metavar="FILE",
                        help="CrossGuard policy config JSON (as for --policy-pack-config) to override enforcement")
+    check.add_argument("--view", choices=("first-preview", "deployed"), default="first-preview",
+                       help="first-preview (default): what the pack can prove on the first `pulumi preview`, before "
+                            "AWS has assigned any id; deployed: as on a preview of a stack whose resources exist")
     _output_options(check)
     check.set_defaults(handler=_check)
 
@@ -181,7 +184,7 @@ def _check(args: argparse.Namespace) -> int:
         files = read_stack_files(project_dir, args.stack)
         with _status(f"Running the Pulumi program for stack {args.stack} under the mock engine…"), \
                 _in_project(project_dir):
-            resources = run_project(project_dir, args.stack)
+            resources = run_project(project_dir, args.stack, args.view)
     except (StackInputError, pulumi.RunError) as exc:
         error = str(exc)
     except Exception as exc:
@@ -196,7 +199,7 @@ def _check(args: argparse.Namespace) -> int:
 
     with _status(f"Evaluating {len(CONTROLS)} controls on {len(resources)} resources…"):
         findings = evaluate(resources, levels)
-    metadata = {"resources evaluated": str(len(resources)),
+    metadata = {"view": args.view, "resources evaluated": str(len(resources)),
                 "enforcement levels": f"policy config {args.policy_config}" if args.policy_config
                 else "catalog defaults"}
     return _finish(args, outputs, kind="check", stack=files.stack, project=files.project, findings=findings,

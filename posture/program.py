@@ -116,30 +116,37 @@ def run_project(project_dir: Path, stack: str, view: str = FIRST_PREVIEW) -> lis
     return run_program(lambda: runpy.run_path(str(main), run_name="__main__"), files, view)
 
 
-def run_program(program: Callable[[], Any], files: StackFiles, view: str = FIRST_PREVIEW) -> list[ResourceView]:
-    """Run ``program`` in a fresh context so repeated runs in one process never share Pulumi state."""
+def run_program(program: Callable[[], Any], files: StackFiles, view: str = FIRST_PREVIEW,
+                existing: frozenset[str] = frozenset()) -> list[ResourceView]:
+    """Run ``program`` in a fresh context so repeated runs in one process never share Pulumi state.
+
+    ``existing`` names resources (logical names) an earlier ``pulumi up`` already created: in the
+    first-preview view they answer as deployed, the rest as new, which is what a preview of a change
+    shows."""
     if view not in VIEWS:
         raise ValueError(f"view must be one of {', '.join(VIEWS)}, not {view!r}")
-    return contextvars.Context().run(_run_in_context, program, files, view)
+    return contextvars.Context().run(_run_in_context, program, files, view, existing)
 
 
-def _run_in_context(program: Callable[[], Any], files: StackFiles, view: str) -> list[ResourceView]:
+def _run_in_context(program: Callable[[], Any], files: StackFiles, view: str, existing: frozenset[str]
+                    ) -> list[ResourceView]:
     # The SDK allocates dozens of futures and Outputs per resource; with the cyclic collector on,
     # its repeated full scans of that growing heap took over half of a 10,000-resource run
     # (benchmarks/). The run is finite and its objects live until it ends, so collect afterwards.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _run_with_mocks(program, files, view)
+        return _run_with_mocks(program, files, view, existing)
     finally:
         if collecting:
             gc.enable()
 
 
-def _run_with_mocks(program: Callable[[], Any], files: StackFiles, view: str) -> list[ResourceView]:
+def _run_with_mocks(program: Callable[[], Any], files: StackFiles, view: str, existing: frozenset[str]
+                    ) -> list[ResourceView]:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    mocks = _AwsMocks(files) if view == DEPLOYED else _FirstPreviewMocks(files)
+    mocks = _AwsMocks(files) if view == DEPLOYED else _FirstPreviewMocks(files, existing)
     monitor = _RecordingMonitor(mocks, files.region)
     try:
         pulumi_mocks.set_mocks(mocks, project=files.project, stack=files.stack, preview=True, monitor=monitor)
@@ -220,7 +227,13 @@ class _FirstPreviewMocks(_AwsMocks):
     """The engine's answer on a preview of resources that do not exist yet: no id, and the inputs
     back as outputs (every computed output unknown)."""
 
+    def __init__(self, files: StackFiles, existing: frozenset[str]) -> None:
+        super().__init__(files)
+        self.existing = existing
+
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
+        if args.name in self.existing:
+            return super().new_resource(args)
         return "", dict(args.inputs)
 
 

@@ -36,7 +36,7 @@ def engine(monkeypatch, prod_stack):
 
     monkeypatch.setattr(catalog, "CONTROLS", CONTROLS)
     monkeypatch.setattr(posture.evaluate, "evaluate", evaluate)
-    monkeypatch.setattr(posture.program, "run_project", lambda project_dir, stack: list(prod_stack))
+    monkeypatch.setattr(posture.program, "run_project", lambda project_dir, stack, view: list(prod_stack))
     return state
 
 
