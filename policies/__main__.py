@@ -25,7 +25,7 @@ else:  # the CLI runs this folder of the repository: the pack directory is sys.p
         sys.path.append(_PROJECT)
     from pack import PACK_DESCRIPTION, POLICIES
 
-from posture.catalog import PACK_NAME  # noqa: E402 - importable only once the project is on sys.path
+from posture.catalog import PACK_NAME  # importable only once the project is on sys.path
 
 PolicyPack(name=PACK_NAME, policies=POLICIES, enforcement_level=EnforcementLevel.MANDATORY,
            description=PACK_DESCRIPTION)
