@@ -39,22 +39,10 @@ def run_stack(project_dir: Path, stack: str) -> list:
     return [view for view in run_project(project_dir, stack) if view.custom]
 
 
-def wire(value):
-    """What the analyzer hands a policy: secrets already decrypted."""
-    from posture.resources import REDACTED
-
-    if value is REDACTED:
-        return "plaintext-secret"
-    if isinstance(value, dict):
-        return {k: wire(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [wire(v) for v in value]
-    return value
-
-
 def struct(props: dict) -> struct_pb2.Struct:
+    """The props as the analyzer hands them to a policy: secrets (posture's REDACTED) already decrypted."""
     message = struct_pb2.Struct()
-    message.update(wire(props))
+    message.update(json.loads(json.dumps(props, default=lambda _redacted: "plaintext-secret")))
     return message
 
 
