@@ -40,3 +40,13 @@ def test_the_built_entry_runs_the_installed_module(served, tmp_path) -> None:
     (tmp_path / "__main__.py").write_text(build_pack.ENTRY)
     runpy.run_path(str(tmp_path / "__main__.py"), run_name="__main__")
     assert served["name"] == PACK_NAME and len(served["policies"]) == len(CONTROLS)
+
+
+def test_pyproject_lists_every_package_of_posture_and_nothing_of_the_project() -> None:
+    """The fast twin of the wheel test: setuptools installs exactly the packages listed."""
+    import tomllib
+
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "posture").rglob("__init__.py")}
+    assert set(setuptools["packages"]) == found | {"posture.policies"}
+    assert setuptools["package-dir"] == {"posture.policies": "policies"}
