@@ -20,8 +20,8 @@ from typing import Any
 
 import pulumi.config
 
-DECLARED_TYPES = ("string", "integer", "boolean", "array")
-"""The types a project config declaration may name (the Pulumi CLI's project schema)."""
+DECLARED_TYPES = ("string", "integer", "boolean", "array", "object")
+"""The types a project config declaration may name (the Pulumi CLI's project schema; object is newer)."""
 
 
 class StackInputError(Exception):
@@ -48,14 +48,14 @@ def config_text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def project_config(project_doc: dict, project: str, project_file: Path) -> tuple[dict[str, str], dict[str, str]]:
-    """``(values, declared types)`` from Pulumi.yaml's ``config:``: values are the declared defaults
-    and project-wide values a stack gets when its own file omits the key."""
+def project_config(project_doc: dict, project: str, project_file: Path) -> tuple[dict[str, str], dict[str, dict]]:
+    """``(values, declarations)`` from Pulumi.yaml's ``config:``: values are the declared defaults and
+    project-wide values a stack gets when its own file omits the key; declarations keep the types."""
     declared = project_doc.get("config") or {}
     if not isinstance(declared, dict):
         raise StackInputError(f"{project_file}: `config` must be a mapping of keys to declarations")
     values: dict[str, str] = {}
-    types: dict[str, str] = {}
+    types: dict[str, dict] = {}
     for key, entry in declared.items():
         full_key = qualified_key(str(key), project)
         if not isinstance(entry, dict):  # the short form: a project-wide value
@@ -65,36 +65,65 @@ def project_config(project_doc: dict, project: str, project_file: Path) -> tuple
         if kind is not None and kind not in DECLARED_TYPES:
             raise StackInputError(f"{project_file}: config {key} has type {kind!r}; use one of {', '.join(DECLARED_TYPES)}")
         if kind is not None:
-            types[full_key] = kind
+            types[full_key] = entry
         for field in ("value", "default"):
             if entry.get(field) is not None:
+                check_declared_type(project_file, f"{key} {field}", entry[field], entry if kind else None)
                 values[full_key] = config_text(entry[field])
     return values, types
 
 
-def check_declared_type(stack_file: Path, key: str, value: Any, kind: str | None) -> None:
-    """Refuse a plain stack value that contradicts its declaration in Pulumi.yaml."""
-    text = str(value).lower() if not isinstance(value, (dict, list)) else None
-    fits = {
-        "integer": not isinstance(value, bool) and text is not None and text.lstrip("-").isdigit(),
-        "boolean": isinstance(value, bool) or text in ("true", "false"),
-        "array": isinstance(value, list),
-        "string": not isinstance(value, (dict, list)),
-    }.get(kind or "", True)
-    if not fits:
-        raise StackInputError(f"{stack_file}: {key} is {value!r}, but Pulumi.yaml declares it {kind}; "
-                              f"give it a {kind} value")
+def _fits(kind: str | None, items: dict | None, value: Any) -> bool:
+    """The Pulumi CLI's rule for a config value of a declared type (strings may spell integers and booleans)."""
+    if kind == "string":
+        return isinstance(value, str)
+    if kind == "integer":
+        return (isinstance(value, int) and not isinstance(value, bool)) or (
+            isinstance(value, str) and value.lstrip("-").isdigit())
+    if kind == "boolean":
+        return isinstance(value, bool) or value in ("true", "false")
+    if kind == "object":
+        return isinstance(value, dict)
+    if kind == "array":
+        items = items or {}
+        return isinstance(value, list) and all(_fits(items.get("type"), items.get("items"), v) for v in value)
+    return True
+
+
+def check_declared_type(file: Path, key: str, value: Any, declaration: dict | None) -> None:
+    """Refuse a plain value that contradicts its declaration in Pulumi.yaml, as the CLI refuses it."""
+    if declaration is None or _fits(declaration.get("type"), declaration.get("items"), value):
+        return
+    kind = declaration["type"]
+    if kind == "array":
+        kind = f"array of {(declaration.get('items') or {}).get('type', 'values')}"
+    raise StackInputError(f"{file}: {key} is {value!r}, but Pulumi.yaml declares it {kind}; give it a {kind} value")
 
 
 def stack_environments(stack_doc: dict, stack_file: Path) -> tuple[str, ...]:
-    """The ESC environments a stack file imports: ``environment: name`` or ``environment: [names]``."""
-    declared = stack_doc.get("environment")
-    if declared is None:
-        return ()
-    names = [declared] if isinstance(declared, str) else declared
-    if not isinstance(names, list) or not names or not all(isinstance(n, str) and n for n in names):
-        raise StackInputError(f"{stack_file}: `environment` must be an environment name or a list of them, "
-                              "e.g. environment: [acme/aws-prod]")
+    """The ESC environments a stack file draws values from: ``environment:`` (a list of names, or an
+    inline definition with ``imports`` and ``values``) and ``mainEnvironment:`` (one name)."""
+    problem = (f"{stack_file}: `environment` must be a list of environment names or an inline definition "
+               "with `imports`, e.g. environment: [acme/aws-prod]")
+    declared, names = stack_doc.get("environment"), []
+    if isinstance(declared, list):
+        names = declared
+    elif isinstance(declared, dict):
+        imports = declared.get("imports") or []
+        if not isinstance(imports, list):
+            raise StackInputError(problem)
+        names = [next(iter(entry)) if isinstance(entry, dict) and len(entry) == 1 else entry for entry in imports]
+        if declared.get("values"):
+            names.append(f"(inline values of {stack_file.name})")
+    elif declared is not None:
+        raise StackInputError(problem)
+    main = stack_doc.get("mainEnvironment")
+    if main is not None:
+        if not isinstance(main, str) or "/" not in main:
+            raise StackInputError(f"{stack_file}: `mainEnvironment` must be one <project>/<env>[@version] reference")
+        names.append(main)
+    if (declared is not None and not names) or not all(isinstance(n, str) and n for n in names):
+        raise StackInputError(problem)
     return tuple(names)
 
 

@@ -117,7 +117,9 @@ def test_the_readme_deploy_steps_name_every_placeholder() -> None:
 
 @pytest.mark.parametrize(("project_config", "stack_value", "says"), [
     ({"retention": {"type": "integer"}}, "two weeks", "is 'two weeks', but Pulumi.yaml declares it integer; give it a integer value"),
-    ({"zones": {"type": "array", "items": {"type": "string"}}}, "eu-west-1a", "declares it array"),
+    ({"zones": {"type": "array", "items": {"type": "string"}}}, "eu-west-1a", "declares it array of string"),
+    ({"zones": {"type": "array", "items": {"type": "string"}}}, ["a", 3], "declares it array of string"),
+    ({"account": {"type": "string"}}, 111122223333, "declares it string"),
     ({"verbose": {"type": "boolean"}}, "yes", "declares it boolean"),
 ])
 def test_a_stack_value_of_the_wrong_declared_type_is_refused(capsys, tmp_path, project_config, stack_value, says):
@@ -132,6 +134,13 @@ def test_a_declaration_of_an_unknown_type_is_refused(tmp_path) -> None:
     (tmp_path / "Pulumi.yaml").write_text("name: app\nruntime: python\nconfig:\n  size:\n    type: number\n")
     (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
     with pytest.raises(StackInputError, match="config size has type 'number'; use one of string, integer, boolean, array"):
+        read_stack_files(tmp_path, "dev")
+
+
+def test_a_default_of_the_wrong_declared_type_is_refused(tmp_path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: app\nruntime: python\nconfig:\n  days:\n    type: integer\n    default: soon\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
+    with pytest.raises(StackInputError, match=r"days default is 'soon', but Pulumi\.yaml declares it integer"):
         read_stack_files(tmp_path, "dev")
 
 
@@ -164,7 +173,7 @@ def test_a_value_from_an_environment_is_unknown_offline_never_not_set(capsys, tm
 
 
 def test_a_key_an_environment_may_override_is_named_in_the_report(capsys, tmp_path) -> None:
-    stack = without({"databaseInstanceClass"}, environment="acme/aws-prod")
+    stack = without({"databaseInstanceClass"}, environment={"imports": [{"acme/aws-prod": {"merge": False}}]})
     project = baseline_with_stack(tmp_path / "p", "prod", stack)
     code, _, _ = run(capsys, "check", "--stack", "prod", "--project", str(project),
                      "--format", "json", "--out", str(tmp_path / "r.json"))
@@ -188,8 +197,16 @@ def test_without_environments_a_missing_key_is_still_a_config_error(capsys, tmp_
     assert "security-baseline:accountId: is not set" in one_line_error(code, err)
 
 
-@pytest.mark.parametrize("environment", [3, [], [""], {"name": "x"}])
+@pytest.mark.parametrize("environment", [3, "acme/aws-prod", [], [""], {"imports": "acme/aws-prod"}, {"name": "x"}])
 def test_a_malformed_environment_list_is_one_line_exit_2(capsys, tmp_path, environment) -> None:
     project = baseline_with_stack(tmp_path / "p", "prod", {**PROD, "environment": environment})
     code, _, err = run(capsys, "check", "--stack", "prod", "--project", str(project))
-    assert "`environment` must be an environment name or a list of them" in one_line_error(code, err)
+    assert "`environment` must be a list of environment names or an inline definition" in one_line_error(code, err)
+
+
+def test_a_main_environment_counts_as_an_environment(tmp_path) -> None:
+    project = baseline_with_stack(tmp_path / "p", "prod", {**PROD, "mainEnvironment": "payments/dev@8"})
+    assert read_stack_files(project, "prod").environments == ("payments/dev@8",)
+    inline = baseline_with_stack(tmp_path / "q", "prod", {**PROD, "environment": {
+        "imports": ["acme/base"], "values": {"pulumiConfig": {"accountId": "111122223333"}}}})
+    assert read_stack_files(inline, "prod").environments == ("acme/base", "(inline values of Pulumi.prod.yaml)")
