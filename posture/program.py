@@ -70,10 +70,11 @@ def read_stack_files(project_dir: Path, stack: str) -> StackFiles:
         raise StackInputError(f"{project_file}: has no project `name`; add `name: <project>` at the top")
     project = project_doc["name"]
     stack = short_stack_name(stack, project)
-    stack_file = project_dir / f"Pulumi.{stack}.yaml"
+    stack_dir = project_dir / str(project_doc.get("stackConfigDir") or ".")
+    stack_file = stack_dir / f"Pulumi.{stack}.yaml"
     defaults, declared_types = project_config(project_doc, project, project_file)
     if not stack_file.exists():
-        known = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
+        known = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in stack_dir.glob("Pulumi.*.yaml"))
         raise StackInputError(f"unknown stack {stack!r}: {stack_file.name} does not exist; known stacks: {', '.join(known) or 'none'}")
     stack_doc = _load_yaml(stack_file) or {}
     raw = stack_doc.get("config", {}) if isinstance(stack_doc, dict) else None

@@ -70,6 +70,15 @@ def test_the_cli_checks_a_fully_qualified_stack(capsys, tmp_path) -> None:
     assert code == 0 and report["stack"] == "prod" and int(report["metadata"]["resources evaluated"]) > 200
 
 
+def test_stack_files_live_in_the_declared_stack_config_dir(tmp_path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: app\nruntime: python\nstackConfigDir: config\n")
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "Pulumi.dev.yaml").write_text("config:\n  aws:region: eu-west-1\n")
+    assert read_stack_files(tmp_path, "acme/app/dev").region == "eu-west-1"
+    with pytest.raises(StackInputError, match="known stacks: dev"):
+        read_stack_files(tmp_path, "prod")
+
+
 # --- config declared in Pulumi.yaml -------------------------------------------------------------
 
 
