@@ -96,7 +96,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Run the Pulumi program for a stack under the mock engine (no cloud credentials, no "
                     "Pulumi CLI), evaluate every control in-process and write the reports.",
         epilog=OUTPUT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    check.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml")
+    check.add_argument("--stack", required=True,
+                       help="stack, org/stack or org/project/stack: reads Pulumi.<stack>.yaml (in stackConfigDir)")
     check.add_argument("--project", type=Path, default=Path("."), metavar="DIR",
                        help="Pulumi project directory (default: current directory)")
     check.add_argument("--policy-config", type=Path, metavar="FILE",
