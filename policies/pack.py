@@ -51,7 +51,8 @@ from posture.resources import UNKNOWN, ResourceView
 from posture.rules import RULES
 from posture.rules.base import Graph, RuleResult, run_resource_rule, run_stack_rule
 
-PACK_DESCRIPTION = "The security-baseline control catalog: every promise of claims.md, checked before deploy."
+PACK_DESCRIPTION = ("The security-baseline control catalog: every promise in docs/controls.md of the security-baseline "
+                    "project, checked before deploy.")
 _UNKNOWN_SENTINELS = frozenset({UNKNOWN_BOOLEAN_VALUE, UNKNOWN_NUMBER_VALUE, UNKNOWN_STRING_VALUE, UNKNOWN_ARRAY_VALUE,
                                 UNKNOWN_ASSET_VALUE, UNKNOWN_ARCHIVE_VALUE, UNKNOWN_OBJECT_VALUE})
 _SEVERITIES = {Severity.CRITICAL: PolicySeverity.CRITICAL, Severity.HIGH: PolicySeverity.HIGH,

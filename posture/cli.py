@@ -96,7 +96,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Run the Pulumi program for a stack under the mock engine (no cloud credentials, no "
                     "Pulumi CLI), evaluate every control in-process and write the reports.",
         epilog=OUTPUT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    check.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml")
+    check.add_argument("--stack", required=True,
+                       help="stack, org/stack or org/project/stack: reads Pulumi.<stack>.yaml (in stackConfigDir)")
     check.add_argument("--project", type=Path, default=Path("."), metavar="DIR",
                        help="Pulumi project directory (default: current directory)")
     check.add_argument("--policy-config", type=Path, metavar="FILE",
@@ -178,14 +179,28 @@ def _check(args: argparse.Namespace) -> int:
     import pulumi
 
     from posture.program import StackInputError, read_stack_files, run_project
+    from posture.pulumi_project import not_readable_offline, recording_config_reads, unknown_for_every_control
 
     error = None
+    files, unreadable = None, set()
     try:
         files = read_stack_files(project_dir, args.stack)
         with _status(f"Running the Pulumi program for stack {args.stack} under the mock engine…"), \
-                _in_project(project_dir):
+                _in_project(project_dir), recording_config_reads(files.from_project) as unreadable:
             resources = run_project(project_dir, args.stack, args.view)
     except (StackInputError, pulumi.RunError) as exc:
+        key = getattr(exc, "key", None)
+        if files is not None and files.environments and key in unreadable:
+            # The program stopped on a value an ESC environment supplies: unknown offline, not "not set".
+            reason = not_readable_offline(key, files.environments)
+            return _finish(args, outputs, kind="check", stack=files.stack, project=files.project,
+                           findings=unknown_for_every_control(f"not checked: {reason}", files.project, files.stack,
+                                                              levels),
+                           controls=CONTROLS, promises=PROMISES, waivers=waivers, resources=(),
+                           source_root=str(project_dir), metadata={"resources evaluated": "0"},
+                           run_errors=(f"{reason}; the program stops without it, so no control was checked: give it "
+                                       f"a stand-in value in Pulumi.{files.stack}.yaml to check offline, or rely on "
+                                       "`pulumi preview --policy-pack`",))
         error = str(exc)
     except Exception as exc:
         if os.environ.get("POSTURE_DEBUG"):
@@ -202,6 +217,10 @@ def _check(args: argparse.Namespace) -> int:
     metadata = {"view": args.view, "resources evaluated": str(len(resources)),
                 "enforcement levels": f"policy config {args.policy_config}" if args.policy_config
                 else "catalog defaults"}
+    if files.environments and unreadable:
+        metadata["config from environments"] = (
+            f"{', '.join(files.environments)}: not readable offline; the program ran with Pulumi.yaml defaults or "
+            f"nothing for {', '.join(sorted(unreadable))}")
     return _finish(args, outputs, kind="check", stack=files.stack, project=files.project, findings=findings,
                    controls=CONTROLS, promises=PROMISES, waivers=waivers, resources=tuple(resources),
                    source_root=str(project_dir), metadata=metadata)

@@ -39,6 +39,15 @@ from pulumi.runtime import rpc
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.stack import wait_for_rpcs
 
+from posture.pulumi_project import (
+    StackInputError,
+    check_declared_type,
+    config_text,
+    project_config,
+    qualified_key,
+    short_stack_name,
+    stack_environments,
+)
 from posture.resources import REDACTED, UNKNOWN, ResourceView, SourceLocation
 
 MOCK_ACCOUNT = "123456789012"
@@ -50,10 +59,6 @@ _IDENTITY_OUTPUTS = ("arn", "name", "bucket", "keyId", "prefixListId")
 """Computed outputs other resources refer to by value; recorded so stack rules can follow references."""
 
 
-class StackInputError(Exception):
-    """Project or stack files that cannot be read; the message is one line for the user."""
-
-
 @dataclass(frozen=True)
 class StackFiles:
     project: str
@@ -61,6 +66,10 @@ class StackFiles:
     config: dict[str, str]
     secret_keys: list[str]
     region: str | None
+    environments: tuple[str, ...] = ()
+    """ESC environments the stack file imports: their values cannot be read offline."""
+    from_project: frozenset[str] = frozenset()
+    """Keys whose value comes from Pulumi.yaml (a declared default or project-wide value)."""
 
     @property
     def account_id(self) -> str:
@@ -68,34 +77,42 @@ class StackFiles:
 
 
 def read_stack_files(project_dir: Path, stack: str) -> StackFiles:
-    """Read Pulumi.yaml and Pulumi.<stack>.yaml the way the CLI does, without decrypting anything."""
+    """Read Pulumi.yaml and Pulumi.<stack>.yaml the way the CLI does, without decrypting anything:
+    ``stack`` may be fully qualified, and Pulumi.yaml's declared defaults fill what the stack omits."""
     project_file = project_dir / "Pulumi.yaml"
-    stack_file = project_dir / f"Pulumi.{stack}.yaml"
     project_doc = _load_yaml(project_file)
     if not isinstance(project_doc, dict) or not isinstance(project_doc.get("name"), str):
         raise StackInputError(f"{project_file}: has no project `name`; add `name: <project>` at the top")
     project = project_doc["name"]
+    stack = short_stack_name(stack, project)
+    stack_dir = project_dir / str(project_doc.get("stackConfigDir") or ".")
+    stack_file = stack_dir / f"Pulumi.{stack}.yaml"
+    defaults, declared_types = project_config(project_doc, project, project_file)
     if not stack_file.exists():
-        known = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
+        known = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in stack_dir.glob("Pulumi.*.yaml"))
         raise StackInputError(f"unknown stack {stack!r}: {stack_file.name} does not exist; known stacks: {', '.join(known) or 'none'}")
     stack_doc = _load_yaml(stack_file) or {}
     raw = stack_doc.get("config", {}) if isinstance(stack_doc, dict) else None
     if not isinstance(raw, dict):
         raise StackInputError(f"{stack_file}: `config` must be a mapping of keys to values")
-    config: dict[str, str] = {}
+    environments = stack_environments(stack_doc, stack_file) if isinstance(stack_doc, dict) else ()
+    config: dict[str, str] = dict(defaults)
     secret_keys: list[str] = []
     for key, value in raw.items():
-        full_key = key if ":" in key else f"{project}:{key}"
+        full_key = qualified_key(key, project)
         if isinstance(value, dict) and set(value) == {"secure"}:
             config[full_key] = SECRET_PLACEHOLDER
             secret_keys.append(full_key)
         elif isinstance(value, (dict, list)):
+            check_declared_type(stack_file, full_key, value, declared_types.get(full_key))
             config[full_key] = json.dumps(value)
         elif value is None:
             raise StackInputError(f"{stack_file}: {full_key} has no value; give one or remove the key")
         else:
-            config[full_key] = value if isinstance(value, str) else json.dumps(value)
-    return StackFiles(project, stack, config, secret_keys, config.get("aws:region"))
+            check_declared_type(stack_file, full_key, value, declared_types.get(full_key))
+            config[full_key] = config_text(value)
+    return StackFiles(project, stack, config, secret_keys, config.get("aws:region"), environments,
+                      frozenset(defaults.keys() - {qualified_key(k, project) for k in raw}))
 
 
 def _load_yaml(path: Path) -> Any:

@@ -18,7 +18,7 @@ from components.load_balancer import LoadBalancer, LoadBalancerArgs
 from components.monitoring import Monitoring, MonitoringArgs
 from components.validation import InvalidInput
 from components.vpc import Vpc, VpcArgs
-from stacks.config import PROJECT, ConfigError, StackConfig
+from stacks.config import ConfigError, StackConfig
 
 A = TypeVar("A")
 
@@ -32,7 +32,7 @@ def _args(cfg: StackConfig, make: Callable[[], A], config_keys: dict[str, str]) 
         if root not in config_keys:
             raise
         detail = err.field[len(root):]
-        raise ConfigError(cfg.stack, f"{PROJECT}:{config_keys[root]}{detail}", err.problem, err.fix) from None
+        raise ConfigError(cfg.stack, f"{pulumi.get_project()}:{config_keys[root]}{detail}", err.problem, err.fix) from None
 
 
 @dataclass(frozen=True)

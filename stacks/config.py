@@ -16,7 +16,6 @@ from pulumi.runtime import config as runtime_config
 
 from components.validation import ACCOUNT_ID, REGION
 
-PROJECT = "security-baseline"
 ENVIRONMENTS = ("prod", "staging")
 MIN_PROD_AVAILABILITY_ZONES = 3
 _SECRET_NAME = re.compile(r"(password|passwd|secret|token|api[-_]?key|private[-_]?key|credential)", re.IGNORECASE)
@@ -58,12 +57,15 @@ class _Reader:
 
     def __init__(self) -> None:
         self.stack = pulumi.get_stack()
-        self.config = pulumi.Config(PROJECT)
+        # The running project's own namespace: `pulumi new` from this template may name it anything.
+        self.project = pulumi.get_project()
+        self.config = pulumi.Config(self.project)
 
     def fail(self, key: str, problem: str, fix: str) -> ConfigError:
         return ConfigError(self.stack, key, problem, fix)
 
-    def text(self, key: str, default: str | None = None, namespace: str = PROJECT) -> str:
+    def text(self, key: str, default: str | None = None, namespace: str | None = None) -> str:
+        namespace = namespace or self.project
         value = pulumi.Config(namespace).get(key)
         if value is None or value == "":
             if default is not None:
@@ -78,11 +80,11 @@ class _Reader:
         try:
             return int(raw)
         except ValueError:
-            raise self.fail(f"{PROJECT}:{key}", f"{raw!r} is not a whole number", "give a number of days") from None
+            raise self.fail(f"{self.project}:{key}", f"{raw!r} is not a whole number", "give a number of days") from None
 
     def structured(self, key: str, kind: type, default: Any) -> Any:
         """A YAML list or mapping; the shape of its entries is validated by the component that owns it."""
-        qualified = f"{PROJECT}:{key}"
+        qualified = f"{self.project}:{key}"
         shape = "list" if kind is list else "mapping"
         try:
             value = self.config.get_object(key)
@@ -99,7 +101,7 @@ class _Reader:
     def string_list(self, key: str, required: bool = True) -> list[str]:
         value = self.structured(key, list, None if required else [])
         if not all(isinstance(v, str) for v in value):
-            raise self.fail(f"{PROJECT}:{key}", f"{value!r} is not a list of strings", "write it as a YAML list of strings")
+            raise self.fail(f"{self.project}:{key}", f"{value!r} is not a list of strings", "write it as a YAML list of strings")
         return value
 
     def refuse_plaintext_secrets(self) -> None:
@@ -117,24 +119,24 @@ def load_stack_config() -> StackConfig:
     reader.refuse_plaintext_secrets()
     environment = reader.text("environment")
     if environment not in ENVIRONMENTS:
-        raise reader.fail(f"{PROJECT}:environment", f"{environment!r} is not a known environment",
+        raise reader.fail(f"{reader.project}:environment", f"{environment!r} is not a known environment",
                           f"use one of {', '.join(ENVIRONMENTS)}")
     account_id = reader.text("accountId")
     if not ACCOUNT_ID.match(account_id):
-        raise reader.fail(f"{PROJECT}:accountId", f"{account_id!r} is not a 12-digit AWS account id",
+        raise reader.fail(f"{reader.project}:accountId", f"{account_id!r} is not a 12-digit AWS account id",
                           "copy it from `aws sts get-caller-identity`")
     region = reader.text("region", namespace="aws")
     copy_region = reader.text("backupCopyRegion")
-    for key, value in (("aws:region", region), (f"{PROJECT}:backupCopyRegion", copy_region)):
+    for key, value in (("aws:region", region), (f"{reader.project}:backupCopyRegion", copy_region)):
         if not REGION.match(value):
             raise reader.fail(key, f"{value!r} is not an AWS region name", "use a name like eu-west-1")
     zones = reader.string_list("availabilityZones")
     if environment == "prod" and len(zones) < MIN_PROD_AVAILABILITY_ZONES:
-        raise reader.fail(f"{PROJECT}:availabilityZones", f"{len(zones)} zones for prod",
+        raise reader.fail(f"{reader.project}:availabilityZones", f"{len(zones)} zones for prod",
                           f"list at least {MIN_PROD_AVAILABILITY_ZONES} so the database and NAT survive a zone outage")
     for zone in zones:
         if not zone.startswith(region):
-            raise reader.fail(f"{PROJECT}:availabilityZones", f"{zone!r} is not in {region}",
+            raise reader.fail(f"{reader.project}:availabilityZones", f"{zone!r} is not in {region}",
                               f"use zones of {region}, e.g. {region}a")
     return StackConfig(
         stack=reader.stack,
@@ -144,7 +146,7 @@ def load_stack_config() -> StackConfig:
         vpc_cidr=reader.text("vpcCidr"),
         availability_zones=zones,
         backup_copy_region=copy_region,
-        database_instance_class=reader.text("databaseInstanceClass", default="db.t4g.medium"),
+        database_instance_class=reader.text("databaseInstanceClass"),  # default declared in Pulumi.yaml
         backup_retention_days=reader.integer("backupRetentionDays"),
         database_backup_retention_days=reader.integer("databaseBackupRetentionDays"),
         aggregator_cidrs=reader.string_list("aggregatorCidrs"),
