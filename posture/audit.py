@@ -187,7 +187,7 @@ def evaluate_live(resources: Sequence[ResourceView], errors: Sequence[CollectorE
         if control.id not in LIVE_CONTROLS:
             levels[control.id] = Enforcement.DISABLED
     account = f"arn:{partition}:iam::{account_id}:root"
-    findings = [_in_account(f, account) for f in evaluate(list(resources), levels)]
+    findings = [_in_account(f, account) for f in evaluate(list(resources), levels, baseline=True)]
     return _account_for_errors(findings, errors, levels, account_id, partition)
 
 

@@ -170,6 +170,7 @@ def _check(args: argparse.Namespace) -> int:
     controls = {c.id: c for c in CONTROLS}
     waivers = _load_waivers(args, controls)
     levels = _load_policy_config(args.policy_config) if args.policy_config else None
+    properties = _load_policy_config(args.policy_config, properties=True) if args.policy_config else None
     project_dir = args.project.resolve()
 
     import pulumi
@@ -195,7 +196,7 @@ def _check(args: argparse.Namespace) -> int:
     from posture.evaluate import evaluate
 
     with _status(f"Evaluating {len(CONTROLS)} controls on {len(resources)} resources…"):
-        findings = evaluate(resources, levels)
+        findings = evaluate(resources, levels, properties)
     metadata = {"resources evaluated": str(len(resources)),
                 "enforcement levels": f"policy config {args.policy_config}" if args.policy_config
                 else "catalog defaults"}
@@ -302,11 +303,12 @@ def _load_waivers(args: argparse.Namespace, controls: dict) -> list:
         raise UsageError(str(exc)) from None
 
 
-def _load_policy_config(path: Path) -> dict:
-    from posture.evaluate import PolicyConfigError, load_policy_config
+def _load_policy_config(path: Path, properties: bool = False) -> dict:
+    """Enforcement levels, or with ``properties`` the per-control thresholds, of a pack config file."""
+    from posture.evaluate import PolicyConfigError, load_policy_config, load_policy_properties
 
     try:
-        return load_policy_config(path)
+        return load_policy_properties(path) if properties else load_policy_config(path)
     except PolicyConfigError as exc:
         raise UsageError(str(exc)) from None
 
