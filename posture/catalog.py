@@ -617,8 +617,9 @@ CONTROLS: tuple[Control, ...] = (
              "compliance mode keeps each log file immutable for its retention, root included.",
              "Deliver the trail to a SecureBucket with object_lock_days=365 (or more)."),
     _control("aws-sns-topic-require-cmk-encryption", "SNS topics are encrypted with a customer-managed key", MEDIUM,
-             "APP-4", _frameworks("", "", "SC-28"), (tok.SNS_TOPIC,),
-             "Alarm and backup notifications describe incidents; they are stored encrypted under our key.",
+             "APP-4", _frameworks("SNS.1", "", "SC-28"), (tok.SNS_TOPIC,),
+             "Alarm and backup notifications describe incidents, and application topics carry application data; "
+             "they are stored encrypted under our key (stricter than SNS.1, which accepts the AWS-managed key).",
              "Set kms_master_key_id to the notifications DomainKey's ARN."),
     _control("stack-sns-topic-require-tls-only-policy", "SNS topics refuse publishing without TLS", MEDIUM,
              "APP-4 DB-3", _frameworks("", "", "SC-8 SC-8(1)", "4.2.1"), (tok.SNS_TOPIC, tok.SNS_TOPIC_POLICY),
