@@ -10,7 +10,7 @@ scan-on-push setting and a CloudFront distribution without a minimum protocol al
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from posture.resources import ResourceView
@@ -25,7 +25,6 @@ from posture.rules.base import (
     plain,
     props,
 )
-from posture.rules.tokens import ELASTICSEARCH_DOMAIN
 
 # --- defaults of the configurable controls (the pack's config schema, posture/catalog.py) -------
 
@@ -56,6 +55,26 @@ def _json_document(resource: ResourceView, key: str) -> Any:
         except json.JSONDecodeError:
             raise ValueError(f"{key} is not valid JSON") from None
     return value
+
+
+def _at(resource: ResourceView, path: str) -> Any:
+    """The value at a dotted property path; None when any block on the way is not set."""
+    node: Any = props(resource)
+    for key in path.split("."):
+        node = node.get(key) if node is not None else None
+    return node
+
+
+def _require_true(path: str, problem: str, fix: str, ok: str, read: Callable[[Any], Any] = as_bool):
+    """A rule for a setting that must be on (or, with ``read=plain``, present); left out means
+    AWS's default, which is off."""
+    def rule(resource: ResourceView) -> RuleResult:
+        value = read(_at(resource, path))
+        if not value:
+            return failed(resource, path, value, problem, fix)
+        return passed(resource, ok)
+
+    return rule
 
 
 # --- SQS ----------------------------------------------------------------------------------------
@@ -121,14 +140,10 @@ def functionurl_require_iam_auth(resource: ResourceView) -> RuleResult:
 # --- API Gateway --------------------------------------------------------------------------------
 
 
-def stage_enable_access_logs(resource: ResourceView) -> RuleResult:
-    settings = props(resource).get("accessLogSettings")
-    destination = settings.get("destinationArn") if settings is not None else None
-    if not destination:
-        return failed(resource, "accessLogSettings.destinationArn", destination, "requests to the API leave no "
-                      "record of who called what", "set access_log_settings with a destination_arn (a CloudWatch log "
-                      "group) and a format")
-    return passed(resource, f"access logs to {destination}")
+stage_enable_access_logs = _require_true(
+    "accessLogSettings.destinationArn", "requests to the API leave no record of who called what",
+    "set access_log_settings with a destination_arn (a CloudWatch log group) and a format",
+    "access logs written to a log destination", read=plain)
 
 
 def route_require_authorization(resource: ResourceView) -> RuleResult:
@@ -169,8 +184,7 @@ def taskdefinition_require_read_only_root_filesystem(resource: ResourceView) -> 
 
 
 def service_disallow_public_ip(resource: ResourceView) -> RuleResult:
-    network = props(resource).get("networkConfiguration")
-    assign = as_bool(network.get("assignPublicIp")) if network is not None else None
+    assign = as_bool(_at(resource, "networkConfiguration.assignPublicIp"))
     if assign:
         return failed(resource, "networkConfiguration.assignPublicIp", True, "every task gets a public address "
                       "reachable from the internet", "set network_configuration.assign_public_ip=False and reach the "
@@ -181,14 +195,10 @@ def service_disallow_public_ip(resource: ResourceView) -> RuleResult:
 # --- ECR ----------------------------------------------------------------------------------------
 
 
-def repository_enable_scan_on_push(resource: ResourceView) -> RuleResult:
-    scanning = props(resource).get("imageScanningConfiguration")
-    scan = as_bool(scanning.get("scanOnPush")) if scanning is not None else None
-    if not scan:
-        return failed(resource, "imageScanningConfiguration.scanOnPush", scan, "images with known vulnerabilities "
-                      "are pushed and deployed unnoticed", "set image_scanning_configuration.scan_on_push=True (or "
-                      "enable enhanced scanning for the registry)")
-    return passed(resource, "images are scanned on push")
+repository_enable_scan_on_push = _require_true(
+    "imageScanningConfiguration.scanOnPush", "images with known vulnerabilities are pushed and deployed unnoticed",
+    "set image_scanning_configuration.scan_on_push=True (or enable enhanced scanning for the registry)",
+    "images are scanned on push")
 
 
 IMMUTABLE_TAGS = ("IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION")
@@ -206,12 +216,9 @@ def repository_require_immutable_tags(resource: ResourceView) -> RuleResult:
 # --- ElastiCache --------------------------------------------------------------------------------
 
 
-def replicationgroup_require_encryption_at_rest(resource: ResourceView) -> RuleResult:
-    enabled = as_bool(props(resource).get("atRestEncryptionEnabled"))
-    if not enabled:
-        return failed(resource, "atRestEncryptionEnabled", enabled, "cached data, snapshots and swap are stored "
-                      "unencrypted", "set at_rest_encryption_enabled=True (with kms_key_id for a customer-managed key)")
-    return passed(resource, "encrypted at rest")
+replicationgroup_require_encryption_at_rest = _require_true(
+    "atRestEncryptionEnabled", "cached data, snapshots and swap are stored unencrypted",
+    "set at_rest_encryption_enabled=True (with kms_key_id for a customer-managed key)", "encrypted at rest")
 
 
 def replicationgroup_require_encryption_in_transit(resource: ResourceView) -> RuleResult:
@@ -230,46 +237,31 @@ def replicationgroup_require_encryption_in_transit(resource: ResourceView) -> Ru
 # --- EFS ----------------------------------------------------------------------------------------
 
 
-def filesystem_require_encryption(resource: ResourceView) -> RuleResult:
-    encrypted = as_bool(props(resource).get("encrypted"))
-    if not encrypted:
-        return failed(resource, "encrypted", encrypted, "file data and metadata are stored unencrypted; encryption "
-                      "cannot be turned on after creation", "set encrypted=True and kms_key_id to a customer-managed key")
-    return passed(resource, "encrypted at rest")
+filesystem_require_encryption = _require_true(
+    "encrypted", "file data and metadata are stored unencrypted; encryption cannot be turned on after creation",
+    "set encrypted=True and kms_key_id to a customer-managed key", "encrypted at rest")
 
 
 # --- OpenSearch (and the legacy Elasticsearch domain, the same schema) --------------------------
 
 
-def _domain_enabled(resource: ResourceView, block: str) -> bool | None:
-    value = props(resource).get(block)
-    return as_bool(value.get("enabled")) if value is not None else None
+domain_require_encryption_at_rest = _require_true(
+    "encryptAtRest.enabled", "indices, logs and automated snapshots are stored unencrypted",
+    "set encrypt_at_rest={'enabled': True, 'kms_key_id': <customer-managed key>}", "encrypted at rest")
 
 
-def domain_require_encryption_at_rest(resource: ResourceView) -> RuleResult:
-    enabled = _domain_enabled(resource, "encryptAtRest")
-    if not enabled:
-        return failed(resource, "encryptAtRest.enabled", enabled, "indices, logs and automated snapshots are stored "
-                      "unencrypted", "set encrypt_at_rest={'enabled': True, 'kms_key_id': <customer-managed key>}")
-    return passed(resource, "encrypted at rest")
-
-
-def domain_require_node_to_node_encryption(resource: ResourceView) -> RuleResult:
-    enabled = _domain_enabled(resource, "nodeToNodeEncryption")
-    if not enabled:
-        return failed(resource, "nodeToNodeEncryption.enabled", enabled, "nodes exchange data in plain text inside "
-                      "the VPC", "set node_to_node_encryption={'enabled': True}")
-    return passed(resource, "node-to-node traffic encrypted")
+domain_require_node_to_node_encryption = _require_true(
+    "nodeToNodeEncryption.enabled", "nodes exchange data in plain text inside the VPC",
+    "set node_to_node_encryption={'enabled': True}", "node-to-node traffic encrypted")
 
 
 def domain_require_tls_endpoint(resource: ResourceView, settings: Mapping[str, Any] | None = None) -> RuleResult:
-    options = props(resource).get("domainEndpointOptions")
     allowed = tuple(_setting(settings, "allowedTlsPolicies", OPENSEARCH_TLS_POLICIES))
-    enforce = as_bool(options.get("enforceHttps")) if options is not None else None
+    enforce = as_bool(_at(resource, "domainEndpointOptions.enforceHttps"))
     if not enforce:
         return failed(resource, "domainEndpointOptions.enforceHttps", enforce, "the domain answers plain HTTP",
                       "set domain_endpoint_options.enforce_https=True")
-    policy = options.get("tlsSecurityPolicy")
+    policy = _at(resource, "domainEndpointOptions.tlsSecurityPolicy")
     if policy not in allowed:
         why = ("AWS then applies Policy-Min-TLS-1-0-2019-07, which accepts TLS 1.0" if policy is None
                else "the policy is not on the TLS 1.2+ allow-list")
@@ -278,15 +270,10 @@ def domain_require_tls_endpoint(resource: ResourceView, settings: Mapping[str, A
     return passed(resource, f"HTTPS only with {policy}")
 
 
-def domain_require_vpc(resource: ResourceView) -> RuleResult:
-    vpc = props(resource).get("vpcOptions")
-    subnets = vpc.get("subnetIds") if vpc is not None else None
-    if not subnets:
-        return failed(resource, "vpcOptions.subnetIds", subnets, "the domain has a public endpoint; only its access "
-                      "policy stands between the internet and the data", "set vpc_options with private subnet_ids "
-                      "and security_group_ids")
-    kind = "Elasticsearch" if resource.type == ELASTICSEARCH_DOMAIN else "OpenSearch"
-    return passed(resource, f"{kind} domain inside a VPC")
+domain_require_vpc = _require_true(
+    "vpcOptions.subnetIds", "the domain has a public endpoint; only its access policy stands between the internet "
+    "and the data", "set vpc_options with private subnet_ids and security_group_ids", "domain inside a VPC",
+    read=plain)
 
 
 # --- Kinesis ------------------------------------------------------------------------------------
@@ -351,14 +338,13 @@ def distribution_require_https_to_origins(resource: ResourceView) -> RuleResult:
 
 def distribution_require_minimum_viewer_tls(resource: ResourceView, settings: Mapping[str, Any] | None = None
                                             ) -> RuleResult:
-    certificate = props(resource).get("viewerCertificate")
     allowed = tuple(_setting(settings, "allowedMinimumProtocolVersions", CLOUDFRONT_MINIMUM_PROTOCOLS))
     fix = (f'use an ACM certificate (acm_certificate_arn, ssl_support_method="sni-only") with '
            f'minimum_protocol_version="{allowed[-1] if allowed else "..."}"')
-    if certificate is not None and as_bool(certificate.get("cloudfrontDefaultCertificate")):
+    if as_bool(_at(resource, "viewerCertificate.cloudfrontDefaultCertificate")):
         return failed(resource, "viewerCertificate.cloudfrontDefaultCertificate", True, "with the *.cloudfront.net "
                       "certificate CloudFront accepts TLS 1.0 from viewers", fix)
-    version = certificate.get("minimumProtocolVersion") if certificate is not None else None
+    version = _at(resource, "viewerCertificate.minimumProtocolVersion")
     if version not in allowed:
         why = ("CloudFront then accepts TLS 1.0" if version is None else "the security policy accepts protocols or "
                "suites below the allowed floor")
@@ -370,8 +356,7 @@ def distribution_require_minimum_viewer_tls(resource: ResourceView, settings: Ma
 
 
 def statemachine_enable_logging(resource: ResourceView) -> RuleResult:
-    logging = props(resource).get("loggingConfiguration")
-    level = logging.get("level") if logging is not None else None
+    level = _at(resource, "loggingConfiguration.level")
     if str(level or "OFF").upper() == "OFF":
         return failed(resource, "loggingConfiguration.level", level, "failed and aborted executions leave no record",
                       'set logging_configuration={"level": "ERROR" (or "ALL"), "log_destination": "<log group '
