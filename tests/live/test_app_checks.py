@@ -1,5 +1,6 @@
 """The application-resource controls checked live: one moto account with a compliant and a
-non-compliant queue, function, repository, file system and stream, audited by their collectors."""
+non-compliant queue, function, repository, file system, stream, search domain, state machine, task
+definition and service, audited by their collectors."""
 
 from __future__ import annotations
 
@@ -19,6 +20,14 @@ APP_PASS: dict[str, str] = {
     "aws-ecr-repository-require-immutable-tags": "pass-repo",
     "aws-efs-filesystem-require-encryption": "pass-files",
     "aws-kinesis-stream-require-encryption": "pass-stream",
+    "aws-opensearch-domain-require-encryption-at-rest": "pass-search",
+    "aws-opensearch-domain-require-node-to-node-encryption": "pass-search",
+    "aws-opensearch-domain-require-tls-endpoint": "pass-search",
+    "aws-opensearch-domain-require-vpc": "pass-search",
+    "aws-sfn-statemachine-enable-logging": "pass-flow",
+    "aws-ecs-taskdefinition-disallow-privileged-containers": "pass-task",
+    "aws-ecs-taskdefinition-require-read-only-root-filesystem": "pass-task",
+    "aws-ecs-service-disallow-public-ip": "pass-service",
 }
 APP_FAIL: dict[str, set[str]] = {
     "fail-plain-queue": {"aws-sqs-queue-require-encryption"},
@@ -27,8 +36,20 @@ APP_FAIL: dict[str, set[str]] = {
     "fail-mutable-repo": {"aws-ecr-repository-require-immutable-tags"},
     "fail-plain-files": {"aws-efs-filesystem-require-encryption"},
     "fail-plain-stream": {"aws-kinesis-stream-require-encryption"},
+    "fail-at-rest-search": {"aws-opensearch-domain-require-encryption-at-rest"},
+    "fail-n2n-search": {"aws-opensearch-domain-require-node-to-node-encryption"},
+    "fail-http-search": {"aws-opensearch-domain-require-tls-endpoint"},
+    "fail-public-search": {"aws-opensearch-domain-require-vpc"},
+    "fail-unlogged-flow": {"aws-sfn-statemachine-enable-logging"},
+    "fail-privileged-task": {"aws-ecs-taskdefinition-disallow-privileged-containers"},
+    "fail-writable-task": {"aws-ecs-taskdefinition-require-read-only-root-filesystem"},
+    "fail-public-service": {"aws-ecs-service-disallow-public-ip"},
 }
-COLLECTOR_NAMES = ("queues", "functions", "containers", "file-systems", "streams")
+COLLECTOR_NAMES = ("queues", "functions", "containers", "file-systems", "streams", "search-domains", "state-machines",
+                   "tasks")
+GOOD_DOMAIN = {"EncryptionAtRestOptions": {"Enabled": True}, "NodeToNodeEncryptionOptions": {"Enabled": True},
+               "DomainEndpointOptions": {"EnforceHTTPS": True, "TLSSecurityPolicy": "Policy-Min-TLS-1-2-PFS-2023-10"},
+               "VPCOptions": {"SubnetIds": ["subnet-12345678"]}}
 
 
 def _zip() -> bytes:
@@ -57,6 +78,28 @@ def audited(moto_account):
         c("kinesis").create_stream(StreamName=name, ShardCount=1)
         if encrypted:
             c("kinesis").start_stream_encryption(StreamName=name, EncryptionType="KMS", KeyId="alias/aws/kinesis")
+    for name, change in (("pass-search", {}), ("fail-at-rest-search", {"EncryptionAtRestOptions": {"Enabled": False}}),
+                         ("fail-n2n-search", {"NodeToNodeEncryptionOptions": {"Enabled": False}}),
+                         ("fail-http-search", {"DomainEndpointOptions": {"EnforceHTTPS": False}}),
+                         ("fail-public-search", {"VPCOptions": None})):
+        options = {k: v for k, v in {**GOOD_DOMAIN, **change}.items() if v is not None}
+        c("opensearch").create_domain(DomainName=name, **options)
+    for name, level in (("pass-flow", "ERROR"), ("fail-unlogged-flow", "OFF")):
+        c("stepfunctions").create_state_machine(name=name, definition="{}", roleArn=role,
+                                                loggingConfiguration={"level": level})
+    for family, container in (("pass-task", {"privileged": False, "readonlyRootFilesystem": True}),
+                              ("fail-privileged-task", {"privileged": True, "readonlyRootFilesystem": True}),
+                              ("fail-writable-task", {"readonlyRootFilesystem": False})):
+        c("ecs").register_task_definition(family=family, networkMode="awsvpc", containerDefinitions=[
+            {"name": "web", "image": "web:1", "memory": 128, **container}])
+    vpc = c("ec2").create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
+    subnet = c("ec2").create_subnet(VpcId=vpc, CidrBlock="10.20.1.0/24")["Subnet"]["SubnetId"]
+    group = c("ec2").create_security_group(GroupName="app", Description="app", VpcId=vpc)["GroupId"]
+    c("ecs").create_cluster(clusterName="app")
+    for name, public in (("pass-service", "DISABLED"), ("fail-public-service", "ENABLED")):
+        c("ecs").create_service(cluster="app", serviceName=name, taskDefinition="pass-task", desiredCount=0,
+                                networkConfiguration={"awsvpcConfiguration": {
+                                    "subnets": [subnet], "securityGroups": [group], "assignPublicIp": public}})
     collectors = tuple(col for col in COLLECTORS if col.name in COLLECTOR_NAMES)
     return moto_account.audit([REGION], collectors=collectors)
 
@@ -73,4 +116,5 @@ def test_non_compliant_application_resource_fails_exactly_its_control(audited, n
 
 def test_the_collectors_read_everything_without_errors(audited):
     assert audited.collector_errors == []
+    assert [name for name in set(APP_PASS.values()) if failing_controls(audited, name)] == []
     assert {f.verdict for f in audited.findings if f.control_id in APP_PASS} <= {Verdict.PASS, Verdict.FAIL}
