@@ -233,12 +233,13 @@ def _audit(args: argparse.Namespace) -> int:
 
     waivers = _load_waivers(args, {c.id: c for c in CONTROLS})
     levels = _load_policy_config(args.policy_config) if args.policy_config else None
+    properties = _load_policy_config(args.policy_config, properties=True) if args.policy_config else None
     from posture.audit import AuditSetupError, audit_account, profile_session_factory
 
     try:
         with _status(f"Auditing {', '.join(args.region)} (read-only)…"):
             result = audit_account(profile_session_factory(args.profile), args.region, levels=levels,
-                                   endpoint_url=args.endpoint_url)
+                                   endpoint_url=args.endpoint_url, properties=properties)
     except AuditSetupError as exc:
         raise UsageError(str(exc)) from None
     return _finish(args, outputs, kind="audit", stack=None, project=None, findings=result.findings,

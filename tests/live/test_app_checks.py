@@ -118,3 +118,10 @@ def test_the_collectors_read_everything_without_errors(audited):
     assert audited.collector_errors == []
     assert [name for name in set(APP_PASS.values()) if failing_controls(audited, name)] == []
     assert {f.verdict for f in audited.findings if f.control_id in APP_PASS} <= {Verdict.PASS, Verdict.FAIL}
+
+
+def test_thresholds_from_the_pack_config_apply_live(moto_account, audited):
+    properties = {"aws-lambda-function-require-supported-runtime": {"supportedRuntimes": ["python3.13"]}}
+    collectors = tuple(col for col in COLLECTORS if col.name == "functions")
+    strict = moto_account.audit([REGION], collectors=collectors, properties=properties)
+    assert verdict_of(strict, "aws-lambda-function-require-supported-runtime", "pass-fn") is Verdict.FAIL
