@@ -15,10 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from posture.live import (
+    apis,
     aws_config,
     backup,
+    caches,
     containers,
     database,
+    event_buses,
     file_systems,
     functions,
     guardduty,
@@ -79,6 +82,9 @@ COLLECTORS: tuple[Collector, ...] = (
     Collector("search-domains", search_domains.collect, search_domains.TYPES),
     Collector("state-machines", state_machines.collect, state_machines.TYPES),
     Collector("tasks", tasks.collect, tasks.TYPES),
+    Collector("apis", apis.collect, apis.TYPES),
+    Collector("caches", caches.collect, caches.TYPES),
+    Collector("event-buses", event_buses.collect, event_buses.TYPES),
     Collector("storage", storage.collect, storage.TYPES, scope="global"),
     Collector("identity", identity.collect, identity.TYPES, scope="global"),
 )

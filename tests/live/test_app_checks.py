@@ -28,6 +28,12 @@ APP_PASS: dict[str, str] = {
     "aws-ecs-taskdefinition-disallow-privileged-containers": "pass-task",
     "aws-ecs-taskdefinition-require-read-only-root-filesystem": "pass-task",
     "aws-ecs-service-disallow-public-ip": "pass-service",
+    "aws-apigateway-stage-enable-access-logs": "pass-rest/prod",
+    "aws-apigatewayv2-stage-enable-access-logs": "pass-http/prod",
+    "aws-apigatewayv2-route-require-authorization": "pass-http POST /orders",
+    "aws-elasticache-replicationgroup-require-encryption-at-rest": "pass-cache",
+    "aws-elasticache-replicationgroup-require-encryption-in-transit": "pass-cache",
+    "aws-cloudwatch-eventbus-require-cmk-encryption": "pass-bus",
 }
 APP_FAIL: dict[str, set[str]] = {
     "fail-plain-queue": {"aws-sqs-queue-require-encryption"},
@@ -44,9 +50,16 @@ APP_FAIL: dict[str, set[str]] = {
     "fail-privileged-task": {"aws-ecs-taskdefinition-disallow-privileged-containers"},
     "fail-writable-task": {"aws-ecs-taskdefinition-require-read-only-root-filesystem"},
     "fail-public-service": {"aws-ecs-service-disallow-public-ip"},
+    "pass-rest/unlogged": {"aws-apigateway-stage-enable-access-logs"},
+    "pass-http/unlogged": {"aws-apigatewayv2-stage-enable-access-logs"},
+    "pass-http GET /open": {"aws-apigatewayv2-route-require-authorization"},
+    "fail-plain-at-rest-cache": {"aws-elasticache-replicationgroup-require-encryption-at-rest"},
+    "fail-plain-in-transit-cache": {"aws-elasticache-replicationgroup-require-encryption-in-transit"},
+    "fail-owned-key-bus": {"aws-cloudwatch-eventbus-require-cmk-encryption"},
 }
 COLLECTOR_NAMES = ("queues", "functions", "containers", "file-systems", "streams", "search-domains", "state-machines",
-                   "tasks")
+                   "tasks", "apis", "caches", "event-buses")
+LOGS = "arn:aws:logs:eu-west-1:111122223333:log-group:/app/api"
 GOOD_DOMAIN = {"EncryptionAtRestOptions": {"Enabled": True}, "NodeToNodeEncryptionOptions": {"Enabled": True},
                "DomainEndpointOptions": {"EnforceHTTPS": True, "TLSSecurityPolicy": "Policy-Min-TLS-1-2-PFS-2023-10"},
                "VPCOptions": {"SubnetIds": ["subnet-12345678"]}}
@@ -100,6 +113,30 @@ def audited(moto_account):
         c("ecs").create_service(cluster="app", serviceName=name, taskDefinition="pass-task", desiredCount=0,
                                 networkConfiguration={"awsvpcConfiguration": {
                                     "subnets": [subnet], "securityGroups": [group], "assignPublicIp": public}})
+    rest = c("apigateway").create_rest_api(name="pass-rest")["id"]
+    root = c("apigateway").get_resources(restApiId=rest)["items"][0]["id"]
+    c("apigateway").put_method(restApiId=rest, resourceId=root, httpMethod="GET", authorizationType="AWS_IAM")
+    c("apigateway").put_integration(restApiId=rest, resourceId=root, httpMethod="GET", type="MOCK")
+    deployment = c("apigateway").create_deployment(restApiId=rest)["id"]
+    for stage in ("prod", "unlogged"):
+        c("apigateway").create_stage(restApiId=rest, stageName=stage, deploymentId=deployment)
+    c("apigateway").update_stage(restApiId=rest, stageName="prod", patchOperations=[
+        {"op": "replace", "path": "/accessLogSettings/destinationArn", "value": LOGS},
+        {"op": "replace", "path": "/accessLogSettings/format", "value": "$context.requestId"}])
+    http = c("apigatewayv2").create_api(Name="pass-http", ProtocolType="HTTP")["ApiId"]
+    c("apigatewayv2").create_route(ApiId=http, RouteKey="POST /orders", AuthorizationType="AWS_IAM")
+    c("apigatewayv2").create_route(ApiId=http, RouteKey="GET /open", AuthorizationType="NONE")
+    c("apigatewayv2").create_stage(ApiId=http, StageName="prod", AccessLogSettings={
+        "DestinationArn": LOGS, "Format": "$context.requestId"})
+    c("apigatewayv2").create_stage(ApiId=http, StageName="unlogged")
+    for name, at_rest, in_transit in (("pass-cache", True, True), ("fail-plain-at-rest-cache", False, True),
+                                      ("fail-plain-in-transit-cache", True, False)):
+        c("elasticache").create_replication_group(ReplicationGroupId=name, ReplicationGroupDescription=name,
+                                                  Engine="redis", AtRestEncryptionEnabled=at_rest,
+                                                  TransitEncryptionEnabled=in_transit)
+    key = c("kms").create_key()["KeyMetadata"]["Arn"]
+    c("events").create_event_bus(Name="pass-bus", KmsKeyIdentifier=key)
+    c("events").create_event_bus(Name="fail-owned-key-bus")
     collectors = tuple(col for col in COLLECTORS if col.name in COLLECTOR_NAMES)
     return moto_account.audit([REGION], collectors=collectors)
 
