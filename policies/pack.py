@@ -18,6 +18,7 @@ values known. A rule that raises is reported as a violation ("policy error: ..."
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -25,6 +26,7 @@ from pulumi_policy import (
     EnforcementLevel,
     Policy,
     PolicyComplianceFramework,
+    PolicyConfigSchema,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
@@ -50,6 +52,7 @@ from posture.findings import Severity, Verdict
 from posture.resources import UNKNOWN, ResourceView
 from posture.rules import RULES
 from posture.rules.base import Graph, RuleResult, run_resource_rule, run_stack_rule
+from posture.scope import is_baseline_stack, not_baseline_reason
 
 PACK_DESCRIPTION = ("The security-baseline control catalog: every promise in docs/controls.md of the security-baseline "
                     "project, checked before deploy.")
@@ -134,15 +137,22 @@ def _report(results: list[RuleResult], report_violation: ReportViolation, args: 
         args.not_applicable(results[0].message)
 
 
-def _resource_validation(control: Control) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
+def _configured_rule(control: Control, args: Any) -> Callable:
+    """The control's rule with its thresholds from the pack config (``args.get_config()``)."""
     rule = RULES[control.id]
+    if not control.settings:
+        return rule
+    return functools.partial(rule, settings=control.resolve_config(args.get_config()))
+
+
+def _resource_validation(control: Control) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
     types = frozenset(control.resource_types)
 
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
         if args.resource_type not in types:
             return
         try:
-            results = run_resource_rule(rule, view_of_resource(args))  # type: ignore[arg-type]
+            results = run_resource_rule(_configured_rule(control, args), view_of_resource(args))
         except Exception as exc:
             report_violation(f"policy error: {type(exc).__name__}: {exc}", None)
             return
@@ -152,16 +162,17 @@ def _resource_validation(control: Control) -> Callable[[ResourceValidationArgs, 
 
 
 def _stack_validation(control: Control) -> Callable[[StackValidationArgs, ReportViolation], None]:
-    rule = RULES[control.id]
-
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
         try:
-            views = Graph(view for view in (view_of_stack_resource(r) for r in args.resources)
-                          if view.custom and not view.type.startswith("pulumi:providers:"))
-            results = run_stack_rule(rule, views)  # type: ignore[arg-type]
+            every = [view_of_stack_resource(r) for r in args.resources]
+            applies = control.scope != "baseline" or is_baseline_stack(every, control.resolve_config(args.get_config()))
+            views = Graph(view for view in every if view.custom and not view.type.startswith("pulumi:providers:"))
+            results = run_stack_rule(_configured_rule(control, args), views) if applies else []  # type: ignore[arg-type]
         except Exception as exc:
             report_violation(f"policy error: {type(exc).__name__}: {exc}", None)
             return
+        if not applies:
+            args.not_applicable(not_baseline_reason(every))
         _report(results, report_violation, args)
 
     return validate
@@ -188,6 +199,7 @@ def policy_for(control: Control) -> Policy:
         display_name=control.title, severity=_SEVERITIES[control.severity], framework=framework(control),
         tags=list(control.promises), remediation_steps=control.remediation,
         url=control.references[0] if control.references else None,
+        config_schema=PolicyConfigSchema(properties=control.config_schema) if control.config_schema else None,
     )
     if control.is_stack_control:
         return StackValidationPolicy(validate=_stack_validation(control), **common)

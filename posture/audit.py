@@ -30,6 +30,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -97,13 +98,14 @@ def live_controls() -> list[Control]:
 
 def audit_account(session_factory: SessionFactory, regions: Sequence[str], *,
                   levels: Mapping[str, Enforcement] | None = None, endpoint_url: str | None = None,
-                  max_workers: int | None = None, collectors: Sequence[Collector] = COLLECTORS) -> AuditResult:
+                  max_workers: int | None = None, collectors: Sequence[Collector] = COLLECTORS,
+                  properties: Mapping[str, Mapping[str, Any]] | None = None) -> AuditResult:
     """Audit the account ``session_factory``'s credentials belong to, in ``regions``.
 
     ``session_factory`` returns a new ``boto3.Session`` (called once per audit; its clients are
     shared by the worker threads), e.g. ``profile_session_factory("audit")``. ``endpoint_url`` points every client at one
     endpoint (a moto server); ``AWS_ENDPOINT_URL`` works too. ``levels`` are enforcement levels
-    per control id, as ``posture check`` takes them. Raises ``AuditSetupError`` when the audit
+    per control id and ``properties`` the per-control thresholds, as ``posture check`` takes them. Raises ``AuditSetupError`` when the audit
     cannot start; every later failure is a collector error in the result.
     """
     regions = _checked_regions(regions)
@@ -111,7 +113,7 @@ def audit_account(session_factory: SessionFactory, regions: Sequence[str], *,
     clients = Clients(session_factory, endpoint_url)
     account_id, partition = _caller(clients, regions[0])
     resources, errors = collect_inventory(clients, account_id, partition, regions, collectors, max_workers)
-    findings = evaluate_live(resources, errors, account_id, partition, levels)
+    findings = evaluate_live(resources, errors, account_id, partition, levels, properties)
     return AuditResult(account_id, tuple(regions), resources, findings, errors, time.monotonic() - started)
 
 
@@ -180,14 +182,15 @@ def _run(clients: Clients, account_id: str, partition: str, collector: Collector
 
 
 def evaluate_live(resources: Sequence[ResourceView], errors: Sequence[CollectorError], account_id: str,
-                  partition: str = "aws", levels: Mapping[str, Enforcement] | None = None) -> list[Finding]:
+                  partition: str = "aws", levels: Mapping[str, Enforcement] | None = None,
+                  properties: Mapping[str, Mapping[str, Any]] | None = None) -> list[Finding]:
     """Run the live-checkable controls on ``resources`` and account for what ``errors`` left unread."""
     levels = dict(levels or {})
     for control in CONTROLS:
         if control.id not in LIVE_CONTROLS:
             levels[control.id] = Enforcement.DISABLED
     account = f"arn:{partition}:iam::{account_id}:root"
-    findings = [_in_account(f, account) for f in evaluate(list(resources), levels)]
+    findings = [_in_account(f, account) for f in evaluate(list(resources), levels, properties, baseline=True)]
     return _account_for_errors(findings, errors, levels, account_id, partition)
 
 

@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from posture.findings import Severity
+from posture.rules import application as app
 from posture.rules import tokens as tok
+from posture.rules.edge import ALLOWED_TLS_POLICIES
+from posture.scope import BASELINE_STACKS_SETTING
 
 PACK_NAME = "security-baseline"
 """The CrossGuard policy pack's name, as `pulumi preview` reports it in its event log."""
@@ -42,10 +46,27 @@ class Control:
     """Where the control is enforced: ``policy`` (CrossGuard), ``offline`` (posture check),
     ``live`` (posture audit)."""
     references: tuple[str, ...] = field(default_factory=tuple)
+    scope: str = "any"
+    """``any``: every stack that declares what the control reads; ``baseline``: baseline stacks only
+    (posture/scope.py), because the control requires the stack itself to declare something."""
+    settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Thresholds the control takes from the pack config: a JSON Schema per property, with its default."""
 
     @property
     def is_stack_control(self) -> bool:
         return self.id.startswith("stack-")
+
+    @property
+    def config_schema(self) -> dict[str, dict[str, Any]]:
+        """The properties of the control's CrossGuard ``configSchema``: its settings, and for a
+        baseline-scoped control the stacks it applies to."""
+        return {**self.settings, **(BASELINE_STACKS_SETTING if self.scope == "baseline" else {})}
+
+    def resolve_config(self, given: Any = None) -> dict[str, Any]:
+        """The schema defaults with the given pack config on top (as the Pulumi CLI fills them in)."""
+        defaults = {key: schema["default"] for key, schema in self.config_schema.items()}
+        extra = {k: v for k, v in dict(given or {}).items() if k in defaults and v is not None}
+        return {**defaults, **extra}
 
 
 PROMISES: tuple[Promise, ...] = (
@@ -121,12 +142,64 @@ OFFLINE_ONLY: dict[str, str] = {
 """Controls the audit cannot check against a running account, with the reason."""
 
 
+BASELINE_ONLY: dict[str, str] = {
+    **dict.fromkeys(("stack-account-require-cloudtrail", "stack-account-require-guardduty",
+                     "stack-account-require-security-hub", "stack-account-require-config-recording",
+                     "stack-account-require-inspector", "stack-account-require-cis-alarms"),
+                    "an account-wide service the baseline stack provides once for every application"),
+    "stack-data-store-require-backup-plan":
+        "the backup plan and its selections belong to the baseline stack; an application stack cannot declare "
+        "the data stores of other stacks into it",
+    "stack-data-store-require-rotating-key":
+        "it requires the key to be declared in the same stack; application stacks use the baseline's keys by ARN, "
+        "whose rotation the baseline stack proves",
+    "stack-dynamodb-table-require-deny-policy":
+        "the deny policy names the baseline's DynamoDB VPC endpoint and bank-sync role",
+}
+"""Controls that require the stack itself to declare something, with the reason they apply only
+to baseline stacks (``Control.scope``)."""
+
+
+def _list_setting(default: tuple[str, ...], description: str) -> dict[str, dict[str, Any]]:
+    return {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1, "default": list(default),
+            "description": description}
+
+
+_RETENTION = {"minimumRetentionDays": {
+    "type": "integer", "minimum": 1, "maximum": 35, "default": 7,
+    "description": "Fewest days automated backups are kept (RDS allows 1 to 35)."}}
+SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
+    "aws-rds-instance-require-backup-retention": _RETENTION,
+    "aws-rds-cluster-require-backup-retention": _RETENTION,
+    "aws-lb-listener-require-tls": {"allowedSslPolicies": _list_setting(
+        tuple(sorted(ALLOWED_TLS_POLICIES)),
+        "ELB security policies an HTTPS or TLS listener may use.")},
+    "aws-lambda-function-require-supported-runtime": {"supportedRuntimes": _list_setting(
+        app.SUPPORTED_LAMBDA_RUNTIMES, "Lambda runtimes still supported by AWS; anything else fails (FSBP Lambda.2).")},
+    "aws-opensearch-domain-require-tls-endpoint": {"allowedTlsPolicies": _list_setting(
+        app.OPENSEARCH_TLS_POLICIES, "Domain endpoint TLS security policies allowed.")},
+    "aws-cloudfront-distribution-require-minimum-viewer-tls": {"allowedMinimumProtocolVersions": _list_setting(
+        app.CLOUDFRONT_MINIMUM_PROTOCOLS, "Viewer security policies (minimum_protocol_version) allowed.")},
+}
+"""Thresholds an organization sets in the pack config instead of the code (``Control.settings``)."""
+
+
+NOT_COLLECTED_LIVE: dict[str, str] = dict.fromkeys((
+    "aws-lambda-permission-disallow-public-invoke", "aws-lambda-functionurl-require-iam-auth",
+    "aws-cloudfront-distribution-require-https-to-viewers", "aws-cloudfront-distribution-require-https-to-origins",
+    "aws-cloudfront-distribution-require-minimum-viewer-tls",
+), "no live collector reads this resource yet; the control is checked before deploy (docs/pack-coverage.md)")
+"""Controls the audit could check but has no collector for yet: unlike OFFLINE_ONLY, a gap, not a limit."""
+
+
 def _control(id: str, title: str, severity: Severity, promises: str, frameworks: dict[str, tuple[str, ...]],
              resource_types: tuple[str, ...], description: str, remediation: str) -> Control:
-    enforcers = ("policy", "offline") if id in OFFLINE_ONLY else ("policy", "offline", "live")
+    offline = id in OFFLINE_ONLY or id in NOT_COLLECTED_LIVE
+    enforcers = ("policy", "offline") if offline else ("policy", "offline", "live")
     return Control(id=id, title=title, description=description, severity=severity, promises=tuple(promises.split()),
                    frameworks=frameworks, remediation=remediation, resource_types=resource_types, enforcers=enforcers,
-                   references=tuple(_fsbp_url(c) for c in frameworks.get("AWS FSBP", ())))
+                   references=tuple(_fsbp_url(c) for c in frameworks.get("AWS FSBP", ())),
+                   scope="baseline" if id in BASELINE_ONLY else "any", settings=SETTINGS.get(id, {}))
 
 
 CRITICAL, HIGH, MEDIUM, LOW = Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW
@@ -536,8 +609,9 @@ CONTROLS: tuple[Control, ...] = (
              "compliance mode keeps each log file immutable for its retention, root included.",
              "Deliver the trail to a SecureBucket with object_lock_days=365 (or more)."),
     _control("aws-sns-topic-require-cmk-encryption", "SNS topics are encrypted with a customer-managed key", MEDIUM,
-             "APP-4", _frameworks("", "", "SC-28"), (tok.SNS_TOPIC,),
-             "Alarm and backup notifications describe incidents; they are stored encrypted under our key.",
+             "APP-4", _frameworks("SNS.1", "", "SC-28"), (tok.SNS_TOPIC,),
+             "Alarm and backup notifications describe incidents, and application topics carry application data; "
+             "they are stored encrypted under our key (stricter than SNS.1, which accepts the AWS-managed key).",
              "Set kms_master_key_id to the notifications DomainKey's ARN."),
     _control("stack-sns-topic-require-tls-only-policy", "SNS topics refuse publishing without TLS", MEDIUM,
              "APP-4 DB-3", _frameworks("", "", "SC-8 SC-8(1)", "4.2.1"), (tok.SNS_TOPIC, tok.SNS_TOPIC_POLICY),
@@ -682,6 +756,138 @@ CONTROLS: tuple[Control, ...] = (
              'Add "Condition": {"StringEquals": {"aws:SourceAccount": "<account id>"}} (or ArnLike aws:SourceArn '
              "<the calling resource>) to each service grant; on a Lambda permission set source_account or "
              "source_arn."),
+    # --- application resources: what app teams add to their own stacks (issue 14) ---
+    _control("aws-sqs-queue-require-encryption", "SQS queues encrypt messages at rest", HIGH, "BANK-3",
+             _frameworks("SQS.1", "", "SC-12 SC-28", "3.5.1"), (tok.SQS_QUEUE,),
+             "Messages wait in the queue, sometimes for days; with SSE they are encrypted with SQS-owned keys, with "
+             "kms_master_key_id under a key whose policy we write. A queue that declares neither depends on account "
+             "defaults the program does not control, so it fails too.",
+             "Set kms_master_key_id to a customer-managed key (or at least sqs_managed_sse_enabled=True)."),
+    _control("aws-lambda-function-require-supported-runtime", "Lambda functions run on a supported runtime", MEDIUM,
+             "APP-4", _frameworks("Lambda.2", "", "SI-2 SI-2(2)", "6.3.3"), (tok.LAMBDA_FUNCTION,),
+             "A deprecated runtime gets no security patches. The supported list is the control's "
+             "supportedRuntimes setting, which the organization keeps current in the pack config; container-image "
+             "functions bring their own runtime and are not applicable.",
+             "Move the function to a runtime on the supportedRuntimes list."),
+    _control("aws-lambda-permission-disallow-public-invoke", "Lambda functions cannot be invoked by everyone", CRITICAL,
+             "BANK-3 ADM-1", _frameworks("Lambda.1", "", "AC-3 AC-21 SC-7", "7.2.1"), (tok.LAMBDA_PERMISSION,),
+             "A permission for principal '*' with no source_arn, source_account or principal_org_id lets every AWS "
+             "account invoke the function; function_url_auth_type NONE opens its URL to the internet unsigned.",
+             "Name the calling service or account as principal and pin it with source_arn, source_account or "
+             "principal_org_id; use function_url_auth_type=\"AWS_IAM\"."),
+    _control("aws-lambda-functionurl-require-iam-auth", "Lambda function URLs require IAM authentication", HIGH,
+             "BANK-3 ADM-1", _frameworks("Lambda.1", "", "AC-3 IA-2 SC-7"), (tok.LAMBDA_FUNCTION_URL,),
+             "A function URL with authorization_type NONE is a public HTTPS endpoint with no authentication, no WAF "
+             "and no throttling of its own.",
+             'Set authorization_type="AWS_IAM"; put API Gateway or CloudFront in front for public traffic.'),
+    _control("aws-apigateway-stage-enable-access-logs", "API Gateway REST API stages write access logs", MEDIUM,
+             "APP-4 BANK-4", _frameworks("", "", "AU-2 AU-3 AU-12", "10.2.1"), (tok.APIGATEWAY_STAGE,),
+             "Access logs record who called which route from where and with what result: the trail an "
+             "investigation of an API starts from.",
+             "Set access_log_settings with destination_arn (a CloudWatch log group) and a format."),
+    _control("aws-apigatewayv2-stage-enable-access-logs", "API Gateway HTTP and WebSocket stages write access logs",
+             MEDIUM, "APP-4 BANK-4", _frameworks("APIGateway.9", "", "AU-2 AU-3 AU-12", "10.2.1"),
+             (tok.APIGATEWAYV2_STAGE,),
+             "Access logs record who called which route from where and with what result.",
+             "Set access_log_settings with destination_arn (a CloudWatch log group) and a format."),
+    _control("aws-apigatewayv2-route-require-authorization", "API Gateway HTTP and WebSocket routes require "
+             "authorization", HIGH, "BANK-3 APP-3", _frameworks("APIGateway.8", "", "AC-3 IA-2"),
+             (tok.APIGATEWAYV2_ROUTE,),
+             "A route's authorization_type defaults to NONE: anyone who finds the URL calls the integration. A route "
+             "that must be public (a webhook with its own signature check) is waived with a reason.",
+             'Set authorization_type to "AWS_IAM", "JWT" or "CUSTOM" (with authorizer_id).'),
+    _control("aws-ecs-taskdefinition-disallow-privileged-containers", "ECS containers do not run privileged",
+             HIGH, "ADM-1 APP-4", _frameworks("ECS.4", "", "AC-6 CM-7"), (tok.ECS_TASK_DEFINITION,),
+             "A privileged container has root access to the host and every other task on it.",
+             'Remove "privileged": true from the container definitions; add only the capabilities needed.'),
+    _control("aws-ecs-taskdefinition-require-read-only-root-filesystem",
+             "ECS containers have a read-only root file system", MEDIUM, "APP-4",
+             _frameworks("ECS.5", "", "AC-6 CM-7 SI-7"), (tok.ECS_TASK_DEFINITION,),
+             "An attacker in a container with a writable root file system can replace its binaries and "
+             "configuration; read-only roots confine writes to declared volumes.",
+             'Set "readonlyRootFilesystem": true on every container; mount volumes for the paths it writes.'),
+    _control("aws-ecs-service-disallow-public-ip", "ECS services do not assign public IP addresses", HIGH, "ADM-1",
+             _frameworks("ECS.2", "", "AC-4 SC-7", "1.4.4"), (tok.ECS_SERVICE,),
+             "With assign_public_ip every task is directly reachable from the internet, past the load balancer and "
+             "its WAF.",
+             "Set network_configuration.assign_public_ip=False; reach AWS through NAT or VPC endpoints."),
+    _control("aws-ecr-repository-enable-scan-on-push", "ECR repositories scan images on push", MEDIUM, "APP-4",
+             _frameworks("ECR.1", "", "RA-5 SI-2", "6.3.1 11.3.1"), (tok.ECR_REPOSITORY,),
+             "Every pushed image is scanned for known vulnerabilities before it is deployed (or the registry's "
+             "enhanced scanning does it; then waive with that reason).",
+             "Set image_scanning_configuration={'scan_on_push': True}."),
+    _control("aws-ecr-repository-require-immutable-tags", "ECR repositories have immutable image tags", MEDIUM,
+             "APP-4", _frameworks("ECR.2", "", "CM-2 CM-14 SI-7"), (tok.ECR_REPOSITORY,),
+             "With mutable tags (the default) a push can replace the image behind a tag, so what runs is not what "
+             "was scanned and approved.",
+             'Set image_tag_mutability="IMMUTABLE" (or "IMMUTABLE_WITH_EXCLUSION" for named exceptions).'),
+    _control("aws-elasticache-replicationgroup-require-encryption-at-rest",
+             "ElastiCache replication groups encrypt data at rest", HIGH, "BANK-3",
+             _frameworks("ElastiCache.4", "", "SC-12 SC-28", "3.5.1"), (tok.ELASTICACHE_REPLICATION_GROUP,),
+             "Cached data, backups and swap are stored unencrypted unless at_rest_encryption_enabled is set; it "
+             "cannot be turned on later.",
+             "Set at_rest_encryption_enabled=True and kms_key_id to a customer-managed key."),
+    _control("aws-elasticache-replicationgroup-require-encryption-in-transit",
+             "ElastiCache replication groups require TLS", HIGH, "APP-2 DB-4",
+             _frameworks("ElastiCache.5", "", "SC-8 SC-8(1)", "4.2.1"), (tok.ELASTICACHE_REPLICATION_GROUP,),
+             "Without transit encryption (or in 'preferred' mode) clients and replicas exchange data and AUTH "
+             "tokens in plain text.",
+             'Set transit_encryption_enabled=True and transit_encryption_mode="required".'),
+    _control("aws-efs-filesystem-require-encryption", "EFS file systems are encrypted at rest", HIGH, "BANK-3",
+             _frameworks("EFS.1", "", "SC-12 SC-28", "3.5.1"), (tok.EFS_FILE_SYSTEM,),
+             "Encryption is chosen when the file system is created and cannot be added later.",
+             "Set encrypted=True and kms_key_id to a customer-managed key."),
+    _control("aws-opensearch-domain-require-encryption-at-rest", "OpenSearch domains encrypt data at rest", HIGH,
+             "BANK-3", _frameworks("Opensearch.1", "", "SC-12 SC-28", "3.5.1"), tok.SEARCH_DOMAINS,
+             "Indices, logs, swap and automated snapshots are encrypted only with encrypt_at_rest enabled.",
+             "Set encrypt_at_rest={'enabled': True, 'kms_key_id': <customer-managed key>}."),
+    _control("aws-opensearch-domain-require-node-to-node-encryption",
+             "OpenSearch domains encrypt traffic between nodes", MEDIUM, "APP-2",
+             _frameworks("Opensearch.3", "", "SC-8 SC-8(1)", "4.2.1"), tok.SEARCH_DOMAINS,
+             "Without node-to-node encryption, shards and queries cross the VPC in plain text.",
+             "Set node_to_node_encryption={'enabled': True}."),
+    _control("aws-opensearch-domain-require-tls-endpoint", "OpenSearch domains accept only HTTPS with TLS 1.2+",
+             HIGH, "APP-2", _frameworks("Opensearch.8", "", "SC-8 SC-8(1) SC-13", "4.2.1"), tok.SEARCH_DOMAINS,
+             "enforce_https and a TLS security policy from the allowedTlsPolicies setting; without a policy AWS "
+             "applies Policy-Min-TLS-1-0-2019-07, which accepts TLS 1.0.",
+             'Set domain_endpoint_options={"enforce_https": True, "tls_security_policy": '
+             '"Policy-Min-TLS-1-2-PFS-2023-10"}.'),
+    _control("aws-opensearch-domain-require-vpc", "OpenSearch domains are not publicly reachable", CRITICAL,
+             "BANK-3 ADM-1", _frameworks("Opensearch.2", "", "AC-4 SC-7", "1.4.4"), tok.SEARCH_DOMAINS,
+             "A domain outside a VPC has a public endpoint that only its access policy protects.",
+             "Set vpc_options with private subnet_ids and security_group_ids."),
+    _control("aws-kinesis-stream-require-encryption", "Kinesis data streams encrypt records at rest", HIGH,
+             "BANK-3", _frameworks("Kinesis.1", "", "SC-12 SC-28", "3.5.1"), (tok.KINESIS_STREAM,),
+             "Records are stored unencrypted unless encryption_type is KMS.",
+             'Set encryption_type="KMS" and kms_key_id to a customer-managed key (or alias/aws/kinesis).'),
+    _control("aws-cloudfront-distribution-require-https-to-viewers", "CloudFront serves viewers over HTTPS only",
+             HIGH, "APP-2", _frameworks("CloudFront.3", "", "SC-8 SC-8(1)", "4.2.1"), tok.CLOUDFRONT_DISTRIBUTIONS,
+             "Every cache behavior (default, ordered or multitenant) redirects HTTP to HTTPS or refuses it, so "
+             "session cookies never cross the internet in plain text.",
+             'Set viewer_protocol_policy="redirect-to-https" (or "https-only") on every cache behavior.'),
+    _control("aws-cloudfront-distribution-require-https-to-origins", "CloudFront reaches custom origins over TLS 1.2",
+             HIGH, "APP-2", _frameworks("CloudFront.9 CloudFront.10", "", "SC-8 SC-8(1) SC-13", "4.2.1"),
+             tok.CLOUDFRONT_DISTRIBUTIONS,
+             "Every custom origin has origin_protocol_policy https-only and no SSLv3, TLSv1 or TLSv1.1 in "
+             "origin_ssl_protocols; S3 origins use HTTPS already.",
+             'Set origin_protocol_policy="https-only" and origin_ssl_protocols=["TLSv1.2"].'),
+    _control("aws-cloudfront-distribution-require-minimum-viewer-tls", "CloudFront refuses viewers below TLS 1.2",
+             MEDIUM, "APP-2", _frameworks("", "", "SC-8 SC-13", "4.2.1"), tok.CLOUDFRONT_DISTRIBUTIONS,
+             "The viewer security policy is on the allowedMinimumProtocolVersions setting. The default "
+             "*.cloudfront.net certificate forces TLSv1, so it fails: use an ACM certificate with SNI.",
+             'Use acm_certificate_arn with ssl_support_method="sni-only" and minimum_protocol_version="TLSv1.2_2021".'),
+    _control("aws-sfn-statemachine-enable-logging", "Step Functions state machines log executions", MEDIUM, "APP-4",
+             _frameworks("StepFunctions.1", "", "AU-2 AU-12"), (tok.SFN_STATE_MACHINE,),
+             "With logging OFF (the default) a failed or aborted execution leaves no record beyond the 90-day "
+             "execution history.",
+             'Set logging_configuration={"level": "ERROR" (or "ALL"), "log_destination": "<log group arn>:*"}.'),
+    _control("aws-cloudwatch-eventbus-require-cmk-encryption", "EventBridge event buses encrypt events with a "
+             "customer-managed key", MEDIUM, "BANK-3", _frameworks("", "", "SC-12 SC-28", "3.5.1"),
+             (tok.EVENT_BUS,),
+             "Custom buses encrypt with an AWS-owned key unless kms_key_identifier names ours; with our key, the key "
+             "policy decides which rules and targets can read the events. Partner event buses are not applicable. "
+             "No FSBP control covers bus encryption.",
+             "Set kms_key_identifier to a customer-managed key whose policy admits events.amazonaws.com."),
 )
 
 CONTROLS_BY_ID: dict[str, Control] = {c.id: c for c in CONTROLS}

@@ -174,6 +174,7 @@ def _check(args: argparse.Namespace) -> int:
     controls = {c.id: c for c in CONTROLS}
     waivers = _load_waivers(args, controls)
     levels = _load_policy_config(args.policy_config) if args.policy_config else None
+    properties = _load_policy_config(args.policy_config, properties=True) if args.policy_config else None
     project_dir = args.project.resolve()
 
     import pulumi
@@ -213,7 +214,7 @@ def _check(args: argparse.Namespace) -> int:
     from posture.evaluate import evaluate
 
     with _status(f"Evaluating {len(CONTROLS)} controls on {len(resources)} resources…"):
-        findings = evaluate(resources, levels)
+        findings = evaluate(resources, levels, properties)
     metadata = {"view": args.view, "resources evaluated": str(len(resources)),
                 "enforcement levels": f"policy config {args.policy_config}" if args.policy_config
                 else "catalog defaults"}
@@ -254,12 +255,13 @@ def _audit(args: argparse.Namespace) -> int:
 
     waivers = _load_waivers(args, {c.id: c for c in CONTROLS})
     levels = _load_policy_config(args.policy_config) if args.policy_config else None
+    properties = _load_policy_config(args.policy_config, properties=True) if args.policy_config else None
     from posture.audit import AuditSetupError, audit_account, profile_session_factory
 
     try:
         with _status(f"Auditing {', '.join(args.region)} (read-only)…"):
             result = audit_account(profile_session_factory(args.profile), args.region, levels=levels,
-                                   endpoint_url=args.endpoint_url)
+                                   endpoint_url=args.endpoint_url, properties=properties)
     except AuditSetupError as exc:
         raise UsageError(str(exc)) from None
     return _finish(args, outputs, kind="audit", stack=None, project=None, findings=result.findings,
@@ -324,11 +326,12 @@ def _load_waivers(args: argparse.Namespace, controls: dict) -> list:
         raise UsageError(str(exc)) from None
 
 
-def _load_policy_config(path: Path) -> dict:
-    from posture.evaluate import PolicyConfigError, load_policy_config
+def _load_policy_config(path: Path, properties: bool = False) -> dict:
+    """Enforcement levels, or with ``properties`` the per-control thresholds, of a pack config file."""
+    from posture.evaluate import PolicyConfigError, load_policy_config, load_policy_properties
 
     try:
-        return load_policy_config(path)
+        return load_policy_properties(path) if properties else load_policy_config(path)
     except PolicyConfigError as exc:
         raise UsageError(str(exc)) from None
 

@@ -5,7 +5,18 @@
 
 from __future__ import annotations
 
-from posture.catalog import CONTROLS, FRAMEWORK_VERSIONS, OFFLINE_ONLY, PROMISES, Control, controls_for_promise
+import json
+
+from posture.catalog import (
+    BASELINE_ONLY,
+    CONTROLS,
+    FRAMEWORK_VERSIONS,
+    NOT_COLLECTED_LIVE,
+    OFFLINE_ONLY,
+    PROMISES,
+    Control,
+    controls_for_promise,
+)
 
 _FRAMEWORK_COLUMNS = ("AWS FSBP", "CIS AWS", "NIST 800-53", "PCI DSS")
 
@@ -61,8 +72,15 @@ def render() -> str:
             f"- Enforced by: {', '.join(c.enforcers)}",
             f"- Remediation: {c.remediation}",
         ]
+        if c.id in BASELINE_ONLY:
+            lines.append(f"- Applies to: baseline stacks only (docs/pack-coverage.md), because {BASELINE_ONLY[c.id]}")
+        for name, schema in c.config_schema.items():
+            lines.append(f"- Config `{name}` ({schema['type']}, default `{json.dumps(schema['default'])}`): "
+                         f"{_cell(schema['description'])}")
         if c.id in OFFLINE_ONLY:
             lines.append(f"- Not checked live: {OFFLINE_ONLY[c.id]}")
+        if c.id in NOT_COLLECTED_LIVE:
+            lines.append(f"- Not checked live yet: {NOT_COLLECTED_LIVE[c.id]}")
         if c.references:
             lines.append("- References: " + ", ".join(f"<{url}>" for url in c.references))
         lines.append("")

@@ -8,6 +8,7 @@ for every verdict, including passes and controls with nothing to check.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -18,6 +19,7 @@ from posture.findings import Enforcement, Finding, Verdict
 from posture.resources import ResourceView
 from posture.rules import RULES
 from posture.rules.base import Graph, RuleResult, run_resource_rule, run_stack_rule
+from posture.scope import is_baseline_stack, not_baseline_reason
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 
@@ -26,9 +28,16 @@ class PolicyConfigError(ValueError):
     """A policy config file the CLI would reject; the message names the file and the key."""
 
 
-def evaluate(resources: list[ResourceView], levels: dict[str, Enforcement] | None = None) -> list[Finding]:
-    """One finding per (control, resource) verdict; never raises because of a rule."""
+def evaluate(resources: list[ResourceView], levels: dict[str, Enforcement] | None = None,
+             properties: Mapping[str, Mapping[str, Any]] | None = None, baseline: bool | None = None
+             ) -> list[Finding]:
+    """One finding per (control, resource) verdict; never raises because of a rule.
+
+    ``properties`` is the pack config's per-control properties (thresholds, baselineStacks);
+    ``baseline`` forces the stack kind (the live audit of an account is always a baseline),
+    otherwise each baseline-scoped control recognises it (posture/scope.py)."""
     levels = levels or {}
+    properties = properties or {}
     checked = Graph(r for r in resources if r.custom and not r.type.startswith("pulumi:providers:"))
     stack_urn = _stack_urn(resources)
     findings: list[Finding] = []
@@ -38,7 +47,15 @@ def evaluate(resources: list[ResourceView], levels: dict[str, Enforcement] | Non
             continue
         if level is Enforcement.REMEDIATE:
             level = Enforcement.MANDATORY
+        config = control.resolve_config(properties.get(control.id))
+        if control.scope == "baseline" and not (baseline if baseline is not None
+                                                else is_baseline_stack(resources, config)):
+            findings.append(Finding(control.id, Verdict.NOT_APPLICABLE, control.severity, level, stack_urn,
+                                    STACK_TYPE, not_baseline_reason(resources)))
+            continue
         rule = RULES[control.id]
+        if control.settings:
+            rule = functools.partial(rule, settings=config)
         if control.is_stack_control:
             try:
                 results = run_stack_rule(rule, checked)  # type: ignore[arg-type]
@@ -92,20 +109,7 @@ def load_policy_config(path: str | Path) -> dict[str, Enforcement]:
     ``enforcementLevel`` gives the level. ``all`` applies first and per-control entries win.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise PolicyConfigError(f"{path}: cannot read the policy config ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise PolicyConfigError(f"{path}: not UTF-8 text; save the policy config as UTF-8 JSON") from None
-    if not text.strip():
-        return {}
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise PolicyConfigError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
-    if not isinstance(document, dict):
-        raise PolicyConfigError(f"{path}: must be a JSON object of policy names to enforcement levels")
+    document = _read_policy_config(path)
     known = {c.id for c in CONTROLS}
     levels: dict[str, Enforcement] = {}
     explicit: dict[str, Enforcement] = {}
@@ -122,6 +126,57 @@ def load_policy_config(path: str | Path) -> dict[str, Enforcement]:
             explicit[key] = level
     levels.update(explicit)
     return levels
+
+
+def load_policy_properties(path: str | Path) -> dict[str, dict[str, Any]]:
+    """The per-control properties of the same file (everything but ``enforcementLevel``), checked
+    against each control's config schema as the Pulumi CLI checks them, and stricter on one
+    point: a property the control does not take is refused, so a misspelt threshold cannot
+    silently leave the default in force."""
+    import jsonschema  # only when a config file is given; it is not needed for a plain check
+
+    path = Path(path)
+    properties: dict[str, dict[str, Any]] = {}
+    for key, value in _read_policy_config(path).items():
+        if key == "all" or not isinstance(value, Mapping):
+            continue
+        given = {k: v for k, v in value.items() if k != "enforcementLevel"}
+        if not given:
+            continue
+        control = next((c for c in CONTROLS if c.id == key), None)
+        if control is None:
+            raise PolicyConfigError(f"{path}: {key!r} is not a policy of this pack; use a control id from "
+                                    "docs/controls.md or 'all'")
+        schema = control.config_schema
+        for name, item in given.items():
+            if name not in schema:
+                takes = ", ".join(sorted(schema)) or "no properties, only enforcementLevel"
+                raise PolicyConfigError(f"{path}: {key}.{name} is not a property of this policy; it takes {takes}")
+            try:
+                jsonschema.validate(item, schema[name])
+            except jsonschema.ValidationError as exc:
+                raise PolicyConfigError(f"{path}: {key}.{name}: {exc.message}; see docs/pack-coverage.md for the "
+                                        "property's type and default") from None
+        properties[key] = given
+    return properties
+
+
+def _read_policy_config(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PolicyConfigError(f"{path}: cannot read the policy config ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise PolicyConfigError(f"{path}: not UTF-8 text; save the policy config as UTF-8 JSON") from None
+    if not text.strip():
+        return {}
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PolicyConfigError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    if not isinstance(document, dict):
+        raise PolicyConfigError(f"{path}: must be a JSON object of policy names to enforcement levels")
+    return document
 
 
 def _level(path: Path, key: str, value: Any) -> Enforcement | None:

@@ -7,7 +7,7 @@ Whether a rule is a resource or a stack rule follows from its control id (``stac
 
 from __future__ import annotations
 
-from posture.rules import backups, data_stores, database, edge, identity, keys, monitoring, network, storage
+from posture.rules import application, backups, data_stores, database, edge, identity, keys, monitoring, network, storage
 from posture.rules.base import ResourceRule, StackRule
 
 RULES: dict[str, ResourceRule | StackRule] = {
@@ -110,4 +110,33 @@ RULES: dict[str, ResourceRule | StackRule] = {
     "aws-iam-resourcepolicy-disallow-wildcard-grants": identity.resourcepolicy_disallow_wildcard_grants,
     "aws-iam-resourcepolicy-require-confused-deputy-conditions":
         identity.resourcepolicy_require_confused_deputy_conditions,
+    # application resources (issue 14)
+    "aws-sqs-queue-require-encryption": application.queue_require_encryption,
+    "aws-lambda-function-require-supported-runtime": application.function_require_supported_runtime,
+    "aws-lambda-permission-disallow-public-invoke": application.permission_disallow_public_invoke,
+    "aws-lambda-functionurl-require-iam-auth": application.functionurl_require_iam_auth,
+    "aws-apigateway-stage-enable-access-logs": application.stage_enable_access_logs,
+    "aws-apigatewayv2-stage-enable-access-logs": application.stage_enable_access_logs,
+    "aws-apigatewayv2-route-require-authorization": application.route_require_authorization,
+    "aws-ecs-taskdefinition-disallow-privileged-containers": application.taskdefinition_disallow_privileged_containers,
+    "aws-ecs-taskdefinition-require-read-only-root-filesystem":
+        application.taskdefinition_require_read_only_root_filesystem,
+    "aws-ecs-service-disallow-public-ip": application.service_disallow_public_ip,
+    "aws-ecr-repository-enable-scan-on-push": application.repository_enable_scan_on_push,
+    "aws-ecr-repository-require-immutable-tags": application.repository_require_immutable_tags,
+    "aws-elasticache-replicationgroup-require-encryption-at-rest":
+        application.replicationgroup_require_encryption_at_rest,
+    "aws-elasticache-replicationgroup-require-encryption-in-transit":
+        application.replicationgroup_require_encryption_in_transit,
+    "aws-efs-filesystem-require-encryption": application.filesystem_require_encryption,
+    "aws-opensearch-domain-require-encryption-at-rest": application.domain_require_encryption_at_rest,
+    "aws-opensearch-domain-require-node-to-node-encryption": application.domain_require_node_to_node_encryption,
+    "aws-opensearch-domain-require-tls-endpoint": application.domain_require_tls_endpoint,
+    "aws-opensearch-domain-require-vpc": application.domain_require_vpc,
+    "aws-kinesis-stream-require-encryption": application.stream_require_encryption,
+    "aws-cloudfront-distribution-require-https-to-viewers": application.distribution_require_https_to_viewers,
+    "aws-cloudfront-distribution-require-https-to-origins": application.distribution_require_https_to_origins,
+    "aws-cloudfront-distribution-require-minimum-viewer-tls": application.distribution_require_minimum_viewer_tls,
+    "aws-sfn-statemachine-enable-logging": application.statemachine_enable_logging,
+    "aws-cloudwatch-eventbus-require-cmk-encryption": application.eventbus_require_cmk_encryption,
 }

@@ -3,7 +3,8 @@ on record (DB-1..DB-4, BANK-4)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from posture.resources import REDACTED, ResourceView
 from posture.rules.base import (
@@ -140,14 +141,16 @@ instance_enable_deletion_protection = _require_true(
 cluster_enable_deletion_protection = instance_enable_deletion_protection
 
 
-def _require_backup_retention(resource: ResourceView) -> RuleResult:
+def _require_backup_retention(resource: ResourceView, settings: Mapping[str, Any] | None = None) -> RuleResult:
+    """``settings["minimumRetentionDays"]`` (pack config) raises or lowers the floor."""
     if _created_from_another_database(resource) and props(resource).get("backupRetentionPeriod") is None:
         return not_applicable(resource, "a replica, restore or global secondary; its source keeps the backups")
+    minimum = int((settings or {}).get("minimumRetentionDays") or MIN_BACKUP_RETENTION_DAYS)
     days = as_int(props(resource).get("backupRetentionPeriod"))
-    if days is None or days < MIN_BACKUP_RETENTION_DAYS:
+    if days is None or days < minimum:
         return failed(resource, "backupRetentionPeriod", days,
-                      f"automated backups kept fewer than {MIN_BACKUP_RETENTION_DAYS} days (AWS defaults to 1)",
-                      f"set backup_retention_period to at least {MIN_BACKUP_RETENTION_DAYS} (14 in production)")
+                      f"automated backups kept fewer than {minimum} days (AWS defaults to 1)",
+                      f"set backup_retention_period to at least {minimum} (14 in production)")
     return passed(resource, f"automated backups kept {days} days")
 
 

@@ -116,14 +116,16 @@ def _redirects_to_https(actions: Any) -> bool:
         for a in actions)
 
 
-def listener_require_tls(resource: ResourceView) -> RuleResult:
+def listener_require_tls(resource: ResourceView, settings: Mapping[str, Any] | None = None) -> RuleResult:
+    """``settings["allowedSslPolicies"]`` (pack config) replaces ALLOWED_TLS_POLICIES."""
     p = props(resource)
+    allowed = frozenset((settings or {}).get("allowedSslPolicies") or ALLOWED_TLS_POLICIES)
     protocol = str(p.get("protocol") or "HTTP").upper()
     if protocol == "GENEVE":
         return not_applicable(resource, "a Gateway Load Balancer listener (no payload termination)")
     if protocol in ("HTTPS", "TLS"):
         policy = p.get("sslPolicy")
-        if policy not in ALLOWED_TLS_POLICIES:
+        if policy not in allowed:
             why = ("AWS then applies ELBSecurityPolicy-2016-08, which accepts TLS 1.0" if policy is None
                    else "the policy is not on the TLS 1.2+/1.3 allow-list")
             return failed(resource, "sslPolicy", policy, why,

@@ -115,3 +115,24 @@ SERVICE_GRANTS = (BUCKET_POLICY, SNS_TOPIC_POLICY, SNS_TOPIC, SECRET_POLICY, DYN
 """Where a resource grants an AWS service access on someone's behalf: resource policies (KMS key
 policies excepted: aws-kms-key-require-conditioned-use owns those), a topic's inline policy,
 Lambda invoke permissions and role trust policies (a service assuming the role)."""
+
+# --- application resources (resources app teams add to their own stacks) ---
+SQS_QUEUE = "aws:sqs/queue:Queue"
+LAMBDA_FUNCTION = "aws:lambda/function:Function"
+LAMBDA_FUNCTION_URL = "aws:lambda/functionUrl:FunctionUrl"
+APIGATEWAY_STAGE = "aws:apigateway/stage:Stage"
+APIGATEWAYV2_STAGE = "aws:apigatewayv2/stage:Stage"
+APIGATEWAYV2_ROUTE = "aws:apigatewayv2/route:Route"
+ECS_TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
+ECS_SERVICE = "aws:ecs/service:Service"
+ECR_REPOSITORY = "aws:ecr/repository:Repository"
+ELASTICACHE_REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
+EFS_FILE_SYSTEM = "aws:efs/fileSystem:FileSystem"
+OPENSEARCH_DOMAIN = "aws:opensearch/domain:Domain"
+ELASTICSEARCH_DOMAIN = "aws:elasticsearch/domain:Domain"
+SEARCH_DOMAINS = (OPENSEARCH_DOMAIN, ELASTICSEARCH_DOMAIN)
+KINESIS_STREAM = "aws:kinesis/stream:Stream"
+CLOUDFRONT_DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+SFN_STATE_MACHINE = "aws:sfn/stateMachine:StateMachine"
+EVENT_BUS = "aws:cloudwatch/eventBus:EventBus"
+CLOUDFRONT_DISTRIBUTIONS = (CLOUDFRONT_DISTRIBUTION, "aws:cloudfront/multitenantDistribution:MultitenantDistribution")

@@ -923,3 +923,5 @@ more("stack-data-store-require-backup-plan",
          {"stringNotEquals": [{"key": "aws:ResourceTag/tier", "value": "data"}]}])),
      ("pass_condition_every_store_meets", change("backups-selection", conditions=[
          {"stringNotEquals": [{"key": "aws:ResourceTag/backup", "value": "never"}]}])))
+
+import tests.policies.app_cases  # noqa: E402,F401 - registers the application-resource cases

@@ -30,8 +30,8 @@ def engine(monkeypatch, prod_stack):
     """The CLI over hand-made controls and findings: what evaluate() returns is up to the test."""
     state = {"findings": [PASS]}
 
-    def evaluate(resources, levels=None):
-        state["resources"], state["levels"] = resources, levels
+    def evaluate(resources, levels=None, properties=None):
+        state["resources"], state["levels"], state["properties"] = resources, levels, properties
         return list(state["findings"])
 
     monkeypatch.setattr(catalog, "CONTROLS", CONTROLS)
@@ -268,9 +268,12 @@ def test_an_expired_waiver_fails_the_run_and_is_reported(capsys, tmp_path, engin
 
 def test_the_policy_config_reaches_evaluate(capsys, tmp_path, engine):
     config = tmp_path / "policy-config.json"
-    config.write_text(json.dumps({"all": "advisory"}))
+    config.write_text(json.dumps({"all": "advisory", "aws-lb-listener-require-tls": {
+        "enforcementLevel": "mandatory", "allowedSslPolicies": ["ELBSecurityPolicy-TLS13-1-3-2021-06"]}}))
     assert exit_code(capsys, tmp_path, "--policy-config", str(config))[0] == 0
     assert engine["levels"] == posture.evaluate.load_policy_config(config)
+    assert engine["properties"] == {"aws-lb-listener-require-tls": {
+        "allowedSslPolicies": ["ELBSecurityPolicy-TLS13-1-3-2021-06"]}}
 
 
 # --- outputs ---------------------------------------------------------------------------------------
