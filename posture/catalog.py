@@ -22,6 +22,8 @@ class Promise:
     application_responsibility: str | None = None
     """What infrastructure cannot prove about this promise; reported as application
     responsibility, never as passed."""
+    title: str = ""
+    """A few words for narrow places (the console's promise table)."""
 
 
 @dataclass(frozen=True)
@@ -49,32 +51,48 @@ class Control:
 
 
 PROMISES: tuple[Promise, ...] = (
-    Promise("DB-1", "The database has few entry points, and a firewall sits on each one."),
+    Promise("DB-1", "The database has few entry points, and a firewall sits on each one.",
+            title="Few database entry points, each firewalled"),
     Promise("DB-2", "Nothing outside the application can reach the database: it lives in a private network, "
-                    "reads and writes come only from our own service."),
-    Promise("DB-3", "Backups run on a schedule and are kept somewhere protected as strongly as the database itself."),
-    Promise("DB-4", "Data moving between the app and the database is encrypted."),
+                    "reads and writes come only from our own service.",
+            title="The database is reachable only from our service"),
+    Promise("DB-3", "Backups run on a schedule and are kept somewhere protected as strongly as the database itself.",
+            title="Scheduled backups, protected like the database"),
+    Promise("DB-4", "Data moving between the app and the database is encrypted.",
+            title="App-to-database traffic is encrypted"),
     Promise("BANK-1", "Bank and card credentials are never seen or stored; bank access goes through a tokenized "
                       "access point.",
-            application_responsibility="The application never asks for or stores bank or card credentials."),
+            application_responsibility="The application never asks for or stores bank or card credentials.",
+            title="Bank credentials never seen; tokenized access"),
     Promise("BANK-2", "Connections to financial institutions are strictly read-only; stolen credentials or servers "
                       "cannot move money.",
-            application_responsibility="The aggregator token is requested with read-only scopes."),
-    Promise("BANK-3", "Transaction data travels encrypted and is stored in walled-off systems."),
-    Promise("BANK-4", "The bank channel is supervised (FFIEC-style): every access is recorded and reviewable."),
+            application_responsibility="The aggregator token is requested with read-only scopes.",
+            title="Read-only bank connections"),
+    Promise("BANK-3", "Transaction data travels encrypted and is stored in walled-off systems.",
+            title="Transaction data encrypted and walled off"),
+    Promise("BANK-4", "The bank channel is supervised (FFIEC-style): every access is recorded and reviewable.",
+            title="Every bank-channel access is recorded"),
     Promise("SOC-1", "Social accounts connect by OAuth only; tokens expire regularly and a user can cut the "
                      "connection at any time.",
-            application_responsibility="Login uses OAuth only and the disconnect button deletes the token item."),
+            application_responsibility="Login uses OAuth only and the disconnect button deletes the token item.",
+            title="OAuth only; tokens expire and can be revoked"),
     Promise("APP-1", "Sessions live in the database, never in cookies; session data is destroyed at logout.",
-            application_responsibility="No session data in cookies; the session item is deleted at logout."),
-    Promise("APP-2", "The whole site is served over TLS, which protects against session hijacking."),
+            application_responsibility="No session data in cookies; the session item is deleted at logout.",
+            title="Sessions server-side, destroyed at logout"),
+    Promise("APP-2", "The whole site is served over TLS, which protects against session hijacking.",
+            title="The whole site over TLS"),
     Promise("APP-3", "Requests carry an anti-forgery token; cross-site request forgery and XSS are blocked; "
                      "input is sanitized.",
-            application_responsibility="Anti-forgery tokens on every state-changing request; output encoding."),
-    Promise("APP-4", "The application is continuously monitored and scanned; weaknesses are patched immediately."),
+            application_responsibility="Anti-forgery tokens on every state-changing request; output encoding.",
+            title="Anti-forgery tokens; CSRF, XSS and injection blocked"),
+    Promise("APP-4", "The application is continuously monitored and scanned; weaknesses are patched immediately.",
+            title="Continuously monitored, scanned and patched"),
     Promise("ADM-1", "Firewalls and IP blocklists guard every internal service: intranet, database connections, "
-                     "server connections."),
+                     "server connections.",
+            title="Firewalls and IP blocklists on every internal service"),
 )
+
+
 
 
 # --- controls -----------------------------------------------------------------------------------

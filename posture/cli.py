@@ -26,6 +26,11 @@ from typing import NoReturn
 
 from posture.reports import FORMATS
 
+REPORT_FRAMEWORKS = ("fsbp", "cis", "nist", "pci")
+"""--framework keys (posture.reports.model.FRAMEWORKS names them); listed here so --help needs no import."""
+CHECK_VIEW = "deployed"
+"""What `check` judges until it tells a first preview from an update of a deployed stack."""
+
 SEVERITIES = ("critical", "high", "medium", "low")
 DEFAULT_FAIL_ON = "low"
 
@@ -102,6 +107,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--policy-config", type=Path, metavar="FILE",
                        help="CrossGuard policy config JSON (as for --policy-pack-config) to override enforcement")
     _output_options(check)
+    _source_root_option(check)
     check.set_defaults(handler=_check)
 
     report = commands.add_parser(
@@ -110,7 +116,11 @@ def _parser() -> argparse.ArgumentParser:
                     "reports as `posture check`.", epilog=OUTPUT_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     report.add_argument("--events", type=Path, required=True, metavar="FILE", help="the --event-log file")
+    report.add_argument("--project", type=Path, metavar="DIR",
+                        help="the Pulumi project the preview ran on: its program is run offline (mock engine) to "
+                             "point each finding at the line that declares its resource")
     _output_options(report)
+    _source_root_option(report)
     report.set_defaults(handler=_report)
 
     audit = commands.add_parser(
@@ -154,6 +164,15 @@ def _output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--waivers", type=Path, metavar="FILE", help="YAML waiver file (see docs/report-format.md)")
     parser.add_argument("--allow-critical-waivers", action="store_true",
                         help="let waivers cover critical controls (refused by default)")
+    parser.add_argument("--framework", action="append", choices=tuple(REPORT_FRAMEWORKS), metavar="FRAMEWORK",
+                        help="per-framework view to include, repeatable: "
+                             f"{', '.join(REPORT_FRAMEWORKS)} (default: all)")
+
+
+def _source_root_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--source-root", type=Path, metavar="DIR",
+                        help="directory SARIF locations are relative to (default: the git repository holding the "
+                             "project, else the project directory)")
 
 
 # --- commands ---------------------------------------------------------------------------------
@@ -172,25 +191,7 @@ def _check(args: argparse.Namespace) -> int:
     levels = _load_policy_config(args.policy_config) if args.policy_config else None
     project_dir = args.project.resolve()
 
-    import pulumi
-
-    from posture.program import StackInputError, read_stack_files, run_project
-
-    error = None
-    try:
-        files = read_stack_files(project_dir, args.stack)
-        with _status(f"Running the Pulumi program for stack {args.stack} under the mock engine…"), \
-                _in_project(project_dir):
-            resources = run_project(project_dir, args.stack)
-    except (StackInputError, pulumi.RunError) as exc:
-        error = str(exc)
-    except Exception as exc:
-        if os.environ.get("POSTURE_DEBUG"):
-            raise
-        error = (f"the Pulumi program for stack {args.stack} failed: {type(exc).__name__}: {exc}; "
-                 "fix the program (POSTURE_DEBUG=1 shows the traceback)")
-    if error is not None:
-        raise UsageError(error)
+    files, resources = _run_offline(project_dir, args.stack)
 
     from posture.evaluate import evaluate
 
@@ -201,7 +202,7 @@ def _check(args: argparse.Namespace) -> int:
                 else "catalog defaults"}
     return _finish(args, outputs, kind="check", stack=files.stack, project=files.project, findings=findings,
                    controls=CONTROLS, promises=PROMISES, waivers=waivers, resources=tuple(resources),
-                   source_root=str(project_dir), metadata=metadata)
+                   metadata=metadata, view=CHECK_VIEW, **_code_location(args, project_dir))
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -216,14 +217,23 @@ def _report(args: argparse.Namespace) -> int:
     except EventLogError as exc:
         raise UsageError(str(exc)) from None
     metadata = {"event log": str(args.events)}
+    location: dict = {"commit": _head_commit(Path.cwd())}
+    findings = log.findings
+    if args.project is not None:
+        project_dir = args.project.resolve()
+        if log.stack is None:
+            raise UsageError(f"{args.events}: names no stack, so --project cannot be run; drop --project")
+        findings = _with_sources(findings, _run_offline(project_dir, log.stack)[1])
+        location = _code_location(args, project_dir)
+        metadata["source lines"] = f"from running {log.stack} offline (--project)"
     if log.policy_packs:
         metadata["policy packs"] = ", ".join(f"{name} {version}".strip() for name, version in log.policy_packs.items())
     if log.result:
         metadata["preview result"] = log.result
-    return _finish(args, outputs, kind="report", stack=log.stack, project=log.project, findings=log.findings,
+    return _finish(args, outputs, kind="report", stack=log.stack, project=log.project, findings=findings,
                    controls=CONTROLS, promises=PROMISES, waivers=waivers,
                    resources=tuple(log.resources) if log.resources else None, resource_ids=log.resource_ids,
-                   metadata=metadata)
+                   metadata=metadata, view="preview", **location)
 
 
 def _audit(args: argparse.Namespace) -> int:
@@ -242,8 +252,55 @@ def _audit(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     return _finish(args, outputs, kind="audit", stack=None, project=None, findings=result.findings,
                    controls=CONTROLS, promises=PROMISES, waivers=waivers, resources=tuple(result.resources),
-                   metadata=result.metadata,
+                   metadata=result.metadata, view="live",
                    run_errors=tuple(e.describe() for e in result.collector_errors))
+
+
+def _run_offline(project_dir: Path, stack: str) -> tuple:
+    """(StackFiles, resources) of the stack's program under the mock engine; any failure is a UsageError."""
+    import pulumi
+
+    from posture.program import StackInputError, read_stack_files, run_project
+
+    error = None
+    try:
+        files = read_stack_files(project_dir, stack)
+        with _status(f"Running the Pulumi program for stack {stack} under the mock engine…"), \
+                _in_project(project_dir):
+            resources = run_project(project_dir, stack)
+    except (StackInputError, pulumi.RunError) as exc:
+        error = str(exc)
+    except Exception as exc:
+        if os.environ.get("POSTURE_DEBUG"):
+            raise
+        error = (f"the Pulumi program for stack {stack} failed: {type(exc).__name__}: {exc}; "
+                 "fix the program (POSTURE_DEBUG=1 shows the traceback)")
+    if error is not None:
+        raise UsageError(error)
+    return files, resources
+
+
+def _with_sources(findings: list, resources: list) -> list:
+    """Event-log findings carry no source line; the offline run knows which line declared each URN."""
+    from dataclasses import replace
+
+    lines = {r.urn: r.source for r in resources if r.source is not None}
+    return [replace(f, source=lines[f.resource_urn]) if f.source is None and f.resource_urn in lines else f
+            for f in findings]
+
+
+def _code_location(args: argparse.Namespace, project_dir: Path) -> dict:
+    """The project directory, the root SARIF paths are relative to, and the commit."""
+    from posture.vcs import repository_root
+
+    root = args.source_root.resolve() if args.source_root else repository_root(project_dir) or project_dir
+    return {"source_root": str(project_dir), "repository_root": str(root), "commit": _head_commit(project_dir)}
+
+
+def _head_commit(directory: Path) -> str | None:
+    from posture.vcs import head_commit
+
+    return head_commit(directory)
 
 
 def _diff(args: argparse.Namespace) -> int:
@@ -276,8 +333,12 @@ def _finish(args: argparse.Namespace, outputs: list[Output], *, findings, waiver
     # Expiry is judged on the real clock, never SOURCE_DATE_EPOCH: an old commit time must not revive a waiver.
     findings, problems = apply_waivers(findings, waivers, today=datetime.now(UTC).date(),
                                        allow_critical=args.allow_critical_waivers)
+    from posture.reports.model import FRAMEWORKS
+
+    frameworks = tuple(FRAMEWORKS[key] for key in dict.fromkeys(args.framework or FRAMEWORKS))
     report = Report(tool_version=_version(), generated_at=_now(), findings=tuple(findings),
-                    fail_on=Severity(args.fail_on), waivers=tuple(waivers), waiver_problems=tuple(problems), **fields)
+                    fail_on=Severity(args.fail_on), waivers=tuple(waivers), waiver_problems=tuple(problems),
+                    frameworks=frameworks, **fields)
     color, width = _terminal()
     rendered = [(out, render(report, out.fmt, color=color and out.path is None, width=width)) for out in outputs]
     write_outputs(rendered)
