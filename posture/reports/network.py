@@ -149,6 +149,8 @@ class Node:
     """How many security groups this box stands for (1 unless aggregated)."""
     violations: list[str] = field(default_factory=list)
     """``control: message`` of failing findings about this group (or the resources using it)."""
+    marks: list[str] = field(default_factory=list)
+    """The same violations in a few words for the box (``publiclyAccessible: true``, else the control)."""
 
 
 @dataclass(frozen=True)
@@ -218,9 +220,11 @@ def picture(facts: Facts, violations: Sequence[Finding] = ()) -> Network:
     for f in violations:
         where = facts.owners.get(f.resource_urn, [])
         text = f"{f.control_id}: {f.message}"
+        mark = f"{f.path}: {f.observed}" if f.path and f.observed else f.control_id
         for urn in where:
             if text not in nodes[urn].violations:
                 nodes[urn].violations.append(text)
+                nodes[urn].marks.append(mark)
         if not where:
             unplaced.append(text)
     edges = [Edge(source, target, _ports(ranges),
@@ -257,7 +261,8 @@ def _aggregate(net: Network) -> Network:
             first = net.nodes[members[0]]
             first.members = sum(net.nodes[m].members for m in members)
             first.used_by = [u for m in members for u in net.nodes[m].used_by]
-            first.label = f"{first.members:,} security groups like {first.label}"
+            first.detail = f"like {first.label}"
+            first.label = f"{first.members:,} security groups"
             alias.update({m: members[0] for m in members[1:]})
         if not alias:
             break
@@ -494,7 +499,8 @@ def layout(network: Network) -> Layout:
     for c in columns:
         y = top
         for node in sorted((n for n in network.nodes.values() if n.column == c),
-                           key=lambda n: (not n.violations, not n.internet, n.database, n.label)):
+                           key=lambda n: (n.key.startswith("more:"), not n.violations, not n.internet, n.database,
+                                          n.label)):
             lines = _box_lines(node)
             height = NODE_H + LINE_H * max(0, len(lines) - 2)
             boxes[node.key] = Box(node, x_of[c], y, height, tuple(lines))
@@ -548,11 +554,11 @@ def _chips(subnets: list[tuple[str, str]]) -> list[tuple[str, str]]:
 def _box_lines(node: Node) -> list[tuple[str, str]]:
     kind = "source" if node.column == "outside" else "security group" if node.members == 1 else "security groups"
     lines = [(kind + (" · database" if node.database else ""), "kind")]
-    detail = node.detail if node.column == "outside" else _used_by(node.used_by) or node.detail
+    detail = node.detail if node.column == "outside" or node.members > 1 else _used_by(node.used_by) or node.detail
     if detail:
         lines.append((fit(detail, 36), "detail"))
-    for text in node.violations[:MAX_VIOLATIONS_SHOWN]:
-        lines.append(("✗ " + fit(text, 34), "violation"))
+    for text in node.marks[:MAX_VIOLATIONS_SHOWN]:
+        lines.append(("✗ " + fit(text, 30), "violation"))
     if len(node.violations) > MAX_VIOLATIONS_SHOWN:
         lines.append((f"✗ +{len(node.violations) - MAX_VIOLATIONS_SHOWN} more violations", "violation"))
     return lines

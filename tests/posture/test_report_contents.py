@@ -172,7 +172,7 @@ def test_network_violations_are_marked_on_the_picture_and_in_mermaid(weakened_pr
     assert any(v.startswith("aws-rds-instance-disallow-public-access: ") for v in database.violations)
     assert not any(n.violations for n in net.nodes.values() if n is not database)
     html = render(weakened_prod, "html")
-    assert 'class="node node-db node-violation"' in html and "✗ aws-rds-instance-disallow-pu" in html
+    assert 'class="node node-db node-violation"' in html and "✗ publiclyAccessible: true" in html
     markdown = render(weakened_prod, "markdown")
     mermaid = markdown.split("```mermaid\n", 1)[1].split("```", 1)[0]
     node_id = re.search(r'(n\d+)\["database-db · database · 1 violation"\]', mermaid)[1]
