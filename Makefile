@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: check test lint bench lock docs clean
+.PHONY: check test lint bench lock docs schemas clean
 
 check: $(STAMP)
 	$(BIN)/posture check --stack prod
@@ -22,6 +22,9 @@ bench: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/python -m posture.docs > docs/controls.md
+
+schemas: $(STAMP)
+	$(BIN)/python -m posture.schemas
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

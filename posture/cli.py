@@ -195,8 +195,9 @@ def _check(args: argparse.Namespace) -> int:
 
     from posture.evaluate import evaluate
 
-    with _status(f"Evaluating {len(CONTROLS)} controls on {len(resources)} resources…"):
+    with _progress().step(f"Evaluating {len(CONTROLS)} controls on {len(resources)} resources…") as step:
         findings = evaluate(resources, levels)
+        step.done = f"evaluated {len(CONTROLS)} controls: {len(findings)} verdicts"
     metadata = {"resources evaluated": str(len(resources)),
                 "enforcement levels": f"policy config {args.policy_config}" if args.policy_config
                 else "catalog defaults"}
@@ -245,9 +246,8 @@ def _audit(args: argparse.Namespace) -> int:
     from posture.audit import AuditSetupError, audit_account, profile_session_factory
 
     try:
-        with _status(f"Auditing {', '.join(args.region)} (read-only)…"):
-            result = audit_account(profile_session_factory(args.profile), args.region, levels=levels,
-                                   endpoint_url=args.endpoint_url)
+        result = audit_account(profile_session_factory(args.profile), args.region, levels=levels,
+                               endpoint_url=args.endpoint_url, progress=_progress())
     except AuditSetupError as exc:
         raise UsageError(str(exc)) from None
     return _finish(args, outputs, kind="audit", stack=None, project=None, findings=result.findings,
@@ -265,9 +265,10 @@ def _run_offline(project_dir: Path, stack: str) -> tuple:
     error = None
     try:
         files = read_stack_files(project_dir, stack)
-        with _status(f"Running the Pulumi program for stack {stack} under the mock engine…"), \
+        with _progress().step(f"Running the Pulumi program for stack {stack} under the mock engine…") as step, \
                 _in_project(project_dir):
             resources = run_project(project_dir, stack)
+            step.done = f"ran the Pulumi program for stack {stack} under the mock engine: {len(resources)} resources"
     except (StackInputError, pulumi.RunError) as exc:
         error = str(exc)
     except Exception as exc:
@@ -441,16 +442,11 @@ def write_outputs(rendered: list[tuple[Output, str]]) -> None:
 # --- small helpers ------------------------------------------------------------------------------
 
 
-@contextmanager
-def _status(text: str) -> Iterator[None]:
-    """A spinner on stderr while something slow runs; nothing when stderr is not a terminal."""
-    if not sys.stderr.isatty():
-        yield
-        return
-    from rich.console import Console
+def _progress():
+    """Spinners and bars on a terminal, one line per finished step in CI logs (posture.progress)."""
+    from posture.progress import Progress
 
-    with Console(stderr=True).status(text):
-        yield
+    return Progress(sys.stderr)
 
 
 @contextmanager
@@ -471,13 +467,19 @@ def _in_project(project_dir: Path) -> Iterator[None]:
 
 
 def _terminal() -> tuple[bool, int]:
-    """Colour and width for stdout: the terminal's, or 120 columns (COLUMNS) for CI logs and pipes."""
+    """Colour and width for stdout. Colour as rich decides it: on a terminal, or wherever FORCE_COLOR
+    is set (CI logs that render ANSI), never when NO_COLOR is set (https://no-color.org,
+    https://force-color.org). Width: the terminal's, or 120 columns (COLUMNS) for CI logs and pipes."""
     import shutil
 
-    tty = sys.stdout.isatty()
+    from rich.console import Console
+
+    detected = Console(file=sys.stdout)
+    color = detected.is_terminal and not detected.no_color and detected.color_system is not None
     configured = os.environ.get("COLUMNS", "")
-    columns = shutil.get_terminal_size((120, 24)).columns if tty else int(configured) if configured.isdigit() else 120
-    return tty and "NO_COLOR" not in os.environ, max(80, min(columns, 200))
+    columns = (shutil.get_terminal_size((120, 24)).columns if sys.stdout.isatty()
+               else int(configured) if configured.isdigit() else 120)
+    return color, max(80, min(columns, 200))
 
 
 def _now() -> datetime:
