@@ -2,7 +2,9 @@
 
 No scripts, fonts, images or stylesheets are fetched: everything is inline, so the file can be
 archived as evidence and opened offline years later. Each promise shows the controls that back
-it, each control its result per resource with the rule's message and counterexample; waivers
+it, each control its failing, unknown and waived results per resource with the rule's message and
+counterexample, and the resources that pass by name (the first 50; a 10,000-resource stack would
+otherwise make a file no one opens); waivers
 show who accepted what until when; promises that infrastructure cannot prove say so; a
 per-framework view and the network picture follow.
 
@@ -22,6 +24,8 @@ from posture.reports import network
 from posture.reports.model import FRAMEWORKS, KINDS, STATE_LABELS, Report, resource_name, state
 
 WAIVER_LABELS = {"expired": "expired", "refused": "refused (critical)", "unused": "unused"}
+MAX_PASSES = 50
+"""Passing resources named per control; the rest are counted (the JSON report lists every verdict)."""
 WAIVER_CSS = {"applied": "s-waived", "expired": "s-fail", "refused": "s-fail", "unused": "s-not_evaluated"}
 
 
@@ -40,7 +44,7 @@ def render(report: Report) -> str:
         resource_name=resource_name, tally=tally, control_states=lambda controls: [
             report.control_state(c.id) for c in controls],
         keys={name: key for key, name in FRAMEWORKS.items()}, waiver_labels=WAIVER_LABELS, waiver_css=WAIVER_CSS,
-        network=picture, network_layout=network.layout(picture) if picture else None, fit=network.fit,
+        max_passes=MAX_PASSES, network=picture, network_layout=network.layout(picture) if picture else None, fit=network.fit,
     ) + "\n"
 
 
@@ -48,8 +52,7 @@ def _picture(report: Report) -> network.Network | bool | None:
     """The picture, False when the resources hold nothing to draw, None without resources."""
     if report.resources is None:
         return None
-    violations = network.network_violations(report.findings, report.controls)
-    return network.build(report.resources, report.resource_ids, violations) or False
+    return report.network or False
 
 
 def tally(states: list[str]) -> str:

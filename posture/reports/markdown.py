@@ -86,14 +86,11 @@ def tally_text(states: list[str], empty: str) -> str:
 
 def _network(report: Report) -> list[str]:
     """The network picture as Mermaid, which GitHub draws in the comment."""
-    if report.resources is None:
+    net = report.network
+    if net is None:
         return []
     from posture.reports import network
 
-    violations = network.network_violations(report.findings, report.controls)
-    net = network.build(report.resources, report.resource_ids, violations)
-    if net is None:
-        return []
     lines = ["### Network: who may reach whom", "", "```mermaid", network.mermaid(net), "```", ""]
     if net.violations:
         lines += [f"{ICONS['fail']} {net.violations} violation{'s' if net.violations > 1 else ''} of the network "

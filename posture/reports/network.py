@@ -43,6 +43,9 @@ _SG_KEYS = ("vpcSecurityGroupIds", "securityGroupIds", "securityGroups")
 _SUBNET_KEYS = ("subnetIds", "subnets", "subnetId")
 INTERNET = "internet"
 PREFIX_LIST_TYPE = "aws:ec2/managedPrefixList:ManagedPrefixList"
+REFERENCED_TYPES = frozenset((*SG_TYPES, "aws:ec2/subnet:Subnet", "aws:rds/subnetGroup:SubnetGroup",
+                              PREFIX_LIST_TYPE))
+"""What ingress rules, databases and other users of security groups refer to."""
 NETWORK_PROMISES = ("DB-1", "DB-2", "ADM-1")
 """Controls backing these promises are the ones whose violations belong on the picture."""
 MAX_NODES_PER_COLUMN = 12
@@ -311,11 +314,14 @@ def _merge_edges(edges: list[Edge], alias: Mapping[str, str]) -> list[Edge]:
 
 
 class _Lookup:
-    """Resolves the ids a resource uses to refer to another (physical id, name, ARN) to that one's URN."""
+    """Resolves the ids a resource uses to refer to another (physical id, name, ARN) to that one's URN.
+    Only the kinds the picture follows references to are indexed."""
 
     def __init__(self, resources: list[ResourceView], ids: Mapping[str, str]) -> None:
         self.keys: dict[str, str] = {}
         for r in resources:
+            if r.type not in REFERENCED_TYPES:
+                continue
             for key in (ids.get(r.urn), r.props.get("id"), r.props.get("arn"), f"{r.name}-id", r.name,
                         r.props.get("name"), r.urn):
                 if isinstance(key, str) and key:

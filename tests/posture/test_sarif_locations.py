@@ -4,14 +4,13 @@ that declares the resource, for a project in a subfolder and for results read fr
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import PROJECT_DIR
-from tests.posture.test_end_to_end import DATA, posture, sarif_errors
+from tests.posture.test_end_to_end import DATA, copy_project, posture, sarif_errors
 
 
 def git(repo: Path, *args: str) -> str:
@@ -22,12 +21,7 @@ def git(repo: Path, *args: str) -> str:
 def repo(tmp_path_factory) -> Path:
     """A git repository holding a weakened copy of the project in infra/ (the database made public)."""
     root = tmp_path_factory.mktemp("repo")
-    infra = root / "infra"
-    infra.mkdir()
-    for name in ("components", "stacks"):
-        shutil.copytree(PROJECT_DIR / name, infra / name, ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("__main__.py", "Pulumi.yaml", "Pulumi.prod.yaml"):
-        shutil.copy(PROJECT_DIR / name, infra / name)
+    infra = copy_project(root / "infra")
     database = infra / "components" / "database.py"
     database.write_text(database.read_text().replace("publicly_accessible=False", "publicly_accessible=True"))
     (root / "README.md").write_text("the application\n")
