@@ -632,6 +632,9 @@ def mermaid(network: Network) -> str:
     for edge in network.edges:
         arrow = "-.->" if edge.from_internet else "==>" if edge.to_database else "-->"
         lines.append(f'  {ids[edge.source]} {arrow}|"{_mermaid_text(edge.ports)}"| {ids[edge.target]}')
+    flagged = [str(i) for i, edge in enumerate(network.edges) if edge.violation]
+    if flagged:
+        lines.append(f"  linkStyle {','.join(flagged)} stroke:#dc2626,stroke-width:3px")
     styles = {"violation": "fill:#fee2e2,stroke:#dc2626,stroke-width:3px", "internet": "fill:#fee2e2,stroke:#b91c1c",
               "database": "fill:#fff7ed,stroke:#b45309"}
     for name, style in styles.items():

@@ -196,5 +196,6 @@ def test_an_open_ingress_rule_is_a_red_arrow(prod_stack):
                and net.nodes[e.source].internet]
     assert arrow.violation and arrow.to_database and is_internet("0.0.0.0/0")
     assert [a.kind for a in network.layout(net).arrows if a.edge is arrow] == ["violation"]
+    assert f"  linkStyle {net.edges.index(arrow)} stroke:#dc2626" in network.mermaid(net)
     assert [v.split(":")[0] for v in net.nodes[arrow.target].violations] == [
         "stack-database-reachable-only-from-app-tier"]
