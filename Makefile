@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: check test lint bench lock docs pack clean chromium
+.PHONY: check test lint bench lock docs schemas pack clean chromium
 
 check: $(STAMP)
 	$(BIN)/posture check --stack prod
@@ -23,6 +23,9 @@ bench: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/python -m posture.docs > docs/controls.md
+
+schemas: $(STAMP)
+	$(BIN)/python -m posture.schemas
 
 # The publishable CrossGuard pack: dist/pack/ holds PulumiPolicy.yaml, __main__.py, the wheel and a
 # hashed requirements.txt, so `pulumi policy publish dist/pack` uploads a pack that starts on its own.

@@ -29,6 +29,7 @@ import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -41,6 +42,7 @@ from posture.live import COLLECTORS, Collector
 from posture.live.base import Clients, CollectorError, Context, SessionFactory, within
 from posture.live.coverage import EXTRA_DEPENDENCIES, LIVE_CONTROLS
 from posture.live.keys import normalise_key_references
+from posture.progress import Progress
 from posture.resources import ResourceView
 
 REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$")
@@ -99,7 +101,8 @@ def live_controls() -> list[Control]:
 def audit_account(session_factory: SessionFactory, regions: Sequence[str], *,
                   levels: Mapping[str, Enforcement] | None = None, endpoint_url: str | None = None,
                   max_workers: int | None = None, collectors: Sequence[Collector] = COLLECTORS,
-                  properties: Mapping[str, Mapping[str, Any]] | None = None) -> AuditResult:
+                  properties: Mapping[str, Mapping[str, Any]] | None = None,
+                  progress: Progress | None = None) -> AuditResult:
     """Audit the account ``session_factory``'s credentials belong to, in ``regions``.
 
     ``session_factory`` returns a new ``boto3.Session`` (called once per audit; its clients are
@@ -112,7 +115,7 @@ def audit_account(session_factory: SessionFactory, regions: Sequence[str], *,
     started = time.monotonic()
     clients = Clients(session_factory, endpoint_url)
     account_id, partition = _caller(clients, regions[0])
-    resources, errors = collect_inventory(clients, account_id, partition, regions, collectors, max_workers)
+    resources, errors = collect_inventory(clients, account_id, partition, regions, collectors, max_workers, progress)
     findings = evaluate_live(resources, errors, account_id, partition, levels, properties)
     return AuditResult(account_id, tuple(regions), resources, findings, errors, time.monotonic() - started)
 
@@ -144,8 +147,8 @@ def _caller(clients: Clients, region: str) -> tuple[str, str]:
 
 
 def collect_inventory(clients: Clients, account_id: str, partition: str, regions: Sequence[str],
-                      collectors: Sequence[Collector] = COLLECTORS, max_workers: int | None = None
-                      ) -> tuple[list[ResourceView], list[CollectorError]]:
+                      collectors: Sequence[Collector] = COLLECTORS, max_workers: int | None = None,
+                      progress: Progress | None = None) -> tuple[list[ResourceView], list[CollectorError]]:
     """Every collector in every region (global ones in the first region), in parallel.
 
     Views are returned in a stable order (collector, then region) with one view per URN (a
@@ -155,8 +158,16 @@ def collect_inventory(clients: Clients, account_id: str, partition: str, regions
     tasks = [(c, r) for c in collectors if c.scope != "global" for r in regions]
     tasks += [(c, regions[0]) for c in collectors if c.scope == "global"]
     workers = max_workers or min(32, max(1, len(tasks)))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="posture-audit") as pool:
-        results = list(pool.map(lambda task: _run(clients, account_id, partition, *task), tasks))
+    counting = progress.counter(f"Auditing account {account_id}", len(tasks)) if progress else nullcontext(None)
+    with counting as advance, ThreadPoolExecutor(max_workers=workers, thread_name_prefix="posture-audit") as pool:
+        def run(task: tuple[Collector, str]) -> tuple[list[ResourceView], list[CollectorError]]:
+            found, failed = _run(clients, account_id, partition, *task)
+            if advance is not None:
+                errors = f", {len(failed)} failed call{'s' if len(failed) != 1 else ''}" if failed else ""
+                advance(f"{task[0].name} in {task[1]}: {len(found)} resources{errors}")
+            return found, failed
+
+        results = list(pool.map(run, tasks))
     views: dict[str, ResourceView] = {}
     errors: dict[tuple, CollectorError] = {}
     for found, failed in results:

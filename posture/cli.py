@@ -26,6 +26,10 @@ from typing import NoReturn
 
 from posture.reports import FORMATS
 
+REPORT_FRAMEWORKS = ("fsbp", "cis", "nist", "pci")
+"""--framework keys (posture.reports.model.FRAMEWORKS names them); listed here so --help needs no import."""
+"""What `check` judges until it tells a first preview from an update of a deployed stack."""
+
 SEVERITIES = ("critical", "high", "medium", "low")
 DEFAULT_FAIL_ON = "low"
 
@@ -106,6 +110,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="first-preview (default): what the pack can prove on the first `pulumi preview`, before "
                             "AWS has assigned any id; deployed: as on a preview of a stack whose resources exist")
     _output_options(check)
+    _source_root_option(check)
     check.set_defaults(handler=_check)
 
     report = commands.add_parser(
@@ -114,7 +119,11 @@ def _parser() -> argparse.ArgumentParser:
                     "reports as `posture check`.", epilog=OUTPUT_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     report.add_argument("--events", type=Path, required=True, metavar="FILE", help="the --event-log file")
+    report.add_argument("--project", type=Path, metavar="DIR",
+                        help="the Pulumi project the preview ran on: its program is run offline (mock engine) to "
+                             "point each finding at the line that declares its resource")
     _output_options(report)
+    _source_root_option(report)
     report.set_defaults(handler=_report)
 
     audit = commands.add_parser(
@@ -158,6 +167,15 @@ def _output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--waivers", type=Path, metavar="FILE", help="YAML waiver file (see docs/report-format.md)")
     parser.add_argument("--allow-critical-waivers", action="store_true",
                         help="let waivers cover critical controls (refused by default)")
+    parser.add_argument("--framework", action="append", choices=tuple(REPORT_FRAMEWORKS), metavar="FRAMEWORK",
+                        help="per-framework view to include, repeatable: "
+                             f"{', '.join(REPORT_FRAMEWORKS)} (default: all)")
+
+
+def _source_root_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--source-root", type=Path, metavar="DIR",
+                        help="directory SARIF locations are relative to (default: the git repository holding the "
+                             "project, else the project directory)")
 
 
 # --- commands ---------------------------------------------------------------------------------
@@ -177,44 +195,26 @@ def _check(args: argparse.Namespace) -> int:
     properties = _load_policy_config(args.policy_config, properties=True) if args.policy_config else None
     project_dir = args.project.resolve()
 
-    import pulumi
-
-    from posture.program import StackInputError, read_stack_files, run_project
-    from posture.pulumi_project import not_readable_offline, recording_config_reads, unknown_for_every_control
-
-    error = None
-    files, unreadable = None, set()
     try:
-        files = read_stack_files(project_dir, args.stack)
-        with _status(f"Running the Pulumi program for stack {args.stack} under the mock engine…"), \
-                _in_project(project_dir), recording_config_reads(files.from_project) as unreadable:
-            resources = run_project(project_dir, args.stack, args.view)
-    except (StackInputError, pulumi.RunError) as exc:
-        key = getattr(exc, "key", None)
-        if files is not None and files.environments and key in unreadable:
-            # The program stopped on a value an ESC environment supplies: unknown offline, not "not set".
-            reason = not_readable_offline(key, files.environments)
-            return _finish(args, outputs, kind="check", stack=files.stack, project=files.project,
-                           findings=unknown_for_every_control(f"not checked: {reason}", files.project, files.stack,
-                                                              levels),
-                           controls=CONTROLS, promises=PROMISES, waivers=waivers, resources=(),
-                           source_root=str(project_dir), metadata={"resources evaluated": "0"},
-                           run_errors=(f"{reason}; the program stops without it, so no control was checked: give it "
-                                       f"a stand-in value in Pulumi.{files.stack}.yaml to check offline, or rely on "
-                                       "`pulumi preview --policy-pack`",))
-        error = str(exc)
-    except Exception as exc:
-        if os.environ.get("POSTURE_DEBUG"):
-            raise
-        error = (f"the Pulumi program for stack {args.stack} failed: {type(exc).__name__}: {exc}; "
-                 "fix the program (POSTURE_DEBUG=1 shows the traceback)")
-    if error is not None:
-        raise UsageError(error)
+        files, resources, unreadable = _run_offline(project_dir, args.stack, args.view)
+    except _EnvironmentValueMissingError as missing:
+        from posture.pulumi_project import unknown_for_every_control
+
+        files = missing.files
+        return _finish(args, outputs, kind="check", stack=files.stack, project=files.project,
+                       findings=unknown_for_every_control(f"not checked: {missing.reason}", files.project, files.stack,
+                                                          levels),
+                       controls=CONTROLS, promises=PROMISES, waivers=waivers, resources=(),
+                       metadata={"view": args.view, "resources evaluated": "0"}, view=args.view,
+                       run_errors=(f"{missing.reason}; the program stops without it, so no control was checked: give "
+                                   f"it a stand-in value in Pulumi.{files.stack}.yaml to check offline, or rely on "
+                                   "`pulumi preview --policy-pack`",), **_code_location(args, project_dir))
 
     from posture.evaluate import evaluate
 
-    with _status(f"Evaluating {len(CONTROLS)} controls on {len(resources)} resources…"):
+    with _progress().step(f"Evaluating {len(CONTROLS)} controls on {len(resources)} resources…") as step:
         findings = evaluate(resources, levels, properties)
+        step.done = f"evaluated {len(CONTROLS)} controls: {len(findings)} verdicts"
     metadata = {"view": args.view, "resources evaluated": str(len(resources)),
                 "enforcement levels": f"policy config {args.policy_config}" if args.policy_config
                 else "catalog defaults"}
@@ -224,7 +224,7 @@ def _check(args: argparse.Namespace) -> int:
             f"nothing for {', '.join(sorted(unreadable))}")
     return _finish(args, outputs, kind="check", stack=files.stack, project=files.project, findings=findings,
                    controls=CONTROLS, promises=PROMISES, waivers=waivers, resources=tuple(resources),
-                   source_root=str(project_dir), metadata=metadata)
+                   metadata=metadata, view=args.view, **_code_location(args, project_dir))
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -239,14 +239,23 @@ def _report(args: argparse.Namespace) -> int:
     except EventLogError as exc:
         raise UsageError(str(exc)) from None
     metadata = {"event log": str(args.events)}
+    location: dict = {"commit": _head_commit(Path.cwd())}
+    findings = log.findings
+    if args.project is not None:
+        project_dir = args.project.resolve()
+        if log.stack is None:
+            raise UsageError(f"{args.events}: names no stack, so --project cannot be run; drop --project")
+        findings = _with_sources(findings, _run_offline(project_dir, log.stack)[1])
+        location = _code_location(args, project_dir)
+        metadata["source lines"] = f"from running {log.stack} offline (--project)"
     if log.policy_packs:
         metadata["policy packs"] = ", ".join(f"{name} {version}".strip() for name, version in log.policy_packs.items())
     if log.result:
         metadata["preview result"] = log.result
-    return _finish(args, outputs, kind="report", stack=log.stack, project=log.project, findings=log.findings,
+    return _finish(args, outputs, kind="report", stack=log.stack, project=log.project, findings=findings,
                    controls=CONTROLS, promises=PROMISES, waivers=waivers,
                    resources=tuple(log.resources) if log.resources else None, resource_ids=log.resource_ids,
-                   metadata=metadata)
+                   metadata=metadata, view="preview", **location)
 
 
 def _audit(args: argparse.Namespace) -> int:
@@ -259,15 +268,76 @@ def _audit(args: argparse.Namespace) -> int:
     from posture.audit import AuditSetupError, audit_account, profile_session_factory
 
     try:
-        with _status(f"Auditing {', '.join(args.region)} (read-only)…"):
-            result = audit_account(profile_session_factory(args.profile), args.region, levels=levels,
-                                   endpoint_url=args.endpoint_url, properties=properties)
+        result = audit_account(profile_session_factory(args.profile), args.region, levels=levels,
+                               endpoint_url=args.endpoint_url, properties=properties, progress=_progress())
     except AuditSetupError as exc:
         raise UsageError(str(exc)) from None
     return _finish(args, outputs, kind="audit", stack=None, project=None, findings=result.findings,
                    controls=CONTROLS, promises=PROMISES, waivers=waivers, resources=tuple(result.resources),
-                   metadata=result.metadata,
+                   metadata=result.metadata, view="live",
                    run_errors=tuple(e.describe() for e in result.collector_errors))
+
+
+class _EnvironmentValueMissingError(Exception):
+    """The program stopped on a config value an ESC environment supplies: unknown offline, not "not set"."""
+
+    def __init__(self, files, reason: str) -> None:
+        super().__init__(reason)
+        self.files, self.reason = files, reason
+
+
+def _run_offline(project_dir: Path, stack: str, view: str = "first-preview") -> tuple:
+    """(StackFiles, resources, config keys read that only an ESC environment holds) of the stack's
+    program under the mock engine; any other failure is a UsageError."""
+    import pulumi
+
+    from posture.program import StackInputError, read_stack_files, run_project
+    from posture.pulumi_project import not_readable_offline, recording_config_reads
+
+    error = None
+    files, unreadable = None, set()
+    try:
+        files = read_stack_files(project_dir, stack)
+        with _progress().step(f"Running the Pulumi program for stack {stack} under the mock engine…") as step, \
+                _in_project(project_dir), recording_config_reads(files.from_project) as unreadable:
+            resources = run_project(project_dir, stack, view)
+            step.done = f"ran the Pulumi program for stack {stack} under the mock engine: {len(resources)} resources"
+    except (StackInputError, pulumi.RunError) as exc:
+        key = getattr(exc, "key", None)
+        if files is not None and files.environments and key in unreadable:
+            raise _EnvironmentValueMissingError(files, not_readable_offline(key, files.environments)) from None
+        error = str(exc)
+    except Exception as exc:
+        if os.environ.get("POSTURE_DEBUG"):
+            raise
+        error = (f"the Pulumi program for stack {stack} failed: {type(exc).__name__}: {exc}; "
+                 "fix the program (POSTURE_DEBUG=1 shows the traceback)")
+    if error is not None:
+        raise UsageError(error)
+    return files, resources, unreadable
+
+
+def _with_sources(findings: list, resources: list) -> list:
+    """Event-log findings carry no source line; the offline run knows which line declared each URN."""
+    from dataclasses import replace
+
+    lines = {r.urn: r.source for r in resources if r.source is not None}
+    return [replace(f, source=lines[f.resource_urn]) if f.source is None and f.resource_urn in lines else f
+            for f in findings]
+
+
+def _code_location(args: argparse.Namespace, project_dir: Path) -> dict:
+    """The project directory, the root SARIF paths are relative to, and the commit."""
+    from posture.vcs import repository_root
+
+    root = args.source_root.resolve() if args.source_root else repository_root(project_dir) or project_dir
+    return {"source_root": str(project_dir), "repository_root": str(root), "commit": _head_commit(project_dir)}
+
+
+def _head_commit(directory: Path) -> str | None:
+    from posture.vcs import head_commit
+
+    return head_commit(directory)
 
 
 def _diff(args: argparse.Namespace) -> int:
@@ -300,8 +370,12 @@ def _finish(args: argparse.Namespace, outputs: list[Output], *, findings, waiver
     # Expiry is judged on the real clock, never SOURCE_DATE_EPOCH: an old commit time must not revive a waiver.
     findings, problems = apply_waivers(findings, waivers, today=datetime.now(UTC).date(),
                                        allow_critical=args.allow_critical_waivers)
+    from posture.reports.model import FRAMEWORKS
+
+    frameworks = tuple(FRAMEWORKS[key] for key in dict.fromkeys(args.framework or FRAMEWORKS))
     report = Report(tool_version=_version(), generated_at=_now(), findings=tuple(findings),
-                    fail_on=Severity(args.fail_on), waivers=tuple(waivers), waiver_problems=tuple(problems), **fields)
+                    fail_on=Severity(args.fail_on), waivers=tuple(waivers), waiver_problems=tuple(problems),
+                    frameworks=frameworks, **fields)
     color, width = _terminal()
     rendered = [(out, render(report, out.fmt, color=color and out.path is None, width=width)) for out in outputs]
     write_outputs(rendered)
@@ -405,16 +479,11 @@ def write_outputs(rendered: list[tuple[Output, str]]) -> None:
 # --- small helpers ------------------------------------------------------------------------------
 
 
-@contextmanager
-def _status(text: str) -> Iterator[None]:
-    """A spinner on stderr while something slow runs; nothing when stderr is not a terminal."""
-    if not sys.stderr.isatty():
-        yield
-        return
-    from rich.console import Console
+def _progress():
+    """Spinners and bars on a terminal, one line per finished step in CI logs (posture.progress)."""
+    from posture.progress import Progress
 
-    with Console(stderr=True).status(text):
-        yield
+    return Progress(sys.stderr)
 
 
 @contextmanager
@@ -435,13 +504,19 @@ def _in_project(project_dir: Path) -> Iterator[None]:
 
 
 def _terminal() -> tuple[bool, int]:
-    """Colour and width for stdout: the terminal's, or 120 columns (COLUMNS) for CI logs and pipes."""
+    """Colour and width for stdout. Colour as rich decides it: on a terminal, or wherever FORCE_COLOR
+    is set (CI logs that render ANSI), never when NO_COLOR is set (https://no-color.org,
+    https://force-color.org). Width: the terminal's, or 120 columns (COLUMNS) for CI logs and pipes."""
     import shutil
 
-    tty = sys.stdout.isatty()
+    from rich.console import Console
+
+    detected = Console(file=sys.stdout)
+    color = detected.is_terminal and not detected.no_color and detected.color_system is not None
     configured = os.environ.get("COLUMNS", "")
-    columns = shutil.get_terminal_size((120, 24)).columns if tty else int(configured) if configured.isdigit() else 120
-    return tty and "NO_COLOR" not in os.environ, max(80, min(columns, 200))
+    columns = (shutil.get_terminal_size((120, 24)).columns if sys.stdout.isatty()
+               else int(configured) if configured.isdigit() else 120)
+    return color, max(80, min(columns, 200))
 
 
 def _now() -> datetime:

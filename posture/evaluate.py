@@ -107,17 +107,28 @@ def load_policy_config(path: str | Path) -> dict[str, Enforcement]:
 
     Each key is a control id or ``all``; each value is a level string or an object whose
     ``enforcementLevel`` gives the level. ``all`` applies first and per-control entries win.
+    The shape is the pydantic model ``posture.schemas.PolicyConfig`` (published as
+    schemas/policy-config.schema.json).
     """
+    from pydantic import ValidationError
+
+    from posture.schemas import PolicyConfig
+
     path = Path(path)
     document = _read_policy_config(path)
     known = {c.id for c in CONTROLS}
-    levels: dict[str, Enforcement] = {}
-    explicit: dict[str, Enforcement] = {}
-    for key, value in document.items():
+    for key in document:
         if key != "all" and key not in known:
             raise PolicyConfigError(f"{path}: {key!r} is not a policy of this pack; use a control id from "
                                     "docs/controls.md or 'all'")
-        level = _level(path, key, value)
+    try:
+        config = PolicyConfig.model_validate(document)
+    except ValidationError as exc:
+        raise PolicyConfigError(_problem(path, document, exc)) from None
+    levels: dict[str, Enforcement] = {}
+    explicit: dict[str, Enforcement] = {}
+    for key, value in config.root.items():
+        level = value if isinstance(value, Enforcement) else value.enforcementLevel
         if level is None:
             continue
         if key == "all":
@@ -179,15 +190,13 @@ def _read_policy_config(path: Path) -> dict[str, Any]:
     return document
 
 
-def _level(path: Path, key: str, value: Any) -> Enforcement | None:
+def _problem(path: Path, document: Mapping[str, Any], exc: Exception) -> str:
+    """The model's first problem as one line naming the key and the fix."""
+    key = str(exc.errors()[0]["loc"][0])  # type: ignore[attr-defined]
+    value = document[key]
     if isinstance(value, Mapping):
-        if "enforcementLevel" not in value:
-            return None
-        value = value["enforcementLevel"]
-    elif not isinstance(value, str):
-        raise PolicyConfigError(f"{path}: {key!r}: {value!r} is not a valid value; must be a string or object")
-    try:
-        return Enforcement(value)
-    except ValueError:
-        raise PolicyConfigError(f"{path}: {key!r}: {value!r} is not an enforcement level; use one of "
-                                f"{', '.join(e.value for e in Enforcement)}") from None
+        value = value.get("enforcementLevel")
+    if isinstance(value, str):
+        return (f"{path}: {key!r}: {value!r} is not an enforcement level; use one of "
+                f"{', '.join(e.value for e in Enforcement)}")
+    return f"{path}: {key!r}: {value!r} is not a valid value; must be a string or object"

@@ -9,17 +9,18 @@ exactly these keys::
       approver: jane.doe@example.com
       expires: 2026-06-30                               # last day the waiver holds (UTC)
 
-Anything else is an error that names the entry and the field, so a typo can never turn into a
-silent pass. Waivers only ever cover FAIL findings: a rule that crashed is a bug to fix, and an
-unknown value is not a risk anyone can accept yet. Waived findings stay in every report.
-An expired waiver covers nothing and fails the run; a waiver that matches no failure is reported
-as a warning so the file does not accumulate dead exceptions. Critical controls cannot be waived
+Each entry is validated by the pydantic model ``posture.schemas.WaiverEntry`` (whose JSON Schema
+is published as schemas/waivers.schema.json for editors); its first problem becomes one line
+naming the file, the entry's line and the field, so a typo can never turn into a silent pass.
+Waivers only ever cover FAIL findings: a rule that crashed is a bug to fix, and an unknown
+value is not a risk anyone can accept yet. Waived findings stay in every report. An expired
+waiver covers nothing and fails the run; a waiver that matches no failure is reported as a
+warning so the file does not accumulate dead exceptions. Critical controls cannot be waived
 unless the caller explicitly allows it.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
@@ -27,12 +28,13 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 
 import yaml
+from pydantic import ValidationError
 
 from posture.catalog import Control
 from posture.findings import Finding, Severity, Verdict, Waiver
+from posture.schemas import WaiverEntry
 
-FIELDS = ("control", "resource", "reason", "approver", "expires")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+FIELDS = tuple(WaiverEntry.model_fields)
 
 
 class _Loader(yaml.SafeLoader):
@@ -114,33 +116,19 @@ def _entries_node(root: yaml.Node, name: str) -> yaml.SequenceNode:
 
 
 def _waiver(entry: object, where: str, controls: Mapping[str, Control], allow_critical: bool) -> Waiver:
-    if not isinstance(entry, dict):
-        raise WaiverError(f"{where}: is not a mapping; give {', '.join(FIELDS)}")
-    unknown = sorted(str(k) for k in entry if k not in FIELDS)
-    if unknown:
-        raise WaiverError(f"{where}.{unknown[0]}: unknown field; a waiver has exactly {', '.join(FIELDS)}")
-    for key in FIELDS:
-        if key not in entry or entry[key] is None:
-            raise WaiverError(f"{where}.{key}: missing; every waiver needs {', '.join(FIELDS)}")
-    values = {}
-    for key in ("control", "resource", "reason", "approver"):
-        value = entry[key]
-        if not isinstance(value, str) or not value.strip():
-            raise WaiverError(f"{where}.{key}: must be a non-empty text; say {_WHAT[key]}")
-        values[key] = value.strip()
-
-    control = controls.get(values["control"])
+    try:
+        valid = WaiverEntry.model_validate(entry)
+    except ValidationError as exc:
+        raise WaiverError(_first_problem(exc, where)) from None
+    control = controls.get(valid.control)
     if control is None:
-        raise WaiverError(f"{where}.control: {values['control']!r} is not a control in the catalog; "
+        raise WaiverError(f"{where}.control: {valid.control!r} is not a control in the catalog; "
                           "use an id from `posture controls`")
     if control.severity is Severity.CRITICAL and not allow_critical:
         raise WaiverError(f"{where}.control: {control.id} is a critical control and cannot be waived; fix the "
                           "resource, or pass --allow-critical-waivers if your risk policy permits it")
-    if not values["resource"].startswith(("urn:", "arn:")):
-        raise WaiverError(f"{where}.resource: {values['resource']!r} is neither a URN nor an ARN glob; "
-                          "write e.g. 'urn:pulumi:prod::security-baseline::*::database-instance'")
-    return Waiver(control_id=control.id, resource=values["resource"], reason=values["reason"],
-                  approver=values["approver"], expires=_expiry(entry["expires"], where).isoformat())
+    return Waiver(control_id=control.id, resource=valid.resource, reason=valid.reason, approver=valid.approver,
+                  expires=valid.expires.isoformat())
 
 
 _WHAT = {
@@ -149,15 +137,26 @@ _WHAT = {
     "reason": "why the risk is accepted",
     "approver": "who accepted the risk",
 }
+_ORDER = ("model_type", "extra_forbidden", "missing")
+"""Which of several problems in one entry is reported: its shape first, then unknown and missing keys."""
 
 
-def _expiry(value: object, where: str) -> date:
-    if isinstance(value, str) and _DATE.match(value.strip()):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise WaiverError(f"{where}.expires: {value!r} is not a date; write it as YYYY-MM-DD")
+def _first_problem(exc: ValidationError, where: str) -> str:
+    """The model's first problem in today's one-line form: ``<file>:<line>: waivers[i].<field>: <what>; <fix>``."""
+    errors = sorted(exc.errors(), key=lambda e: (_ORDER.index(e["type"]) if e["type"] in _ORDER else len(_ORDER),
+                                                 FIELDS.index(e["loc"][0]) if e["loc"] and e["loc"][0] in FIELDS
+                                                 else -1))
+    error = errors[0]
+    field = str(error["loc"][0]) if error["loc"] else ""
+    if error["type"] == "model_type":
+        return f"{where}: is not a mapping; give {', '.join(FIELDS)}"
+    if error["type"] == "extra_forbidden":
+        return f"{where}.{field}: unknown field; a waiver has exactly {', '.join(FIELDS)}"
+    if error["type"] == "missing" or error.get("input") is None:
+        return f"{where}.{field}: missing; every waiver needs {', '.join(FIELDS)}"
+    if error["type"].startswith("waiver_"):
+        return f"{where}.{field}: {error['msg']}"
+    return f"{where}.{field}: must be a non-empty text; say {_WHAT[field]}"
 
 
 def apply_waivers(findings: Iterable[Finding], waivers: list[Waiver], *, today: date,

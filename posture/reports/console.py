@@ -1,4 +1,5 @@
-"""The terminal report: verdict counts, what blocks (with the fix), waiver problems, promises."""
+"""The terminal report: verdict counts, what blocks (with the fix and the counterexample), waiver
+problems, promises with what they promise, and one line per framework."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from posture.findings import Verdict
-from posture.reports.model import STATE_LABELS, Report, resource_name, state
+from posture.findings import Finding, Verdict
+from posture.reports.model import STATE_LABELS, TALLY_STATES, Report, resource_name, state
 
 STYLES = {"error": "bold red", "fail": "red", "unknown": "yellow", "waived": "magenta", "pass": "green",
           "not_applicable": "dim", "not_evaluated": "dim"}
@@ -24,13 +25,16 @@ def render(report: Report, *, color: bool = False, width: int = 120) -> str:
     where = f" stack {report.stack}" if report.stack else ""
     style = "bold green" if report.exit_code == 0 else "bold red"
     console.print(Text.assemble(("posture ", "bold"), (f"{report.kind}{where}: ", "bold"), (report.outcome, style)))
+    console.print(Text(f"  view {report.view} · commit {report.commit or 'unknown (not a git repository)'}",
+                       style="dim"))
 
     counts = report.counts()
     summary = Text("  ")
-    for s in ("fail", "error", "waived", "unknown", "pass"):
+    for s in TALLY_STATES:
         summary.append(f"{STATE_LABELS[s]} {counts[s]}", style=STYLES[s] if counts[s] else "dim")
         summary.append("   ")
-    summary.append(f"(fails on mandatory findings >= {report.fail_on.value})", style="dim")
+    summary.append(f"= {sum(counts.values())} verdicts (fails on mandatory findings >= {report.fail_on.value})",
+                   style="dim")
     console.print(summary)
 
     blocking = report.blocking
@@ -46,6 +50,7 @@ def render(report: Report, *, color: bool = False, width: int = 120) -> str:
             if source:
                 detail.append(f"  {source[0]}:{source[1]}", style="dim")
             detail.append(f"\n{f.message}")
+            detail.append(_evidence(f))
             if f.control_id in controls:
                 detail.append(f"\nremediation: {controls[f.control_id].remediation}", style="green")
             table.add_row(Text(f.severity.value, style=SEVERITY_STYLES[f.severity.value]), detail, end_section=True)
@@ -67,22 +72,54 @@ def render(report: Report, *, color: bool = False, width: int = 120) -> str:
         for f in others:
             label = STATE_LABELS[state(f)] + ("" if f.waiver or f.verdict is Verdict.UNKNOWN
                                               else f"\n{f.enforcement.value}, {f.severity.value}")
-            message = f.message + (f"\nwaived: {f.waiver.reason} ({f.waiver.approver}, until {f.waiver.expires})"
-                                   if f.waiver else "")
+            message = Text(f.message)
+            if f.verdict is not Verdict.UNKNOWN:
+                message.append(_evidence(f))
+            if f.waiver:
+                message.append(f"\nwaived: {f.waiver.reason} ({f.waiver.approver}, until {f.waiver.expires})")
             where = Text.assemble((f.control_id, "bold"), "\n", resource_name(f.resource_urn))
-            table.add_row(Text(label, style=STYLES[state(f)]), where, Text(message), end_section=True)
+            table.add_row(Text(label, style=STYLES[state(f)]), where, message, end_section=True)
         console.print(table)
 
     if report.promises and report.controls:
         table = Table(title="Promises", title_justify="left", box=box.SIMPLE_HEAD, expand=True)
         table.add_column("Promise", no_wrap=True)
+        table.add_column("What it promises", overflow="fold", ratio=1)
         table.add_column("Status", no_wrap=True)
-        table.add_column("Controls", justify="right", no_wrap=True)
-        table.add_column("", overflow="fold", ratio=1)
+        table.add_column("Controls", overflow="fold")
         for promise in report.promises:
             status = report.promise_state(promise)
-            note = "+ application responsibility" if promise.application_responsibility else ""
-            table.add_row(promise.id, Text(STATE_LABELS[status], style=STYLES[status]),
-                          str(len(report.controls_for(promise))), Text(note, style="dim"))
+            what = Text(promise.title)
+            if promise.application_responsibility:
+                what.append(" + application responsibility", style="dim")
+            table.add_row(promise.id, what, Text(STATE_LABELS[status], style=STYLES[status]),
+                          tally_text([report.control_state(c.id) for c in report.controls_for(promise)],
+                                     "no infrastructure control"))
         console.print(table)
+
+    for name in report.frameworks:
+        requirements = report.framework_view(name)
+        console.print(Text.assemble((f"{name} {report.framework_versions[name]}", "bold"), " requirements mapped: ",
+                                    tally_text([r.state for r in requirements], "none")))
     return out.getvalue()
+
+
+def tally_text(states: list[str], empty: str) -> Text:
+    """``7: 6 pass, 1 not applicable``: every state that occurs, so the parts add up to the total."""
+    if not states:
+        return Text(empty, style="dim")
+    text = Text(f"{len(states)}: ")
+    parts = [(s, states.count(s)) for s in STATE_LABELS if states.count(s)]
+    for i, (s, n) in enumerate(parts):
+        text.append(f"{n} {STATE_LABELS[s].lower()}", style=STYLES[s])
+        if i < len(parts) - 1:
+            text.append(", ")
+    return text
+
+
+def _evidence(f: Finding) -> Text:
+    """The counterexample hop by hop, under the message."""
+    text = Text()
+    for i, hop in enumerate(f.evidence, start=1):
+        text.append(f"\n  {i}. {hop}", style="dim")
+    return text

@@ -20,8 +20,11 @@ def render(report: Report) -> str:
     suite = ET.Element("testsuite", name=suite_name,
                        timestamp=report.generated_at.replace(tzinfo=None).isoformat(timespec="seconds"))
     props = ET.SubElement(suite, "properties")
-    for key, value in (("kind", report.kind), ("project", report.project), ("stack", report.stack),
-                       ("fail_on", report.fail_on.value), ("outcome", report.outcome)):
+    frameworks = [(f"framework {name} {report.framework_versions[name]}",
+                   ", ".join(f"{r.id} {r.state}" for r in report.framework_view(name))) for name in report.frameworks]
+    for key, value in (("kind", report.kind), ("view", report.view), ("project", report.project),
+                       ("stack", report.stack), ("commit", report.commit), ("fail_on", report.fail_on.value),
+                       ("outcome", report.outcome), *frameworks):
         if value:
             ET.SubElement(props, "property", name=key, value=value)
     tally = {"tests": 0, "failures": 0, "skipped": 0}
@@ -52,7 +55,7 @@ def _testcase(suite: ET.Element, report: Report, f: Finding, tally: dict[str, in
     name = resource_name(f.resource_urn) + (f" ({f.resource_type})" if f.resource_type else "")
     case = ET.SubElement(suite, "testcase", classname=f.control_id, name=name, time="0")
     tally["tests"] += 1
-    detail = f"{f.resource_urn}\n{f.message}"
+    detail = f"{f.resource_urn}\n{f.message}" + "".join(f"\n  {i}. {hop}" for i, hop in enumerate(f.evidence, 1))
     source = report.relative_source(f)
     if source:
         detail += f"\ndeclared at {source[0]}:{source[1]}"

@@ -7,7 +7,7 @@ are in the JSON/HTML reports.
 from __future__ import annotations
 
 from posture.findings import Finding, Verdict
-from posture.reports.model import KINDS, STATE_LABELS, Report, resource_name, state
+from posture.reports.model import KINDS, STATE_LABELS, TALLY_STATES, Report, resource_name, state
 
 MAX_ROWS = 50
 ICONS = {"error": "🛑", "fail": "❌", "unknown": "❔", "waived": "🟡", "pass": "✅", "not_applicable": "·",
@@ -15,13 +15,13 @@ ICONS = {"error": "🛑", "fail": "❌", "unknown": "❔", "waived": "🟡", "pa
 
 
 def render(report: Report) -> str:
-    lines = [_headline(report), "", f"_{KINDS[report.kind]} · posture {report.tool_version} · "
+    lines = [_headline(report), "", f"_{KINDS[report.kind]} · view {report.view} · "
+             f"commit {('`' + report.commit + '`') if report.commit else 'unknown'} · posture {report.tool_version} · "
              f"fails on mandatory findings of severity {report.fail_on.value} or higher_", ""]
     counts = report.counts()
-    shown = ("fail", "error", "waived", "unknown", "pass")
-    lines += ["| " + " | ".join(f"{ICONS[s]} {STATE_LABELS[s]}" for s in shown) + " |",
-              "|" + "---:|" * len(shown),
-              "| " + " | ".join(str(counts[s]) for s in shown) + " |", ""]
+    lines += ["| " + " | ".join(f"{ICONS[s]} {STATE_LABELS[s]}" for s in TALLY_STATES) + " | Verdicts |",
+              "|" + "---:|" * (len(TALLY_STATES) + 1),
+              "| " + " | ".join(str(counts[s]) for s in TALLY_STATES) + f" | {sum(counts.values())} |", ""]
 
     blocking = report.blocking
     if blocking:
@@ -37,12 +37,14 @@ def render(report: Report) -> str:
     lines += ["### Promises", "", "| Promise | Status | Controls |", "|---|---|---|"]
     for promise in report.promises:
         status = report.promise_state(promise)
-        controls = report.controls_for(promise)
-        tally = _tally(report, [c.id for c in controls])
+        tally = tally_text([report.control_state(c.id) for c in report.controls_for(promise)],
+                           "no infrastructure control")
         note = " (infrastructure) + application responsibility" if promise.application_responsibility else ""
-        lines.append(f"| **{promise.id}** {_cell(_short(promise.text))} | {ICONS[status]} {STATE_LABELS[status]}"
-                     f"{note} | {tally} |")
+        lines.append(f"| **{promise.id} {_cell(promise.title)}**<br>{_cell(promise.text)} | {ICONS[status]} "
+                     f"{STATE_LABELS[status]}{note} | {tally} |")
     lines.append("")
+    lines += _frameworks(report)
+    lines += _network(report)
 
     others = [f for f in report.reported_findings
               if f.verdict in (Verdict.FAIL, Verdict.ERROR, Verdict.UNKNOWN) and not report.blocks(f)]
@@ -67,23 +69,50 @@ def _findings_table(report: Report, findings: list[Finding], *, fix: bool) -> li
         where = f"`{resource_name(f.resource_urn)}`" + (f"<br>{source[0]}:{source[1]}" if source else "")
         last = (_cell(controls[f.control_id].remediation) if f.control_id in controls else "") if fix else (
             f"{ICONS[state(f)]} {STATE_LABELS[state(f)]}" + (f" ({_cell(f.waiver.reason)})" if f.waiver else ""))
-        rows.append(f"| {f.severity.value} | `{f.control_id}` | {where} | {_cell(f.message)} | {last} |")
+        evidence = "".join(f"<br>{i}. {_cell(hop)}" for i, hop in enumerate(f.evidence, start=1))
+        rows.append(f"| {f.severity.value} | `{f.control_id}` | {where} | {_cell(f.message)}{evidence} | {last} |")
     if len(findings) > MAX_ROWS:
         rows.append(f"| | | | … and {len(findings) - MAX_ROWS} more (see the JSON or HTML report) | |")
     return rows
 
 
-def _tally(report: Report, control_ids: list[str]) -> str:
-    if not control_ids:
-        return "no infrastructure control"
-    states = [report.control_state(c) for c in control_ids]
-    parts = [f"{states.count(s)} {STATE_LABELS[s].lower()}" for s in ("fail", "error", "waived", "unknown", "pass",
-                                                                      "not_evaluated") if states.count(s)]
-    return f"{len(control_ids)}: " + ", ".join(parts)
+def tally_text(states: list[str], empty: str) -> str:
+    """``7: 6 pass, 1 not applicable``: every state that occurs, so the parts add up to the total."""
+    if not states:
+        return empty
+    return f"{len(states)}: " + ", ".join(f"{states.count(s)} {STATE_LABELS[s].lower()}"
+                                          for s in STATE_LABELS if states.count(s))
 
 
-def _short(text: str, limit: int = 90) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+def _network(report: Report) -> list[str]:
+    """The network picture as Mermaid, which GitHub draws in the comment."""
+    net = report.network
+    if net is None:
+        return []
+    from posture.reports import network
+
+    lines = ["### Network: who may reach whom", "", "```mermaid", network.mermaid(net), "```", ""]
+    if net.violations:
+        lines += [f"{ICONS['fail']} {net.violations} violation{'s' if net.violations > 1 else ''} of the network "
+                  "promises (DB-1, DB-2, ADM-1), in red; the HTML report lists them.", ""]
+    return lines
+
+
+def _frameworks(report: Report) -> list[str]:
+    """Per framework, folded: each requirement with its state; the controls named where it does not pass."""
+    lines = ["### Frameworks", ""] if report.frameworks else []
+    for name in report.frameworks:
+        requirements = report.framework_view(name)
+        tally = tally_text([r.state for r in requirements], "no requirement mapped")
+        lines += [f"<details><summary><b>{name} {report.framework_versions[name]}</b>: {tally}</summary>", ""]
+        if requirements:
+            lines += ["| Requirement | Status | Controls |", "|---|---|---|"]
+        for r in requirements:
+            controls = (", ".join(f"`{c}` {ICONS[report.control_state(c)]}" for c in r.controls)
+                        if r.state not in ("pass", "not_applicable") else f"{len(r.controls)}")
+            lines.append(f"| {r.id} | {ICONS[r.state]} {STATE_LABELS[r.state]} | {controls} |")
+        lines += ["", "</details>", ""]
+    return lines
 
 
 def _cell(text: str) -> str:

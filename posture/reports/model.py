@@ -8,17 +8,20 @@ promises they back, the waivers and what became of them.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache, cached_property
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
-from posture.catalog import Control, Promise
+from posture.catalog import FRAMEWORK_VERSIONS, Control, Promise
 from posture.findings import Finding, Severity, Verdict, Waiver
 
 if TYPE_CHECKING:
+    from posture.reports.network import Network
     from posture.resources import ResourceView
     from posture.waivers import WaiverProblem
 
@@ -30,6 +33,20 @@ KINDS = {
 
 STATES = ("error", "fail", "unknown", "waived", "pass", "not_applicable", "not_evaluated")
 """Display states, worst first. A control or promise takes the worst state among its findings."""
+
+TALLY_STATES = STATES[:-1]
+"""The states a finding can be in; every finding is in exactly one, so their counts add up to the total."""
+
+VIEWS = {
+    "first-preview": "first preview (nothing deployed yet: ids and computed values unknown)",
+    "preview": "preview of a change to a deployed stack",
+    "deployed": "the program's desired state, as if deployed",
+    "live": "the deployed account, read through the AWS APIs",
+}
+"""What the findings were judged on. Reports show the view so a reader knows how much could be known."""
+
+FRAMEWORKS = {"fsbp": "AWS FSBP", "cis": "CIS AWS", "nist": "NIST 800-53", "pci": "PCI DSS"}
+"""``--framework`` keys to the catalog's framework names (``Control.frameworks``)."""
 
 STATE_LABELS = {
     "error": "Error", "fail": "Fail", "unknown": "Unknown", "waived": "Waived", "pass": "Pass",
@@ -75,10 +92,23 @@ class Report:
     """Absolute project directory; finding sources are shown relative to it."""
     metadata: Mapping[str, str] = field(default_factory=dict)
     """Facts about where the findings came from (policy packs, preview result); never config values."""
+    view: str = "deployed"
+    """What the findings were judged on (see VIEWS)."""
+    commit: str | None = None
+    """The project's git commit, when it is in a git repository."""
+    repository_root: str | None = None
+    """Absolute directory SARIF locations are relative to (``--source-root``, by default the git root)."""
+    frameworks: tuple[str, ...] = tuple(FRAMEWORKS.values())
+    """The frameworks whose per-requirement view the report shows (``--framework``)."""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"report kind {self.kind!r} is not one of {', '.join(KINDS)}")
+        if not self.view:
+            raise ValueError("report view is empty; pass one of " + ", ".join(VIEWS))
+        unknown = sorted(set(self.frameworks) - set(FRAMEWORK_VERSIONS))
+        if unknown:
+            raise ValueError(f"unknown frameworks {unknown}; the catalog knows {', '.join(FRAMEWORK_VERSIONS)}")
         object.__setattr__(self, "findings", tuple(sorted(self.findings, key=_finding_order)))
 
     # --- verdicts -------------------------------------------------------------------------
@@ -88,7 +118,11 @@ class Report:
         it cannot tell how bad the thing it failed to check is."""
         return finding.blocking and (finding.verdict is Verdict.ERROR or finding.severity.at_least(self.fail_on))
 
-    @property
+    # Reports are read many times over (per promise, per control, per framework requirement), so
+    # what they read is computed once per report: at 10,000 resources a report holds ~26,000
+    # verdicts, and recounting them per call made rendering take as long as the check.
+
+    @cached_property
     def blocking(self) -> list[Finding]:
         return [f for f in self.findings if self.blocks(f)]
 
@@ -109,38 +143,94 @@ class Report:
         return "failed: " + " and ".join(parts) if parts else "passed: no blocking findings"
 
     def counts(self) -> dict[str, int]:
-        """Findings per display state (not_applicable included), every state present."""
-        found = Counter(state(f) for f in self.findings)
-        return {s: found.get(s, 0) for s in STATES if s != "not_evaluated"}
+        """Findings per display state (not_applicable included), every state present; they sum to the total."""
+        return dict(self._counts)
 
-    @property
+    @cached_property
+    def _counts(self) -> dict[str, int]:
+        found = Counter(state(f) for f in self.findings)
+        return {s: found.get(s, 0) for s in TALLY_STATES}
+
+    @cached_property
     def reported_findings(self) -> list[Finding]:
         """Everything except not-applicable results, which only add noise to a report."""
         return [f for f in self.findings if f.verdict is not Verdict.NOT_APPLICABLE]
 
     # --- controls and promises ------------------------------------------------------------
 
-    @property
+    @cached_property
     def control_index(self) -> dict[str, Control]:
         return {c.id: c for c in self.controls}
 
-    @property
+    @cached_property
+    def _by_control(self) -> dict[str, list[Finding]]:
+        found: dict[str, list[Finding]] = {}
+        for f in self.findings:
+            found.setdefault(f.control_id, []).append(f)
+        return found
+
+    @cached_property
+    def _control_states(self) -> dict[str, str]:
+        return {cid: worst(state(f) for f in findings) for cid, findings in self._by_control.items()}
+
+    @cached_property
     def unknown_control_ids(self) -> list[str]:
         """Ids in the findings that the catalog does not know (another pack's policies)."""
         known = self.control_index
         return sorted({f.control_id for f in self.findings if f.control_id not in known})
 
-    def findings_for(self, control_id: str) -> list[Finding]:
-        return [f for f in self.reported_findings if f.control_id == control_id]
+    def passes_for(self, control_id: str) -> list[Finding]:
+        return [f for f in self._by_control.get(control_id, ()) if f.verdict is Verdict.PASS]
+
+    def attention_for(self, control_id: str) -> list[Finding]:
+        """Everything but passes and not-applicables: what a reader of one control must look at."""
+        return [f for f in self._by_control.get(control_id, ()) if f.verdict not in (Verdict.PASS,
+                                                                                     Verdict.NOT_APPLICABLE)]
+
+    @cached_property
+    def network(self) -> Network | None:
+        """The network picture with the network promises' violations marked, drawn once for the HTML
+        and Markdown reports; None without resources or when they hold nothing to draw."""
+        from posture.reports import network
+
+        if self.resources is None:
+            return None
+        violations = network.network_violations(self.findings, self.controls)
+        return network.build(self.resources, self.resource_ids, violations)
 
     def control_state(self, control_id: str) -> str:
-        return worst(state(f) for f in self.findings if f.control_id == control_id)
+        return self._control_states.get(control_id, "not_evaluated")
 
     def controls_for(self, promise: Promise) -> list[Control]:
         return [c for c in self.controls if promise.id in c.promises]
 
     def promise_state(self, promise: Promise) -> str:
         return worst(self.control_state(c.id) for c in self.controls_for(promise))
+
+    def control_tally(self, control_ids: Iterable[str]) -> dict[str, int]:
+        """Controls per state, every state present (not_evaluated: no finding at all); they sum to the input."""
+        found = Counter(self.control_state(c) for c in control_ids)
+        return {s: found.get(s, 0) for s in STATES}
+
+    def framework_view(self, framework: str) -> list[Requirement]:
+        """The framework's requirements this catalog maps, each with its controls and their worst state."""
+        return self._framework_views[framework]
+
+    @cached_property
+    def _framework_views(self) -> dict[str, list[Requirement]]:
+        return {name: self._framework_view(name) for name in FRAMEWORK_VERSIONS}
+
+    def _framework_view(self, framework: str) -> list[Requirement]:
+        by_requirement: dict[str, list[str]] = {}
+        for c in self.controls:
+            for ref in c.frameworks.get(framework, ()):
+                by_requirement.setdefault(ref, []).append(c.id)
+        return [Requirement(ref, tuple(ids), worst(self.control_state(c) for c in ids))
+                for ref, ids in sorted(by_requirement.items(), key=lambda item: natural_key(item[0]))]
+
+    @property
+    def framework_versions(self) -> dict[str, str]:
+        return {name: FRAMEWORK_VERSIONS[name] for name in self.frameworks}
 
     def waiver_status(self, index: int) -> tuple[str, int]:
         """(``applied`` | ``expired`` | ``refused`` | ``unused``, number of findings it covers)."""
@@ -153,21 +243,61 @@ class Report:
 
     def relative_source(self, finding: Finding) -> tuple[str, int] | None:
         """The finding's declaring file relative to the project, or None when outside it or unknown."""
-        if finding.source is None:
+        return _relative(finding, self.source_root)
+
+    def repository_source(self, finding: Finding) -> tuple[str, int] | None:
+        """The declaring file relative to the repository root (SARIF), or None when outside it or unknown."""
+        return _relative(finding, self.repository_root or self.source_root)
+
+    def project_path(self) -> str:
+        """The project directory relative to the repository root (``""`` when they are the same)."""
+        if not (self.repository_root and self.source_root):
+            return ""
+        try:
+            relative = PurePosixPath(self.source_root).relative_to(PurePosixPath(self.repository_root))
+        except ValueError:
+            return ""
+        return "" if str(relative) == "." else str(relative)
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One framework requirement id, the catalog controls that map to it, and their worst state."""
+
+    id: str
+    controls: tuple[str, ...]
+    state: str
+
+
+def natural_key(text: str) -> tuple:
+    """``EC2.2`` before ``EC2.13``, ``SC-7`` before ``SC-7(5)``."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text))
+
+
+def _relative(finding: Finding, root: str | None) -> tuple[str, int] | None:
+    if finding.source is None:
+        return None
+    path = _relative_path(finding.source.path, root)
+    return None if path is None else (path, finding.source.line)
+
+
+@cache
+def _relative_path(source: str, root: str | None) -> str | None:
+    path = PurePosixPath(source)
+    if root and path.is_absolute():
+        try:
+            return str(path.relative_to(PurePosixPath(root)))
+        except ValueError:
             return None
-        path = PurePosixPath(finding.source.path)
-        if self.source_root and path.is_absolute():
-            try:
-                path = path.relative_to(PurePosixPath(self.source_root))
-            except ValueError:
-                return None
-        elif path.is_absolute():
-            return None
-        return str(path), finding.source.line
+    return None if path.is_absolute() else str(path)
+
+
+_STATE_RANK = {s: i for i, s in enumerate(STATES)}
+_SEVERITY_RANK = {s: i for i, s in enumerate(Severity)}
 
 
 def _finding_order(f: Finding) -> tuple:
-    return (STATES.index(state(f)), f.severity.rank, f.control_id, f.resource_urn, f.message)
+    return (_STATE_RANK[state(f)], _SEVERITY_RANK[f.severity], f.control_id, f.resource_urn, f.message)
 
 
 def resource_name(urn: str) -> str:

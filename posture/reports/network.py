@@ -1,22 +1,34 @@
-"""The network picture in the HTML report: tiers, security groups, and who may reach whom.
+"""The network picture (HTML and Markdown): tiers, security groups, who may reach whom, and what
+the findings say is wrong there.
 
-Built only from ResourceViews, so it draws what the engine saw (planned or live), not what the
-components meant to build. Subnets are placed by their ``tier`` tag; a security group by its own
-``tier`` tag, else by the subnets of the resources that use it. Arrows are ingress rules in all
-three forms pulumi-aws v7 accepts (standalone ``vpc.SecurityGroupIngressRule``,
-``ec2.SecurityGroupRule`` of type ingress, inline ``ingress``). Arrows that reach a database
-security group on the database port are highlighted, and so is anything open to the internet.
+``extract`` is the only function that reads resources: it turns them into ``Facts`` (subnets by
+tier, security groups with their users, ingress permissions with the resource declaring each).
+Everything after it (merging, aggregation, marking violations, layout) reads only ``Facts``, so
+the extraction can be replaced by the reachability model without touching the drawing.
+
+Subnets are placed by their ``tier`` tag; a security group by its own ``tier`` tag, else by the
+subnets of the resources that use it. Ingress comes in all three forms pulumi-aws v7 accepts
+(standalone ``vpc.SecurityGroupIngressRule``, ``ec2.SecurityGroupRule`` of type ingress, inline
+``ingress``).
+
+To stay readable at any size, the picture aggregates what repeats: the subnets of a tier become
+one chip, and security groups of the same shape (same tier, same sources and ports in and out,
+same role, no violation of their own) become one box ("1,084 security groups like svc00000-sg").
+A column never holds more than ``MAX_NODES_PER_COLUMN`` boxes; the rest fold into one
+"+N more" box. Failing findings of the network promises' controls are placed on the box of the
+group they are about (by resource URN: the group, a rule resource of the group, or a database
+or other resource using it) and drawn in red; those that fit no box are listed under the picture.
 """
 
 from __future__ import annotations
 
 import ipaddress
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from html import escape
 from typing import Any
 
+from posture.findings import Finding, Verdict
 from posture.resources import ResourceView
 from posture.rules.base import is_internet
 
@@ -31,44 +43,54 @@ _SG_KEYS = ("vpcSecurityGroupIds", "securityGroupIds", "securityGroups")
 _SUBNET_KEYS = ("subnetIds", "subnets", "subnetId")
 INTERNET = "internet"
 PREFIX_LIST_TYPE = "aws:ec2/managedPrefixList:ManagedPrefixList"
+REFERENCED_TYPES = frozenset((*SG_TYPES, "aws:ec2/subnet:Subnet", "aws:rds/subnetGroup:SubnetGroup",
+                              PREFIX_LIST_TYPE))
+"""What ingress rules, databases and other users of security groups refer to."""
+NETWORK_PROMISES = ("DB-1", "DB-2", "ADM-1")
+"""Controls backing these promises are the ones whose violations belong on the picture."""
+MAX_NODES_PER_COLUMN = 12
+MAX_VIOLATIONS_SHOWN = 2
+"""Violation lines drawn inside one box; the rest are counted ("+3 more")."""
 
 
-@dataclass
-class Node:
-    key: str
-    label: str
-    column: str
-    detail: str = ""
-    used_by: list[str] = field(default_factory=list)
-    database: bool = False
-    internet: bool = False
+# --- facts: the one place that reads resources -----------------------------------------------
 
 
 @dataclass(frozen=True)
-class Edge:
-    source: str
+class Rule:
+    declared_by: str
+    """URN of the resource that declares the permission (a rule resource, or the group for inline rules)."""
     target: str
-    ports: str
-    to_database: bool
-    from_internet: bool
+    source: str
+    low: int
+    high: int
+    protocol: str
 
 
 @dataclass
-class Network:
+class Group:
+    label: str
+    tier: str | None
+    description: str
+    used_by: list[str]
+    database: bool
+
+
+@dataclass
+class Facts:
     subnets: dict[str, list[tuple[str, str]]]
     """Tier -> (CIDR, availability zone)."""
-    nodes: dict[str, Node]
-    edges: list[Edge]
+    groups: dict[str, Group]
+    """Security group URN -> what the picture needs of it."""
+    rules: list[Rule]
+    outside: dict[str, Node]
+    """Sources outside the VPC that rules name (prefix lists, ranges, unresolved references)."""
+    owners: dict[str, list[str]]
+    """Resource URN -> the security groups it belongs to or uses (findings about it land there)."""
     db_port: int
-    idle: list[str] = field(default_factory=list)
-    """Security groups with no ingress, no use and no database: listed, not drawn."""
-
-    @property
-    def database_access(self) -> list[Edge]:
-        return [e for e in self.edges if e.to_database]
 
 
-def build(resources: Iterable[ResourceView], ids: Mapping[str, str] | None = None) -> Network | None:
+def extract(resources: Iterable[ResourceView], ids: Mapping[str, str] | None = None) -> Facts | None:
     """None when the resources hold no subnet and no security group (nothing to draw)."""
     resources = list(resources)
     lookup = _Lookup(resources, ids or {})
@@ -80,59 +102,226 @@ def build(resources: Iterable[ResourceView], ids: Mapping[str, str] | None = Non
             if tier in subnets:
                 subnets[tier].append((_text(r.props.get("cidrBlock")), _text(r.props.get("availabilityZone"))))
                 subnet_tier[r.urn] = tier
-    groups = [r for r in resources if r.type in SG_TYPES]
-    if not groups and not subnet_tier:
+    sgs = [r for r in resources if r.type in SG_TYPES]
+    if not sgs and not subnet_tier:
         return None
 
     db_port = next((int(r.props["port"]) for r in resources
                     if r.type in DB_TYPES and isinstance(r.props.get("port"), (int, float))), DEFAULT_DB_PORT)
-    users, tiers_seen = _usage(resources, lookup, subnet_tier)
-    prefix_lists = {r.urn: r for r in resources if r.type == PREFIX_LIST_TYPE}
+    users, tiers_seen, owners = _usage(resources, lookup, subnet_tier)
     db_groups = {sg for r in resources if r.type in DB_TYPES for sg in lookup.refs(r.props.get("vpcSecurityGroupIds"))}
-
-    nodes: dict[str, Node] = {}
-    for sg in groups:
+    groups: dict[str, Group] = {}
+    for sg in sgs:
         tags = _tags(sg)
         tier = tags.get("tier") if tags.get("tier") in TIERS else None
         if tier is None and tiers_seen.get(sg.urn):
             tier = tiers_seen[sg.urn].most_common(1)[0][0]
         if tier is None and sg.urn in db_groups:
             tier = "data"
-        label = tags.get("Name") or sg.name
-        nodes[sg.urn] = Node(sg.urn, label if isinstance(label, str) else sg.name, tier or "other",
-                             _text(sg.props.get("description")), users.get(sg.urn, []), database=sg.urn in db_groups)
-
-    rules = list(_ingress_rules(resources, groups, lookup))
+        label = tags.get("Name") if isinstance(tags.get("Name"), str) else sg.name
+        groups[sg.urn] = Group(label, tier, _text(sg.props.get("description")), users.get(sg.urn, []),
+                               sg.urn in db_groups)
+        owners.setdefault(sg.urn, []).append(sg.urn)
+    rules = [rule for rule in _ingress_rules(resources, sgs, lookup) if rule.target in groups]
     if not db_groups:  # no RDS resource seen: a group admitting the database port is the database's
-        for target, _, low, high, _ in rules:
-            if target in nodes and low <= DEFAULT_DB_PORT <= high:
-                nodes[target].database = True
-    merged: dict[tuple[str, str], list[tuple[str, bool]]] = {}
-    for target, source, low, high, protocol in rules:
-        if target not in nodes:
-            continue
+        for rule in rules:
+            if rule.low <= DEFAULT_DB_PORT <= rule.high:
+                groups[rule.target].database = True
+    for rule in rules:
+        owners.setdefault(rule.declared_by, []).append(rule.target)
+    prefix_lists = {r.urn: r for r in resources if r.type == PREFIX_LIST_TYPE}
+    outside = {rule.source: _outside_node(rule.source, prefix_lists.get(rule.source)) for rule in rules
+               if rule.source not in groups and not is_internet(rule.source)}
+    return Facts({t: sorted(v) for t, v in subnets.items()}, groups, rules, outside,
+                 {urn: list(dict.fromkeys(sgs)) for urn, sgs in owners.items()}, db_port)
+
+
+# --- the picture -------------------------------------------------------------------------------
+
+
+@dataclass
+class Node:
+    key: str
+    label: str
+    column: str
+    detail: str = ""
+    used_by: list[str] = field(default_factory=list)
+    database: bool = False
+    internet: bool = False
+    members: int = 1
+    """How many security groups this box stands for (1 unless aggregated)."""
+    violations: list[str] = field(default_factory=list)
+    """``control: message`` of failing findings about this group (or the resources using it)."""
+    marks: list[str] = field(default_factory=list)
+    """The same violations in a few words for the box (``publiclyAccessible: true``, else the control)."""
+
+
+@dataclass(frozen=True)
+class Edge:
+    source: str
+    target: str
+    ports: str
+    to_database: bool
+    from_internet: bool
+    violation: bool = False
+    """A failing finding is about a rule resource behind this arrow."""
+
+
+@dataclass
+class Network:
+    subnets: dict[str, list[tuple[str, str]]]
+    """Tier -> (CIDR, availability zone)."""
+    nodes: dict[str, Node]
+    edges: list[Edge]
+    db_port: int
+    idle: list[str] = field(default_factory=list)
+    """Security groups with no ingress, no use and no database: listed, not drawn."""
+    unplaced: list[str] = field(default_factory=list)
+    """Violations of network controls that belong to no drawn box (e.g. stack-wide findings)."""
+
+    @property
+    def database_access(self) -> list[Edge]:
+        return [e for e in self.edges if e.to_database]
+
+    @property
+    def violations(self) -> int:
+        return sum(len(n.violations) for n in self.nodes.values()) + len(self.unplaced)
+
+
+def build(resources: Iterable[ResourceView], ids: Mapping[str, str] | None = None,
+          violations: Sequence[Finding] = ()) -> Network | None:
+    """The picture of ``resources`` with ``violations`` (failing findings of network controls) marked."""
+    facts = extract(resources, ids)
+    return None if facts is None else picture(facts, violations)
+
+
+def network_violations(findings: Iterable[Finding], controls: Iterable[Any]) -> list[Finding]:
+    """Unwaived failures (and rule errors) of the controls that back the network promises."""
+    relevant = {c.id for c in controls if set(c.promises) & set(NETWORK_PROMISES)}
+    return [f for f in findings if f.control_id in relevant and f.waiver is None
+            and f.verdict in (Verdict.FAIL, Verdict.ERROR)]
+
+
+def picture(facts: Facts, violations: Sequence[Finding] = ()) -> Network:
+    nodes = {urn: Node(urn, g.label, g.tier or "other", g.description, list(g.used_by), database=g.database)
+             for urn, g in facts.groups.items()}
+    merged: dict[tuple[str, str], list[tuple[str, int, int]]] = {}
+    flagged_rules = {f.resource_urn for f in violations}
+    flagged_edges: set[tuple[str, str]] = set()
+    for rule in facts.rules:
+        source = rule.source
         if is_internet(source):
             internet = nodes.setdefault(INTERNET, Node(INTERNET, "The internet", "outside", internet=True))
             internet.detail = ", ".join(dict.fromkeys([*filter(None, internet.detail.split(", ")), source]))
             source = INTERNET
         elif source not in nodes:
-            nodes[source] = _outside_node(source, prefix_lists.get(source))
-        merged.setdefault((source, target), []).append((protocol, low, high))
-    edges = [Edge(source, target, _ports(ranges), any(nodes[target].database and lo <= db_port <= hi
-                                                       for _, lo, hi in ranges), nodes[source].internet)
+            nodes[source] = facts.outside[source]
+        merged.setdefault((source, rule.target), []).append((rule.protocol, rule.low, rule.high))
+        if rule.declared_by in flagged_rules and rule.declared_by != rule.target:
+            flagged_edges.add((source, rule.target))
+    unplaced = []
+    for f in violations:
+        where = facts.owners.get(f.resource_urn, [])
+        text = f"{f.control_id}: {f.message}"
+        mark = f"{f.path}: {f.observed}" if f.path and f.observed else f.control_id
+        for urn in where:
+            if text not in nodes[urn].violations:
+                nodes[urn].violations.append(text)
+                nodes[urn].marks.append(mark)
+        if not where:
+            unplaced.append(text)
+    edges = [Edge(source, target, _ports(ranges),
+                  any(nodes[target].database and lo <= facts.db_port <= hi for _, lo, hi in ranges),
+                  nodes[source].internet, (source, target) in flagged_edges)
              for (source, target), ranges in merged.items()]
     linked = {e.source for e in edges} | {e.target for e in edges}
-    idle = {k for k, n in nodes.items() if k not in linked and not n.used_by and not n.database}
-    return Network({t: sorted(v) for t, v in subnets.items()}, {k: n for k, n in nodes.items() if k not in idle},
-                   edges, db_port, sorted(nodes[k].label for k in idle))
+    idle = {k for k, n in nodes.items() if k not in linked and not n.used_by and not n.database and not n.violations}
+    network = Network(facts.subnets, {k: n for k, n in nodes.items() if k not in idle}, edges, facts.db_port,
+                      sorted(nodes[k].label for k in idle), unplaced)
+    return _within_budget(_aggregate(network))
+
+
+def _aggregate(net: Network) -> Network:
+    """One box for security groups of the same shape: same column and role, the same sources and
+    ports in and the same targets and ports out, and no violation of their own."""
+    for _ in range(2):  # a second pass merges groups whose peers were merged in the first
+        incoming: dict[str, set] = {k: set() for k in net.nodes}
+        outgoing: dict[str, set] = {k: set() for k in net.nodes}
+        for e in net.edges:
+            incoming[e.target].add((e.source, e.ports, e.violation))
+            outgoing[e.source].add((e.target, e.ports, e.violation))
+        shapes: dict[tuple, list[str]] = {}
+        for key, node in net.nodes.items():
+            if node.column == "outside" or node.violations or node.database:
+                continue
+            kinds = frozenset(u.rsplit("(", 1)[-1] for u in node.used_by)
+            shape = (node.column, kinds, frozenset(incoming[key]), frozenset(outgoing[key]))
+            shapes.setdefault(shape, []).append(key)
+        alias: dict[str, str] = {}
+        for members in shapes.values():
+            if len(members) < 2:
+                continue
+            first = net.nodes[members[0]]
+            first.members = sum(net.nodes[m].members for m in members)
+            first.used_by = [u for m in members for u in net.nodes[m].used_by]
+            first.detail = f"like {first.label}"
+            first.label = f"{first.members:,} security groups"
+            alias.update({m: members[0] for m in members[1:]})
+        if not alias:
+            break
+        net.nodes = {k: n for k, n in net.nodes.items() if k not in alias}
+        net.edges = _merge_edges(net.edges, alias)
+    return net
+
+
+def _within_budget(net: Network) -> Network:
+    """At most MAX_NODES_PER_COLUMN boxes per column: violations, the database and the internet first;
+    the rest of the column becomes one "+N more" box with their arrows."""
+    for column in COLUMNS:
+        keys = sorted((k for k, n in net.nodes.items() if n.column == column),
+                      key=lambda k: (not net.nodes[k].violations, not net.nodes[k].database,
+                                     not net.nodes[k].internet, -net.nodes[k].members, net.nodes[k].label))
+        if len(keys) <= MAX_NODES_PER_COLUMN:
+            continue
+        folded = keys[MAX_NODES_PER_COLUMN - 1:]
+        more_key = f"more:{column}"
+        count = sum(net.nodes[k].members for k in folded)
+        net.nodes[more_key] = Node(more_key, f"+{count:,} more security groups", column,
+                                   "no violations; listed in the JSON report", members=count)
+        alias = dict.fromkeys(folded, more_key)
+        for k in folded:
+            del net.nodes[k]
+        net.edges = _merge_edges(net.edges, alias)
+    return net
+
+
+def _merge_edges(edges: list[Edge], alias: Mapping[str, str]) -> list[Edge]:
+    """Redirect arrows through ``alias``; arrows that now share both ends become one."""
+    merged: dict[tuple[str, str], Edge] = {}
+    for e in edges:
+        source, target = alias.get(e.source, e.source), alias.get(e.target, e.target)
+        prev = merged.get((source, target))
+        if prev is None:
+            merged[source, target] = Edge(source, target, e.ports, e.to_database, e.from_internet, e.violation)
+        else:
+            merged[source, target] = Edge(source, target, prev.ports if prev.ports == e.ports else "various ports",
+                                          prev.to_database or e.to_database, prev.from_internet or e.from_internet,
+                                          prev.violation or e.violation)
+    return list(merged.values())
+
+
+# --- extraction helpers ---------------------------------------------------------------------------
 
 
 class _Lookup:
-    """Resolves the ids a resource uses to refer to another (physical id, name, ARN) to that one's URN."""
+    """Resolves the ids a resource uses to refer to another (physical id, name, ARN) to that one's URN.
+    Only the kinds the picture follows references to are indexed."""
 
     def __init__(self, resources: list[ResourceView], ids: Mapping[str, str]) -> None:
         self.keys: dict[str, str] = {}
         for r in resources:
+            if r.type not in REFERENCED_TYPES:
+                continue
             for key in (ids.get(r.urn), r.props.get("id"), r.props.get("arn"), f"{r.name}-id", r.name,
                         r.props.get("name"), r.urn):
                 if isinstance(key, str) and key:
@@ -147,12 +336,14 @@ class _Lookup:
 
 
 def _usage(resources: list[ResourceView], lookup: _Lookup, subnet_tier: dict[str, str]
-           ) -> tuple[dict[str, list[str]], dict[str, Counter]]:
-    """Which resources use each security group, and the tiers of the subnets they sit in."""
+           ) -> tuple[dict[str, list[str]], dict[str, Counter], dict[str, list[str]]]:
+    """Which resources use each security group, the tiers of the subnets they sit in, and the
+    groups each resource uses."""
     subnet_groups = {r.urn: lookup.refs(r.props.get("subnetIds")) for r in resources
                      if r.type == "aws:rds/subnetGroup:SubnetGroup"}
     users: dict[str, list[str]] = {}
     tiers: dict[str, Counter] = {}
+    owners: dict[str, list[str]] = {}
     for r in resources:
         groups = [sg for key in _SG_KEYS for sg in lookup.refs(r.props.get(key))]
         if not groups or r.type in SG_TYPES:
@@ -161,15 +352,16 @@ def _usage(resources: list[ResourceView], lookup: _Lookup, subnet_tier: dict[str
         group_ref = lookup.ref(r.props.get("dbSubnetGroupName"))
         subnets += subnet_groups.get(group_ref or "", [])
         kind = r.type.rsplit(":", 1)[-1]
+        owners[r.urn] = list(dict.fromkeys(groups))
         for sg in dict.fromkeys(groups):
             users.setdefault(sg, []).append(f"{r.name} ({kind})")
             tiers.setdefault(sg, Counter()).update(subnet_tier[s] for s in subnets if s in subnet_tier)
-    return users, tiers
+    return users, tiers, owners
 
 
 def _ingress_rules(resources: list[ResourceView], groups: list[ResourceView], lookup: _Lookup
-                   ) -> Iterable[tuple[str, str, int, int, str]]:
-    """(target SG urn, source key, from port, to port, protocol) for every ingress permission."""
+                   ) -> Iterable[Rule]:
+    """Every ingress permission, with the resource that declares it (a rule resource or the group)."""
     for r in resources:
         p = r.props
         if r.type == "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
@@ -177,16 +369,16 @@ def _ingress_rules(resources: list[ResourceView], groups: list[ResourceView], lo
             sources = [lookup.ref(p.get("referencedSecurityGroupId")) or _raw(p.get("referencedSecurityGroupId")),
                        _raw(p.get("cidrIpv4")), _raw(p.get("cidrIpv6")),
                        lookup.ref(p.get("prefixListId")) or _raw(p.get("prefixListId"))]
-            yield from _rules(target, sources, p.get("fromPort"), p.get("toPort"), p.get("ipProtocol"))
+            yield from _rules(r.urn, target, sources, p.get("fromPort"), p.get("toPort"), p.get("ipProtocol"))
         elif r.type == "aws:ec2/securityGroupRule:SecurityGroupRule" and p.get("type") == "ingress":
             target = lookup.ref(p.get("securityGroupId"))
-            yield from _rules(target, _sources(p, target, lookup, "sourceSecurityGroupId"), p.get("fromPort"),
+            yield from _rules(r.urn, target, _sources(p, target, lookup, "sourceSecurityGroupId"), p.get("fromPort"),
                               p.get("toPort"), p.get("protocol"))
     for sg in groups:
         for rule in sg.props.get("ingress") or []:
             if isinstance(rule, dict):
-                yield from _rules(sg.urn, _sources(rule, sg.urn, lookup, "securityGroups"), rule.get("fromPort"),
-                                  rule.get("toPort"), rule.get("protocol"))
+                yield from _rules(sg.urn, sg.urn, _sources(rule, sg.urn, lookup, "securityGroups"),
+                                  rule.get("fromPort"), rule.get("toPort"), rule.get("protocol"))
 
 
 def _sources(p: dict, target: str | None, lookup: _Lookup, group_key: str) -> list[str | None]:
@@ -201,8 +393,8 @@ def _sources(p: dict, target: str | None, lookup: _Lookup, group_key: str) -> li
     return found
 
 
-def _rules(target: str | None, sources: list[str | None], low: Any, high: Any, protocol: Any
-           ) -> Iterable[tuple[str, str, int, int, str]]:
+def _rules(declared_by: str, target: str | None, sources: list[str | None], low: Any, high: Any, protocol: Any
+           ) -> Iterable[Rule]:
     if target is None:
         return
     protocol = str(protocol) if isinstance(protocol, str) else "-1"
@@ -212,7 +404,7 @@ def _rules(target: str | None, sources: list[str | None], low: Any, high: Any, p
     high = int(high) if isinstance(high, (int, float)) else 65535
     for source in sources:
         if source:
-            yield target, source, low, high, protocol
+            yield Rule(declared_by, target, source, low, high, protocol)
 
 
 def _raw(value: Any) -> str | None:
@@ -256,89 +448,132 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-# --- SVG ------------------------------------------------------------------------------------
 
-COL_W, GAP, MARGIN, NODE_H, SUBNET_H, HEADER_H = 220, 100, 24, 74, 20, 34
-COLORS = {"edge": "#64748b", "db": "#b45309", "internet": "#b91c1c"}
+# --- layout (drawn by templates/network.svg.j2) ------------------------------------------------
+
+COL_W, GAP, MARGIN, NODE_H, SUBNET_H, HEADER_H, LINE_H = 220, 100, 24, 74, 20, 34, 14
+COLORS = {"edge": "#64748b", "db": "#b45309", "internet": "#b91c1c", "violation": "#dc2626"}
+SHADES = {"public": "#eff6ff", "app": "#f0fdf4", "data": "#fef3c7"}
+MAX_SUBNET_CHIPS = 3
+"""Subnet chips per tier; more subnets than this share one chip."""
 
 
-def svg(network: Network) -> str:
-    """A self-contained SVG (no scripts, no external references)."""
+@dataclass(frozen=True)
+class Box:
+    node: Node
+    x: float
+    y: float
+    height: float
+    lines: tuple[tuple[str, str], ...]
+    """(text, css class) under the title: kind, use, violations."""
+
+
+@dataclass(frozen=True)
+class Arrow:
+    edge: Edge
+    kind: str
+    path: str
+    label_x: float
+    label_y: float
+    label_w: float
+    title: str
+
+
+@dataclass(frozen=True)
+class Layout:
+    width: float
+    height: float
+    columns: tuple[tuple[str, float, str], ...]
+    """(title, x, shade)."""
+    chips: tuple[tuple[float, float, str, str], ...]
+    """(x, y, text, zone) for subnets."""
+    boxes: tuple[Box, ...]
+    arrows: tuple[Arrow, ...]
+    col_w: float = COL_W
+    subnet_h: float = SUBNET_H
+    colors: Mapping[str, str] = field(default_factory=lambda: COLORS)
+
+
+def layout(network: Network) -> Layout:
     columns = [c for c in COLUMNS if c in TIERS or any(n.column == c for n in network.nodes.values())]
     x_of = {c: MARGIN + i * (COL_W + GAP) for i, c in enumerate(columns)}
-    subnet_rows = max((len(network.subnets.get(c, [])) for c in columns), default=0)
-    top = MARGIN + HEADER_H + subnet_rows * (SUBNET_H + 4) + 18
-    place: dict[str, tuple[float, float]] = {}
+    chips_of = {c: _chips(network.subnets.get(c, [])) for c in columns}
+    chip_rows = max((len(v) for v in chips_of.values()), default=0)
+    top = MARGIN + HEADER_H + chip_rows * (SUBNET_H + 4) + 18
+    boxes: dict[str, Box] = {}
     bottom = top
     for c in columns:
-        column_nodes = sorted((n for n in network.nodes.values() if n.column == c),
-                              key=lambda n: (not n.internet, n.database, n.label))
-        for i, node in enumerate(column_nodes):
-            place[node.key] = (x_of[c], top + i * (NODE_H + 26))
-        bottom = max(bottom, top + len(column_nodes) * (NODE_H + 26))
+        y = top
+        for node in sorted((n for n in network.nodes.values() if n.column == c),
+                           key=lambda n: (n.key.startswith("more:"), not n.violations, not n.internet, n.database,
+                                          n.label)):
+            lines = _box_lines(node)
+            height = NODE_H + LINE_H * max(0, len(lines) - 2)
+            boxes[node.key] = Box(node, x_of[c], y, height, tuple(lines))
+            y += height + 26
+        bottom = max(bottom, y)
     # Arrows that skip a column run in their own lane below the boxes instead of across them.
-    long_edges = [e for e in network.edges if abs(place[e.source][0] - place[e.target][0]) > COL_W + GAP]
+    long_edges = [e for e in network.edges if abs(boxes[e.source].x - boxes[e.target].x) > COL_W + GAP]
     lanes = {e: bottom + 6 + 22 * i for i, e in enumerate(long_edges)}
     width = MARGIN * 2 + len(columns) * COL_W + (len(columns) - 1) * GAP
     height = bottom + 22 * len(long_edges) + 30
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'role="img" aria-labelledby="net-title" class="network" font-family="system-ui, sans-serif">',
-        '<title id="net-title">Network: tiers, security groups and permitted ingress</title>',
-        "<defs>",
-        *(f'<marker id="arrow-{k}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" markerHeight="9" '
-          f'markerUnits="userSpaceOnUse" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{v}"/>'
-          "</marker>" for k, v in COLORS.items()),
-        "</defs>",
-    ]
-    for c in columns:
-        x = x_of[c]
-        shade = {"public": "#eff6ff", "app": "#f0fdf4", "data": "#fef3c7"}.get(c, "#f8fafc")
-        parts.append(f'<rect x="{x - 10}" y="{MARGIN - 6}" width="{COL_W + 20}" height="{height - MARGIN - 10}" '
-                     f'rx="10" fill="{shade}" stroke="#cbd5e1"/>')
-        parts.append(f'<text x="{x + COL_W / 2}" y="{MARGIN + 16}" text-anchor="middle" font-size="15" '
-                     f'font-weight="600" fill="#0f172a">{escape(COLUMN_TITLES[c])}</text>')
-        for i, (cidr, zone) in enumerate(network.subnets.get(c, [])):
-            y = MARGIN + HEADER_H + i * (SUBNET_H + 4)
-            parts.append(f'<rect x="{x}" y="{y}" width="{COL_W}" height="{SUBNET_H}" rx="4" fill="#ffffff" '
-                         f'stroke="#94a3b8" stroke-dasharray="3 2"/>')
-            parts.append(f'<text x="{x + 8}" y="{y + 14}" font-size="11" fill="#334155">subnet {escape(cidr)}'
-                         f'<tspan fill="#64748b"> · {escape(zone)}</tspan></text>')
-    # Several arrows at one box side fan out instead of sharing a point.
     ends: dict[tuple[str, str], list[Edge]] = {}
-    for edge in network.edges:
+    for edge in network.edges:  # several arrows at one box side fan out instead of sharing a point
         ends.setdefault((edge.source, "out"), []).append(edge)
         ends.setdefault((edge.target, "in"), []).append(edge)
 
-    def offset(key: str, side: str, edge: Edge) -> float:
+    def anchor(key: str, side: str, edge: Edge) -> tuple[float, float]:
         group = ends[key, side]
-        return (group.index(edge) - (len(group) - 1) / 2) * 12
+        box = boxes[key]
+        return box.x, box.y + box.height / 2 + (group.index(edge) - (len(group) - 1) / 2) * 12
 
     labels: list[tuple[float, float, float]] = []
+    arrows = []
     same_column = 0
     for i, edge in enumerate(network.edges):
-        sx, sy = place[edge.source]
-        tx, ty = place[edge.target]
-        anchors = {edge.source: (sx, sy + offset(edge.source, "out", edge)),
-                   edge.target: (tx, ty + offset(edge.target, "in", edge))}
+        start, end = anchor(edge.source, "out", edge), anchor(edge.target, "in", edge)
         if edge.source == edge.target:
-            anchors = {edge.source: (sx, sy)}
-        if sx == tx and edge.source != edge.target:
+            end = start
+        same = boxes[edge.source].x == boxes[edge.target].x
+        if same and edge.source != edge.target:
             same_column += 1
-        path, lx, ly = _route(edge, anchors, same_column if sx == tx else i, lanes.get(edge))
-        ly = _free_spot(labels, lx, ly, 8 + 6.2 * len(edge.ports))
-        parts.append(_draw(edge, network, path, lx, ly))
-    for node in network.nodes.values():
-        parts.append(_node(node, *place[node.key]))
-    parts.append("</svg>")
-    return "\n".join(parts)
+        path, lx, ly = _route(edge, start, end, same_column if same else i, lanes.get(edge))
+        label_w = 8 + 6.2 * len(edge.ports)
+        ly = _free_spot(labels, lx, ly, label_w)
+        kind = ("violation" if edge.violation else "internet" if edge.from_internet
+                else "db" if edge.to_database else "edge")
+        source, target = network.nodes[edge.source].label, network.nodes[edge.target].label
+        arrows.append(Arrow(edge, kind, path, lx, ly, label_w, f"{source} may reach {target} on {edge.ports}"))
+    columns_drawn = tuple((COLUMN_TITLES[c], x_of[c], SHADES.get(c, "#f8fafc")) for c in columns)
+    chips = tuple((x_of[c], MARGIN + HEADER_H + i * (SUBNET_H + 4), text, zone)
+                  for c in columns for i, (text, zone) in enumerate(chips_of[c]))
+    return Layout(width, height, columns_drawn, chips, tuple(boxes.values()), tuple(arrows))
 
 
-def _route(edge: Edge, place: dict[str, tuple[float, float]], index: int, lane: float | None
+def _chips(subnets: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    if len(subnets) <= MAX_SUBNET_CHIPS:
+        return [(f"subnet {cidr}", zone) for cidr, zone in subnets]
+    zones = sorted({zone for _, zone in subnets if zone})
+    return [(f"{len(subnets):,} subnets", f"{len(zones)} zones" if len(zones) > 1 else ", ".join(zones))]
+
+
+def _box_lines(node: Node) -> list[tuple[str, str]]:
+    kind = "source" if node.column == "outside" else "security group" if node.members == 1 else "security groups"
+    lines = [(kind + (" · database" if node.database else ""), "kind")]
+    detail = node.detail if node.column == "outside" or node.members > 1 else _used_by(node.used_by) or node.detail
+    if detail:
+        lines.append((fit(detail, 36), "detail"))
+    for text in node.marks[:MAX_VIOLATIONS_SHOWN]:
+        lines.append(("✗ " + fit(text, 30), "violation"))
+    if len(node.violations) > MAX_VIOLATIONS_SHOWN:
+        lines.append((f"✗ +{len(node.violations) - MAX_VIOLATIONS_SHOWN} more violations", "violation"))
+    return lines
+
+
+def _route(edge: Edge, start: tuple[float, float], end: tuple[float, float], index: int, lane: float | None
            ) -> tuple[str, float, float]:
-    """The arrow's SVG path and where its label goes; ``place`` holds top-left corners shifted to fan out."""
-    (sx, sy), (tx, ty) = place[edge.source], place[edge.target]
-    sy, ty = sy + NODE_H / 2, ty + NODE_H / 2
+    """The arrow's SVG path and where its label goes, from the boxes' left edges at anchor height."""
+    (sx, sy), (tx, ty) = start, end
     if edge.source == edge.target:
         x = sx + COL_W
         return f"M{x},{sy - 12} C{x + 50},{sy - 40} {x + 50},{ty + 40} {x},{ty + 12}", x + 40, sy
@@ -364,47 +599,59 @@ def _free_spot(placed: list[tuple[float, float, float]], x: float, y: float, wid
     return y
 
 
-def _draw(edge: Edge, network: Network, path: str, lx: float, ly: float) -> str:
-    kind = "internet" if edge.from_internet else "db" if edge.to_database else "edge"
-    width = 2.6 if kind != "edge" else 1.6
-    dash = ' stroke-dasharray="6 4"' if kind == "internet" else ""
-    source, target = network.nodes[edge.source].label, network.nodes[edge.target].label
-    label = escape(edge.ports)
-    label_w = 8 + 6.2 * len(edge.ports)
-    return (f'<g class="edge edge-{kind}"><title>{escape(source)} may reach {escape(target)} on {label}</title>'
-            f'<path d="{path}" fill="none" stroke="{COLORS[kind]}" stroke-width="{width}"{dash} '
-            f'stroke-linejoin="round" marker-end="url(#arrow-{kind})"/>'
-            f'<rect x="{lx - label_w / 2}" y="{ly - 9}" width="{label_w}" height="16" rx="3" fill="#ffffff" '
-            f'stroke="{COLORS[kind]}" stroke-width="0.8"/>'
-            f'<text x="{lx}" y="{ly + 3}" text-anchor="middle" font-size="10.5" fill="{COLORS[kind]}">{label}</text>'
-            "</g>")
-
-
-def _node(node: Node, x: float, y: float) -> str:
-    stroke = COLORS["internet"] if node.internet else COLORS["db"] if node.database else "#475569"
-    fill = "#fee2e2" if node.internet else "#fff7ed" if node.database else "#ffffff"
-    kind = "security group" if node.column != "outside" else "source"
-    badge = " · database" if node.database else ""
-    lines = [f'<text x="{x + 10}" y="{y + 19}" font-size="13" font-weight="600" fill="#0f172a">'
-             f'{escape(_fit(node.label, 28))}</text>',
-             f'<text x="{x + 10}" y="{y + 35}" font-size="10.5" fill="#64748b">{kind}{badge}</text>']
-    detail = node.detail if node.column == "outside" else _used_by(node.used_by) or node.detail
-    if detail:
-        lines.append(f'<text x="{x + 10}" y="{y + 53}" font-size="10.5" fill="#334155">{escape(_fit(detail, 36))}'
-                     f'</text>')
-    return (f'<g class="node{" node-db" if node.database else ""}"><title>{escape(node.label)}: '
-            f'{escape(node.detail or kind)}</title>'
-            f'<rect x="{x}" y="{y}" width="{COL_W}" height="{NODE_H}" rx="8" fill="{fill}" stroke="{stroke}" '
-            f'stroke-width="{2 if node.database or node.internet else 1.2}"/>' + "".join(lines) + "</g>")
-
-
 def _used_by(users: list[str]) -> str:
     """``used by database-instance (Instance)`` for one user, ``used by 7 VpcEndpoints`` for many."""
     if len(users) == 1:
         return f"used by {users[0]}"
     kinds = Counter(u.rsplit("(", 1)[-1].rstrip(")") for u in users)
-    return "used by " + ", ".join(f"{n} {kind}{'s' if n > 1 else ''}" for kind, n in kinds.items()) if users else ""
+    return "used by " + ", ".join(f"{n:,} {kind}{'s' if n > 1 else ''}" for kind, n in kinds.items()) if users else ""
 
 
-def _fit(text: str, limit: int) -> str:
+def fit(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- Mermaid (the Markdown report; GitHub renders it) ---------------------------------------
+
+
+def mermaid(network: Network) -> str:
+    """A flowchart of the same picture: one subgraph per tier, violations in red."""
+    ids = {key: f"n{i}" for i, key in enumerate(network.nodes)}
+    lines = ["flowchart LR"]
+    for column in COLUMNS:
+        members = [n for n in network.nodes.values() if n.column == column]
+        if not members:
+            continue
+        lines.append(f'  subgraph {column}["{_mermaid_text(COLUMN_TITLES[column])}"]')
+        for node in members:
+            text = node.label + (" · database" if node.database else "")
+            if node.violations:
+                text += f" · {len(node.violations)} violation{'s' if len(node.violations) > 1 else ''}"
+            lines.append(f'    {ids[node.key]}["{_mermaid_text(text)}"]')
+        lines.append("  end")
+    for edge in network.edges:
+        arrow = "-.->" if edge.from_internet else "==>" if edge.to_database else "-->"
+        lines.append(f'  {ids[edge.source]} {arrow}|"{_mermaid_text(edge.ports)}"| {ids[edge.target]}')
+    flagged = [str(i) for i, edge in enumerate(network.edges) if edge.violation]
+    if flagged:
+        lines.append(f"  linkStyle {','.join(flagged)} stroke:#dc2626,stroke-width:3px")
+    styles = {"violation": "fill:#fee2e2,stroke:#dc2626,stroke-width:3px", "internet": "fill:#fee2e2,stroke:#b91c1c",
+              "database": "fill:#fff7ed,stroke:#b45309"}
+    for name, style in styles.items():
+        members = [ids[k] for k, n in network.nodes.items() if _mermaid_class(n) == name]
+        if members:
+            lines += [f"  classDef {name} {style}", f"  class {','.join(members)} {name}"]
+    return "\n".join(lines)
+
+
+def _mermaid_class(node: Node) -> str:
+    return ("violation" if node.violations else "internet" if node.internet else "database" if node.database
+            else "")
+
+
+def _mermaid_text(text: str) -> str:
+    """Safe inside a quoted Mermaid label: entity codes for what would end it or read as markup."""
+    for char, code in (("&", "#amp;"), ('"', "#quot;"), ("<", "#lt;"), (">", "#gt;"), ("|", "#124;"),
+                       ("`", "#96;"), ("\n", " ")):
+        text = text.replace(char, code)
+    return text

@@ -5,12 +5,17 @@ results are the findings that need attention: failures, rule errors, unknowns (`
 and waived failures (kept, with an ``external``/``accepted`` suppression carrying the reason,
 approver and expiry). Passes are left out: code scanning has no use for them and the JSON,
 JUnit and HTML reports list them. Waiver problems become tool execution notifications.
+
+Locations are relative to the repository root (``--source-root``), not to the Pulumi project,
+because that is where code scanning resolves them: a project in ``infra/`` yields
+``infra/components/database.py``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import PurePosixPath
 from typing import Any
 
 from posture.catalog import Control
@@ -21,8 +26,10 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SECURITY_SEVERITY = {Severity.CRITICAL: "9.5", Severity.HIGH: "8.0", Severity.MEDIUM: "5.5", Severity.LOW: "3.0"}
 """GitHub's bands: critical >= 9.0, high 7.0-8.9, medium 4.0-6.9, low 0.1-3.9."""
 FALLBACK_ARTIFACT = "Pulumi.yaml"
-"""Where a result without a known declaring line points: code scanning needs a file, and the
-project file is what declares the stack."""
+"""Where a result without a known declaring line points (in the project directory): code scanning
+needs a file, and the project file is what declares the stack."""
+FINGERPRINT = "postureFinding/v2"
+"""Control, resource URN (or ARN) and judged property: stable when code moves or messages change."""
 
 
 def render(report: Report) -> str:
@@ -55,10 +62,18 @@ def document(report: Report) -> dict[str, Any]:
                  for text in report.run_errors],
         }],
         "results": results,
-        "properties": {"kind": report.kind, "project": report.project, "stack": report.stack,
-                       "failOn": report.fail_on.value, "summary": report.outcome},
+        "properties": {"kind": report.kind, "view": report.view, "commit": report.commit,
+                       "project": report.project, "stack": report.stack,
+                       "failOn": report.fail_on.value, "summary": report.outcome,
+                       "frameworks": {name: _framework_summary(report, name) for name in report.frameworks}},
     }
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+def _framework_summary(report: Report, name: str) -> dict[str, Any]:
+    requirements = report.framework_view(name)
+    return {"version": report.framework_versions[name],
+            "requirements": {r.id: r.state for r in requirements}}
 
 
 def _rule(control: Control) -> dict[str, Any]:
@@ -95,19 +110,33 @@ def _unknown_rule(rule_id: str) -> dict[str, Any]:
     }
 
 
-def _result(report: Report, f: Finding, rule_index: int) -> dict[str, Any]:
+def message_text(f: Finding) -> str:
+    """The rule's message, naming the resource once: rules already start with its name."""
     name = resource_name(f.resource_urn)
-    text = f"{name}: {f.message}" if f.verdict is not Verdict.ERROR else f"{name}: the rule failed to run: {f.message}"
+    text = f.message if f.message.startswith(name) else f"{name}: {f.message}"
+    if f.verdict is Verdict.ERROR:
+        text = f"the rule failed to run on {name}: {f.message}"
+    return text
+
+
+def fingerprint(f: Finding) -> str:
+    return hashlib.sha256(f"{f.control_id}|{f.resource_urn}|{f.path or ''}".encode()).hexdigest()[:32]
+
+
+def _result(report: Report, f: Finding, rule_index: int) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": f.control_id,
         "ruleIndex": rule_index,
-        "message": {"text": text},
+        "message": {"text": message_text(f)},
         "locations": [_location(report, f)],
-        "partialFingerprints": {
-            "postureFinding/v1": hashlib.sha256(f"{f.control_id}|{f.resource_urn}".encode()).hexdigest()[:32]},
+        "partialFingerprints": {FINGERPRINT: fingerprint(f)},
         "properties": {"severity": f.severity.value, "enforcement": f.enforcement.value, "verdict": f.verdict.value,
                        "blocking": report.blocks(f)},
     }
+    details = {"path": f.path, "observed": f.observed, "expected": f.expected}
+    result["properties"].update({k: v for k, v in details.items() if v is not None})
+    if f.evidence:
+        result["properties"]["evidence"] = list(f.evidence)
     if f.verdict is Verdict.UNKNOWN:
         result.update(kind="open", level="none")
     else:
@@ -126,8 +155,8 @@ def _result(report: Report, f: Finding, rule_index: int) -> dict[str, Any]:
 
 
 def _location(report: Report, f: Finding) -> dict[str, Any]:
-    source = report.relative_source(f)
-    path, line = source if source else (FALLBACK_ARTIFACT, 1)
+    source = report.repository_source(f)
+    path, line = source if source else (str(PurePosixPath(report.project_path(), FALLBACK_ARTIFACT)), 1)
     return {
         "physicalLocation": {"artifactLocation": {"uri": path, "uriBaseId": "%SRCROOT%"},
                              "region": {"startLine": max(line, 1)}},

@@ -46,10 +46,10 @@ EXPIRED = Waiver("aws-test-bucket-enable-versioning", "urn:pulumi:prod::*", "Tem
 
 def finding(control_id: str, verdict: Verdict, urn: str, message: str, *, severity: Severity | None = None,
             enforcement: Enforcement = Enforcement.MANDATORY, waiver: Waiver | None = None,
-            source: SourceLocation | None = None) -> Finding:
+            source: SourceLocation | None = None, **details) -> Finding:
     sev = severity or (INDEX[control_id].severity if control_id in INDEX else Severity.HIGH)
     rtype = urn.split("::")[2].rsplit("$", 1)[-1]
-    return Finding(control_id, verdict, sev, enforcement, urn, rtype, message, source, waiver)
+    return Finding(control_id, verdict, sev, enforcement, urn, rtype, message, source, waiver, **details)
 
 
 FINDINGS = (
@@ -59,7 +59,10 @@ FINDINGS = (
             waiver=WAIVER, source=SourceLocation(str(PROJECT_DIR / "components/database.py"), 113)),
     finding("aws-test-sg-disallow-cidr-ingress", Verdict.FAIL, SG_URN,
             "database-sg admits 10.0.0.0/8 on tcp 5432; admit security groups only",
-            source=SourceLocation(str(PROJECT_DIR / "components/database.py"), 90)),
+            source=SourceLocation(str(PROJECT_DIR / "components/database.py"), 90),
+            path="ingress[0].cidrBlocks", observed="10.0.0.0/8", expected="a security-group reference",
+            evidence=("10.0.0.0/8 (any address in the VPC's range)", "database-sg ingress[0]: tcp 5432",
+                      "database-instance <port 5432>")),
     finding("aws-test-bucket-enable-versioning", Verdict.FAIL, BUCKET_URN, "bucket <logs> has versioning off & \"x\"",
             enforcement=Enforcement.ADVISORY),
     finding("stack-test-database-reachable-only-from-app-tier", Verdict.UNKNOWN, STACK_URN,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 import xml.etree.ElementTree as ET
@@ -54,8 +55,12 @@ def json_out(tmp_path: Path) -> list[str]:
     return ["--format", "json", "--out", str(tmp_path / "posture.json")]
 
 
+PROGRESS = re.compile(r"^posture: (\[\d+/\d+\] .*|.* \(\d+\.\d s\)|.*: \d+ tasks)$")
+"""Progress lines on stderr when it is not a terminal (posture.progress): one per finished step."""
+
+
 def one_line(err: str) -> str:
-    lines = err.splitlines()
+    lines = [line for line in err.splitlines() if not PROGRESS.match(line)]
     assert len(lines) == 1, err
     assert lines[0].startswith("posture: error: ") and "Traceback" not in err
     return lines[0]
@@ -291,7 +296,7 @@ def test_every_format_in_one_run_console_on_stdout_files_replaced_atomically(cap
     code, out, err = run(capsys, *check(tmp_path), *argv)
     assert code == 1
     assert "aws-test-sg-disallow-cidr-ingress" in out and "Blocking findings (1)" in out
-    assert err.startswith("posture check stack prod: failed: 1 blocking finding (wrote json -> ")
+    assert err.splitlines()[-1].startswith("posture check stack prod: failed: 1 blocking finding (wrote json -> ")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(files.values())
     assert json.loads((tmp_path / "posture.sarif").read_text())["version"] == "2.1.0"
     assert ET.fromstring((tmp_path / "posture.xml").read_bytes()).get("failures") == "1"
@@ -305,7 +310,7 @@ def test_every_format_in_one_run_console_on_stdout_files_replaced_atomically(cap
 def test_a_single_file_format_goes_to_stdout(capsys, tmp_path, engine):
     code, out, err = run(capsys, *check(tmp_path), "--format", "sarif")
     assert code == 0 and json.loads(out)["version"] == "2.1.0"
-    assert err.startswith("posture check stack prod: passed")
+    assert err.splitlines()[-1].startswith("posture check stack prod: passed")
 
 
 def test_stdout_carries_only_the_report_even_when_the_program_prints(capsys, project):
@@ -475,3 +480,28 @@ def test_a_policy_config_that_is_not_utf8_is_an_input_error(capsys, tmp_path):
     code, out, err = run(capsys, *check(tmp_path), "--policy-config", str(tmp_path / "policy.json"))
     assert (code, out) == (2, "")
     assert "policy.json: not UTF-8 text" in err
+
+
+# --- progress and colour in CI ---------------------------------------------------------------------
+
+
+def test_the_check_writes_progress_lines_to_stderr_only(capsys, tmp_path, engine):
+    code, out, err = run(capsys, *check(tmp_path), "--format", "json")
+    progress = [line for line in err.splitlines() if PROGRESS.match(line)]
+    assert [re.sub(r" \(.*", "", line) for line in progress] == [
+        "posture: ran the Pulumi program for stack prod under the mock engine: 248 resources",
+        "posture: evaluated 5 controls: 1 verdicts"]
+    assert code == 0 and out.startswith("{")
+
+
+@pytest.mark.parametrize(("environment", "coloured"), [
+    ({}, False), ({"FORCE_COLOR": "1"}, True), ({"FORCE_COLOR": "1", "NO_COLOR": "1"}, False),
+    ({"NO_COLOR": "1"}, False), ({"FORCE_COLOR": ""}, False)])
+def test_colour_follows_force_color_and_no_color_off_a_terminal(capsys, tmp_path, engine, monkeypatch, environment,
+                                                                coloured):
+    for name in ("FORCE_COLOR", "NO_COLOR", "TTY_COMPATIBLE"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    code, out, _ = run(capsys, *check(tmp_path))
+    assert code == 0 and ("\x1b[" in out) is coloured

@@ -55,3 +55,23 @@ def test_the_page_draws_at_full_width(page, tmp_path):
     width, height = struct.unpack(">II", header[16:24])
     assert (width, height) == (1400, 2400)
     assert png.stat().st_size > 50_000  # a blank page compresses to a few kilobytes
+
+
+@pytest.fixture(scope="module")
+def ten_thousand_page(prod_stack, tmp_path_factory) -> Path:
+    from tests.posture.conftest import make_report
+    from tests.posture.test_network_scale import SERVICES, synthetic
+
+    path = tmp_path_factory.mktemp("html") / "ten-thousand.html"
+    path.write_text(render(make_report(resources=tuple(synthetic(list(prod_stack), SERVICES))), "html"),
+                    encoding="utf-8")
+    return path
+
+
+def test_the_ten_thousand_resource_picture_is_drawn_aggregated(ten_thousand_page, tmp_path):
+    dom = chromium(tmp_path, "--dump-dom", ten_thousand_page.as_uri()).stdout
+    svg = dom[dom.index("<svg"):dom.index("</svg>")]
+    assert "1,084 security groups" in svg and svg.count('class="node') <= 12
+    png = tmp_path / "ten-thousand.png"
+    chromium(tmp_path, f"--screenshot={png}", "--window-size=1400,2400", ten_thousand_page.as_uri())
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 50_000

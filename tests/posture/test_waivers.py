@@ -41,6 +41,9 @@ def test_a_mapping_with_a_waivers_list_and_an_empty_file_are_accepted():
 @pytest.mark.parametrize(("text", "expected"), [
     (entry() + entry(control="aws-nope"), "w.yaml:6: waivers[1].control: 'aws-nope' is not a control in the catalog"),
     (entry(reason=None), "waivers[0].reason: missing"),
+    (entry(expires=""), "waivers[0].expires: missing"),
+    (entry(reason=None, expiry="2026-01-01"), "waivers[0].expiry: unknown field"),
+    (entry(approver="42"), "waivers[0].approver: must be a non-empty text; say who accepted the risk"),
     (entry(reason="''"), "waivers[0].reason: must be a non-empty text"),
     (entry(approver="'   '"), "waivers[0].approver: must be a non-empty text"),
     (entry(approver="yes"), "waivers[0].approver: must be a non-empty text"),
