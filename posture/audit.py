@@ -37,7 +37,7 @@ from posture.catalog import CONTROLS, Control
 from posture.evaluate import STACK_TYPE, evaluate
 from posture.findings import Enforcement, Finding, Verdict
 from posture.live import COLLECTORS, Collector
-from posture.live.base import Clients, CollectorError, Context, SessionFactory, within
+from posture.live.base import DEFAULT_TIME_BUDGET, Clients, CollectorError, Context, SessionFactory, within
 from posture.live.coverage import EXTRA_DEPENDENCIES, LIVE_CONTROLS
 from posture.live.keys import normalise_key_references
 from posture.resources import ResourceView
@@ -97,18 +97,20 @@ def live_controls() -> list[Control]:
 
 def audit_account(session_factory: SessionFactory, regions: Sequence[str], *,
                   levels: Mapping[str, Enforcement] | None = None, endpoint_url: str | None = None,
-                  max_workers: int | None = None, collectors: Sequence[Collector] = COLLECTORS) -> AuditResult:
+                  max_workers: int | None = None, collectors: Sequence[Collector] = COLLECTORS,
+                  time_budget: float = DEFAULT_TIME_BUDGET) -> AuditResult:
     """Audit the account ``session_factory``'s credentials belong to, in ``regions``.
 
     ``session_factory`` returns a new ``boto3.Session`` (called once per audit; its clients are
     shared by the worker threads), e.g. ``profile_session_factory("audit")``. ``endpoint_url`` points every client at one
     endpoint (a moto server); ``AWS_ENDPOINT_URL`` works too. ``levels`` are enforcement levels
     per control id, as ``posture check`` takes them. Raises ``AuditSetupError`` when the audit
-    cannot start; every later failure is a collector error in the result.
+    cannot start; every later failure is a collector error in the result. ``time_budget`` bounds
+    the seconds spent on API calls; calls not made in time are collector errors too.
     """
     regions = _checked_regions(regions)
     started = time.monotonic()
-    clients = Clients(session_factory, endpoint_url)
+    clients = Clients(session_factory, endpoint_url, time_budget)
     account_id, partition = _caller(clients, regions[0])
     resources, errors = collect_inventory(clients, account_id, partition, regions, collectors, max_workers)
     findings = evaluate_live(resources, errors, account_id, partition, levels)
