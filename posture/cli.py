@@ -122,6 +122,12 @@ def _parser() -> argparse.ArgumentParser:
                        help="region to audit, repeatable (include the backup copy region)")
     audit.add_argument("--profile", help="AWS profile from ~/.aws/config (default: the environment)")
     audit.add_argument("--endpoint-url", metavar="URL", help="send every API call here (a moto server in tests)")
+    audit.add_argument("--stack", metavar="NAME",
+                       help="audit only the resources tagged pulumi:stack=NAME (and their settings); without it, "
+                            "the whole account")
+    audit.add_argument("--time-budget", type=_seconds, default=None, metavar="SECONDS",
+                       help="seconds one account's API calls may take in all; calls not made in time are "
+                            "unknown (default: 900)")
     audit.add_argument("--policy-config", type=Path, metavar="FILE",
                        help="CrossGuard policy config JSON to override enforcement, as for check")
     _output_options(audit)
@@ -131,7 +137,9 @@ def _parser() -> argparse.ArgumentParser:
         "diff", help="list drift between a planned (check) and a live (audit) JSON report",
         description="Compare the JSON report of `posture check` with the JSON report of `posture audit` and list, "
                     "per control and resource, what is missing live, what is extra live and which verdicts "
-                    "changed. Exit 0 without drift, 1 with drift.")
+                    "changed, pairing resources by their pulumi:stack and pulumi:logical-name tags. A live report "
+                    "with nothing of the planned stack says 'not deployed'. Exit 0 without drift, 1 with drift "
+                    "or when the stack is not deployed.")
     diff.add_argument("planned", type=Path, help="JSON report of `posture check --format json`")
     diff.add_argument("live", type=Path, help="JSON report of `posture audit --format json`")
     diff.set_defaults(handler=_diff)
@@ -237,10 +245,11 @@ def _audit(args: argparse.Namespace) -> int:
     try:
         with _status(f"Auditing {', '.join(args.region)} (read-only)…"):
             result = audit_account(profile_session_factory(args.profile), args.region, levels=levels,
-                                   endpoint_url=args.endpoint_url)
+                                   endpoint_url=args.endpoint_url, stack=args.stack,
+                                   **({"time_budget": args.time_budget} if args.time_budget is not None else {}))
     except AuditSetupError as exc:
         raise UsageError(str(exc)) from None
-    return _finish(args, outputs, kind="audit", stack=None, project=None, findings=result.findings,
+    return _finish(args, outputs, kind="audit", stack=args.stack, project=None, findings=result.findings,
                    controls=CONTROLS, promises=PROMISES, waivers=waivers, resources=tuple(result.resources),
                    metadata=result.metadata,
                    run_errors=tuple(e.describe() for e in result.collector_errors))
@@ -250,13 +259,13 @@ def _diff(args: argparse.Namespace) -> int:
     from posture.diff import DiffInputError, diff_reports, load_report, summary
 
     try:
-        drifts = diff_reports(load_report(args.planned), load_report(args.live))
+        diff = diff_reports(load_report(args.planned), load_report(args.live))
     except DiffInputError as exc:
         raise UsageError(str(exc)) from None
-    for drift in drifts:
+    for drift in diff.drifts:
         sys.stdout.write(drift.describe() + "\n")
-    _say(summary(drifts))
-    return 1 if drifts else 0
+    _say(summary(diff))
+    return 1 if diff.drifts or not diff.deployed else 0
 
 
 def _controls(args: argparse.Namespace) -> int:
@@ -434,6 +443,16 @@ def _version() -> str:
         return version("security-baseline")
     except PackageNotFoundError:
         return "0+unknown"
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds (e.g. 600)")
+    return value
 
 
 def _one_line(text: str) -> str:

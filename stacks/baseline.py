@@ -19,6 +19,7 @@ from components.monitoring import Monitoring, MonitoringArgs
 from components.validation import InvalidInput
 from components.vpc import Vpc, VpcArgs
 from stacks.config import PROJECT, ConfigError, StackConfig
+from stacks.identity_tags import tag_every_resource
 
 A = TypeVar("A")
 
@@ -45,6 +46,7 @@ class Baseline:
 
 
 def build_baseline(cfg: StackConfig) -> Baseline:
+    tag_every_resource()
     keys: dict[str, DomainKey] = {}
 
     def key(domain: str, region: str = cfg.region, **kwargs) -> DomainKey:

@@ -377,8 +377,9 @@ def account(monkeypatch, prod_stack):
 
     state = {"errors": [], "calls": []}
 
-    def audit_account(session_factory, regions, *, levels=None, endpoint_url=None, **_):
+    def audit_account(session_factory, regions, *, levels=None, endpoint_url=None, **options):
         state["calls"].append((list(regions), levels, endpoint_url))
+        state["options"] = options
         if regions == ["mars-north-1"]:
             raise posture.audit.AuditSetupError("'mars-north-1' is not an AWS region name (e.g. eu-west-1)")
         return posture.audit.AuditResult("111122223333", tuple(regions), list(prod_stack), [PASS],
@@ -412,6 +413,21 @@ def test_an_incomplete_audit_fails_and_says_what_could_not_be_read(capsys, tmp_p
     assert f"incomplete: {expected}" in " ".join(out.split())
     junit = ET.fromstring((tmp_path / "r.xml").read_bytes())
     assert [c.get("classname") for c in junit.iter("testcase") if c.find("failure") is not None] == ["posture.run"]
+
+
+def test_an_audit_can_be_limited_to_a_stack_and_a_time_budget(capsys, tmp_path, account):
+    code, _, err = run(capsys, "audit", "--region", "eu-west-1", "--stack", "prod", "--time-budget", "60",
+                       *json_out(tmp_path))
+    assert code == 0, err
+    assert account["options"] == {"stack": "prod", "time_budget": 60.0}
+    assert json.loads((tmp_path / "posture.json").read_text())["stack"] == "prod"
+
+
+@pytest.mark.parametrize("budget", ["0", "-5", "soon"])
+def test_a_time_budget_that_is_not_positive_is_a_usage_error(capsys, tmp_path, account, budget):
+    code, out, err = run(capsys, "audit", "--region", "eu-west-1", "--time-budget", budget, *json_out(tmp_path))
+    assert code == 2 and out == "" and list(tmp_path.iterdir()) == []
+    assert "--time-budget" in err and "positive number of seconds" in err
 
 
 def test_an_audit_that_cannot_start_is_an_input_error(capsys, tmp_path, account):
