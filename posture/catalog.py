@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from posture.findings import Severity
 from posture.rules import tokens as tok
+from posture.rules.perimeter import ACCOUNT_PUBLIC_ACCESS_BLOCK
 
 PACK_NAME = "security-baseline"
 """The CrossGuard policy pack's name, as `pulumi preview` reports it in its event log."""
@@ -682,6 +683,31 @@ CONTROLS: tuple[Control, ...] = (
              'Add "Condition": {"StringEquals": {"aws:SourceAccount": "<account id>"}} (or ArnLike aws:SourceArn '
              "<the calling resource>) to each service grant; on a Lambda permission set source_account or "
              "source_arn."),
+    # --- perimeter: what an independent Prowler run found open (issue 15) ---
+    _control("aws-ec2-vpcendpoint-require-restrictive-policy",
+             "VPC endpoints admit only this account's principals and named actions", HIGH, "BANK-3 ADM-1",
+             _frameworks("", "", "AC-3 AC-4 SC-7", "1.4.1"), (tok.VPC_ENDPOINT,),
+             "Without a policy an endpoint admits any principal of any account to any action of its service, so a "
+             "credential stolen elsewhere can use our private path to reach (or copy data out to) its own "
+             "resources. Each Allow names actions (no '*', '<service>:*' or NotAction) and, for Principal '*', "
+             "pins aws:PrincipalAccount to this account or aws:PrincipalOrgID to the organization.",
+             "Set the endpoint's policy: Allow the actions the workloads need to Principal '*' with StringEquals "
+             "aws:PrincipalAccount (components.vpc does this per service)."),
+    _control("stack-vpc-require-locked-default-network-acl",
+             "Each VPC's default network ACL is adopted and has no rules", MEDIUM, "DB-1 ADM-1",
+             _frameworks("EC2.21", "", "AC-4 SC-7", "1.2.1"), (tok.VPC, tok.DEFAULT_NETWORK_ACL),
+             "AWS creates every VPC with a default network ACL that allows all traffic both ways; a subnet whose "
+             "association is removed falls back on it. Adopted (aws.ec2.DefaultNetworkAcl) with no entries it "
+             "denies everything instead, as the adopted default security group does.",
+             "Declare aws.ec2.DefaultNetworkAcl(default_network_acl_id=vpc.default_network_acl_id) with no "
+             "ingress and no egress."),
+    _control("stack-account-require-s3-public-access-block",
+             "S3 Block Public Access is on for the whole account", HIGH, "BANK-3",
+             _frameworks("S3.1", "2.1.4", "AC-3 AC-21", "1.4.4"), (ACCOUNT_PUBLIC_ACCESS_BLOCK,),
+             "Bucket-level blocks protect the stack's buckets; the account-level block (all four flags) also "
+             "covers every bucket created later by hand or by another tool.",
+             "Declare aws.s3.AccountPublicAccessBlock with block_public_acls, block_public_policy, "
+             "ignore_public_acls and restrict_public_buckets all true."),
 )
 
 CONTROLS_BY_ID: dict[str, Control] = {c.id: c for c in CONTROLS}

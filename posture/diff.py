@@ -77,6 +77,9 @@ class Diff:
     stack: str | None
     foreign: int = 0
     """Live findings left out: about resources tagged with another stack."""
+    unowned: int = 0
+    """Live findings about untagged resources that nothing planned paired with: not this stack's as
+    far as anyone can tell (the default VPC's ACL, the secret RDS manages), so not "extra"."""
 
 
 def diff_reports(planned: Mapping[str, Any], live: Mapping[str, Any], controls: Iterable[str] | None = None
@@ -85,7 +88,8 @@ def diff_reports(planned: Mapping[str, Any], live: Mapping[str, Any], controls: 
 
     Compared controls: ``controls`` if given, else every control both reports evaluated (a
     control either side marks ``not_evaluated``, e.g. one the live audit cannot check, is left
-    out). Live findings about resources tagged with another stack are left out; if no live
+    out). Live findings about resources tagged with another stack are left out, and so are live
+    findings about untagged resources nothing planned pairs with (``unowned``); if no live
     finding belongs to the planned stack, the stack is not deployed and nothing is compared.
     Otherwise each side's findings are grouped by (control id, resource type, with ``aws:alb``/
     ``aws:lb`` and the S3 ``...V2`` tokens taken as one) and paired within a group by, in turn:
@@ -120,8 +124,14 @@ def diff_reports(planned: Mapping[str, Any], live: Mapping[str, Any], controls: 
     drifts: list[Drift] = []
     for (_control, _type), (plan, real) in sorted(groups.items()):
         drifts += _pair(plan, real)
+    if stack is not None:
+        owned = {e.urn for e in ours if e.stack == stack or e.resource_type == STACK_TYPE}
+        unowned = [d for d in drifts if d.kind == "extra" and d.live_resource not in owned]
+        drifts = [d for d in drifts if d not in unowned]
+    else:
+        unowned = []
     drifts.sort(key=lambda d: (KINDS.index(d.kind), d.control_id, d.planned_resource or "", d.live_resource or ""))
-    return Diff(drifts, deployed=True, stack=stack, foreign=len(live_entries) - len(ours))
+    return Diff(drifts, deployed=True, stack=stack, foreign=len(live_entries) - len(ours), unowned=len(unowned))
 
 
 def _evaluated(report: Mapping[str, Any]) -> set[str]:

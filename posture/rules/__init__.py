@@ -7,7 +7,18 @@ Whether a rule is a resource or a stack rule follows from its control id (``stac
 
 from __future__ import annotations
 
-from posture.rules import backups, data_stores, database, edge, identity, keys, monitoring, network, storage
+from posture.rules import (
+    backups,
+    data_stores,
+    database,
+    edge,
+    identity,
+    keys,
+    monitoring,
+    network,
+    perimeter,
+    storage,
+)
 from posture.rules.base import ResourceRule, StackRule
 
 RULES: dict[str, ResourceRule | StackRule] = {
@@ -110,4 +121,8 @@ RULES: dict[str, ResourceRule | StackRule] = {
     "aws-iam-resourcepolicy-disallow-wildcard-grants": identity.resourcepolicy_disallow_wildcard_grants,
     "aws-iam-resourcepolicy-require-confused-deputy-conditions":
         identity.resourcepolicy_require_confused_deputy_conditions,
+    # perimeter
+    "aws-ec2-vpcendpoint-require-restrictive-policy": perimeter.vpcendpoint_require_restrictive_policy,
+    "stack-vpc-require-locked-default-network-acl": perimeter.vpc_require_locked_default_network_acl,
+    "stack-account-require-s3-public-access-block": perimeter.account_require_s3_public_access_block,
 }
