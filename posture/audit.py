@@ -115,7 +115,7 @@ def audit_account(session_factory: SessionFactory, regions: Sequence[str], *,
     the seconds spent on API calls; calls not made in time are collector errors too. ``stack``
     limits the audit to that stack's resources (see ``stack_inventory``).
     """
-    regions = _checked_regions(regions)
+    regions = checked_regions(regions)
     started = time.monotonic()
     clients = Clients(session_factory, endpoint_url, time_budget)
     account_id, partition = _caller(clients, regions[0])
@@ -128,7 +128,7 @@ def audit_account(session_factory: SessionFactory, regions: Sequence[str], *,
                        stack, left_out)
 
 
-def _checked_regions(regions: Sequence[str]) -> list[str]:
+def checked_regions(regions: Sequence[str]) -> list[str]:
     if isinstance(regions, str):
         regions = [regions]
     unique = list(dict.fromkeys(r.strip() for r in regions))

@@ -89,7 +89,7 @@ def test_help_documents_the_output_pairing_and_the_exit_codes(capsys):
     (["check", "--stack", "prod", "--fail-on", "severe"], "argument --fail-on: invalid choice: 'severe'"),
     (["report"], "the following arguments are required: --events"),
     (["controls", "--format", "html"], "argument --format: invalid choice: 'html'"),
-    ([], "the following arguments are required: {check,report,audit,diff,controls}"),
+    ([], "the following arguments are required: {check,report,audit,merge,diff,controls}"),
 ])
 def test_usage_errors_are_one_line_and_exit_2(capsys, tmp_path, argv, expected):
     code, out, err = run(capsys, *(a.replace("{tmp}", str(tmp_path)) for a in argv))
