@@ -41,13 +41,10 @@ _ACCOUNT_SINGLETONS = {tok.CONFIG_RECORDER, tok.CONFIG_DELIVERY_CHANNEL, tok.CON
 SKIPPED: dict[str, str] = {
     "aws:iam/rolePoliciesExclusive:RolePoliciesExclusive": "a Pulumi-side exclusivity marker, no AWS resource",
     "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive": "a Pulumi-side exclusivity marker",
-    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": "no control reads lifecycle rules",
-    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": "no control reads object ownership",
     "aws:backup/vaultNotifications:VaultNotifications": "no control reads vault notifications",
     "aws:cloudwatch/eventRule:EventRule": "no control reads EventBridge rules",
     "aws:cloudwatch/eventTarget:EventTarget": "no control reads EventBridge targets",
     "aws:sns/topicSubscription:TopicSubscription": "no control reads subscriptions",
-    "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": "no control reads WAF logging",
 }
 
 
@@ -500,6 +497,17 @@ def _bucket_versioning(r: Replay, view: ResourceView, p: dict[str, Any], c: Call
     r.register(view, p["bucket"])
 
 
+def _ownership_controls(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    c("s3").put_bucket_ownership_controls(Bucket=p["bucket"], OwnershipControls={"Rules": [pascal(p["rule"])]})
+    r.register(view, p["bucket"])
+
+
+def _lifecycle(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    rules = [{("ID" if k == "Id" else k): v for k, v in rule.items()} for rule in pascal(p["rules"])]
+    c("s3").put_bucket_lifecycle_configuration(Bucket=p["bucket"], LifecycleConfiguration={"Rules": rules})
+    r.register(view, p["bucket"])
+
+
 def _bucket_policy(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
     c("s3").put_bucket_policy(Bucket=p["bucket"], Policy=p["policy"])
     r.register(view, p["bucket"])
@@ -766,6 +774,13 @@ def _web_acl(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str]
     r.register(view, summary["Id"], summary["ARN"])
 
 
+def _waf_logging(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    config = {"ResourceArn": p["resourceArn"], "LogDestinationConfigs": p["logDestinationConfigs"],
+              "RedactedFields": pascal(p.get("redactedFields") or [])}
+    c("wafv2").put_logging_configuration(LoggingConfiguration=config)
+    r.register(view, p["resourceArn"])
+
+
 def _web_acl_association(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
     c("wafv2").associate_web_acl(WebACLArn=p["webAclArn"], ResourceArn=p["resourceArn"])
     r.register(view, f"{p['webAclArn']},{p['resourceArn']}")
@@ -881,7 +896,8 @@ HANDLERS: dict[str, Handler] = {
     tok.LOG_GROUP: _log_group, tok.FLOW_LOG: _flow_log, tok.VPC_ENDPOINT: _endpoint,
     tok.BUCKETS[0]: _bucket, tok.BUCKET_PUBLIC_ACCESS_BLOCK: _public_access_block,
     tok.BUCKET_ENCRYPTION[0]: _bucket_encryption, tok.BUCKET_VERSIONING[0]: _bucket_versioning,
-    tok.BUCKET_POLICY: _bucket_policy,
+    tok.BUCKET_POLICY: _bucket_policy, "aws:s3/bucketOwnershipControls:BucketOwnershipControls": _ownership_controls,
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": _lifecycle,
     "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": _object_lock,
     tok.SNS_TOPIC: _topic, "aws:sns/topicPolicy:TopicPolicy": _topic_policy,
     tok.RDS_PARAMETER_GROUP: _parameter_group, tok.RDS_SUBNET_GROUP: _subnet_group, tok.RDS_INSTANCE: _db_instance,
@@ -891,6 +907,7 @@ HANDLERS: dict[str, Handler] = {
     tok.BACKUP_PLAN: _plan, tok.BACKUP_SELECTION: _selection,
     "aws:lb/targetGroup:TargetGroup": _target_group, tok.LOAD_BALANCERS[0]: _load_balancer, tok.LISTENERS[0]: _listener,
     tok.IP_SET: _ip_set, tok.WEB_ACL: _web_acl, tok.WEB_ACL_ASSOCIATION: _web_acl_association,
+    "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": _waf_logging,
     tok.TRAIL: _trail, tok.LOG_METRIC_FILTER: _metric_filter, tok.METRIC_ALARM: _alarm,
     tok.GUARDDUTY_DETECTOR: _detector, tok.GUARDDUTY_DETECTOR_FEATURE: _detector_feature,
     tok.SECURITY_HUB_ACCOUNT: _security_hub, tok.SECURITY_HUB_STANDARD: _standard,
