@@ -160,6 +160,8 @@ class Clients:
                 if self._endpoint_url:
                     kwargs["endpoint_url"] = self._endpoint_url
                 self._clients[key] = self._session.client(service, **kwargs)
+                if self._endpoint_url:
+                    one_host(self._clients[key])
             return self._clients[key]
 
 
@@ -255,6 +257,20 @@ class Context:
         props = {k: v for k, v in props.items() if v is not None}
         props.setdefault("region", region or self.region)
         return ResourceView(urn=urn, type=type_, name=name, props=props, region=region or self.region)
+
+
+_ACCOUNT_HOST = re.compile(r"^(\w+://)\d{12}\.")
+
+
+def one_host(client: Any) -> Any:
+    """For an endpoint URL (an emulator on one host): no ``<account>.`` host prefix, which S3
+    Control's endpoint rules put before every host and which a loopback address cannot take."""
+
+    def strip(request: Any, **_: Any) -> None:
+        request.url = _ACCOUNT_HOST.sub(r"\1", request.url)
+
+    client.meta.events.register("before-send", strip)
+    return client
 
 
 def api_name(operation: str) -> str:

@@ -24,6 +24,7 @@ from typing import Any
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from posture.live.base import one_host
 from posture.resources import ResourceView
 from posture.rules import tokens as tok
 from posture.rules.perimeter import ACCOUNT_PUBLIC_ACCESS_BLOCK, PUBLIC_ACCESS_FLAGS
@@ -120,6 +121,8 @@ class Replay:
         if key not in self._clients:
             kwargs = {"endpoint_url": self.endpoint_url} if self.endpoint_url else {}
             self._clients[key] = self.session.client(service, region_name=key[1], config=_NO_RETRIES, **kwargs)
+            if self.endpoint_url:
+                one_host(self._clients[key])
         return self._clients[key]
 
     # --- references -------------------------------------------------------------------------
