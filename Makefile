@@ -20,6 +20,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/org_audit.py
 
 docs: $(STAMP)
 	$(BIN)/python -m posture.docs > docs/controls.md

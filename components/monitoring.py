@@ -29,6 +29,7 @@ import pulumi_aws as aws
 from components.buckets import SecureBucket, SecureBucketArgs
 from components.iam import log_writer_role, service_trust_policy
 from components.validation import REGION, refuse_duplicates, require, require_account_and_region, require_key_arn
+from posture.rules.monitoring import ORGANIZATIONS_CHANGE_EVENTS  # the rule checks the list the component writes
 
 MIN_AUDIT_RETENTION_DAYS = 365
 LOG_RETENTION_VALUES = (365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
@@ -120,12 +121,8 @@ CIS_ALARMS = (
                                "RejectVpcPeeringConnection", "AttachClassicLinkVpc", "DetachClassicLinkVpc",
                                "DisableVpcClassicLink", "EnableVpcClassicLink") + " }"),
     CisAlarm("organizations-changes", "CIS 4.15", "AWS Organizations changes",
-             '{ ($.eventSource = "organizations.amazonaws.com") && (' + _any_event(
-                 "AcceptHandshake", "AttachPolicy", "CreateAccount", "CreateOrganizationalUnit", "CreatePolicy",
-                 "DeclineHandshake", "DeleteOrganization", "DeleteOrganizationalUnit", "DeletePolicy",
-                 "DetachPolicy", "DisablePolicyType", "EnablePolicyType", "InviteAccountToOrganization",
-                 "LeaveOrganization", "MoveAccount", "RemoveAccountFromOrganization", "UpdatePolicy",
-                 "UpdateOrganizationalUnit") + ") }"),
+             '{ ($.eventSource = "organizations.amazonaws.com") && (' + _any_event(*ORGANIZATIONS_CHANGE_EVENTS)
+             + ") }"),
 )
 BANK_TOKEN_CHANGE_EVENTS = (
     "PutSecretValue", "UpdateSecret", "UpdateSecretVersionStage", "DeleteSecret", "RestoreSecret",

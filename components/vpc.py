@@ -10,6 +10,7 @@ IP blocklist as deny entries, which security groups cannot express.
 from __future__ import annotations
 
 import ipaddress
+import json
 from dataclasses import dataclass, field
 
 import pulumi
@@ -29,6 +30,30 @@ from components.validation import (
 TIERS = ("public", "app", "data")
 INTERFACE_ENDPOINT_SERVICES = ("secretsmanager", "kms", "logs", "sts", "ssm", "ssmmessages", "ec2messages")
 GATEWAY_ENDPOINT_SERVICES = ("s3", "dynamodb")
+ENDPOINT_ACTIONS: dict[str, tuple[str, ...]] = {
+    "s3": ("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket",
+           "s3:GetBucketLocation", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"),
+    "dynamodb": ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:PutItem",
+                 "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem",
+                 "dynamodb:ConditionCheckItem", "dynamodb:DescribeTable"),
+    "secretsmanager": ("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"),
+    "kms": ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext",
+            "kms:DescribeKey"),
+    "logs": ("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"),
+    "sts": ("sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:GetCallerIdentity", "sts:TagSession"),
+    # What the SSM agent calls (AmazonSSMManagedInstanceCore) and Session Manager's channels.
+    "ssm": ("ssm:DescribeAssociation", "ssm:GetDeployablePatchSnapshotForInstance", "ssm:GetDocument",
+            "ssm:DescribeDocument", "ssm:GetManifest", "ssm:GetParameter", "ssm:GetParameters",
+            "ssm:GetParametersByPath", "ssm:ListAssociations", "ssm:ListInstanceAssociations",
+            "ssm:PutComplianceItems", "ssm:PutConfigurePackageResult", "ssm:PutInventory",
+            "ssm:UpdateAssociationStatus", "ssm:UpdateInstanceAssociationStatus", "ssm:UpdateInstanceInformation"),
+    "ssmmessages": ("ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
+                    "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"),
+    "ec2messages": ("ec2messages:AcknowledgeMessage", "ec2messages:DeleteMessage", "ec2messages:FailMessage",
+                    "ec2messages:GetEndpoint", "ec2messages:GetMessages", "ec2messages:SendReply"),
+}
+"""What the workloads may do through each endpoint; everything else (and every other account's
+principals) is refused at the endpoint, so a credential stolen elsewhere cannot use our path."""
 EPHEMERAL_PORTS = (1024, 65535)
 MAX_BLOCKED_CIDRS = 10
 """Network ACLs hold 20 entries per direction by default; the blocklist may use half of them."""
@@ -133,6 +158,10 @@ class Vpc(pulumi.ComponentResource):
         self.vpc_id = vpc.id
         aws.ec2.DefaultSecurityGroup(f"{name}-default-sg", vpc_id=vpc.id, ingress=[], egress=[],
                                      tags={"Name": f"{name}-default-deny-all"}, opts=child)
+        # A subnet whose ACL association is removed falls back on the default ACL: adopted with no
+        # entries, it denies everything instead of AWS's allow-all.
+        aws.ec2.DefaultNetworkAcl(f"{name}-default-nacl", default_network_acl_id=vpc.default_network_acl_id,
+                                  ingress=[], egress=[], tags={"Name": f"{name}-default-deny-all"}, opts=child)
 
         subnets = {
             tier: [
@@ -254,7 +283,8 @@ class Vpc(pulumi.ComponentResource):
         gateways = {
             service: aws.ec2.VpcEndpoint(f"{name}-{service}-endpoint", vpc_id=vpc.id, vpc_endpoint_type="Gateway",
                                          service_name=f"com.amazonaws.{region}.{service}",
-                                         route_table_ids=private_tables, opts=child)
+                                         route_table_ids=private_tables, policy=self._endpoint_policy(service),
+                                         opts=child)
             for service in GATEWAY_ENDPOINT_SERVICES
         }
         self.dynamodb_endpoint_id = gateways["dynamodb"].id
@@ -263,7 +293,12 @@ class Vpc(pulumi.ComponentResource):
             aws.ec2.VpcEndpoint(f"{name}-{service}-endpoint", vpc_id=vpc.id, vpc_endpoint_type="Interface",
                                 service_name=f"com.amazonaws.{region}.{service}", private_dns_enabled=True,
                                 subnet_ids=self.subnet_ids["app"], security_group_ids=[self._endpoint_sg.id],
-                                opts=child)
+                                policy=self._endpoint_policy(service), opts=child)
+
+    def _endpoint_policy(self, service: str) -> str:
+        return json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Sid": "ThisAccountOnly", "Effect": "Allow", "Principal": "*", "Action": list(ENDPOINT_ACTIONS[service]),
+            "Resource": "*", "Condition": {"StringEquals": {"aws:PrincipalAccount": self._args.account_id}}}]})
 
     def _flow_logs(self, vpc: aws.ec2.Vpc, child: pulumi.ResourceOptions) -> None:
         name, args = self._name, self._args

@@ -38,15 +38,16 @@ from botocore.exceptions import BotoCoreError, ClientError
 from posture.catalog import CONTROLS, Control
 from posture.evaluate import STACK_TYPE, evaluate
 from posture.findings import Enforcement, Finding, Verdict
+from posture.identity import Identity, identity_of, inherit_identities
 from posture.live import COLLECTORS, Collector
-from posture.live.base import Clients, CollectorError, Context, SessionFactory, within
+from posture.live.base import DEFAULT_TIME_BUDGET, Clients, CollectorError, Context, SessionFactory, within
 from posture.live.coverage import EXTRA_DEPENDENCIES, LIVE_CONTROLS
 from posture.live.keys import normalise_key_references
 from posture.progress import Progress
 from posture.resources import ResourceView
+from posture.rules.base import label
 
 REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$")
-_PREVIEW_UNKNOWN = re.compile(r"cannot verify during preview: (?P<what>.*) is not known yet")
 _STACK_WORDS = (("declared in this stack", "present in the audited account"), ("in this stack", "in the audited account"))
 
 
@@ -62,6 +63,10 @@ class AuditResult:
     findings: list[Finding]
     collector_errors: list[CollectorError]
     elapsed_seconds: float
+    stack: str | None = None
+    """The stack the audit was limited to (``--stack``), or None for the whole account."""
+    left_out: int = 0
+    """Resources collected but left out because their tags name another stack or none."""
 
     @property
     def complete(self) -> bool:
@@ -74,7 +79,8 @@ class AuditResult:
         return {
             "account": self.account_id,
             "regions": ", ".join(self.regions),
-            "resources collected": str(len(self.resources)),
+            "resources collected": str(len(self.resources)) + (
+                f" of stack {self.stack} ({self.left_out} others left out by their tags)" if self.stack else ""),
             "controls checked live": f"{len(live_controls())} of {len(CONTROLS)} (the others: before deploy only)",
             "collector errors": str(len(self.collector_errors)),
             "duration": f"{self.elapsed_seconds:.1f}s",
@@ -102,25 +108,32 @@ def audit_account(session_factory: SessionFactory, regions: Sequence[str], *,
                   levels: Mapping[str, Enforcement] | None = None, endpoint_url: str | None = None,
                   max_workers: int | None = None, collectors: Sequence[Collector] = COLLECTORS,
                   properties: Mapping[str, Mapping[str, Any]] | None = None,
-                  progress: Progress | None = None) -> AuditResult:
+                  progress: Progress | None = None, time_budget: float = DEFAULT_TIME_BUDGET,
+                  stack: str | None = None) -> AuditResult:
     """Audit the account ``session_factory``'s credentials belong to, in ``regions``.
 
     ``session_factory`` returns a new ``boto3.Session`` (called once per audit; its clients are
     shared by the worker threads), e.g. ``profile_session_factory("audit")``. ``endpoint_url`` points every client at one
     endpoint (a moto server); ``AWS_ENDPOINT_URL`` works too. ``levels`` are enforcement levels
     per control id and ``properties`` the per-control thresholds, as ``posture check`` takes them. Raises ``AuditSetupError`` when the audit
-    cannot start; every later failure is a collector error in the result.
+    cannot start; every later failure is a collector error in the result. ``time_budget`` bounds
+    the seconds spent on API calls; calls not made in time are collector errors too. ``stack``
+    limits the audit to that stack's resources (see ``stack_inventory``).
     """
-    regions = _checked_regions(regions)
+    regions = checked_regions(regions)
     started = time.monotonic()
-    clients = Clients(session_factory, endpoint_url)
+    clients = Clients(session_factory, endpoint_url, time_budget)
     account_id, partition = _caller(clients, regions[0])
     resources, errors = collect_inventory(clients, account_id, partition, regions, collectors, max_workers, progress)
+    left_out = 0
+    if stack is not None:
+        resources, left_out = stack_inventory(resources, stack)
     findings = evaluate_live(resources, errors, account_id, partition, levels, properties)
-    return AuditResult(account_id, tuple(regions), resources, findings, errors, time.monotonic() - started)
+    return AuditResult(account_id, tuple(regions), resources, findings, errors, time.monotonic() - started,
+                       stack, left_out)
 
 
-def _checked_regions(regions: Sequence[str]) -> list[str]:
+def checked_regions(regions: Sequence[str]) -> list[str]:
     if isinstance(regions, str):
         regions = [regions]
     unique = list(dict.fromkeys(r.strip() for r in regions))
@@ -201,17 +214,41 @@ def evaluate_live(resources: Sequence[ResourceView], errors: Sequence[CollectorE
         if control.id not in LIVE_CONTROLS:
             levels[control.id] = Enforcement.DISABLED
     account = f"arn:{partition}:iam::{account_id}:root"
-    findings = [_in_account(f, account) for f in evaluate(list(resources), levels, properties, baseline=True)]
-    return _account_for_errors(findings, errors, levels, account_id, partition)
+    identities = inherit_identities(resources)
+    findings = [_in_account(f, account, account_id, identities.get(f.resource_urn))
+                for f in evaluate(list(resources), levels, properties, baseline=True)]
+    return [replace(f, account=account_id) for f in _account_for_errors(findings, errors, levels, account_id, partition)]
 
 
-def _in_account(finding: Finding, account: str) -> Finding:
+def _in_account(finding: Finding, account: str, account_id: str, identity: Identity | None) -> Finding:
     message = finding.message
     for stack_words, account_words in _STACK_WORDS:
         message = message.replace(stack_words, account_words)
     if finding.resource_type == STACK_TYPE:
         return replace(finding, resource_urn=account, message=message)
-    return replace(finding, message=message)
+    return replace(finding, message=message, owner_stack=identity.stack if identity else None,
+                   logical_name=identity.logical_name if identity else None)
+
+
+def stack_inventory(resources: Sequence[ResourceView], stack: str) -> tuple[list[ResourceView], int]:
+    """The part of an account's inventory that belongs to ``stack``, and how many resources were left out.
+
+    Kept: resources tagged with the stack, their settings (``<ARN>?<kind>``), and resources whose
+    tags the audit does not read (it cannot tell whose they are; the account-level services a
+    stack turns on, GuardDuty, Config, Security Hub, are among them). Left out: resources whose
+    tags were read and name another stack or none (the default VPC, another team's bucket).
+    """
+    by_urn = {r.urn: r for r in resources}
+
+    def belongs(resource: ResourceView) -> bool:
+        owner = by_urn.get(resource.urn.split("?", 1)[0], resource)
+        identity = identity_of(owner)
+        if identity is not None:
+            return identity.stack == stack
+        return not isinstance(owner.props.get("tags"), Mapping)
+
+    kept = [r for r in resources if belongs(r)]
+    return kept, len(resources) - len(kept)
 
 
 def _dependencies(control: Control) -> set[str]:
@@ -263,10 +300,12 @@ def _unique(errors: Iterable[CollectorError]) -> list[CollectorError]:
 
 
 def _explain_unknown(finding: Finding, errors: list[CollectorError]) -> Finding:
+    """Live, a value is unknown only because it could not be read: say which read failed."""
+    if not finding.path:
+        return finding
     cause = f"{errors[0].api} failed with {errors[0].code}" if errors else "it was not readable"
-    message = _PREVIEW_UNKNOWN.sub(lambda m: f"could not verify: {m.group('what')} could not be read ({cause})",
-                                   finding.message)
-    return replace(finding, message=message)
+    return replace(finding, message=f"could not verify: {label(finding.path)} could not be read ({cause})",
+                   evidence=finding.evidence or tuple(e.describe() for e in errors[:1]))
 
 
 def _unverified(finding: Finding, error: CollectorError) -> Finding:

@@ -13,6 +13,7 @@ from posture.findings import Severity
 from posture.rules import application as app
 from posture.rules import tokens as tok
 from posture.rules.edge import ALLOWED_TLS_POLICIES
+from posture.rules.perimeter import ACCOUNT_PUBLIC_ACCESS_BLOCK
 from posture.scope import BASELINE_STACKS_SETTING
 
 PACK_NAME = "security-baseline"
@@ -163,8 +164,9 @@ OFFLINE_ONLY: dict[str, str] = {
 BASELINE_ONLY: dict[str, str] = {
     **dict.fromkeys(("stack-account-require-cloudtrail", "stack-account-require-guardduty",
                      "stack-account-require-security-hub", "stack-account-require-config-recording",
-                     "stack-account-require-inspector", "stack-account-require-cis-alarms"),
-                    "an account-wide service the baseline stack provides once for every application"),
+                     "stack-account-require-inspector", "stack-account-require-cis-alarms",
+                     "stack-account-require-s3-public-access-block"),
+                    "an account-wide setting the baseline stack provides once for every application"),
     "stack-data-store-require-backup-plan":
         "the backup plan and its selections belong to the baseline stack; an application stack cannot declare "
         "the data stores of other stacks into it",
@@ -906,6 +908,31 @@ CONTROLS: tuple[Control, ...] = (
              "policy decides which rules and targets can read the events. Partner event buses are not applicable. "
              "No FSBP control covers bus encryption.",
              "Set kms_key_identifier to a customer-managed key whose policy admits events.amazonaws.com."),
+    # --- perimeter: what an independent Prowler run found open (issue 15) ---
+    _control("aws-ec2-vpcendpoint-require-restrictive-policy",
+             "VPC endpoints admit only this account's principals and named actions", HIGH, "BANK-3 ADM-1",
+             _frameworks("", "", "AC-3 AC-4 SC-7", "1.4.1"), (tok.VPC_ENDPOINT,),
+             "Without a policy an endpoint admits any principal of any account to any action of its service, so a "
+             "credential stolen elsewhere can use our private path to reach (or copy data out to) its own "
+             "resources. Each Allow names actions (no '*', '<service>:*' or NotAction) and, for Principal '*', "
+             "pins aws:PrincipalAccount to this account or aws:PrincipalOrgID to the organization.",
+             "Set the endpoint's policy: Allow the actions the workloads need to Principal '*' with StringEquals "
+             "aws:PrincipalAccount (components.vpc does this per service)."),
+    _control("stack-vpc-require-locked-default-network-acl",
+             "Each VPC's default network ACL is adopted and has no rules", MEDIUM, "DB-1 ADM-1",
+             _frameworks("EC2.21", "", "AC-4 SC-7", "1.2.1"), (tok.VPC, tok.DEFAULT_NETWORK_ACL),
+             "AWS creates every VPC with a default network ACL that allows all traffic both ways; a subnet whose "
+             "association is removed falls back on it. Adopted (aws.ec2.DefaultNetworkAcl) with no entries it "
+             "denies everything instead, as the adopted default security group does.",
+             "Declare aws.ec2.DefaultNetworkAcl(default_network_acl_id=vpc.default_network_acl_id) with no "
+             "ingress and no egress."),
+    _control("stack-account-require-s3-public-access-block",
+             "S3 Block Public Access is on for the whole account", HIGH, "BANK-3",
+             _frameworks("S3.1", "2.1.4", "AC-3 AC-21", "1.4.4"), (ACCOUNT_PUBLIC_ACCESS_BLOCK,),
+             "Bucket-level blocks protect the stack's buckets; the account-level block (all four flags) also "
+             "covers every bucket created later by hand or by another tool.",
+             "Declare aws.s3.AccountPublicAccessBlock with block_public_acls, block_public_policy, "
+             "ignore_public_acls and restrict_public_buckets all true."),
 )
 
 CONTROLS_BY_ID: dict[str, Control] = {c.id: c for c in CONTROLS}

@@ -93,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="posture", description="Prove the security baseline's promises before and after deploy.")
     parser.add_argument("--version", action="version", version=f"posture {_version()}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{check,report,audit,diff,controls}")
+    commands = parser.add_subparsers(dest="command", required=True,
+                                     metavar="{check,report,audit,merge,diff,controls}")
 
     check = commands.add_parser(
         "check", help="run the stack's program offline and evaluate every control",
@@ -135,16 +136,45 @@ def _parser() -> argparse.ArgumentParser:
                        help="region to audit, repeatable (include the backup copy region)")
     audit.add_argument("--profile", help="AWS profile from ~/.aws/config (default: the environment)")
     audit.add_argument("--endpoint-url", metavar="URL", help="send every API call here (a moto server in tests)")
+    audit.add_argument("--stack", metavar="NAME",
+                       help="audit only the resources tagged pulumi:stack=NAME (and their settings); without it, "
+                            "the whole account")
+    audit.add_argument("--time-budget", type=_seconds, default=None, metavar="SECONDS",
+                       help="seconds one account's API calls may take in all; calls not made in time are "
+                            "unknown (default: 900)")
     audit.add_argument("--policy-config", type=Path, metavar="FILE",
                        help="CrossGuard policy config JSON to override enforcement, as for check")
+    org = audit.add_argument_group("organization", "audit many accounts through a read-only role in each")
+    source = org.add_mutually_exclusive_group()
+    source.add_argument("--organization", action="store_true",
+                        help="audit every ACTIVE account of AWS Organizations (organizations:ListAccounts)")
+    source.add_argument("--accounts-file", type=Path, metavar="FILE", help="audit the account ids listed, one per line")
+    org.add_argument("--role-name", metavar="NAME", help="read-only role to assume in each account (required)")
+    org.add_argument("--external-id", metavar="ID", help="external id the role's trust policy requires")
+    org.add_argument("--session-name", default="posture-audit", metavar="NAME",
+                     help="role session name, as CloudTrail records it (default: posture-audit)")
+    org.add_argument("--max-parallel", type=int, default=8, metavar="N", help="accounts audited at once (default: 8)")
+    org.add_argument("--shard", metavar="I/N", help="audit only the I-th of N shares of the accounts (CI matrix); "
+                                                    "combine the JSON reports with `posture merge`")
     _output_options(audit)
     audit.set_defaults(handler=_audit)
+
+    merge = commands.add_parser(
+        "merge", help="combine the JSON reports of sharded organization audits into one report",
+        description="Read the JSON reports of `posture audit --shard I/N --format json` runs and write the report "
+                    "one unsharded run would have written, in any format.", epilog=OUTPUT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    merge.add_argument("reports", type=Path, nargs="+", metavar="REPORT", help="JSON reports of the shards")
+    _output_options(merge)
+    merge.set_defaults(handler=_merge)
 
     diff = commands.add_parser(
         "diff", help="list drift between a planned (check) and a live (audit) JSON report",
         description="Compare the JSON report of `posture check` with the JSON report of `posture audit` and list, "
                     "per control and resource, what is missing live, what is extra live and which verdicts "
-                    "changed. Exit 0 without drift, 1 with drift.")
+                    "changed, pairing resources by their pulumi:stack and pulumi:logical-name tags. A live report "
+                    "with nothing of the planned stack says 'not deployed'. Exit 0 without drift, 1 with drift "
+                    "or when the stack is not deployed.")
     diff.add_argument("planned", type=Path, help="JSON report of `posture check --format json`")
     diff.add_argument("live", type=Path, help="JSON report of `posture audit --format json`")
     diff.set_defaults(handler=_diff)
@@ -267,12 +297,16 @@ def _audit(args: argparse.Namespace) -> int:
     properties = _load_policy_config(args.policy_config, properties=True) if args.policy_config else None
     from posture.audit import AuditSetupError, audit_account, profile_session_factory
 
+    if args.organization or args.accounts_file:
+        return _audit_organization(args, outputs, waivers, levels)
     try:
         result = audit_account(profile_session_factory(args.profile), args.region, levels=levels,
-                               endpoint_url=args.endpoint_url, properties=properties, progress=_progress())
+                               endpoint_url=args.endpoint_url, properties=properties, progress=_progress(),
+                               stack=args.stack,
+                               **({"time_budget": args.time_budget} if args.time_budget is not None else {}))
     except AuditSetupError as exc:
         raise UsageError(str(exc)) from None
-    return _finish(args, outputs, kind="audit", stack=None, project=None, findings=result.findings,
+    return _finish(args, outputs, kind="audit", stack=args.stack, project=None, findings=result.findings,
                    controls=CONTROLS, promises=PROMISES, waivers=waivers, resources=tuple(result.resources),
                    metadata=result.metadata, view="live",
                    run_errors=tuple(e.describe() for e in result.collector_errors))
@@ -340,17 +374,76 @@ def _head_commit(directory: Path) -> str | None:
     return head_commit(directory)
 
 
+def _audit_organization(args: argparse.Namespace, outputs: list[Output], waivers: list, levels: dict | None) -> int:
+    from posture.audit import AuditSetupError, checked_regions, profile_session_factory
+    from posture.catalog import CONTROLS, PROMISES
+    from posture.org import (
+        OrgInputError,
+        RoleOptions,
+        accounts_from_file,
+        accounts_from_organizations,
+        audit_organization,
+        parse_shard,
+        shard,
+    )
+
+    if not args.role_name:
+        raise UsageError("--role-name is required with --organization/--accounts-file: name the read-only role "
+                         "to assume in each account (e.g. --role-name PostureAudit)")
+    if args.max_parallel < 1:
+        raise UsageError(f"--max-parallel {args.max_parallel} must be at least 1")
+    try:
+        regions = checked_regions(args.region)
+        share = parse_shard(args.shard) if args.shard else None
+        base = profile_session_factory(args.profile)
+        accounts = (accounts_from_file(args.accounts_file) if args.accounts_file
+                    else accounts_from_organizations(base, regions[0], args.endpoint_url))
+        if share:
+            accounts = shard(accounts, *share)
+        options = {"stack": args.stack, **({"time_budget": args.time_budget} if args.time_budget else {})}
+        report = audit_organization(base, accounts, regions, RoleOptions(args.role_name, args.external_id,
+                                                                         args.session_name),
+                                    endpoint_url=args.endpoint_url, levels=levels, max_parallel=args.max_parallel,
+                                    progress=lambda line: _say(f"posture audit: {line}"), **options)
+    except (AuditSetupError, OrgInputError) as exc:
+        raise UsageError(str(exc)) from None
+    return _finish(args, outputs, kind="audit", stack=args.stack, project=None, findings=report.findings,
+                   controls=CONTROLS, promises=PROMISES, waivers=waivers, metadata=report.metadata, view="live",
+                   run_errors=report.run_errors)
+
+
+def _merge(args: argparse.Namespace) -> int:
+    outputs = plan_outputs(args.format, args.out)
+    from posture.catalog import CONTROLS, PROMISES
+    from posture.diff import DiffInputError, load_report
+    from posture.org import OrgInputError, combine, sections_from_reports
+
+    waivers = _load_waivers(args, {c.id: c for c in CONTROLS})
+    try:
+        documents = [(str(path), load_report(path)) for path in args.reports]
+        stacks = {d.get("stack") for _, d in documents}
+        if len(stacks) > 1:
+            raise OrgInputError(f"the reports audit different stacks ({', '.join(map(str, sorted(stacks, key=str)))}); "
+                                "merge the shards of one run")
+        report = combine(sections_from_reports(documents))
+    except (DiffInputError, OrgInputError) as exc:
+        raise UsageError(str(exc)) from None
+    return _finish(args, outputs, kind="audit", stack=stacks.pop(), project=None, findings=report.findings,
+                   controls=CONTROLS, promises=PROMISES, waivers=waivers, metadata=report.metadata, view="live",
+                   run_errors=report.run_errors)
+
+
 def _diff(args: argparse.Namespace) -> int:
     from posture.diff import DiffInputError, diff_reports, load_report, summary
 
     try:
-        drifts = diff_reports(load_report(args.planned), load_report(args.live))
+        diff = diff_reports(load_report(args.planned), load_report(args.live))
     except DiffInputError as exc:
         raise UsageError(str(exc)) from None
-    for drift in drifts:
+    for drift in diff.drifts:
         sys.stdout.write(drift.describe() + "\n")
-    _say(summary(drifts))
-    return 1 if drifts else 0
+    _say(summary(diff))
+    return 1 if diff.drifts or not diff.deployed else 0
 
 
 def _controls(args: argparse.Namespace) -> int:
@@ -534,6 +627,16 @@ def _version() -> str:
         return version("security-baseline")
     except PackageNotFoundError:
         return "0+unknown"
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds (e.g. 600)")
+    return value
 
 
 def _one_line(text: str) -> str:

@@ -2,9 +2,11 @@
 
 ``posture check --format json`` (the program, before deploy) and ``posture audit --format json``
 (the account, after) run the same rule functions, so their findings can be compared control by
-control. Offline findings name resources by Pulumi URN and logical name, live findings by ARN;
-``diff_reports`` pairs them by a stable identity instead (see its docstring) and reports what is
-planned but not live, live but not planned, and every pair whose verdict differs.
+control. Offline findings name resources by Pulumi URN, live findings by ARN; both carry the
+resource's stack and logical name (``resource.stack``/``resource.logical_name``: the URN offline,
+the ``pulumi:stack``/``pulumi:logical-name`` tags live), and ``diff_reports`` pairs them by that
+identity (see its docstring). It never reads messages. An account holding nothing of the planned
+stack is "not deployed", never drift.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ class Drift:
     message: str
     """The evidence: the live finding's message (the planned one for ``missing``)."""
     matched_by: str | None = None
-    """How a ``changed`` pair was matched: ``name``, ``autoname``, ``account`` or ``sole``."""
+    """How a ``changed`` pair was matched: ``identity``, ``name``, ``autoname``, ``account``, ``verdict`` or ``sole``."""
 
     def describe(self) -> str:
         if self.kind == "missing":
@@ -65,25 +67,44 @@ class _Entry:
     severity: str
     message: str
     names: frozenset[str]
+    stack: str | None
+    logical_name: str | None
+
+
+@dataclass(frozen=True)
+class Diff:
+    drifts: list[Drift]
+    deployed: bool
+    """Whether any live finding belongs to the planned stack (by its tags); when not, nothing was compared."""
+    stack: str | None
+    foreign: int = 0
+    """Live findings left out: about resources tagged with another stack."""
+    unowned: int = 0
+    """Live findings about untagged resources that nothing planned paired with: not this stack's as
+    far as anyone can tell (the default VPC's ACL, the secret RDS manages), so not "extra"."""
 
 
 def diff_reports(planned: Mapping[str, Any], live: Mapping[str, Any], controls: Iterable[str] | None = None
-                 ) -> list[Drift]:
+                 ) -> Diff:
     """The drift between a planned and a live JSON report.
 
     Compared controls: ``controls`` if given, else every control both reports evaluated (a
     control either side marks ``not_evaluated``, e.g. one the live audit cannot check, is left
-    out). Each side's findings are grouped by (control id, resource type, with ``aws:alb``/
+    out). Live findings about resources tagged with another stack are left out, and so are live
+    findings about untagged resources nothing planned pairs with (``unowned``); if no live
+    finding belongs to the planned stack, the stack is not deployed and nothing is compared.
+    Otherwise each side's findings are grouped by (control id, resource type, with ``aws:alb``/
     ``aws:lb`` and the S3 ``...V2`` tokens taken as one) and paired within a group by, in turn:
 
     1. **account**: findings about the stack or account as a whole pair with each other;
-    2. **name**: a shared identity: the logical name, the name at the start of the rule's
-       message (``<name>: ...``: the Name tag or resource name, live), or the last part of the ARN;
-    3. **autoname**: a live name that is a planned name plus Pulumi's auto-naming suffix
+    2. **identity**: the same logical name, from the URN offline and the tags live: exact;
+    3. **name**: for live resources whose tags the audit does not read, a shared name: the
+       logical name, the resource name, or the last part of the ARN;
+    4. **autoname**: a live name that is a planned name plus Pulumi's auto-naming suffix
        (``-`` and 7 hex digits);
-    4. **verdict**: the remaining findings of the group pair up with findings of the same
+    5. **verdict**: the remaining findings of the group pair up with findings of the same
        verdict, as many as both sides have (resources that agree need no name in common);
-    5. **sole**: if one finding is left on each side, they are the same resource.
+    6. **sole**: if one finding is left on each side, they are the same resource.
 
     Pairs whose verdicts differ are ``changed``; what is left unpaired is ``missing`` (planned)
     or ``extra`` (live). Verdicts are compared, not display states, so a waiver on one side is
@@ -91,17 +112,28 @@ def diff_reports(planned: Mapping[str, Any], live: Mapping[str, Any], controls: 
     """
     planned_entries = _entries(planned, "planned")
     live_entries = _entries(live, "live")
+    stack = planned.get("stack") if isinstance(planned.get("stack"), str) else None
+    stack = stack or next((e.stack for e in planned_entries if e.stack), None)
+    ours = [e for e in live_entries if stack is None or e.stack in (None, stack)]
+    if stack is not None and not any(e.stack == stack for e in live_entries):
+        return Diff([], deployed=False, stack=stack, foreign=len(live_entries) - len(ours))
     compared = set(controls) if controls is not None else (_evaluated(planned) & _evaluated(live))
     groups: dict[tuple[str, str], tuple[list[_Entry], list[_Entry]]] = {}
-    for side, entries in ((0, planned_entries), (1, live_entries)):
+    for side, entries in ((0, planned_entries), (1, ours)):
         for entry in entries:
             if entry.control_id in compared:
                 groups.setdefault((entry.control_id, entry.resource_type), ([], []))[side].append(entry)
     drifts: list[Drift] = []
     for (_control, _type), (plan, real) in sorted(groups.items()):
         drifts += _pair(plan, real)
-    return sorted(drifts, key=lambda d: (KINDS.index(d.kind), d.control_id, d.planned_resource or "",
-                                         d.live_resource or ""))
+    if stack is not None:
+        owned = {e.urn for e in ours if e.stack == stack or e.resource_type == STACK_TYPE}
+        unowned = [d for d in drifts if d.kind == "extra" and d.live_resource not in owned]
+        drifts = [d for d in drifts if d not in unowned]
+    else:
+        unowned = []
+    drifts.sort(key=lambda d: (KINDS.index(d.kind), d.control_id, d.planned_resource or "", d.live_resource or ""))
+    return Diff(drifts, deployed=True, stack=stack, foreign=len(live_entries) - len(ours), unowned=len(unowned))
 
 
 def _evaluated(report: Mapping[str, Any]) -> set[str]:
@@ -129,8 +161,8 @@ def _entries(report: Mapping[str, Any], label: str) -> list[_Entry]:
             if not all(isinstance(t, str) for t in texts):
                 raise TypeError
             entries.append(_Entry(finding["control_id"], _type(resource["type"]), resource["urn"], finding["verdict"],
-                                  finding.get("severity", ""), finding.get("message", ""),
-                                  _names(resource, finding.get("message", ""))))
+                                  finding.get("severity", ""), finding.get("message", ""), _names(resource),
+                                  _text_or_none(resource.get("stack")), _text_or_none(resource.get("logical_name"))))
         except (KeyError, TypeError):
             raise DiffInputError(f"the {label} report's findings[{i}] lacks control_id, verdict or resource "
                                  "(urn, name, type) as text") from None
@@ -142,7 +174,11 @@ def _type(token: str) -> str:
     return re.sub(r"^(aws:s3/\w+)V2:(\w+)V2$", r"\1:\2", token)
 
 
-def _names(resource: Mapping[str, Any], message: str) -> frozenset[str]:
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _names(resource: Mapping[str, Any]) -> frozenset[str]:
     if resource["type"] == STACK_TYPE:
         return frozenset({ACCOUNT})
     names = set()
@@ -157,9 +193,6 @@ def _names(resource: Mapping[str, Any], message: str) -> frozenset[str]:
         names.update(segments[-1:])
         if ":elasticloadbalancing:" in urn and len(segments) >= 3:
             names.add(segments[2])
-    prefix, sep, _ = message.partition(": ")
-    if sep and prefix and not prefix.startswith("could not verify") and len(prefix) <= 120:
-        names.add(prefix)
     return frozenset(n.lower() for n in names)
 
 
@@ -176,11 +209,17 @@ def _pair(plan: list[_Entry], real: list[_Entry]) -> list[Drift]:
                 real.remove(found[0])
 
     take(lambda p, r: ACCOUNT in p.names and ACCOUNT in r.names, "account")
+    take(lambda p, r: p.logical_name is not None and p.logical_name == r.logical_name, "identity")
+    # A live resource that carries its logical name is paired by it or not at all; the guesses
+    # below are for resources whose tags the audit does not read.
+    tagged = [r for r in real if r.logical_name is not None]
+    real[:] = [r for r in real if r.logical_name is None]
     take(lambda p, r: bool(p.names & r.names), "name")
     take(lambda p, r: any((m := _AUTONAME.match(n)) and m.group("base") in p.names for n in r.names), "autoname")
     take(lambda p, r: p.verdict == r.verdict, "verdict")
     if len(plan) == 1 and len(real) == 1:
         pairs.append((plan.pop(), real.pop(), "sole"))
+    real += tagged
     drifts = [Drift("changed", p.control_id, p.resource_type, p.urn, r.urn, p.verdict, r.verdict,
                     r.severity or p.severity, r.message, how) for p, r, how in pairs if p.verdict != r.verdict]
     drifts += [Drift("missing", p.control_id, p.resource_type, p.urn, None, p.verdict, None, p.severity, p.message)
@@ -204,9 +243,12 @@ def load_report(path: str | Path) -> dict[str, Any]:
     return document
 
 
-def summary(drifts: list[Drift]) -> str:
-    """One line: ``no drift`` or ``drift: 2 changed, 1 missing``."""
-    if not drifts:
+def summary(diff: Diff) -> str:
+    """One line: ``not deployed``, ``no drift`` or ``drift: 2 changed, 1 missing``."""
+    if not diff.deployed:
+        return (f"not deployed: no live resource is tagged pulumi:stack={diff.stack}; nothing compared "
+                "(deploy the stack, or audit the account it is deployed in)")
+    if not diff.drifts:
         return "no drift between the planned and the live report"
-    counts = {kind: sum(1 for d in drifts if d.kind == kind) for kind in KINDS}
+    counts = {kind: sum(1 for d in diff.drifts if d.kind == kind) for kind in KINDS}
     return "drift: " + ", ".join(f"{n} {kind}" for kind, n in counts.items() if n)

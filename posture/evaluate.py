@@ -16,6 +16,7 @@ from typing import Any
 
 from posture.catalog import CONTROLS, Control
 from posture.findings import Enforcement, Finding, Verdict
+from posture.identity import identity_of
 from posture.resources import ResourceView
 from posture.rules import RULES
 from posture.rules.base import Graph, RuleResult, run_resource_rule, run_stack_rule
@@ -84,11 +85,13 @@ def _error(exc: Exception, urn: str | None) -> RuleResult:
 
 def _finding(control: Control, level: Enforcement, result: RuleResult, graph: Graph, stack_urn: str) -> Finding:
     resource = graph.by_urn.get(result.urn or "")
+    identity = identity_of(resource) if resource else None
     return Finding(
         control_id=control.id, verdict=result.verdict, severity=control.severity, enforcement=level,
         resource_urn=resource.urn if resource else stack_urn, resource_type=resource.type if resource else STACK_TYPE,
         message=result.message, source=resource.source if resource else None,
         path=result.path, observed=result.observed, expected=result.expected, evidence=result.evidence,
+        owner_stack=identity.stack if identity else None, logical_name=identity.logical_name if identity else None,
     )
 
 

@@ -64,6 +64,13 @@ class Finding:
     expected: str | None = None
     evidence: tuple[str, ...] = ()
     """The counterexample, hop by hop: the path in, the statement that grants, the broken link."""
+    owner_stack: str | None = None
+    """The stack the resource belongs to (its URN offline, its ``pulumi:stack`` tag live)."""
+    logical_name: str | None = None
+    """The resource's Pulumi logical name (URN offline, ``pulumi:logical-name`` tag live): what
+    ``posture diff`` pairs planned and live findings by."""
+    account: str | None = None
+    """The AWS account a live finding is about (organization audits merge many)."""
 
     @property
     def blocking(self) -> bool:

@@ -55,7 +55,7 @@ FIRST_PREVIEW = "first-preview"
 DEPLOYED = "deployed"
 VIEWS = (FIRST_PREVIEW, DEPLOYED)
 SECRET_PLACEHOLDER = "placeholder-for-a-secure-config-value"
-_IDENTITY_OUTPUTS = ("arn", "name", "bucket", "keyId", "prefixListId")
+_IDENTITY_OUTPUTS = ("arn", "name", "bucket", "keyId", "prefixListId", "defaultNetworkAclId")
 """Computed outputs other resources refer to by value; recorded so stack rules can follow references."""
 
 
@@ -227,6 +227,8 @@ class _AwsMocks(pulumi.runtime.Mocks):
             state["keyId"] = resource_id
         if args.typ == "aws:ec2/vpcEndpoint:VpcEndpoint":
             state["prefixListId"] = f"pl-{args.name}"
+        if args.typ == "aws:ec2/vpc:Vpc":
+            state["defaultNetworkAclId"] = f"{args.name}-default-acl"
         if args.typ == "aws:rds/instance:Instance":
             state["endpoint"] = f"{args.name}.cluster.{region}.rds.amazonaws.com:5432"
         state.setdefault("name", args.name)

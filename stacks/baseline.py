@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import pulumi
+import pulumi_aws as aws
 
 from components.allowlists import Allowlists, AllowlistsArgs
 from components.backups import Backups, BackupsArgs
@@ -19,6 +20,7 @@ from components.monitoring import Monitoring, MonitoringArgs
 from components.validation import InvalidInput
 from components.vpc import Vpc, VpcArgs
 from stacks.config import ConfigError, StackConfig
+from stacks.identity_tags import tag_every_resource
 
 A = TypeVar("A")
 
@@ -45,6 +47,7 @@ class Baseline:
 
 
 def build_baseline(cfg: StackConfig) -> Baseline:
+    tag_every_resource()
     keys: dict[str, DomainKey] = {}
 
     def key(domain: str, region: str = cfg.region, **kwargs) -> DomainKey:
@@ -116,6 +119,10 @@ def build_baseline(cfg: StackConfig) -> Baseline:
         data_event_table_arns=[stores.transaction_table_arn, stores.oauth_token_table_arn],
         bank_token_secret_name=DataStoresArgs.bank_token_secret_name, alarm_emails=cfg.alarm_emails,
     ), {"alarm_emails": "alarmEmails"}))
+
+    # Covers every bucket in the account, also those created later outside this stack.
+    aws.s3.AccountPublicAccessBlock("account-public-access-block", account_id=cfg.account_id, block_public_acls=True,
+                                    block_public_policy=True, ignore_public_acls=True, restrict_public_buckets=True)
 
     pulumi.export("vpcId", vpc.vpc_id)
     pulumi.export("loadBalancerDnsName", web.dns_name)

@@ -8,7 +8,16 @@ real resource.
 
 Every API call goes through ``Context.call``. A failure is never swallowed: it is recorded as a
 ``CollectorError`` naming the API, the error code and the resource types it left unread, and
-the audit turns it into "could not verify" findings. A value a collector could not read is put
+the audit turns it into "could not verify" findings.
+
+Failing reads are cheap. botocore retries a call at most ``MAX_ATTEMPTS`` times in all (throttling
+and 5xx answers only; adaptive mode also slows the client down when AWS throttles it). An API that
+still fails that way in a region is not called again in that account's audit: every later call to
+it is recorded with the same error at once, so an endpoint that does not implement an API (a moto
+server answers 500) or an API AWS keeps throttling costs one round of retries, not one per
+resource. And every account has a time budget: once it is spent, the calls not yet made are
+recorded as ``TimeBudgetExceeded`` instead of being made, so one slow account cannot hold up an
+organization audit. A value a collector could not read is put
 in the view as ``UNREADABLE`` (the rules' ``UNKNOWN`` sentinel), so a rule that needs it reports
 UNKNOWN instead of mistaking its absence for data.
 """
@@ -17,19 +26,33 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
 
 from posture.resources import UNKNOWN, ResourceView
 
 UNREADABLE = UNKNOWN
 """A value the audit could not read (permission, unsupported API): rules treat it as not known."""
 
-CLIENT_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 10})
+MAX_ATTEMPTS = 3
+"""Attempts per call, the first included (the AWS SDKs' standard default); botocore's backoff
+between them is at most 1 s and 2 s."""
+CLIENT_CONFIG = Config(retries={"mode": "adaptive", "total_max_attempts": MAX_ATTEMPTS}, connect_timeout=5,
+                       read_timeout=30)
+DEFAULT_TIME_BUDGET = 900.0
+"""Seconds one account's audit may spend on API calls (all regions and collectors together)."""
+BUDGET_EXCEEDED = "TimeBudgetExceeded"
+_RETRIED_CODES = frozenset({"Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
+                            "TooManyRequestsException", "ProvisionedThroughputExceededException",
+                            "TransactionInProgressException", "RequestLimitExceeded", "BandwidthLimitExceeded",
+                            "LimitExceededException", "RequestThrottled", "SlowDown", "PriorRequestNotComplete",
+                            "EC2ThrottledException", "RequestTimeout", "RequestTimeoutException"})
+"""Error codes botocore's standard retry mode retries (besides HTTP 5xx and connection errors)."""
 
 SessionFactory = Callable[[], Any]
 """Returns a new ``boto3.Session`` (called once per audit)."""
@@ -86,12 +109,43 @@ class Clients:
     shared (a client is), so each service model is loaded once.
     """
 
-    def __init__(self, session_factory: SessionFactory, endpoint_url: str | None = None) -> None:
+    def __init__(self, session_factory: SessionFactory, endpoint_url: str | None = None,
+                 time_budget: float = DEFAULT_TIME_BUDGET) -> None:
         self._factory = session_factory
         self._endpoint_url = endpoint_url
         self._session: Any = None
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
+        self.time_budget = time_budget
+        self._deadline = time.monotonic() + time_budget
+        self._given_up: dict[tuple[str, str, str], tuple[str, str]] = {}
+        """(service, operation, region) -> (code, message) of an API that failed after its retries."""
+        self._answered: set[tuple[str, str, str]] = set()
+        self._gates: dict[tuple[str, str, str], threading.Lock] = {}
+
+    def budget_spent(self) -> bool:
+        return time.monotonic() >= self._deadline
+
+    # An API is probed by one call at a time until it has answered once; one that failed after its
+    # retries is given up for the rest of the audit (see the module docstring).
+
+    def gate(self, api: tuple[str, str, str]) -> threading.Lock | None:
+        if api in self._answered:
+            return None
+        with self._lock:
+            return self._gates.setdefault(api, threading.Lock())
+
+    def answered(self, api: tuple[str, str, str]) -> bool:
+        return api in self._answered
+
+    def answer(self, api: tuple[str, str, str]) -> None:
+        self._answered.add(api)
+
+    def given_up(self, api: tuple[str, str, str]) -> tuple[str, str] | None:
+        return self._given_up.get(api)
+
+    def give_up(self, api: tuple[str, str, str], code: str, message: str) -> None:
+        self._given_up.setdefault(api, (code, message))
 
     def client(self, service: str, region: str) -> Any:
         key = (service, region)
@@ -106,6 +160,8 @@ class Clients:
                 if self._endpoint_url:
                     kwargs["endpoint_url"] = self._endpoint_url
                 self._clients[key] = self._session.client(service, **kwargs)
+                if self._endpoint_url:
+                    one_host(self._clients[key])
             return self._clients[key]
 
 
@@ -133,18 +189,48 @@ class Context:
         if not operation.startswith(("describe_", "list_", "get_", "batch_get_")):
             raise ValueError(f"{operation} is not a read-only call; the audit never writes")
         region = region or self.region
+        api = (service, operation, region)
+        gate = self.clients.gate(api)
+        if gate is not None:  # the API has not answered yet: one call probes it, the others wait for it
+            with gate:
+                if not self.clients.answered(api) and self.clients.given_up(api) is None:
+                    return self._call(api, types, resource, absent, params)
+        return self._call(api, types, resource, absent, params)
+
+    def _call(self, api: tuple[str, str, str], types: Iterable[str], resource: str | None, absent: Iterable[str],
+              params: dict[str, Any]) -> Any:
+        service, operation, region = api
+        earlier = self.clients.given_up(api)
+        if earlier is not None:
+            self.fail(service, operation, earlier[0], f"not called again after: {earlier[1]}", types, resource, region)
+            return FAILED
+        if self.clients.budget_spent():
+            self.fail(service, operation, BUDGET_EXCEEDED, f"not called: the account's {self.clients.time_budget:g}s "
+                      "time budget was spent (raise it with --time-budget)", types, resource, region)
+            return FAILED
         try:
             client = self.client(service, region)
             if client.can_paginate(operation):
-                return client.get_paginator(operation).paginate(**params).build_full_result()
-            return getattr(client, operation)(**params)
+                response = client.get_paginator(operation).paginate(**params).build_full_result()
+            else:
+                response = getattr(client, operation)(**params)
+            self.clients.answer(api)
+            return response
         except ClientError as exc:
             error = exc.response.get("Error", {})
-            code = str(error.get("Code") or exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode"))
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            code = str(error.get("Code") or status)
+            message = _plain(str(error.get("Message") or exc), status)
+            if code in _RETRIED_CODES or (isinstance(status, int) and status >= 500):
+                self.clients.give_up(api, code, message)
+            else:
+                self.clients.answer(api)  # an answer about this resource (denied, absent), not about the API
             if code in set(absent):
                 return None
-            self.fail(service, operation, code, str(error.get("Message") or exc), types, resource, region)
+            self.fail(service, operation, code, message, types, resource, region)
         except (BotoCoreError, NotImplementedError) as exc:
+            if isinstance(exc, (ConnectionError, HTTPClientError)):  # retried already, as a 5xx is
+                self.clients.give_up(api, type(exc).__name__, _one_line(str(exc)))
             self.fail(service, operation, type(exc).__name__, str(exc), types, resource, region)
         except Exception as exc:  # anything else is recorded too, never a silent pass
             self.fail(service, operation, type(exc).__name__, str(exc), types, resource, region)
@@ -173,6 +259,20 @@ class Context:
         return ResourceView(urn=urn, type=type_, name=name, props=props, region=region or self.region)
 
 
+_ACCOUNT_HOST = re.compile(r"^(\w+://)\d{12}\.")
+
+
+def one_host(client: Any) -> Any:
+    """For an endpoint URL (an emulator on one host): no ``<account>.`` host prefix, which S3
+    Control's endpoint rules put before every host and which a loopback address cannot take."""
+
+    def strip(request: Any, **_: Any) -> None:
+        request.url = _ACCOUNT_HOST.sub(r"\1", request.url)
+
+    client.meta.events.register("before-send", strip)
+    return client
+
+
 def api_name(operation: str) -> str:
     """``describe_security_group_rules`` -> ``DescribeSecurityGroupRules``."""
     return "".join(part.capitalize() for part in operation.split("_"))
@@ -180,6 +280,14 @@ def api_name(operation: str) -> str:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())[:300]
+
+
+def _plain(message: str, status: Any) -> str:
+    """An error page (HTML from a proxy or an emulator) as its title, not its markup."""
+    if not message.lstrip().startswith("<"):
+        return message
+    title = re.search(r"<title>(.*?)</title>", message, re.S | re.I)
+    return f"HTTP {status}: {title.group(1).strip() if title else 'an HTML error page'}"
 
 
 def sub_urn(parent: str, kind: str, name: str | None = None) -> str:

@@ -13,9 +13,9 @@ line up resource for resource:
 - Every route table is an ``aws:ec2/routeTable`` with inline routes; the VPC's main table is
   named by an ``aws:ec2/mainRouteTableAssociation``, so subnets without an explicit association
   follow it, as they do in AWS.
-- A VPC's default network ACL counts as adopted (``aws:ec2/defaultNetworkAcl``) only once its
-  allow-everything entries are gone; untouched, it is left out, so a subnet that falls back on
-  it is reported as having no network ACL of its own.
+- Every VPC's default network ACL is an ``aws:ec2/defaultNetworkAcl`` with its entries, and the
+  VPC names it (``defaultNetworkAclId``), as a stack that adopts it declares. Whether its entries
+  are acceptable is the rules' business: a collector translates, it never judges.
 """
 
 from __future__ import annotations
@@ -43,10 +43,11 @@ _IMPLICIT_DENY_RULE = 32767
 
 def collect(ctx: Context) -> list[ResourceView]:
     views: list[ResourceView] = []
-    views += _vpcs(ctx)
+    acls = _network_acls(ctx)
+    views += _vpcs(ctx, acls)
     views += _subnets(ctx)
     views += _route_tables(ctx)
-    views += _network_acls(ctx)
+    views += acls or []
     default_groups, groups = _security_groups(ctx)
     rules = _security_group_rules(ctx, default_groups)
     if rules is None:  # the rules are unknown, so each group's ingress is too: never "no rules, pass"
@@ -59,13 +60,15 @@ def collect(ctx: Context) -> list[ResourceView]:
     return views
 
 
-def _vpcs(ctx: Context) -> list[ResourceView]:
+def _vpcs(ctx: Context, acls: list[ResourceView] | None) -> list[ResourceView]:
+    defaults = {v.props["vpcId"]: v.props["defaultNetworkAclId"] for v in acls or [] if v.type == tok.DEFAULT_NETWORK_ACL}
     views = []
     for vpc in ctx.items("ec2", "describe_vpcs", "Vpcs", types=(tok.VPC,)):
         tags = tags_of(vpc.get("Tags"))
         views.append(ctx.view(tok.VPC, ctx.arn("ec2", f"vpc/{vpc['VpcId']}"), display_name(tags, vpc["VpcId"]), {
             "id": vpc["VpcId"], "arn": ctx.arn("ec2", f"vpc/{vpc['VpcId']}"), "cidrBlock": vpc.get("CidrBlock"),
             "isDefault": vpc.get("IsDefault"), "instanceTenancy": vpc.get("InstanceTenancy"), "tags": tags,
+            "defaultNetworkAclId": UNREADABLE if acls is None else defaults.get(vpc["VpcId"]),
         }))
     return views
 
@@ -125,14 +128,13 @@ def _acl_entries(acl: dict[str, Any], egress: bool) -> list[dict[str, Any]]:
     return entries
 
 
-def _admits_everything(entries: list[dict[str, Any]]) -> bool:
-    return any(e.get("action") == "allow" and str(e.get("protocol")) == "-1"
-               and (e.get("cidrBlock") == "0.0.0.0/0" or e.get("ipv6CidrBlock") == "::/0") for e in entries)
-
-
-def _network_acls(ctx: Context) -> list[ResourceView]:
+def _network_acls(ctx: Context) -> list[ResourceView] | None:
+    """Every network ACL; None when they could not be listed (the failure is recorded)."""
+    response = ctx.call("ec2", "describe_network_acls", types=(tok.NETWORK_ACL, tok.DEFAULT_NETWORK_ACL))
+    if not response:
+        return None
     views = []
-    for acl in ctx.items("ec2", "describe_network_acls", "NetworkAcls", types=(tok.NETWORK_ACL, tok.DEFAULT_NETWORK_ACL)):
+    for acl in response.get("NetworkAcls") or []:
         acl_id = acl["NetworkAclId"]
         arn = ctx.arn("ec2", f"network-acl/{acl_id}")
         tags = tags_of(acl.get("Tags"))
@@ -140,8 +142,6 @@ def _network_acls(ctx: Context) -> list[ResourceView]:
         props = {"id": acl_id, "arn": arn, "vpcId": acl.get("VpcId"), "tags": tags, "ingress": ingress, "egress": egress,
                  "subnetIds": [a["SubnetId"] for a in acl.get("Associations") or [] if a.get("SubnetId")]}
         if acl.get("IsDefault"):
-            if _admits_everything(ingress) or _admits_everything(egress):
-                continue
             props["defaultNetworkAclId"] = acl_id
             views.append(ctx.view(tok.DEFAULT_NETWORK_ACL, arn, display_name(tags, acl_id), props))
         else:

@@ -7,7 +7,19 @@ Whether a rule is a resource or a stack rule follows from its control id (``stac
 
 from __future__ import annotations
 
-from posture.rules import application, backups, data_stores, database, edge, identity, keys, monitoring, network, storage
+from posture.rules import (
+    application,
+    backups,
+    data_stores,
+    database,
+    edge,
+    identity,
+    keys,
+    monitoring,
+    network,
+    perimeter,
+    storage,
+)
 from posture.rules.base import ResourceRule, StackRule
 
 RULES: dict[str, ResourceRule | StackRule] = {
@@ -139,4 +151,8 @@ RULES: dict[str, ResourceRule | StackRule] = {
     "aws-cloudfront-distribution-require-minimum-viewer-tls": application.distribution_require_minimum_viewer_tls,
     "aws-sfn-statemachine-enable-logging": application.statemachine_enable_logging,
     "aws-cloudwatch-eventbus-require-cmk-encryption": application.eventbus_require_cmk_encryption,
+    # perimeter
+    "aws-ec2-vpcendpoint-require-restrictive-policy": perimeter.vpcendpoint_require_restrictive_policy,
+    "stack-vpc-require-locked-default-network-acl": perimeter.vpc_require_locked_default_network_acl,
+    "stack-account-require-s3-public-access-block": perimeter.account_require_s3_public_access_block,
 }

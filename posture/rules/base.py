@@ -13,7 +13,7 @@ import ipaddress
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from posture.findings import Verdict
@@ -488,7 +488,7 @@ def not_applicable(resource: ResourceView, reason: str) -> RuleResult:
 
 
 def unknown(resource: ResourceView, path: str) -> RuleResult:
-    return RuleResult(Verdict.UNKNOWN, ValueNotKnownError(path).message, resource.urn)
+    return RuleResult(Verdict.UNKNOWN, ValueNotKnownError(path).message, resource.urn, path=path)
 
 
 def stack_failed(message: str) -> RuleResult:
@@ -508,16 +508,16 @@ def run_resource_rule(rule: ResourceRule, resource: ResourceView) -> list[RuleRe
     try:
         outcome = rule(resource)
     except ValueNotKnownError as exc:
-        return [RuleResult(Verdict.UNKNOWN, f"{resource.name}: {exc.message}", resource.urn)]
+        return [RuleResult(Verdict.UNKNOWN, f"{resource.name}: {exc.message}", resource.urn, path=exc.path)]
     results = outcome if isinstance(outcome, list) else [outcome]
-    return [r if r.urn else RuleResult(r.verdict, r.message, resource.urn) for r in results]
+    return [r if r.urn else replace(r, urn=resource.urn) for r in results]
 
 
 def run_stack_rule(rule: StackRule, resources: Sequence[ResourceView]) -> list[RuleResult]:
     try:
         return list(rule(resources))
     except ValueNotKnownError as exc:
-        return [RuleResult(Verdict.UNKNOWN, exc.message, exc.urn)]
+        return [RuleResult(Verdict.UNKNOWN, exc.message, exc.urn, path=exc.path)]
 
 
 def each(resources: Iterable[ResourceView], check: Callable[[ResourceView], RuleResult | list[RuleResult]]

@@ -56,6 +56,15 @@ from posture.rules.tokens import (
 MIN_LOG_RETENTION_DAYS = 365
 REQUIRED_STANDARDS = {"AWS FSBP": "aws-foundational-security-best-practices",
                       "CIS AWS Foundations": "cis-aws-foundations-benchmark"}
+ORGANIZATIONS_CHANGE_EVENTS = (
+    "AcceptHandshake", "AttachPolicy", "CancelHandshake", "CreateAccount", "CreateOrganization",
+    "CreateOrganizationalUnit", "CreatePolicy", "DeclineHandshake", "DeleteOrganization", "DeleteOrganizationalUnit",
+    "DeletePolicy", "DetachPolicy", "DisablePolicyType", "EnableAllFeatures", "EnablePolicyType",
+    "InviteAccountToOrganization", "LeaveOrganization", "MoveAccount", "RemoveAccountFromOrganization",
+    "UpdateOrganizationalUnit", "UpdatePolicy",
+)
+"""CIS AWS Foundations 4.15's event names (the pattern Prowler and Security Hub match): every one
+must be in the Organizations filter; the component writes exactly this list."""
 CIS_ALARMS: dict[str, tuple[str, ...]] = {
     # CIS AWS Foundations v3.0 section 4: a metric filter whose pattern names these events, and
     # an alarm on its metric with somewhere to send it.
@@ -73,7 +82,7 @@ CIS_ALARMS: dict[str, tuple[str, ...]] = {
     "4.12 network gateway changes": ("AttachInternetGateway",),
     "4.13 route table changes": ("CreateRoute", "ReplaceRoute"),
     "4.14 VPC changes": ("CreateVpc", "DeleteVpc"),
-    "4.15 AWS Organizations changes": ("organizations.amazonaws.com",),
+    "4.15 AWS Organizations changes": ("organizations.amazonaws.com", *ORGANIZATIONS_CHANGE_EVENTS),
 }
 BANK_TOKEN_TAG = ("domain", "bank-data")
 BANK_TOKEN_NAME = re.compile(r"(bank|aggregator).*token|token.*(bank|aggregator)", re.IGNORECASE)

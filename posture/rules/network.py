@@ -561,9 +561,18 @@ def networkacl_disallow_all_traffic_from_internet(resource: ResourceView) -> Rul
     return passed(resource, "no all-traffic ingress from the internet")
 
 
+def _admits_everything(acl: ResourceView) -> bool:
+    """AWS's own default: allow every protocol from and to anywhere."""
+    p = props(acl)
+    return any(str(e.get("action")).lower() == "allow" and _protocol(e.get("protocol")) == "all"
+               and is_internet(e.get("cidrBlock") or e.get("ipv6CidrBlock"))
+               for key in ("ingress", "egress") for e in p.get(key) or [])
+
+
 def subnet_require_network_acl(resources: Sequence[ResourceView]) -> list[RuleResult]:
     g = graph(resources)
-    default_acl_vpcs = {str(props(acl).get("vpcId")) for acl in g.of_type(DEFAULT_NETWORK_ACL)}
+    default_acl_vpcs = {str(props(acl).get("vpcId")) for acl in g.of_type(DEFAULT_NETWORK_ACL)
+                        if not _admits_everything(acl)}
 
     def check(subnet: ResourceView) -> RuleResult:
         acl = _acl_of(g, subnet)

@@ -24,8 +24,10 @@ from typing import Any
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from posture.live.base import one_host
 from posture.resources import ResourceView
 from posture.rules import tokens as tok
+from posture.rules.perimeter import ACCOUNT_PUBLIC_ACCESS_BLOCK, PUBLIC_ACCESS_FLAGS
 
 FAKE_KEYS = ("testing", "FOOBARKEY")
 """moto's fake access keys (the conventional one, and the one ``mock_aws`` sets)."""
@@ -40,13 +42,10 @@ _ACCOUNT_SINGLETONS = {tok.CONFIG_RECORDER, tok.CONFIG_DELIVERY_CHANNEL, tok.CON
 SKIPPED: dict[str, str] = {
     "aws:iam/rolePoliciesExclusive:RolePoliciesExclusive": "a Pulumi-side exclusivity marker, no AWS resource",
     "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive": "a Pulumi-side exclusivity marker",
-    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": "no control reads lifecycle rules",
-    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": "no control reads object ownership",
     "aws:backup/vaultNotifications:VaultNotifications": "no control reads vault notifications",
     "aws:cloudwatch/eventRule:EventRule": "no control reads EventBridge rules",
     "aws:cloudwatch/eventTarget:EventTarget": "no control reads EventBridge targets",
     "aws:sns/topicSubscription:TopicSubscription": "no control reads subscriptions",
-    "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": "no control reads WAF logging",
 }
 
 
@@ -122,6 +121,8 @@ class Replay:
         if key not in self._clients:
             kwargs = {"endpoint_url": self.endpoint_url} if self.endpoint_url else {}
             self._clients[key] = self.session.client(service, region_name=key[1], config=_NO_RETRIES, **kwargs)
+            if self.endpoint_url:
+                one_host(self._clients[key])
         return self._clients[key]
 
     # --- references -------------------------------------------------------------------------
@@ -259,7 +260,9 @@ def _vpc(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], An
     for attribute in ("enableDnsSupport", "enableDnsHostnames"):
         if p.get(attribute) is not None:
             ec2.modify_vpc_attribute(VpcId=vpc["VpcId"], **{attribute[0].upper() + attribute[1:]: {"Value": p[attribute]}})
-    r.register(view, vpc["VpcId"])
+    default_acl = ec2.describe_network_acls(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]},
+                                                     {"Name": "default", "Values": ["true"]}])["NetworkAcls"][0]
+    r.register(view, vpc["VpcId"], **{f"{view.name}-default-acl": default_acl["NetworkAclId"]})
 
 
 def _subnet(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
@@ -312,10 +315,7 @@ def _route_table_association(r: Replay, view: ResourceView, p: dict[str, Any], c
     r.register(view, assoc["AssociationId"])
 
 
-def _network_acl(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
-    ec2 = c("ec2")
-    acl_id = ec2.create_network_acl(VpcId=p["vpcId"], TagSpecifications=_spec("network-acl", p))["NetworkAcl"][
-        "NetworkAclId"]
+def _acl_entries(ec2: Any, acl_id: str, p: dict[str, Any]) -> None:
     for egress, entries in ((False, p.get("ingress") or []), (True, p.get("egress") or [])):
         for entry in entries:
             params: dict[str, Any] = {"NetworkAclId": acl_id, "RuleNumber": _int(entry["ruleNo"]), "Egress": egress,
@@ -328,6 +328,27 @@ def _network_acl(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[
             if params["Protocol"] in ("6", "17"):
                 params["PortRange"] = {"From": _int(entry.get("fromPort")), "To": _int(entry.get("toPort"))}
             ec2.create_network_acl_entry(**params)
+
+
+def _default_network_acl(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    """Adopting the default ACL: AWS's entries go, the declared ones (if any) take their place."""
+    ec2 = c("ec2")
+    acl_id = p["defaultNetworkAclId"]
+    acl = ec2.describe_network_acls(NetworkAclIds=[acl_id])["NetworkAcls"][0]
+    for entry in acl.get("Entries") or []:
+        if entry["RuleNumber"] != 32767:
+            ec2.delete_network_acl_entry(NetworkAclId=acl_id, RuleNumber=entry["RuleNumber"], Egress=entry["Egress"])
+    _acl_entries(ec2, acl_id, p)
+    if _tags(p):
+        ec2.create_tags(Resources=[acl_id], Tags=_tags(p))
+    r.register(view, acl_id)
+
+
+def _network_acl(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    ec2 = c("ec2")
+    acl_id = ec2.create_network_acl(VpcId=p["vpcId"], TagSpecifications=_spec("network-acl", p))["NetworkAcl"][
+        "NetworkAclId"]
+    _acl_entries(ec2, acl_id, p)
     for subnet_id in p.get("subnetIds") or []:
         current = ec2.describe_network_acls(Filters=[{"Name": "association.subnet-id", "Values": [subnet_id]}])
         for acl in current["NetworkAcls"]:
@@ -354,6 +375,12 @@ def _security_group(r: Replay, view: ResourceView, p: dict[str, Any], c: Callabl
     ec2.revoke_security_group_egress(GroupId=group_id, IpPermissions=[{"IpProtocol": "-1",
                                                                        "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
     r.register(view, group_id)
+
+
+def _account_public_access_block(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    flags = {k[0].upper() + k[1:]: bool(p.get(k)) for k in PUBLIC_ACCESS_FLAGS}
+    c("s3control").put_public_access_block(AccountId=r.account, PublicAccessBlockConfiguration=flags)
+    r.register(view, r.account)
 
 
 def _default_security_group(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
@@ -426,6 +453,10 @@ def _endpoint(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str
             params[api] = p[key]
     if p.get("privateDnsEnabled") is not None:
         params["PrivateDnsEnabled"] = p["privateDnsEnabled"]
+    if p.get("policy"):
+        params["PolicyDocument"] = p["policy"]
+    if _spec("vpc-endpoint", p):
+        params["TagSpecifications"] = _spec("vpc-endpoint", p)
     r.register(view, c("ec2").create_vpc_endpoint(**params)["VpcEndpoint"]["VpcEndpointId"])
 
 
@@ -466,6 +497,17 @@ def _bucket_encryption(r: Replay, view: ResourceView, p: dict[str, Any], c: Call
 def _bucket_versioning(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
     c("s3").put_bucket_versioning(Bucket=p["bucket"], VersioningConfiguration={
         "Status": p["versioningConfiguration"]["status"]})
+    r.register(view, p["bucket"])
+
+
+def _ownership_controls(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    c("s3").put_bucket_ownership_controls(Bucket=p["bucket"], OwnershipControls={"Rules": [pascal(p["rule"])]})
+    r.register(view, p["bucket"])
+
+
+def _lifecycle(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    rules = [{("ID" if k == "Id" else k): v for k, v in rule.items()} for rule in pascal(p["rules"])]
+    c("s3").put_bucket_lifecycle_configuration(Bucket=p["bucket"], LifecycleConfiguration={"Rules": rules})
     r.register(view, p["bucket"])
 
 
@@ -735,6 +777,13 @@ def _web_acl(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str]
     r.register(view, summary["Id"], summary["ARN"])
 
 
+def _waf_logging(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    config = {"ResourceArn": p["resourceArn"], "LogDestinationConfigs": p["logDestinationConfigs"],
+              "RedactedFields": pascal(p.get("redactedFields") or [])}
+    c("wafv2").put_logging_configuration(LoggingConfiguration=config)
+    r.register(view, p["resourceArn"])
+
+
 def _web_acl_association(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
     c("wafv2").associate_web_acl(WebACLArn=p["webAclArn"], ResourceArn=p["resourceArn"])
     r.register(view, f"{p['webAclArn']},{p['resourceArn']}")
@@ -843,13 +892,15 @@ HANDLERS: dict[str, Handler] = {
     tok.VPC: _vpc, tok.SUBNET: _subnet, tok.INTERNET_GATEWAY: _internet_gateway, "aws:ec2/eip:Eip": _eip,
     "aws:ec2/natGateway:NatGateway": _nat_gateway, tok.ROUTE_TABLE: _route_table,
     tok.ROUTE_TABLE_ASSOCIATION: _route_table_association, tok.NETWORK_ACL: _network_acl,
+    tok.DEFAULT_NETWORK_ACL: _default_network_acl, ACCOUNT_PUBLIC_ACCESS_BLOCK: _account_public_access_block,
     tok.MANAGED_PREFIX_LIST: _prefix_list, tok.SECURITY_GROUP: _security_group,
     tok.DEFAULT_SECURITY_GROUP: _default_security_group, tok.SECURITY_GROUP_INGRESS_RULE: _ingress_rule,
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": _egress_rule,
     tok.LOG_GROUP: _log_group, tok.FLOW_LOG: _flow_log, tok.VPC_ENDPOINT: _endpoint,
     tok.BUCKETS[0]: _bucket, tok.BUCKET_PUBLIC_ACCESS_BLOCK: _public_access_block,
     tok.BUCKET_ENCRYPTION[0]: _bucket_encryption, tok.BUCKET_VERSIONING[0]: _bucket_versioning,
-    tok.BUCKET_POLICY: _bucket_policy,
+    tok.BUCKET_POLICY: _bucket_policy, "aws:s3/bucketOwnershipControls:BucketOwnershipControls": _ownership_controls,
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": _lifecycle,
     "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": _object_lock,
     tok.SNS_TOPIC: _topic, "aws:sns/topicPolicy:TopicPolicy": _topic_policy,
     tok.RDS_PARAMETER_GROUP: _parameter_group, tok.RDS_SUBNET_GROUP: _subnet_group, tok.RDS_INSTANCE: _db_instance,
@@ -859,6 +910,7 @@ HANDLERS: dict[str, Handler] = {
     tok.BACKUP_PLAN: _plan, tok.BACKUP_SELECTION: _selection,
     "aws:lb/targetGroup:TargetGroup": _target_group, tok.LOAD_BALANCERS[0]: _load_balancer, tok.LISTENERS[0]: _listener,
     tok.IP_SET: _ip_set, tok.WEB_ACL: _web_acl, tok.WEB_ACL_ASSOCIATION: _web_acl_association,
+    "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": _waf_logging,
     tok.TRAIL: _trail, tok.LOG_METRIC_FILTER: _metric_filter, tok.METRIC_ALARM: _alarm,
     tok.GUARDDUTY_DETECTOR: _detector, tok.GUARDDUTY_DETECTOR_FEATURE: _detector_feature,
     tok.SECURITY_HUB_ACCOUNT: _security_hub, tok.SECURITY_HUB_STANDARD: _standard,
@@ -881,7 +933,19 @@ def remove_default_vpcs(session: Any, regions: Iterable[str], endpoint_url: str 
                     Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}])["InternetGateways"]:
                 ec2.detach_internet_gateway(InternetGatewayId=igw["InternetGatewayId"], VpcId=vpc_id)
                 ec2.delete_internet_gateway(InternetGatewayId=igw["InternetGatewayId"])
-            ec2.delete_vpc(VpcId=vpc_id)
+            delete_vpc(ec2, vpc_id)
+
+
+def delete_vpc(ec2: Any, vpc_id: str) -> None:
+    """Delete an empty VPC. AWS deletes its default network ACL with it; moto 5.2.5 keeps it (and refuses
+    to delete it), allow-all entries and all, so they are removed here."""
+    acls = ec2.describe_network_acls(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["NetworkAcls"]
+    ec2.delete_vpc(VpcId=vpc_id)
+    for acl in acls:
+        for entry in acl.get("Entries") or []:
+            if entry["RuleNumber"] != 32767:
+                ec2.delete_network_acl_entry(NetworkAclId=acl["NetworkAclId"], RuleNumber=entry["RuleNumber"],
+                                             Egress=entry["Egress"])
 
 
 def replay_stack(session: Any, resources: Iterable[ResourceView], default_region: str, *, suffix: str = "",

@@ -57,6 +57,9 @@ PASS: dict[str, str] = {
     "aws-ec2-flowlog-require-all-traffic": "pass-vpc-flow-log",
     "stack-vpc-require-flow-logs": "pass-vpc",
     "stack-vpc-require-service-endpoints": "pass-vpc",
+    "stack-vpc-require-locked-default-network-acl": "pass-vpc",
+    "aws-ec2-vpcendpoint-require-restrictive-policy": "pass-vpc-kms",
+    "stack-account-require-s3-public-access-block": "account S3 Block Public Access",
     "stack-data-tier-disallow-internet-routes": "pass-data-rt",
     "stack-subnet-require-network-acl": "pass-app-a",
     "aws-ec2-managedprefixlist-disallow-anywhere": "pass-allowlist",
@@ -140,6 +143,9 @@ FAIL: dict[str, set[str]] = {
     "fail-reject-only-flow-log": {"aws-ec2-flowlog-require-all-traffic"},
     "fail-unlogged-vpc": {"stack-vpc-require-flow-logs"},
     "fail-endpointless-vpc": {"stack-vpc-require-service-endpoints"},
+    "fail-unlocked-acl-vpc": {"stack-vpc-require-locked-default-network-acl"},
+    "fail-unlocked-acl-vpc-default-nacl": {"aws-ec2-networkacl-disallow-all-traffic-from-internet"},
+    "fail-open-endpoint-vpc-sts": {"aws-ec2-vpcendpoint-require-restrictive-policy"},
     "fail-data-rt": {"stack-data-tier-disallow-internet-routes"},
     "fail-aclless-subnet": {"stack-subnet-require-network-acl"},
     "fail-allowlist": {"aws-ec2-managedprefixlist-disallow-anywhere"},
@@ -192,7 +198,8 @@ FAIL: dict[str, set[str]] = {
 
 EMPTY_FAIL: dict[str, set[str]] = {
     "(account)": {"stack-account-require-cloudtrail", "stack-account-require-security-hub",
-                  "stack-account-require-inspector", "stack-account-require-cis-alarms"},
+                  "stack-account-require-inspector", "stack-account-require-cis-alarms",
+                  "stack-account-require-s3-public-access-block"},
     "fail-detector": {"stack-account-require-guardduty"},
     "fail-stopped-recorder": {"stack-account-require-config-recording"},
 }
@@ -297,8 +304,16 @@ class Builder:
 
     # network
     def vpc(self, name: str, cidr: str, *, flow_log: str | None = "ALL", endpoints: bool = True,
-            empty_default_sg: bool = True) -> str:
+            empty_default_sg: bool = True, locked_default_acl: bool = True, open_endpoint: str | None = None) -> str:
         vpc_id = self.ec2.create_vpc(CidrBlock=cidr, TagSpecifications=self.spec("vpc", name))["Vpc"]["VpcId"]
+        acl = self.ec2.describe_network_acls(Filters=[{"Name": "vpc-id", "Values": [vpc_id]},
+                                                      {"Name": "default", "Values": ["true"]}])["NetworkAcls"][0]
+        self.ec2.create_tags(Resources=[acl["NetworkAclId"]], Tags=self.tags(f"{name}-default-nacl"))
+        if locked_default_acl:
+            for entry in acl["Entries"]:
+                if entry["RuleNumber"] != 32767:
+                    self.ec2.delete_network_acl_entry(NetworkAclId=acl["NetworkAclId"],
+                                                      RuleNumber=entry["RuleNumber"], Egress=entry["Egress"])
         group = self.ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc_id]},
                                                            {"Name": "group-name", "Values": ["default"]}])[
             "SecurityGroups"][0]
@@ -311,8 +326,12 @@ class Builder:
         if endpoints:
             for service in REQUIRED_ENDPOINT_SERVICES:
                 kind = "Gateway" if service in ("s3", "dynamodb") else "Interface"
+                policy = {} if service == open_endpoint else {"PolicyDocument": _policy({
+                    "Effect": "Allow", "Principal": "*", "Action": f"{service}:Get*", "Resource": "*",
+                    "Condition": {"StringEquals": {"aws:PrincipalAccount": self.id}}})}
                 self.ec2.create_vpc_endpoint(VpcId=vpc_id, ServiceName=f"com.amazonaws.{REGION}.{service}",
-                                             VpcEndpointType=kind)
+                                             VpcEndpointType=kind, **policy,
+                                             TagSpecifications=self.spec("vpc-endpoint", f"{name}-{service}"))
         return vpc_id
 
     def flow_log(self, name: str, vpc_id: str, traffic: str) -> None:
@@ -396,7 +415,6 @@ def build_network(b: Builder) -> dict[str, Any]:
                                   b.subnet("fail-open-data-b", vpc, "10.0.31.0/24", "data", "b")]
     routed_data = b.subnet("fail-routed-data", vpc, "10.0.40.0/24", "data", "c")
     public_ip = b.subnet("fail-public-ip-subnet", vpc, "10.0.50.0/24", "app", "c", public_ip=True)
-    b.subnet("fail-aclless-subnet", vpc, "10.0.60.0/24", "app", "c")
     igw = b.ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
     b.ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
     b.route_table("pass-public-rt", vpc, n["public"], "public", igw)
@@ -425,6 +443,11 @@ def build_network(b: Builder) -> dict[str, Any]:
     b.vpc("fail-vpc", "10.1.0.0/16", empty_default_sg=False)
     b.vpc("fail-unlogged-vpc", "10.2.0.0/16", flow_log=None)
     b.vpc("fail-endpointless-vpc", "10.3.0.0/16", endpoints=False)
+    unlocked = b.vpc("fail-unlocked-acl-vpc", "10.5.0.0/16", locked_default_acl=False)
+    b.subnet("fail-aclless-subnet", unlocked, "10.5.60.0/24", "app", "c")  # falls back on AWS's allow-all default
+    b.vpc("fail-open-endpoint-vpc", "10.6.0.0/16", open_endpoint="sts")
+    b.c("s3control").put_public_access_block(AccountId=b.id, PublicAccessBlockConfiguration={
+        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
     b.vpc("fail-reject-only-vpc", "10.4.0.0/16", flow_log=None)
     b.flow_log("fail-reject-only-flow-log", b.ec2.describe_vpcs(Filters=[
         {"Name": "tag:Name", "Values": ["fail-reject-only-vpc"]}])["Vpcs"][0]["VpcId"], "REJECT")

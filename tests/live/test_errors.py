@@ -18,7 +18,7 @@ from botocore.exceptions import EndpointConnectionError
 from posture.audit import AuditSetupError, audit_account, profile_session_factory
 from posture.findings import Verdict
 from posture.live import COLLECTORS, Collector
-from posture.live.base import CLIENT_CONFIG, Clients, Context
+from posture.live.base import BUDGET_EXCEEDED, CLIENT_CONFIG, MAX_ATTEMPTS, Clients, Context
 from posture.rules import tokens as tok
 from tests.live.conftest import REGION, findings_for, verdict_of
 from tests.live.replay import remove_default_vpcs
@@ -166,14 +166,60 @@ def test_the_audit_only_reads(account):
             ctx.call("ec2", write, types=())
 
 
-def test_clients_retry_adaptively_and_are_shared():
+def test_clients_retry_adaptively_a_few_times_and_are_shared():
     clients = Clients(lambda: boto3.Session(region_name=REGION, aws_access_key_id="x", aws_secret_access_key="y"))
     client = clients.client("ec2", REGION)
-    assert client.meta.config.retries == {"mode": "adaptive", "total_max_attempts": 11}  # 10 retries
-    assert CLIENT_CONFIG.retries["mode"] == "adaptive"
+    assert client.meta.config.retries == {"mode": "adaptive", "total_max_attempts": MAX_ATTEMPTS}
+    assert CLIENT_CONFIG.retries["mode"] == "adaptive" and MAX_ATTEMPTS == 3
     assert clients.client("ec2", REGION) is client and clients.client("ec2", "eu-central-1") is not client
 
 
 def test_an_unknown_profile_is_a_setup_error(account):
     with pytest.raises(AuditSetupError, match="no-such-profile"):
         audit_account(profile_session_factory("no-such-profile"), [REGION])
+
+
+def failing_with_500(attempts: list[str], api: str):
+    """A session factory whose clients get HTTP 500 (an emulator's answer to an API it lacks) for ``api``
+    and count every attempt on the wire, retries included."""
+
+    class Page:
+        def stream(self):
+            yield b"<!doctype html><title>500 Internal Server Error</title><h1>Internal Server Error</h1>"
+
+    def handler(request, **_):
+        attempts.append(request.url)
+        return AWSResponse(request.url, 500, {"Content-Type": "text/html"}, Page())
+
+    service, operation = api.split(":")
+
+    def factory():
+        session = boto3.Session(region_name=REGION)
+        session.events.register(f"before-send.{service}.{operation}", handler)
+        return session
+
+    return factory
+
+
+def test_an_api_that_keeps_failing_is_tried_once_per_region_and_named(account, monkeypatch):
+    monkeypatch.setattr("botocore.retries.standard.ExponentialBackoff.delay_amount", lambda self, context: 0)
+    s3 = account.client("s3")
+    for bucket in ("second-bucket", "third-bucket"):
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    attempts: list[str] = []
+    result = audit_account(failing_with_500(attempts, "s3:GetBucketPolicy"), [REGION], collectors=only("storage"))
+    assert len(attempts) == MAX_ATTEMPTS  # one call retried, not one per bucket
+    errors = [e for e in result.collector_errors if e.api == "s3:GetBucketPolicy"]
+    assert len(errors) >= 3 and {e.code for e in errors} == {"500"}
+    assert "Internal Server Error" in errors[0].message and "<" not in errors[0].message
+    assert any("not called again" in e.message for e in errors)
+    assert verdict_of(result, "aws-s3-bucketpolicy-require-tls", "third-bucket policy") is Verdict.UNKNOWN
+
+
+def test_a_spent_time_budget_leaves_the_rest_unknown(account):
+    result = audit_account(lambda: boto3.Session(region_name=REGION), [REGION], collectors=only("network"),
+                           time_budget=0)
+    assert not result.complete and {e.code for e in result.collector_errors} == {BUDGET_EXCEEDED}
+    findings = [f for f in result.findings if f.control_id == INGRESS_CONTROLS[0]]
+    assert findings and {f.verdict for f in findings} == {Verdict.UNKNOWN}
+    assert any("time budget" in f.message for f in findings)

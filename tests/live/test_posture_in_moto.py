@@ -5,6 +5,7 @@ account must make the audit fail on exactly that control."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -18,7 +19,7 @@ from posture.reports import Report
 from posture.reports.json_report import document
 from posture.rules import tokens as tok
 from tests.live.conftest import COPY_REGION, REGION, names, verdict_of
-from tests.live.replay import SKIPPED, remove_default_vpcs, replay_stack
+from tests.live.replay import SKIPPED, delete_vpc, remove_default_vpcs, replay_stack
 
 MOTO_GAPS = {
     "backup:GetBackupVaultAccessPolicy": tok.BACKUP_VAULT_POLICY,
@@ -92,25 +93,31 @@ def test_offline_and_live_give_the_same_verdict_per_control(live, prod_stack):
     assert all(online.get(c) == "unknown" for c in _gap_controls())
 
 
+def report(kind, findings):
+    return document(Report(tool_version="test", kind=kind, stack="prod" if kind == "check" else None,
+                           project="security-baseline", generated_at=datetime(2026, 1, 1, tzinfo=UTC),
+                           findings=tuple(findings), controls=CONTROLS, promises=PROMISES))
+
+
+def test_every_taggable_planned_resource_is_found_live_by_its_tags(live, prod_stack):
+    tagged = {r.name for r in prod_stack if r.custom and isinstance(r.props.get("tags"), dict)}
+    assert len(tagged) > 50
+    found = {f.logical_name for f in live.findings if f.owner_stack == "prod" and f.logical_name}
+    assert found <= tagged and len(found) >= 30
+
+
 def test_planned_and_live_reports_show_drift_only_where_moto_cannot_read(live, prod_stack):
-    when = datetime(2026, 1, 1, tzinfo=UTC)
-
-    def report(kind, findings):
-        return document(Report(tool_version="test", kind=kind, stack="prod", project="security-baseline",
-                               generated_at=when, findings=tuple(findings), controls=CONTROLS, promises=PROMISES))
-
     planned = report("check", evaluate(list(prod_stack)))
     audited = report("audit", live.findings)
-    drifts = diff_reports(planned, audited)
+    diff = diff_reports(planned, audited)
+    assert diff.deployed
+    drifts = diff.drifts
     changed = {d.control_id for d in drifts if d.kind == "changed"}
     assert changed <= _gap_controls()
     assert all(d.live_verdict == "unknown" for d in drifts if d.kind == "changed")
-    others = [d for d in drifts if d.control_id not in _gap_controls()]
-    # What AWS adds by itself and the program never declares: the master password secret RDS manages,
-    # one more (passing) secret than planned for each secret control.
-    assert all(d.kind == "extra" and d.live_verdict == "pass" and ":secretsmanager:" in str(d.live_resource)
-               for d in others), [d.describe() for d in others]
-    assert len(others) == len({d.control_id for d in others})
+    # What AWS adds by itself (the master password secret RDS manages) carries no stack tags: not drift.
+    assert [d.describe() for d in drifts if d.control_id not in _gap_controls()] == []
+    assert diff.unowned >= 1
 
 
 BREAKS = {
@@ -126,10 +133,50 @@ BREAKS = {
             TableName="data-sessions", PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": False}),
     ("aws-cloudtrail-trail-enable-log-file-validation", "security-baseline"):
         lambda c: c("cloudtrail").update_trail(Name="security-baseline", EnableLogFileValidation=False),
+    ("aws-ec2-vpcendpoint-require-restrictive-policy", "com.amazonaws.eu-west-1.kms"):
+        lambda c: c("ec2").modify_vpc_endpoint(VpcEndpointId=next(
+            e["VpcEndpointId"] for e in c("ec2").describe_vpc_endpoints()["VpcEndpoints"]
+            if e["ServiceName"].endswith(".kms")), PolicyDocument=json.dumps({"Statement": [
+                {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]})),
+    ("stack-vpc-require-locked-default-network-acl", "network"):
+        lambda c: c("ec2").create_network_acl_entry(
+            NetworkAclId=next(a["NetworkAclId"] for a in c("ec2").describe_network_acls(
+                Filters=[{"Name": "default", "Values": ["true"]}, {"Name": "tag:Name",
+                                                                   "Values": ["network-default-deny-all"]}])[
+                "NetworkAcls"]), RuleNumber=100, Protocol="6", RuleAction="allow", Egress=True,
+            CidrBlock="10.0.0.0/8", PortRange={"From": 443, "To": 443}),
+    ("stack-account-require-s3-public-access-block", "account S3 Block Public Access"):
+        lambda c: c("s3control").put_public_access_block(AccountId="111122223333", PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": False,
+            "RestrictPublicBuckets": True}),
 }
 
 
-def test_removing_a_protection_fails_exactly_its_control(moto_account, live):
+def test_against_an_account_without_the_stack_the_plan_is_not_deployed(moto_account, replayed, prod_stack,
+                                                                       monkeypatch):
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", "444455556666")  # a fresh account: its default VPC only
+    empty = moto_account.audit([REGION])
+    assert empty.account_id == "444455556666" and any(r.type == tok.VPC for r in empty.resources)
+    diff = diff_reports(report("check", evaluate(list(prod_stack))), report("audit", empty.findings))
+    assert not diff.deployed and diff.drifts == []
+
+
+def test_audit_of_the_stack_leaves_out_what_is_not_tagged_with_it(moto_account, live):
+    ec2 = moto_account.client("ec2")
+    other = ec2.create_vpc(CidrBlock="10.77.0.0/16", TagSpecifications=[
+        {"ResourceType": "vpc", "Tags": [{"Key": "pulumi:stack", "Value": "staging"}]}])["Vpc"]["VpcId"]
+    try:
+        scoped = moto_account.audit([REGION, COPY_REGION], stack="prod")
+    finally:
+        delete_vpc(ec2, other)
+    vpcs = [r for r in scoped.resources if r.type == tok.VPC]
+    assert [v.props["tags"]["pulumi:stack"] for v in vpcs] == ["prod"]
+    assert scoped.left_out >= 2  # the staging VPC and the secret RDS manages
+    assert not any(":secretsmanager:" in r.urn and "rds" in r.name for r in scoped.resources)
+    assert "of stack prod" in scoped.metadata["resources collected"]
+
+
+def test_removing_a_protection_fails_exactly_its_control(moto_account, live, prod_stack):
     for break_ in BREAKS.values():
         break_(moto_account.client)
     broken = moto_account.audit([REGION, COPY_REGION])
@@ -138,3 +185,7 @@ def test_removing_a_protection_fails_exactly_its_control(moto_account, live):
     assert failures == set(BREAKS)
     for control_id, name in BREAKS:
         assert verdict_of(live, control_id, name) is Verdict.PASS
+    diff = diff_reports(report("check", evaluate(list(prod_stack))), report("audit", broken.findings))
+    changed = {d.control_id for d in diff.drifts if d.kind == "changed" and d.control_id not in _gap_controls()}
+    assert changed == {control_id for control_id, _ in BREAKS}
+    assert [d.describe() for d in diff.drifts if d.control_id not in _gap_controls() and d.kind != "changed"] == []

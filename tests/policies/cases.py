@@ -556,7 +556,11 @@ cases("stack-account-require-inspector",
 cases("stack-account-require-cis-alarms",
       ("fail_root_alarm_missing", drop("monitoring-root-account-use-alarm")),
       ("fail_alarm_without_action", change("monitoring-vpc-changes-alarm", alarmActions=[])),
-      ("fail_pattern_misses_events", change("monitoring-route-table-changes", pattern="{ $.eventName = CreateRoute }")))
+      ("fail_pattern_misses_events", change("monitoring-route-table-changes", pattern="{ $.eventName = CreateRoute }")),
+      ("fail_organizations_pattern_misses_cancel_handshake",
+       lambda resources: change("monitoring-organizations-changes", pattern=find(
+           resources, "monitoring-organizations-changes").props["pattern"].replace(
+           ' || ($.eventName = "CancelHandshake")', ""))(resources)))
 
 # --- data stores --------------------------------------------------------------------------------
 
@@ -925,3 +929,39 @@ more("stack-data-store-require-backup-plan",
          {"stringNotEquals": [{"key": "aws:ResourceTag/backup", "value": "never"}]}])))
 
 import tests.policies.app_cases  # noqa: E402,F401 - registers the application-resource cases
+
+# --- perimeter (what Prowler found) --------------------------------------------------------------
+
+
+def _endpoint_statement(name: str, **statement: object) -> Change:
+    def edit(document: dict) -> None:
+        document["Statement"][0].update(statement)
+        for key in [k for k, v in statement.items() if v is DELETE]:
+            del document["Statement"][0][key]
+
+    return edit_policy(name, edit)
+
+
+cases("aws-ec2-vpcendpoint-require-restrictive-policy",
+      ("fail_default_policy", change("network-kms-endpoint", policy=DELETE)),
+      ("fail_every_action", _endpoint_statement("network-s3-endpoint", Action="s3:*")),
+      ("fail_any_account", _endpoint_statement("network-sts-endpoint", Condition=DELETE)),
+      ("fail_other_account", _endpoint_statement("network-logs-endpoint", Condition={
+          "StringEquals": {"aws:PrincipalAccount": "444455556666"}})),
+      ("fail_other_account_principal", _endpoint_statement("network-ssm-endpoint", Condition=DELETE, Principal={
+          "AWS": "arn:aws:iam::444455556666:root"})),
+      ("pass_organization", _endpoint_statement("network-dynamodb-endpoint", Condition={
+          "StringEquals": {"aws:PrincipalOrgID": "o-abcdefghij"}})),
+      ("pass_own_role", _endpoint_statement("network-secretsmanager-endpoint", Condition=DELETE, Principal={
+          "AWS": f"arn:aws:iam::{ACCOUNT}:role/app"})))
+cases("stack-vpc-require-locked-default-network-acl",
+      ("fail_not_adopted", drop("network-default-nacl")),
+      ("fail_adopted_for_another_vpc", change("network-default-nacl", defaultNetworkAclId="acl-0other")),
+      ("fail_a_rule_kept", change("network-default-nacl", egress=[
+          {"ruleNo": 100.0, "action": "allow", "protocol": "tcp", "fromPort": 443.0, "toPort": 443.0,
+           "cidrBlock": "10.0.0.0/8"}])),
+      ("unknown_default_acl_id", change("network-vpc", defaultNetworkAclId=UNKNOWN)))
+cases("stack-account-require-s3-public-access-block",
+      ("fail_missing", drop("account-public-access-block")),
+      ("fail_policy_flag_off", change("account-public-access-block", blockPublicPolicy=False)),
+      ("fail_flag_omitted", change("account-public-access-block", restrictPublicBuckets=DELETE)))

@@ -31,11 +31,12 @@ from posture.rules import (
     keys,
     monitoring,
     network,
+    perimeter,
     storage,
 )
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "controls.md"
-RULE_MODULES = (application, backups, data_stores, database, edge, identity, keys, monitoring, network,
+RULE_MODULES = (application, backups, data_stores, database, edge, identity, keys, monitoring, network, perimeter,
                 storage)
 REFERENCE_FORMATS = {
     "AWS FSBP": re.compile(r"^[A-Za-z0-9]+\.\d+$"),

@@ -94,7 +94,7 @@ def test_help_documents_the_output_pairing_and_the_exit_codes(capsys):
     (["check", "--stack", "prod", "--fail-on", "severe"], "argument --fail-on: invalid choice: 'severe'"),
     (["report"], "the following arguments are required: --events"),
     (["controls", "--format", "html"], "argument --format: invalid choice: 'html'"),
-    ([], "the following arguments are required: {check,report,audit,diff,controls}"),
+    ([], "the following arguments are required: {check,report,audit,merge,diff,controls}"),
 ])
 def test_usage_errors_are_one_line_and_exit_2(capsys, tmp_path, argv, expected):
     code, out, err = run(capsys, *(a.replace("{tmp}", str(tmp_path)) for a in argv))
@@ -385,8 +385,9 @@ def account(monkeypatch, prod_stack):
 
     state = {"errors": [], "calls": []}
 
-    def audit_account(session_factory, regions, *, levels=None, endpoint_url=None, **_):
+    def audit_account(session_factory, regions, *, levels=None, endpoint_url=None, **options):
         state["calls"].append((list(regions), levels, endpoint_url))
+        state["options"] = options
         if regions == ["mars-north-1"]:
             raise posture.audit.AuditSetupError("'mars-north-1' is not an AWS region name (e.g. eu-west-1)")
         return posture.audit.AuditResult("111122223333", tuple(regions), list(prod_stack), [PASS],
@@ -420,6 +421,21 @@ def test_an_incomplete_audit_fails_and_says_what_could_not_be_read(capsys, tmp_p
     assert f"incomplete: {expected}" in " ".join(out.split())
     junit = ET.fromstring((tmp_path / "r.xml").read_bytes())
     assert [c.get("classname") for c in junit.iter("testcase") if c.find("failure") is not None] == ["posture.run"]
+
+
+def test_an_audit_can_be_limited_to_a_stack_and_a_time_budget(capsys, tmp_path, account):
+    code, _, err = run(capsys, "audit", "--region", "eu-west-1", "--stack", "prod", "--time-budget", "60",
+                       *json_out(tmp_path))
+    assert code == 0, err
+    assert {k: account["options"][k] for k in ("stack", "time_budget")} == {"stack": "prod", "time_budget": 60.0}
+    assert json.loads((tmp_path / "posture.json").read_text())["stack"] == "prod"
+
+
+@pytest.mark.parametrize("budget", ["0", "-5", "soon"])
+def test_a_time_budget_that_is_not_positive_is_a_usage_error(capsys, tmp_path, account, budget):
+    code, out, err = run(capsys, "audit", "--region", "eu-west-1", "--time-budget", budget, *json_out(tmp_path))
+    assert code == 2 and out == "" and list(tmp_path.iterdir()) == []
+    assert "--time-budget" in err and "positive number of seconds" in err
 
 
 def test_an_audit_that_cannot_start_is_an_input_error(capsys, tmp_path, account):
@@ -485,11 +501,11 @@ def test_a_policy_config_that_is_not_utf8_is_an_input_error(capsys, tmp_path):
 # --- progress and colour in CI ---------------------------------------------------------------------
 
 
-def test_the_check_writes_progress_lines_to_stderr_only(capsys, tmp_path, engine):
+def test_the_check_writes_progress_lines_to_stderr_only(capsys, tmp_path, engine, prod_stack):
     code, out, err = run(capsys, *check(tmp_path), "--format", "json")
     progress = [line for line in err.splitlines() if PROGRESS.match(line)]
     assert [re.sub(r" \(.*", "", line) for line in progress] == [
-        "posture: ran the Pulumi program for stack prod under the mock engine: 248 resources",
+        f"posture: ran the Pulumi program for stack prod under the mock engine: {len(prod_stack)} resources",
         "posture: evaluated 5 controls: 1 verdicts"]
     assert code == 0 and out.startswith("{")
 
