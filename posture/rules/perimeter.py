@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from posture.resources import ResourceView
 from posture.rules.base import (
     ACCOUNT_ID,
+    Graph,
     RuleResult,
     as_bool,
     as_list,
@@ -113,12 +114,16 @@ def vpc_require_locked_default_network_acl(resources: Sequence[ResourceView]) ->
     """A subnet that loses its network ACL association falls back to the VPC's default ACL; AWS
     makes it allow all traffic both ways. Adopted and stripped, it denies everything instead."""
     g = graph(resources)
-    defaults = {str(props(acl).get("defaultNetworkAclId")): acl for acl in g.of_type(DEFAULT_NETWORK_ACL)}
+    adopted: dict[str, ResourceView] = {}
+    for acl in g.of_type(DEFAULT_NETWORK_ACL):
+        vpc = _vpc_of_default_acl(g, acl)
+        if vpc is not None:
+            adopted[vpc.urn] = acl
 
     def check(vpc: ResourceView) -> RuleResult:
-        acl_id = props(vpc).get("defaultNetworkAclId")
-        acl = defaults.get(str(acl_id)) if acl_id else None
+        acl = adopted.get(vpc.urn)
         if acl is None:
+            acl_id = vpc.props.get("defaultNetworkAclId")
             return failed(vpc, "defaultNetworkAclId", acl_id, "the default network ACL is not adopted: AWS's allows "
                           "all traffic in and out of any subnet that falls back on it",
                           "declare aws.ec2.DefaultNetworkAcl(default_network_acl_id=vpc.default_network_acl_id) "
@@ -132,6 +137,17 @@ def vpc_require_locked_default_network_acl(resources: Sequence[ResourceView]) ->
         return passed(vpc, f"default network ACL adopted by {acl.name} with no rules (denies everything)")
 
     return each(g.of_type(VPC), check)
+
+
+def _vpc_of_default_acl(g: Graph, acl: ResourceView) -> ResourceView | None:
+    """The VPC whose default ACL ``acl`` adopts: by the id once known, else (first preview) the VPC the
+    engine says ``default_network_acl_id`` was computed from."""
+    ref = props(acl).ref("defaultNetworkAclId")
+    if ref is None:
+        return None
+    if isinstance(ref.value, str):
+        return next((vpc for vpc in g.of_type(VPC) if vpc.props.get("defaultNetworkAclId") == ref.value), None)
+    return g.resolve(ref, VPC)
 
 
 # --- account-wide S3 Block Public Access -------------------------------------------------------

@@ -960,7 +960,7 @@ cases("stack-vpc-require-locked-default-network-acl",
       ("fail_a_rule_kept", change("network-default-nacl", egress=[
           {"ruleNo": 100.0, "action": "allow", "protocol": "tcp", "fromPort": 443.0, "toPort": 443.0,
            "cidrBlock": "10.0.0.0/8"}])),
-      ("unknown_default_acl_id", change("network-vpc", defaultNetworkAclId=UNKNOWN)))
+      ("unknown_default_acl_id", change("network-default-nacl", defaultNetworkAclId=UNKNOWN)))
 cases("stack-account-require-s3-public-access-block",
       ("fail_missing", drop("account-public-access-block")),
       ("fail_policy_flag_off", change("account-public-access-block", blockPublicPolicy=False)),
