@@ -9,14 +9,17 @@ internet.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from posture.findings import Verdict
 from posture.resources import ResourceView
 from posture.rules.base import (
     Graph,
     Props,
+    Reference,
     RuleResult,
     ValueNotKnownError,
     as_bool,
@@ -32,15 +35,13 @@ from posture.rules.base import (
     props,
     tags,
 )
+from posture.rules.reachability import RouteTable, named, route_tables, show_refs, vpc_of
 from posture.rules.tokens import (
     DEFAULT_NETWORK_ACL,
-    DEFAULT_ROUTE_TABLE,
     DEFAULT_SECURITY_GROUP,
     FLOW_LOG,
     INGRESS_TYPES,
-    INTERNET_GATEWAY,
     LOAD_BALANCERS,
-    MAIN_ROUTE_TABLE_ASSOCIATION,
     MANAGED_PREFIX_LIST_ENTRY,
     NETWORK_ACL,
     NETWORK_ACL_ASSOCIATION,
@@ -48,9 +49,6 @@ from posture.rules.tokens import (
     RDS_CLUSTER,
     RDS_INSTANCE,
     RDS_SUBNET_GROUP,
-    ROUTE,
-    ROUTE_TABLE,
-    ROUTE_TABLE_ASSOCIATION,
     SECURITY_GROUP,
     SECURITY_GROUP_INGRESS_RULE,
     SECURITY_GROUP_RULE,
@@ -79,13 +77,13 @@ class Ingress:
 
     resource: ResourceView
     path: str
-    group_ref: Any
+    group_ref: Reference | None
     protocol: str
     from_port: int | None
     to_port: int | None
     cidrs: tuple[str, ...]
-    prefix_lists: tuple[str, ...]
-    groups: tuple[str, ...]
+    prefix_lists: tuple[Reference, ...]
+    groups: tuple[Reference, ...]
     self_ref: bool
 
     @property
@@ -116,7 +114,8 @@ class Ingress:
 
     def describe(self) -> str:
         ports = "all ports" if self.protocol == "all" else f"{self.protocol} {self.from_port}-{self.to_port}"
-        sources = [*self.cidrs, *self.prefix_lists, *self.groups, *(["self"] if self.self_ref else [])]
+        sources = [*self.cidrs, *map(named, self.prefix_lists), *map(named, self.groups),
+                   *(["self"] if self.self_ref else [])]
         return f"{ports} from {', '.join(sources) or 'nowhere'}"
 
 
@@ -128,11 +127,17 @@ def _strings(value: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in as_list(value) if v)
 
 
+def _refs(p: Props, key: str) -> tuple[Reference, ...]:
+    """Prefix-list and security-group sources name resources this stack usually creates, so they
+    are read as references: a first preview does not know their ids yet."""
+    return tuple(r for r in p.refs(key) if r.value != "")
+
+
 def _inline(resource: ResourceView, rule: Props, path: str) -> Ingress:
     return Ingress(resource, path, None, _protocol(rule.get("protocol")), as_int(rule.get("fromPort")),
                    as_int(rule.get("toPort")),
                    _strings(rule.get("cidrBlocks")) + _strings(rule.get("ipv6CidrBlocks")),
-                   _strings(rule.get("prefixListIds")), _strings(rule.get("securityGroups")),
+                   _refs(rule, "prefixListIds"), _refs(rule, "securityGroups"),
                    bool(as_bool(rule.get("self"))))
 
 
@@ -144,13 +149,13 @@ def ingress_rules(resource: ResourceView) -> list[Ingress]:
         if p.get("type") != "ingress":
             return []
         rule = _inline(resource, p, "")
-        return [Ingress(resource, "", p.get("securityGroupId"), rule.protocol, rule.from_port, rule.to_port,
-                        rule.cidrs, rule.prefix_lists, _strings(p.get("sourceSecurityGroupId")), rule.self_ref)]
+        return [Ingress(resource, "", p.ref("securityGroupId"), rule.protocol, rule.from_port, rule.to_port,
+                        rule.cidrs, rule.prefix_lists, _refs(p, "sourceSecurityGroupId"), rule.self_ref)]
     if resource.type == SECURITY_GROUP_INGRESS_RULE:
-        return [Ingress(resource, "", p.get("securityGroupId"), _protocol(p.get("ipProtocol")),
+        return [Ingress(resource, "", p.ref("securityGroupId"), _protocol(p.get("ipProtocol")),
                         as_int(p.get("fromPort")), as_int(p.get("toPort")),
-                        _strings(p.get("cidrIpv4")) + _strings(p.get("cidrIpv6")), _strings(p.get("prefixListId")),
-                        _strings(p.get("referencedSecurityGroupId")), False)]
+                        _strings(p.get("cidrIpv4")) + _strings(p.get("cidrIpv6")), _refs(p, "prefixListId"),
+                        _refs(p, "referencedSecurityGroupId"), False)]
     return []
 
 
@@ -192,10 +197,7 @@ def _public_load_balancer_groups(g: Graph) -> set[str] | None:
             p = props(lb)
             if as_bool(p.get("internal")):
                 continue
-            for i, ref in enumerate(p.get("securityGroups") or []):
-                sg = g.resolve(ref, SECURITY_GROUP, path=f"securityGroups[{i}]")
-                if sg is not None:
-                    found.add(sg.urn)
+            found.update(sg.urn for sg in g.resolve_all(p.refs("securityGroups"), SECURITY_GROUP))
     except ValueNotKnownError:
         return None
     return found
@@ -204,7 +206,7 @@ def _public_load_balancer_groups(g: Graph) -> set[str] | None:
 def _group_of(g: Graph, rule: Ingress) -> ResourceView | None:
     if rule.resource.type == SECURITY_GROUP:
         return rule.resource
-    return g.resolve(rule.group_ref, SECURITY_GROUP, path="securityGroupId")
+    return g.resolve(rule.group_ref, SECURITY_GROUP)
 
 
 def security_group_disallow_internet_ingress(resources: Sequence[ResourceView]) -> list[RuleResult]:
@@ -227,7 +229,7 @@ def security_group_disallow_internet_ingress(resources: Sequence[ResourceView]) 
             if public_groups is None:
                 raise ValueNotKnownError("securityGroups of the load balancers")
             if group is None or group.urn not in public_groups:
-                where = group.name if group else str(rule.group_ref)
+                where = group.name if group else named(rule.group_ref)
                 return failed(resource, f"{rule.prop}cidr", rule.describe(),
                               f"{where} is not attached to an internet-facing load balancer",
                               "open 80/443 to the internet only on the public load balancer's security group")
@@ -286,7 +288,7 @@ def _per_vpc(g: Graph, types: tuple[str, ...], matches) -> dict[str, list[Resour
     for r in g.of_type(*types):
         if not matches(r):
             continue
-        vpc = g.resolve(props(r).get("vpcId"), VPC, path="vpcId")
+        vpc = g.resolve(props(r).ref("vpcId"), VPC)
         if vpc is not None:
             found.setdefault(vpc.urn, []).append(r)
     return found
@@ -294,7 +296,7 @@ def _per_vpc(g: Graph, types: tuple[str, ...], matches) -> dict[str, list[Resour
 
 def vpc_require_flow_logs(resources: Sequence[ResourceView]) -> list[RuleResult]:
     g = graph(resources)
-    logs = _per_vpc(g, (FLOW_LOG,), lambda r: props(r).get("vpcId") is not None)
+    logs = _per_vpc(g, (FLOW_LOG,), lambda r: props(r).is_set("vpcId"))
 
     def check(vpc: ResourceView) -> RuleResult:
         if vpc.urn not in logs:
@@ -346,81 +348,52 @@ def _data_subnets(g: Graph) -> dict[str, ResourceView]:
     """Subnets tagged ``tier=data`` plus every subnet a database subnet group uses, whatever its tag."""
     found = {s.urn: s for s in g.of_type(SUBNET) if tags(s).get(TIER_TAG) == "data"}
     for group in g.of_type(RDS_SUBNET_GROUP):
-        for i, ref in enumerate(props(group).get("subnetIds") or []):
-            subnet = g.resolve(ref, SUBNET, path=f"subnetIds[{i}]")
-            if subnet is not None:
-                found[subnet.urn] = subnet
+        found.update((s.urn, s) for s in g.resolve_all(props(group).refs("subnetIds"), SUBNET))
     return found
 
 
-def _route_problem(g: Graph, route: Props) -> str | None:
-    destination = route.get("cidrBlock") or route.get("destinationCidrBlock") or route.get("ipv6CidrBlock") \
-        or route.get("destinationIpv6CidrBlock")
-    for key in ("natGatewayId", "egressOnlyGatewayId", "carrierGatewayId"):
-        if route.get(key):
-            return f"{key} {route.get(key)}"
-    gateway = route.get("gatewayId")
-    if gateway and gateway != "local" and (
-            str(gateway).startswith("igw-") or g.resolve(gateway, INTERNET_GATEWAY, path="gatewayId") is not None):
-        return f"internet gateway {gateway}"
-    if is_internet(destination):
-        return f"internet-wide route {destination}"
-    return None
-
-
 def data_tier_disallow_internet_routes(resources: Sequence[ResourceView]) -> list[RuleResult]:
+    """Judges the table AWS actually uses for each data subnet (explicit association, else the VPC's
+    main table, declared or implicit) with every route in it, inline or standalone, plus every
+    table tagged tier=data."""
     g = graph(resources)
-    data = _data_subnets(g)
-    tables: dict[str, ResourceView] = {t.urn: t for t in g.of_type(ROUTE_TABLE) if tags(t).get(TIER_TAG) == "data"}
-    associated: set[str] = set()
-    for assoc in g.of_type(ROUTE_TABLE_ASSOCIATION):
-        p = props(assoc)
-        subnet = g.resolve(p.get("subnetId"), SUBNET, path="subnetId")
-        if subnet is not None and subnet.urn in data:
-            associated.add(subnet.urn)
-            table = g.resolve(p.get("routeTableId"), ROUTE_TABLE, DEFAULT_ROUTE_TABLE, path="routeTableId")
-            if table is None:
-                return [failed(assoc, "routeTableId", p.get("routeTableId"),
-                               f"data subnet {subnet.name} uses a route table not declared in this stack",
-                               "declare the data tier's route table here")]
-            tables[table.urn] = table
-    if any(urn not in associated for urn in data):
-        vpcs = {str(props(s).get("vpcId")) for urn, s in data.items() if urn not in associated}
-        for main in g.of_type(DEFAULT_ROUTE_TABLE):
-            tables[main.urn] = main
-        for assoc in g.of_type(MAIN_ROUTE_TABLE_ASSOCIATION):
-            if str(props(assoc).get("vpcId")) in vpcs:
-                table = g.resolve(props(assoc).get("routeTableId"), ROUTE_TABLE, path="routeTableId")
-                if table is not None:
-                    tables[table.urn] = table
-    standalone: dict[str, list[ResourceView]] = {}
-    for route in g.of_type(ROUTE):
-        table = g.resolve(props(route).get("routeTableId"), ROUTE_TABLE, DEFAULT_ROUTE_TABLE, path="routeTableId")
-        if table is not None:
-            standalone.setdefault(table.urn, []).append(route)
-
+    used, tagged = route_tables(g)
+    uses: list[tuple[ResourceView | None, RouteTable]] = []
+    for subnet in _data_subnets(g).values():
+        if subnet.urn not in used:
+            uses.append((subnet, None))  # type: ignore[arg-type]
+        else:
+            uses.append((subnet, used[subnet.urn]))
+    uses += [(None, t) for t in tagged.values()]
     results: list[RuleResult] = []
-    for table in tables.values():
-        def check(t: ResourceView) -> list[RuleResult]:
-            out = []
-            for i, route in enumerate(props(t).get("routes") or []):
-                problem = _route_problem(g, route)
-                if problem:
-                    out.append(failed(t, f"routes[{i}]", route, f"the data tier routes to the internet via {problem}",
-                                      "remove the route: the data tier keeps only the local route"))
-            return out or [passed(t, "no route out of the VPC")]
-
-        results.extend(each([table], check))
-        for route in standalone.get(table.urn, []):
-            def check_route(r: ResourceView, table_name: str = table.name) -> RuleResult:
-                problem = _route_problem(g, props(r))
-                if problem:
-                    return failed(r, "destinationCidrBlock", props(r).get("destinationCidrBlock"),
-                                  f"adds a route via {problem} to data-tier table {table_name}",
-                                  "remove the route: the data tier keeps only the local route")
-                return passed(r, f"route in {table_name} stays inside the network")
-
-            results.extend(each([route], check_route))
+    judged: set[tuple[str, str]] = set()
+    judged_tables: set[str] = set()
+    for subnet, table in uses:
+        if table is None:
+            results.append(failed(subnet, "routeTable", None, "the data subnet's route table is not declared in "  # type: ignore[arg-type]
+                                  "this stack", "associate it with the data tier's route table"))
+            continue
+        if table.unreadable is not None:
+            if table.key not in judged_tables:
+                judged_tables.add(table.key)
+                results.append(RuleResult(Verdict.UNKNOWN, f"{table.name}: {table.unreadable.message}", table.key))
+            continue
+        exits = [r for r in table.routes if r.leaves_network]
+        user = f"data subnet {subnet.name}" if subnet is not None else f"data-tier table {table.name}"
+        for route in exits:
+            if (route.owner.urn, route.path) in judged:
+                continue
+            judged.add((route.owner.urn, route.path))
+            result = failed(route.owner, route.path or "destinationCidrBlock", route.destination,
+                            f"{user} uses {table.name} ({table.how}), which routes {route.destination} via "
+                            f"{route.target_kind} {route.target}",
+                            "remove the route (the data tier keeps only the local route), or associate the data "
+                            "subnets with the data tier's own route table")
+            results.append(dataclasses.replace(result, evidence=(
+                user, f"route table {table.name} ({table.how})", route.hop(), "out of the private network")))
+        if not exits and table.key not in judged_tables:
+            judged_tables.add(table.key)
+            results.append(passed(table.resource or subnet, f"{table.name} has no route out of the VPC"))  # type: ignore[arg-type]
     return results
 
 
@@ -453,8 +426,7 @@ def _ingress_by_group(g: Graph) -> _RulesOf:
     by_group = _RulesOf()
     for r in g.of_type(*INGRESS_TYPES):
         try:
-            sg = r if r.type == SECURITY_GROUP else g.resolve(props(r).get("securityGroupId"), SECURITY_GROUP,
-                                                              path="securityGroupId")
+            sg = r if r.type == SECURITY_GROUP else g.resolve(props(r).ref("securityGroupId"), SECURITY_GROUP)
         except ValueNotKnownError as exc:
             exc.urn = r.urn
             by_group.unplaced = exc
@@ -477,17 +449,17 @@ def database_reachable_only_from_app_tier(resources: Sequence[ResourceView]) -> 
 
     def check(db: ResourceView) -> RuleResult | None:
         p = props(db)
-        refs = p.get("vpcSecurityGroupIds") or []
-        if not len(refs):
+        refs = p.refs("vpcSecurityGroupIds")
+        if not refs:
             return failed(db, "vpcSecurityGroupIds", None, "the database falls back to the VPC's default security "
                           "group", "attach a dedicated security group that admits only the app tier")
         port = _db_port(db)
         problems = 0
-        for i, ref in enumerate(refs):
-            sg = g.resolve(ref, SECURITY_GROUP, path=f"vpcSecurityGroupIds[{i}]")
-            if sg is None:
-                return failed(db, f"vpcSecurityGroupIds[{i}]", ref, "the security group is not declared in this "
-                              "stack, so who reaches the database cannot be proven", "declare it here")
+        groups = g.resolve_all(refs, SECURITY_GROUP)
+        if len(groups) < len(refs):
+            return failed(db, "vpcSecurityGroupIds", show_refs(refs), "a security group is not declared in this "
+                          "stack, so who reaches the database cannot be proven", "declare it here")
+        for sg in groups:
             for rule in by_group.of(sg):
                 problem = _db_ingress_problem(g, rule, port)
                 if problem:
@@ -512,9 +484,9 @@ def _db_ingress_problem(g: Graph, rule: Ingress, port: int | None) -> str | None
     if rule.protocol != "tcp" or rule.from_port != port or rule.to_port != port:
         return f"the database admits {rule.describe()}, not only its port {port}"
     for source in rule.groups:
-        sg = g.resolve(source, SECURITY_GROUP, path="source security group")
+        sg = g.resolve(source, SECURITY_GROUP)
         if sg is None:
-            return f"source {source} is not a security group declared in this stack"
+            return f"source {named(source)} is not a security group declared in this stack"
         if tags(sg).get(TIER_TAG) != "app":
             return f"source {sg.name} is not the app tier's security group (tag {TIER_TAG}=app)"
     return None
@@ -524,9 +496,10 @@ def _acl_entries(g: Graph, acl: ResourceView) -> list[tuple[ResourceView, str, M
     entries = [(acl, f"ingress[{i}]", e) for i, e in enumerate(props(acl).get("ingress") or [])]
     for rule in g.of_type(NETWORK_ACL_RULE):
         p = props(rule)
-        if as_bool(p.get("egress")) or g.resolve(p.get("networkAclId"), acl.type, path="networkAclId") is not acl:
+        if as_bool(p.get("egress")) or g.resolve(p.ref("networkAclId"), acl.type) is not acl:
             continue
-        entries.append((rule, "", {"action": p.get("ruleAction"), "protocol": p.get("protocol"),
+        entries.append((rule, "", {"ruleNumber": p.get("ruleNumber"), "action": p.get("ruleAction"),
+                                   "protocol": p.get("protocol"),
                                    "cidrBlock": p.get("cidrBlock"), "ipv6CidrBlock": p.get("ipv6CidrBlock"),
                                    "fromPort": p.get("fromPort"), "toPort": p.get("toPort")}))
     return entries
@@ -534,12 +507,11 @@ def _acl_entries(g: Graph, acl: ResourceView) -> list[tuple[ResourceView, str, M
 
 def _acl_of(g: Graph, subnet: ResourceView) -> ResourceView | None:
     for assoc in g.of_type(NETWORK_ACL_ASSOCIATION):
-        if g.resolve(props(assoc).get("subnetId"), SUBNET, path="subnetId") is subnet:
-            return g.resolve(props(assoc).get("networkAclId"), NETWORK_ACL, path="networkAclId")
+        if g.resolve(props(assoc).ref("subnetId"), SUBNET) is subnet:
+            return g.resolve(props(assoc).ref("networkAclId"), NETWORK_ACL)
     for acl in g.of_type(NETWORK_ACL):
-        for i, ref in enumerate(props(acl).get("subnetIds") or []):
-            if g.resolve(ref, SUBNET, path=f"subnetIds[{i}]") is subnet:
-                return acl
+        if subnet in g.resolve_all(props(acl).refs("subnetIds"), SUBNET):
+            return acl
     return None
 
 
@@ -563,13 +535,14 @@ def networkacl_disallow_all_traffic_from_internet(resource: ResourceView) -> Rul
 
 def subnet_require_network_acl(resources: Sequence[ResourceView]) -> list[RuleResult]:
     g = graph(resources)
-    default_acl_vpcs = {str(props(acl).get("vpcId")) for acl in g.of_type(DEFAULT_NETWORK_ACL)}
+    default_acl_vpcs = {vpc.urn for acl in g.of_type(DEFAULT_NETWORK_ACL)
+                        if (vpc := vpc_of(g, acl)) is not None}
 
     def check(subnet: ResourceView) -> RuleResult:
         acl = _acl_of(g, subnet)
         if acl is not None:
             return passed(subnet, f"guarded by network ACL {acl.name}")
-        if str(props(subnet).get("vpcId")) in default_acl_vpcs:
+        if vpc_of(g, subnet) is not None and vpc_of(g, subnet).urn in default_acl_vpcs:
             return passed(subnet, "guarded by the VPC's adopted default network ACL")
         return failed(subnet, "networkAcl", None, "the subnet falls back to the default network ACL, which admits "
                       "all traffic", "attach the tier's aws.ec2.NetworkAcl (subnet_ids=[...])")
@@ -585,19 +558,19 @@ def data_tier_nacl_require_app_tier_sources(resources: Sequence[ResourceView]) -
 
     def check(db: ResourceView) -> list[RuleResult]:
         p = props(db)
-        group = g.resolve(p.get("dbSubnetGroupName"), RDS_SUBNET_GROUP, path="dbSubnetGroupName")
+        group = g.resolve(p.ref("dbSubnetGroupName"), RDS_SUBNET_GROUP)
         if group is None:
-            return [failed(db, "dbSubnetGroupName", p.get("dbSubnetGroupName"), "the database's subnets are not "
+            return [failed(db, "dbSubnetGroupName", named(p.ref("dbSubnetGroupName")), "the database's subnets are not "
                            "declared in this stack, so their network ACL cannot be checked",
                            "place it in a subnet group of the data-tier subnets")]
         port = _db_port(db)
         out: list[RuleResult] = []
-        for i, ref in enumerate(props(group).get("subnetIds") or []):
-            subnet = g.resolve(ref, SUBNET, path=f"subnetIds[{i}]")
-            if subnet is None:
-                out.append(failed(group, f"subnetIds[{i}]", ref, "a subnet not declared in this stack",
-                                  "use the data-tier subnets"))
-                continue
+        refs = props(group).refs("subnetIds")
+        subnets = g.resolve_all(refs, SUBNET)
+        if len(subnets) < len(refs):
+            out.append(failed(group, "subnetIds", show_refs(refs), "a subnet not declared in this stack",
+                              "use the data-tier subnets"))
+        for subnet in subnets:
             acl = _acl_of(g, subnet)
             if acl is None:
                 defaults = g.of_type(DEFAULT_NETWORK_ACL)

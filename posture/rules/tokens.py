@@ -115,3 +115,21 @@ SERVICE_GRANTS = (BUCKET_POLICY, SNS_TOPIC_POLICY, SNS_TOPIC, SECRET_POLICY, DYN
 """Where a resource grants an AWS service access on someone's behalf: resource policies (KMS key
 policies excepted: aws-kms-key-require-conditioned-use owns those), a topic's inline policy,
 Lambda invoke permissions and role trust policies (a service assuming the role)."""
+
+# --- reachability and the edge path (issue 11) ---
+SECURITY_GROUP_EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+LISTENER_RULES = ("aws:lb/listenerRule:ListenerRule", "aws:alb/listenerRule:ListenerRule",
+                  "aws:elasticloadbalancingv2/listenerRule:ListenerRule")
+WAF_RULE_GROUP = "aws:wafv2/ruleGroup:RuleGroup"
+LAMBDA_FUNCTION_URL = "aws:lambda/functionUrl:FunctionUrl"
+API_GATEWAY_REST_API = "aws:apigateway/restApi:RestApi"
+API_GATEWAY_METHOD = "aws:apigateway/method:Method"
+API_GATEWAY_V2_API = "aws:apigatewayv2/api:Api"
+API_GATEWAY_V2_ROUTE = "aws:apigatewayv2/route:Route"
+CLOUDFRONT_DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+RDS_PROXY = "aws:rds/proxy:Proxy"
+ELASTICACHE_REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
+ELASTICACHE_SERVERLESS = "aws:elasticache/serverlessCache:ServerlessCache"
+EIP = "aws:ec2/eip:Eip"
+EIP_ASSOCIATION = "aws:ec2/eipAssociation:EipAssociation"
+INSTANCE = "aws:ec2/instance:Instance"

@@ -531,7 +531,7 @@ def build_edge(b: Builder, n: dict[str, Any]) -> None:
     rules = [{"Name": "blocklist", "Priority": 0, "Action": {"Block": {}}, "VisibilityConfig": visibility,
               "Statement": {"IPSetReferenceStatement": {"ARN": blocklist}}},
              managed("AWSManagedRulesCommonRuleSet", 1), managed("AWSManagedRulesKnownBadInputsRuleSet", 2),
-             managed("AWSManagedRulesSQLiRuleSet", 3),
+             managed("AWSManagedRulesSQLiRuleSet", 3), managed("AWSManagedRulesAmazonIpReputationList", 5),
              {"Name": "rate", "Priority": 4, "Action": {"Block": {}}, "VisibilityConfig": visibility,
               "Statement": {"RateBasedStatement": {"Limit": 2000, "AggregateKeyType": "IP"}}}]
     acl = waf.create_web_acl(Name="pass-waf", Scope="REGIONAL", DefaultAction={"Allow": {}}, Rules=rules,
