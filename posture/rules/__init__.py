@@ -7,7 +7,19 @@ Whether a rule is a resource or a stack rule follows from its control id (``stac
 
 from __future__ import annotations
 
-from posture.rules import backups, data_stores, database, edge, identity, keys, monitoring, network, storage
+from posture.rules import (
+    backups,
+    data_stores,
+    database,
+    edge,
+    edge_path,
+    identity,
+    keys,
+    monitoring,
+    network,
+    reachability,
+    storage,
+)
 from posture.rules.base import ResourceRule, StackRule
 
 RULES: dict[str, ResourceRule | StackRule] = {
@@ -59,6 +71,13 @@ RULES: dict[str, ResourceRule | StackRule] = {
     "stack-load-balancer-require-waf": edge.load_balancer_require_waf,
     "stack-web-acl-require-baseline-rules": edge.web_acl_require_baseline_rules,
     "stack-load-balancer-require-public-tier-subnets": edge.load_balancer_require_public_tier_subnets,
+    # reachability and the edge path
+    "stack-entry-point-require-tls-and-waf": edge_path.entry_point_require_tls_and_waf,
+    "stack-network-acl-require-denies-first": reachability.network_acl_require_denies_first,
+    "stack-walled-off-group-disallow-internet-egress": reachability.walled_off_group_disallow_internet_egress,
+    "aws-rds-proxy-require-tls": reachability.proxy_require_tls,
+    "aws-elasticache-replicationgroup-require-transit-encryption":
+        reachability.replicationgroup_require_transit_encryption,
     # backups
     "aws-backup-vault-require-cmk-encryption": backups.vault_require_cmk_encryption,
     "aws-backup-vaultlockconfiguration-require-compliance-mode": backups.vaultlockconfiguration_require_compliance_mode,

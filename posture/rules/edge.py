@@ -26,6 +26,7 @@ from posture.rules.base import (
     props,
     tags,
 )
+from posture.rules.edge_path import closes_plain_http
 from posture.rules.reachability import named, show_refs
 from posture.rules.tokens import (
     IP_SET,
@@ -120,11 +121,9 @@ def loadbalancer_enable_access_logs(resource: ResourceView) -> RuleResult:
 # --- listeners ---------------------------------------------------------------------------------
 
 
-def _redirects_to_https(actions: Any) -> bool:
+def _closes_plain_http(actions: Any) -> bool:
     actions = list(actions or [])
-    return bool(actions) and all(
-        a.get("type") == "redirect" and str((a.get("redirect") or {}).get("protocol") or "").upper() == "HTTPS"
-        for a in actions)
+    return bool(actions) and all(closes_plain_http(a) for a in actions)
 
 
 def listener_require_tls(resource: ResourceView) -> RuleResult:
@@ -142,10 +141,13 @@ def listener_require_tls(resource: ResourceView) -> RuleResult:
         return passed(resource, f"{protocol} with {policy}")
     if protocol == "HTTP":
         actions = p.get("defaultActions")
-        if not _redirects_to_https(actions):
+        if not _closes_plain_http(actions):
             return failed(resource, "defaultActions", actions, "the site is served over plain HTTP",
-                          'make every default action a redirect with protocol "HTTPS"')
-        return passed(resource, "HTTP only redirects to HTTPS")
+                          'make every default action a redirect with protocol "HTTPS" (or a non-2xx fixed response)')
+        return passed(resource, "HTTP only redirects to HTTPS or refuses")
+    if protocol == "TCP" and as_int(p.get("port")) == 443:
+        return not_applicable(resource, "TCP on 443 passes TLS through to where it ends; "
+                                        "stack-entry-point-require-tls-and-waf follows it there")
     return failed(resource, "protocol", protocol, "the listener carries traffic unencrypted",
                   "terminate TLS (protocol HTTPS or TLS) with an allowed ssl_policy")
 
@@ -167,6 +169,9 @@ def targetgroup_require_tls(resource: ResourceView) -> RuleResult:
     p = props(resource)
     if str(p.get("targetType") or "instance") == "lambda" or str(p.get("protocol") or "").upper() == "GENEVE":
         return not_applicable(resource, "Lambda and GENEVE targets carry no TLS setting")
+    if str(p.get("targetType")) == "alb":
+        return not_applicable(resource, "its target is an application load balancer, whose own listeners and "
+                                        "target groups are checked")
     protocol = str(p.get("protocol") or "")
     if protocol.upper() not in ("HTTPS", "TLS"):
         return failed(resource, "protocol", protocol or None, "traffic from the load balancer to the app travels in "
@@ -215,9 +220,10 @@ def load_balancer_require_public_tier_subnets(resources: Sequence[ResourceView])
 # --- WAF ---------------------------------------------------------------------------------------
 
 
-def _internet_facing_albs(g: Graph) -> list[ResourceView]:
-    return [lb for lb in g.of_type(*LOAD_BALANCERS)
-            if _lb_type(lb) == "application" and not as_bool(props(lb).get("internal"))]
+def _albs(g: Graph) -> list[ResourceView]:
+    """Every application load balancer, internal ones too: the intranet's allowlist says who may
+    connect, the WAF still blocks exploits and the blocklist from inside those networks."""
+    return [lb for lb in g.of_type(*LOAD_BALANCERS) if _lb_type(lb) == "application"]
 
 
 def load_balancer_require_waf(resources: Sequence[ResourceView]) -> list[RuleResult]:
@@ -235,10 +241,11 @@ def load_balancer_require_waf(resources: Sequence[ResourceView]) -> list[RuleRes
                     return failed(assoc, "webAclArn", named(p.ref("webAclArn")), "the web ACL is not declared in this stack, "
                                   "so its rules cannot be checked", "associate the baseline's web ACL")
                 return passed(lb, f"protected by web ACL {acl.name}")
-        return failed(lb, "webAclAssociation", None, "an internet-facing load balancer without a web ACL",
+        scheme = "an internal" if as_bool(props(lb).get("internal")) else "an internet-facing"
+        return failed(lb, "webAclAssociation", None, f"{scheme} application load balancer without a web ACL",
                       "add aws.wafv2.WebAclAssociation(resource_arn=<alb arn>, web_acl_arn=<web acl arn>)")
 
-    return each(_internet_facing_albs(g), check)
+    return each(_albs(g), check)
 
 
 MANAGED_GROUP_RULES: dict[str, frozenset[str]] = {

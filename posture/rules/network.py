@@ -41,6 +41,7 @@ from posture.rules.tokens import (
     DEFAULT_SECURITY_GROUP,
     FLOW_LOG,
     INGRESS_TYPES,
+    LISTENERS,
     LOAD_BALANCERS,
     MANAGED_PREFIX_LIST_ENTRY,
     NETWORK_ACL,
@@ -189,15 +190,24 @@ securitygroup_disallow_all_ports_ingress = _ingress_rule(
     "no all-ports ingress")
 
 
-def _public_load_balancer_groups(g: Graph) -> set[str] | None:
-    """URNs of security groups attached to an internet-facing load balancer (None: not known yet)."""
-    found: set[str] = set()
+def _public_load_balancer_groups(g: Graph) -> dict[str, set[int]] | None:
+    """URNs of security groups attached to an internet-facing load balancer, with the ports it
+    terminates TLS on (beside 80/443: an HTTPS listener on 8443 is as guarded as one on 443);
+    None: not known yet."""
+    found: dict[str, set[int]] = {}
     try:
+        tls_ports: dict[str, set[int]] = {}
+        for listener in g.of_type(*LISTENERS):
+            lp = props(listener)
+            lb = g.resolve(lp.ref("loadBalancerArn"), *LOAD_BALANCERS)
+            if lb is not None and str(lp.get("protocol") or "").upper() in ("HTTPS", "TLS"):
+                tls_ports.setdefault(lb.urn, set()).add(as_int(lp.get("port")) or 0)
         for lb in g.of_type(*LOAD_BALANCERS):
             p = props(lb)
             if as_bool(p.get("internal")):
                 continue
-            found.update(sg.urn for sg in g.resolve_all(p.refs("securityGroups"), SECURITY_GROUP))
+            for sg in g.resolve_all(p.refs("securityGroups"), SECURITY_GROUP):
+                found.setdefault(sg.urn, set(PUBLIC_WEB_PORTS)).update(tls_ports.get(lb.urn, ()))
     except ValueNotKnownError:
         return None
     return found
@@ -219,15 +229,17 @@ def security_group_disallow_internet_ingress(resources: Sequence[ResourceView]) 
         if not rules:
             return passed(resource, "no internet ingress outside the remote-admin and all-ports controls")
         for rule in rules:
-            web_only = (rule.protocol == "tcp" and rule.from_port is not None and rule.to_port is not None
-                        and set(range(rule.from_port, rule.to_port + 1)) <= PUBLIC_WEB_PORTS)
-            if not web_only:
-                return failed(resource, f"{rule.prop}cidr", rule.describe(),
-                              "the internet may reach this port; only 80/443 on a public load balancer may be open",
-                              "replace the CIDR with a security-group reference or a managed prefix list")
             group = _group_of(g, rule)
             if public_groups is None:
                 raise ValueNotKnownError("securityGroups of the load balancers")
+            ports = public_groups.get(group.urn, PUBLIC_WEB_PORTS) if group is not None else PUBLIC_WEB_PORTS
+            web_only = (rule.protocol == "tcp" and rule.from_port is not None and rule.to_port is not None
+                        and set(range(rule.from_port, rule.to_port + 1)) <= ports)
+            if not web_only:
+                return failed(resource, f"{rule.prop}cidr", rule.describe(),
+                              "the internet may reach this port; only 80/443 (and the TLS listener ports) of a "
+                              "public load balancer may be open",
+                              "replace the CIDR with a security-group reference or a managed prefix list")
             if group is None or group.urn not in public_groups:
                 where = group.name if group else named(rule.group_ref)
                 return failed(resource, f"{rule.prop}cidr", rule.describe(),
@@ -397,13 +409,20 @@ def data_tier_disallow_internet_routes(resources: Sequence[ResourceView]) -> lis
     return results
 
 
-def _db_port(db: ResourceView) -> int | None:
+def _db_port(db: ResourceView, g: Graph | None = None) -> int | None:
+    """The port a database listens on: its own, its engine's default, or (a read replica names
+    neither) its source's."""
     p = props(db)
     port = as_int(p.get("port"))
     if port is not None:
         return port
     engine = str(p.get("engine") or "").lower()
-    return next((v for k, v in DEFAULT_DB_PORTS.items() if engine.startswith(k)), None)
+    default = next((v for k, v in DEFAULT_DB_PORTS.items() if engine.startswith(k)), None)
+    if default is None and g is not None and p.is_set("replicateSourceDb"):
+        source = g.resolve(p.ref("replicateSourceDb"), RDS_INSTANCE)
+        if source is not None and source is not db:
+            return _db_port(source, g)
+    return default
 
 
 class _RulesOf(dict):
@@ -453,7 +472,7 @@ def database_reachable_only_from_app_tier(resources: Sequence[ResourceView]) -> 
         if not refs:
             return failed(db, "vpcSecurityGroupIds", None, "the database falls back to the VPC's default security "
                           "group", "attach a dedicated security group that admits only the app tier")
-        port = _db_port(db)
+        port = _db_port(db, g)
         problems = 0
         groups = g.resolve_all(refs, SECURITY_GROUP)
         if len(groups) < len(refs):
@@ -559,11 +578,16 @@ def data_tier_nacl_require_app_tier_sources(resources: Sequence[ResourceView]) -
     def check(db: ResourceView) -> list[RuleResult]:
         p = props(db)
         group = g.resolve(p.ref("dbSubnetGroupName"), RDS_SUBNET_GROUP)
+        if group is None and not p.is_set("dbSubnetGroupName") and p.is_set("replicateSourceDb"):
+            # A same-region read replica lives in its source's subnet group.
+            source = g.resolve(p.ref("replicateSourceDb"), RDS_INSTANCE)
+            if source is not None and source is not db:
+                group = g.resolve(props(source).ref("dbSubnetGroupName"), RDS_SUBNET_GROUP)
         if group is None:
             return [failed(db, "dbSubnetGroupName", named(p.ref("dbSubnetGroupName")), "the database's subnets are not "
                            "declared in this stack, so their network ACL cannot be checked",
                            "place it in a subnet group of the data-tier subnets")]
-        port = _db_port(db)
+        port = _db_port(db, g)
         out: list[RuleResult] = []
         refs = props(group).refs("subnetIds")
         subnets = g.resolve_all(refs, SUBNET)

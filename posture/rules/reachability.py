@@ -12,6 +12,7 @@ network picture, so picture and verdict read one model.
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -23,21 +24,33 @@ from posture.rules.base import (
     Graph,
     Props,
     Reference,
+    RuleResult,
     ValueNotKnownError,
     as_bool,
     as_int,
     cidr_within,
+    each,
+    failed,
     graph,
     is_internet,
+    passed,
     props,
+    snake,
     tags,
 )
 from posture.rules.tokens import (
+    DEFAULT_NETWORK_ACL,
     DEFAULT_ROUTE_TABLE,
+    ELASTICACHE_REPLICATION_GROUP,
     INTERNET_GATEWAY,
     MAIN_ROUTE_TABLE_ASSOCIATION,
     MANAGED_PREFIX_LIST,
     MANAGED_PREFIX_LIST_ENTRY,
+    NETWORK_ACL,
+    NETWORK_ACL_RULE,
+    RDS_CLUSTER,
+    RDS_INSTANCE,
+    RDS_PROXY,
     ROUTE,
     ROUTE_TABLE,
     ROUTE_TABLE_ASSOCIATION,
@@ -60,6 +73,7 @@ ROUTE_TARGETS = {
 of them except the ``local`` gateway leads out of the subnet's own network."""
 INTERNET_BOUND = frozenset({"internet gateway", "NAT gateway", "egress-only internet gateway", "carrier gateway"})
 PRIVATE_NETWORKS = tuple(str(n) for n in NON_PUBLIC_NETWORKS)
+DATA_TIER_STORES = (RDS_INSTANCE, RDS_CLUSTER, RDS_PROXY, ELASTICACHE_REPLICATION_GROUP)
 DESTINATION_KEYS = ("cidrBlock", "destinationCidrBlock", "ipv6CidrBlock", "destinationIpv6CidrBlock",
                     "destinationPrefixListId")
 
@@ -399,6 +413,109 @@ def reachability_model(resources: Sequence[ResourceView]) -> dict[str, Any]:
                 "name": table.name, "how": table.how,
                 "unknown": None if table.unreadable is None else table.unreadable.message,
                 "routes": [{"destination": r.destination, "target": r.target_kind, "target_id": r.target,
-                            "declared_by": r.owner.name} for r in table.routes]},
+                            "declared_by": r.owner.name, "leaves_network": r.leaves_network}
+                           for r in table.routes]},
         }
     return model
+
+
+# --- controls -----------------------------------------------------------------------------------
+
+
+def _acl_entries(g: Graph, acl: ResourceView, egress: bool) -> list[AclEntry]:
+    key = "egress" if egress else "ingress"
+    entries = [acl_entry(acl, f"{key}[{i}]", e) for i, e in enumerate(props(acl).get(key) or [])]
+    for rule in g.of_type(NETWORK_ACL_RULE):
+        p = props(rule)
+        if bool(as_bool(p.get("egress"))) != egress or g.resolve(p.ref("networkAclId"), acl.type) is not acl:
+            continue
+        entries.append(acl_entry(rule, "", {k: p.get(k) for k in (
+            "ruleNumber", "ruleAction", "protocol", "fromPort", "toPort", "cidrBlock", "ipv6CidrBlock")}))
+    return entries
+
+
+def network_acl_require_denies_first(resources: Sequence[ResourceView]) -> list[RuleResult]:
+    """AWS evaluates a network ACL lowest rule number first and stops at the first match: a deny
+    (the IP blocklist) numbered after an allow that matches the same traffic never applies to it."""
+    g = graph(resources)
+
+    def check(acl: ResourceView) -> RuleResult:
+        for egress in (False, True):
+            shadowed = shadowed_denies(_acl_entries(g, acl, egress))
+            if shadowed:
+                deny, allow = shadowed[0]
+                result = failed(deny.owner, deny.path or "ruleNumber", deny.number,
+                                f"{'egress' if egress else 'ingress'} deny {deny.describe()} comes after "
+                                f"{allow.describe()}, which matches the same traffic first, so the deny never applies",
+                                "number every deny below every allow (components.vpc.Vpc uses 1..10 for the blocklist)")
+                return dataclasses.replace(result, evidence=(
+                    f"packet from {deny.cidr}", f"network ACL {acl.name}", f"matches {allow.describe()}: ALLOW",
+                    f"never reaches {deny.describe()}"))
+        return passed(acl, "every deny precedes the allows it overlaps")
+
+    return each(g.of_type(NETWORK_ACL, DEFAULT_NETWORK_ACL), check)
+
+
+WALLED_OFF_TIER = "data"
+
+
+def walled_off_groups(g: Graph) -> dict[str, tuple[ResourceView, str]]:
+    """Security groups whose egress the promises restrict, with why: every group a database, proxy
+    or cache uses, and every group tagged tier=data or egress=allowlist (bank sync)."""
+    found: dict[str, tuple[ResourceView, str]] = {}
+    for sg in g.of_type(SECURITY_GROUP):
+        t = tags(sg)
+        if t.get("tier") == WALLED_OFF_TIER:
+            found[sg.urn] = (sg, "tagged tier=data")
+        elif t.get("egress") == "allowlist":
+            found[sg.urn] = (sg, "tagged egress=allowlist")
+    for store in g.of_type(*DATA_TIER_STORES):
+        for key in ("vpcSecurityGroupIds", "securityGroupIds"):
+            for sg in g.resolve_all(props(store).refs(key), SECURITY_GROUP):
+                found.setdefault(sg.urn, (sg, f"used by {store.name}"))
+    return found
+
+
+def walled_off_group_disallow_internet_egress(resources: Sequence[ResourceView]) -> list[RuleResult]:
+    """The data tier and bank sync may talk only to named peers: other security groups, prefix lists
+    (AWS endpoints, allowlists) and narrow ranges (the aggregator's /28s). All traffic to anywhere,
+    or any egress to an internet-wide range, is a way out for stolen data."""
+    g = graph(resources)
+    groups = walled_off_groups(g)
+
+    def check(sg: ResourceView) -> RuleResult:
+        why = groups[sg.urn][1]
+        for rule in egress_rules(g, sg):
+            public = [c for c in rule.cidrs if not cidr_within(c, PRIVATE_NETWORKS)]
+            if rule.to_internet or (rule.protocol == "all" and public):
+                result = failed(rule.owner, f"{rule.path}.cidr" if rule.path else "cidr", rule.describe(),
+                                f"{sg.name} ({why}) may send {rule.describe()}",
+                                "allow egress only to the security groups, prefix lists and aggregator ranges it needs")
+                return dataclasses.replace(result, evidence=(f"security group {sg.name} ({why})", rule.describe(),
+                                                             "the internet"))
+        return passed(sg, f"egress only to named peers ({why})")
+
+    return each([sg for sg, _ in groups.values()], check)
+
+
+def proxy_require_tls(resource: ResourceView) -> RuleResult:
+    """An RDS Proxy is a second door to the database; without require_tls it accepts plain connections."""
+    value = as_bool(props(resource).get("requireTls"))
+    if not value:
+        return failed(resource, "requireTls", value, "clients may reach the database through the proxy unencrypted",
+                      "set require_tls=True")
+    return passed(resource, "proxy requires TLS")
+
+
+def replicationgroup_require_transit_encryption(resource: ResourceView) -> RuleResult:
+    """A cache the app reaches holds session and query data; in plain text it is readable on the wire."""
+    p = props(resource)
+    for key in ("transitEncryptionEnabled", "atRestEncryptionEnabled"):
+        value = as_bool(p.get(key))
+        if not value:
+            return failed(resource, key, value, "cached data travels or rests unencrypted", f"set {snake(key)}=True")
+    mode = p.get("transitEncryptionMode")
+    if mode is not None and str(mode).lower() != "required":
+        return failed(resource, "transitEncryptionMode", mode, "clients may still connect without TLS",
+                      'set transit_encryption_mode="required"')
+    return passed(resource, "encrypted in transit (required) and at rest")

@@ -549,7 +549,7 @@ def build_edge(b: Builder, n: dict[str, Any]) -> None:
                   "access_logs.s3.enabled": "true", "access_logs.s3.bucket": log_bucket, **attributes}
         elb.modify_load_balancer_attributes(LoadBalancerArn=lb["LoadBalancerArn"],
                                             Attributes=[{"Key": k, "Value": v} for k, v in values.items()])
-        if public and waf_acl:
+        if waf_acl:
             waf.associate_web_acl(WebACLArn=acl, ResourceArn=lb["LoadBalancerArn"])
         return lb["LoadBalancerArn"]
 

@@ -74,8 +74,6 @@ NEUTRAL: dict[str, str] = {
     r"-app:(downgrade healthCheck\.protocol|flip healthCheck\.enabled)$": "health checks carry no user data",
     r"-(https|http-redirect):drop$": "removing a listener exposes less",
     r"waf:flip (rules\[\d+\]\.)?visibilityConfig\.": "WAF metrics and sampling, not filtering",
-    r"intranet-(waf|waf-association):drop$|intranet-alb:flip enableWafFailOpen$":
-        "claims.md asks a WAF on public load balancers; the intranet ALB admits only its allowlist",
     r"monitoring-guardduty-(ebs-malware-protection|lambda-network-logs|runtime-monitoring|s3-data-events):":
         "GuardDuty features beyond the RDS Protection APP-4 requires",
     r"monitoring-securityhub:flip (autoEnableControls|enableDefaultStandards)$": "enables more, or fewer automatic "

@@ -6,6 +6,7 @@ import pytest
 
 from posture.catalog import CONTROLS
 from posture.findings import Verdict
+from tests.policies.adversarial import ADVERSARIAL
 from tests.policies.cases import CASES, Case
 from tests.policies.helpers import failing, run, verdicts
 
@@ -35,7 +36,7 @@ def test_case(case: Case, baseline) -> None:
 
 def test_every_control_has_a_pass_and_a_fail_case() -> None:
     kinds: dict[str, set[str]] = {}
-    for case in CASES:
+    for case in CASES + ADVERSARIAL:
         kinds.setdefault(case.control, set()).add(case.kind)
     missing = {c.id: sorted({"pass", "fail"} - kinds.get(c.id, set())) for c in CONTROLS
                if not {"pass", "fail"} <= kinds.get(c.id, set())}
