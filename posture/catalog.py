@@ -314,10 +314,13 @@ CONTROLS: tuple[Control, ...] = (
              "DB-2 BANK-3", _frameworks("", "", "AC-4 SC-7 SC-7(4)", "1.3.1 1.4.4"),
              (tok.SUBNET, tok.RDS_SUBNET_GROUP, tok.ROUTE_TABLE, tok.ROUTE, tok.ROUTE_TABLE_ASSOCIATION,
               tok.DEFAULT_ROUTE_TABLE, tok.MAIN_ROUTE_TABLE_ASSOCIATION),
-             "Data-tier subnets are those tagged tier=data plus every subnet of a database subnet group; every "
-             "route table associated with them (inline routes and aws.ec2.Route) must have no internet gateway, "
-             "NAT gateway, egress-only gateway, default route or other internet-wide destination (a public "
-             "range broader than /8 IPv4 or /16 IPv6).",
+             "Data-tier subnets are those tagged tier=data plus every subnet of a database subnet group. Each is "
+             "judged on the table AWS uses for it: its explicit association, else the VPC's main table (a "
+             "MainRouteTableAssociation, an adopted DefaultRouteTable, or the implicit one that standalone "
+             "aws.ec2.Route resources can still fill), plus every table tagged tier=data. No route may lead to an "
+             "internet, NAT, egress-only or carrier gateway, nor to a destination not provably private (a public "
+             "range, or a prefix list that is not this stack's list of private ranges) over a transit gateway, "
+             "peering connection, network interface or any other target; gateway-endpoint routes stay.",
              "Remove the route; the data tier keeps only the local route and gateway-endpoint prefix lists."),
     _control("stack-database-reachable-only-from-app-tier",
              "The database admits only the app tier's security group, on its port", CRITICAL, "DB-1 DB-2 ADM-1",
@@ -408,7 +411,8 @@ CONTROLS: tuple[Control, ...] = (
              (*tok.LOAD_BALANCERS, tok.WEB_ACL_ASSOCIATION, tok.WEB_ACL),
              "The WAF blocks common exploits, SQL injection, known bad inputs and blocklisted addresses before "
              "they reach the application; with enable_waf_fail_open the load balancer would skip it whenever the "
-             "WAF cannot be reached.",
+             "WAF cannot be reached. Every application load balancer needs one, internal ones too (the intranet's "
+             "allowlist says who may connect; the WAF still stops exploits from inside those networks).",
              "Add aws.wafv2.WebAclAssociation(resource_arn=<alb arn>, web_acl_arn=<baseline web ACL arn>)."),
     _control("stack-load-balancer-require-public-tier-subnets",
              "Internet-facing load balancers sit only in public-tier subnets", HIGH, "ADM-1 DB-2",
@@ -423,12 +427,14 @@ CONTROLS: tuple[Control, ...] = (
              "Web ACLs block common exploits, SQL injection, known bad inputs, floods and blocklisted IPs", HIGH,
              "APP-3 ADM-1", _frameworks("WAF.10", "", "SC-5 SC-7 SI-10", "6.4.2"),
              (tok.WEB_ACL, tok.WEB_ACL_RULE, tok.WEB_ACL_RULE_GROUP_ASSOCIATION, tok.IP_SET),
-             "Requires the AWS managed Common, KnownBadInputs and SQLi rule groups, a rate-based rule and a "
-             "blocking IP-set rule (the blocklist: the rule's statement is the IP-set reference or an orStatement "
-             "directly listing it, never under a not/and statement; every IP set it references declared in this "
-             "stack), in enforcing mode, whether declared inline, in rule_json or as standalone rules. A group "
-             "overridden to Count, or whose rule action overrides set every one of its rules to Count or Allow, "
-             "only watches.",
+             "Walks the rules as AWS does, by priority, following rule groups the ACL references: the blocking "
+             "IP-set rule (the blocklist: the rule's statement is the IP-set reference or an orStatement directly "
+             "listing it, never under a not/and statement; every IP set declared in this stack), the AWS managed "
+             "Common, KnownBadInputs, SQLi and AmazonIpReputationList groups and a blocking rate-based rule "
+             "(100..20,000 requests per client per 5 minutes) must all run before any Allow rule, which ends "
+             "evaluation. A group overridden to Count, limited by a scope-down statement, or with half or more of "
+             "its rules overridden to Count or Allow only watches; a scoped-down rate rule limits only what its "
+             "scope-down matches. Inline rules, rule_json and standalone rules are read together.",
              "Add the missing rules in Block mode; override single noisy rules, never a whole group."),
     # --- reachability and the edge path (DB-2, DB-4, ADM-1, APP-2, APP-3) ---
     _control("stack-entry-point-require-tls-and-waf",

@@ -10,7 +10,7 @@ internet.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +35,15 @@ from posture.rules.base import (
     props,
     tags,
 )
-from posture.rules.reachability import RouteTable, named, route_tables, show_refs, vpc_of
+from posture.rules.reachability import (
+    RouteTable,
+    acl_entries,
+    named,
+    protocol_name,
+    route_tables,
+    show_refs,
+    vpc_of,
+)
 from posture.rules.tokens import (
     DEFAULT_NETWORK_ACL,
     DEFAULT_SECURITY_GROUP,
@@ -64,8 +72,6 @@ REQUIRED_ENDPOINT_SERVICES = ("s3", "dynamodb", "secretsmanager", "kms", "logs",
                               "ec2messages")
 DEFAULT_DB_PORTS = {"postgres": 5432, "aurora-postgresql": 5432, "mysql": 3306, "mariadb": 3306,
                     "aurora-mysql": 3306, "sqlserver": 1433, "oracle": 1521}
-_PROTOCOLS = {"-1": "all", "all": "all", "6": "tcp", "tcp": "tcp", "17": "udp", "udp": "udp", "1": "icmp",
-              "icmp": "icmp", "58": "icmpv6", "icmpv6": "icmpv6"}
 TIER_TAG = "tier"
 
 
@@ -120,10 +126,6 @@ class Ingress:
         return f"{ports} from {', '.join(sources) or 'nowhere'}"
 
 
-def _protocol(value: Any) -> str:
-    return _PROTOCOLS.get(str(value).lower(), str(value).lower())
-
-
 def _strings(value: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in as_list(value) if v)
 
@@ -135,7 +137,7 @@ def _refs(p: Props, key: str) -> tuple[Reference, ...]:
 
 
 def _inline(resource: ResourceView, rule: Props, path: str) -> Ingress:
-    return Ingress(resource, path, None, _protocol(rule.get("protocol")), as_int(rule.get("fromPort")),
+    return Ingress(resource, path, None, protocol_name(rule.get("protocol")), as_int(rule.get("fromPort")),
                    as_int(rule.get("toPort")),
                    _strings(rule.get("cidrBlocks")) + _strings(rule.get("ipv6CidrBlocks")),
                    _refs(rule, "prefixListIds"), _refs(rule, "securityGroups"),
@@ -153,7 +155,7 @@ def ingress_rules(resource: ResourceView) -> list[Ingress]:
         return [Ingress(resource, "", p.ref("securityGroupId"), rule.protocol, rule.from_port, rule.to_port,
                         rule.cidrs, rule.prefix_lists, _refs(p, "sourceSecurityGroupId"), rule.self_ref)]
     if resource.type == SECURITY_GROUP_INGRESS_RULE:
-        return [Ingress(resource, "", p.ref("securityGroupId"), _protocol(p.get("ipProtocol")),
+        return [Ingress(resource, "", p.ref("securityGroupId"), protocol_name(p.get("ipProtocol")),
                         as_int(p.get("fromPort")), as_int(p.get("toPort")),
                         _strings(p.get("cidrIpv4")) + _strings(p.get("cidrIpv6")), _refs(p, "prefixListId"),
                         _refs(p, "referencedSecurityGroupId"), False)]
@@ -511,19 +513,6 @@ def _db_ingress_problem(g: Graph, rule: Ingress, port: int | None) -> str | None
     return None
 
 
-def _acl_entries(g: Graph, acl: ResourceView) -> list[tuple[ResourceView, str, Mapping[str, Any]]]:
-    entries = [(acl, f"ingress[{i}]", e) for i, e in enumerate(props(acl).get("ingress") or [])]
-    for rule in g.of_type(NETWORK_ACL_RULE):
-        p = props(rule)
-        if as_bool(p.get("egress")) or g.resolve(p.ref("networkAclId"), acl.type) is not acl:
-            continue
-        entries.append((rule, "", {"ruleNumber": p.get("ruleNumber"), "action": p.get("ruleAction"),
-                                   "protocol": p.get("protocol"),
-                                   "cidrBlock": p.get("cidrBlock"), "ipv6CidrBlock": p.get("ipv6CidrBlock"),
-                                   "fromPort": p.get("fromPort"), "toPort": p.get("toPort")}))
-    return entries
-
-
 def _acl_of(g: Graph, subnet: ResourceView) -> ResourceView | None:
     for assoc in g.of_type(NETWORK_ACL_ASSOCIATION):
         if g.resolve(props(assoc).ref("subnetId"), SUBNET) is subnet:
@@ -545,7 +534,7 @@ def networkacl_disallow_all_traffic_from_internet(resource: ResourceView) -> Rul
         if as_bool(entry.get("egress")) or str(entry.get("action")).lower() != "allow":
             continue
         cidr = entry.get("cidrBlock") or entry.get("ipv6CidrBlock")
-        if is_internet(cidr) and _protocol(entry.get("protocol")) == "all":
+        if is_internet(cidr) and protocol_name(entry.get("protocol")) == "all":
             return failed(resource, f"{path}.protocol" if path else "protocol", entry.get("protocol"),
                           f"the network ACL admits every protocol and port from {cidr}",
                           "allow only the ports the tier serves (e.g. 443) and ephemeral return ports")
@@ -605,14 +594,13 @@ def data_tier_nacl_require_app_tier_sources(resources: Sequence[ResourceView]) -
                 continue
             checked.add(acl.urn)
             bad = []
-            for owner, path, entry in _acl_entries(g, acl):
-                if str(entry.get("action")).lower() != "allow":
+            for entry in acl_entries(g, acl, egress=False):
+                if not entry.allow:
                     continue
-                cidr = entry.get("cidrBlock") or entry.get("ipv6CidrBlock")
-                same_port = (_protocol(entry.get("protocol")) == "tcp" and as_int(entry.get("fromPort")) == port
-                             and as_int(entry.get("toPort")) == port)
-                if not (same_port and cidr_within(str(cidr), app_cidrs)):
-                    bad.append(failed(owner, f"{path}.cidrBlock" if path else "cidrBlock", entry,
+                same_port = entry.protocol == "tcp" and entry.from_port == port and entry.to_port == port
+                if not (same_port and cidr_within(entry.cidr, app_cidrs)):
+                    bad.append(failed(entry.owner, f"{entry.path}.cidrBlock" if entry.path else "cidrBlock",
+                                      entry.describe(),
                                       f"the data tier admits more than the app subnets on port {port}",
                                       f"allow only tcp {port} from the app-tier subnet CIDRs"))
             out.extend(bad or [passed(acl, f"admits only app subnets on port {port}")])

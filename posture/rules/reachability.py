@@ -300,14 +300,19 @@ class AclEntry:
         return f"#{self.number} {'allow' if self.allow else 'deny'} {ports} from {self.cidr} ({where})"
 
 
-_PROTOCOLS = {"-1": "all", "all": "all", "6": "tcp", "tcp": "tcp", "17": "udp", "udp": "udp"}
+PROTOCOLS = {"-1": "all", "all": "all", "6": "tcp", "tcp": "tcp", "17": "udp", "udp": "udp", "1": "icmp",
+             "icmp": "icmp", "58": "icmpv6", "icmpv6": "icmpv6"}
+
+
+def protocol_name(value: Any) -> str:
+    """Security groups and network ACLs take protocols by number or name; rules compare names."""
+    return PROTOCOLS.get(str(value).lower(), str(value).lower())
 
 
 def acl_entry(owner: ResourceView, path: str, entry: Mapping[str, Any]) -> AclEntry:
     action = entry.get("action", entry.get("ruleAction"))
-    protocol = str(entry.get("protocol")).lower()
     return AclEntry(owner, path, as_int(entry.get("ruleNo", entry.get("ruleNumber"))) or 0,
-                    str(action).lower() == "allow", _PROTOCOLS.get(protocol, protocol),
+                    str(action).lower() == "allow", protocol_name(entry.get("protocol")),
                     as_int(entry.get("fromPort")), as_int(entry.get("toPort")),
                     str(entry.get("cidrBlock") or entry.get("ipv6CidrBlock")))
 
@@ -355,7 +360,7 @@ def egress_rules(g: Graph, group: ResourceView) -> list[Egress]:
     """Every egress permission of ``group``: inline, ``ec2.SecurityGroupRule`` and ``vpc.SecurityGroupEgressRule``."""
     found: list[Egress] = []
     for i, rule in enumerate(props(group).get("egress") or []):
-        found.append(Egress(group, f"egress[{i}]", _proto(rule.get("protocol")), as_int(rule.get("fromPort")),
+        found.append(Egress(group, f"egress[{i}]", protocol_name(rule.get("protocol")), as_int(rule.get("fromPort")),
                             as_int(rule.get("toPort")), _cidrs(rule, "cidrBlocks", "ipv6CidrBlocks"),
                             tuple(rule.refs("prefixListIds")), tuple(rule.refs("securityGroups"))))
     for r in g.of_type(SECURITY_GROUP_RULE, SECURITY_GROUP_EGRESS_RULE):
@@ -365,18 +370,14 @@ def egress_rules(g: Graph, group: ResourceView) -> list[Egress]:
         if g.resolve(p.ref("securityGroupId"), SECURITY_GROUP) is not group:
             continue
         if r.type == SECURITY_GROUP_RULE:
-            found.append(Egress(r, "", _proto(p.get("protocol")), as_int(p.get("fromPort")), as_int(p.get("toPort")),
+            found.append(Egress(r, "", protocol_name(p.get("protocol")), as_int(p.get("fromPort")), as_int(p.get("toPort")),
                                 _cidrs(p, "cidrBlocks", "ipv6CidrBlocks"), tuple(p.refs("prefixListIds")),
                                 tuple(p.refs("sourceSecurityGroupId"))))
         else:
-            found.append(Egress(r, "", _proto(p.get("ipProtocol")), as_int(p.get("fromPort")), as_int(p.get("toPort")),
+            found.append(Egress(r, "", protocol_name(p.get("ipProtocol")), as_int(p.get("fromPort")), as_int(p.get("toPort")),
                                 _cidrs(p, "cidrIpv4", "cidrIpv6"), tuple(p.refs("prefixListId")),
                                 tuple(p.refs("referencedSecurityGroupId"))))
     return found
-
-
-def _proto(value: Any) -> str:
-    return _PROTOCOLS.get(str(value).lower(), str(value).lower())
 
 
 def _cidrs(p: Props, *keys: str) -> tuple[str, ...]:
@@ -422,7 +423,7 @@ def reachability_model(resources: Sequence[ResourceView]) -> dict[str, Any]:
 # --- controls -----------------------------------------------------------------------------------
 
 
-def _acl_entries(g: Graph, acl: ResourceView, egress: bool) -> list[AclEntry]:
+def acl_entries(g: Graph, acl: ResourceView, egress: bool) -> list[AclEntry]:
     key = "egress" if egress else "ingress"
     entries = [acl_entry(acl, f"{key}[{i}]", e) for i, e in enumerate(props(acl).get(key) or [])]
     for rule in g.of_type(NETWORK_ACL_RULE):
@@ -441,7 +442,7 @@ def network_acl_require_denies_first(resources: Sequence[ResourceView]) -> list[
 
     def check(acl: ResourceView) -> RuleResult:
         for egress in (False, True):
-            shadowed = shadowed_denies(_acl_entries(g, acl, egress))
+            shadowed = shadowed_denies(acl_entries(g, acl, egress))
             if shadowed:
                 deny, allow = shadowed[0]
                 result = failed(deny.owner, deny.path or "ruleNumber", deny.number,
