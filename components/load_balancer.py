@@ -24,7 +24,7 @@ import pulumi_aws as aws
 
 from components.buckets import SecureBucket, SecureBucketArgs
 from components.validation import InvalidInput, require, require_account_and_region
-from posture.rules.edge import ALLOWED_TLS_POLICIES
+from posture.rules.edge import ALLOWED_TLS_POLICIES, MAX_RATE_LIMIT, MIN_RATE_LIMIT
 
 DEFAULT_TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 HSTS_HEADER = "max-age=63072000; includeSubDomains; preload"
@@ -40,8 +40,6 @@ and before the rate limit."""
 REDACTED_HEADERS = ("authorization", "cookie")
 """Credentials and session ids never reach the WAF logs."""
 ELB_LOG_DELIVERY = "logdelivery.elasticloadbalancing.amazonaws.com"
-MIN_RATE_LIMIT = 100
-MAX_RATE_LIMIT = 2_000_000_000
 REMOTE_ADMIN_PORTS = (22, 3389)
 MIN_LOG_RETENTION_DAYS = 365
 _CERTIFICATE_ARN = re.compile(

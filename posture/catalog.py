@@ -157,6 +157,17 @@ OFFLINE_ONLY: dict[str, str] = {
     "stack-vpc-require-locked-default-security-group":
         "adoption by the stack is a property of the program; live, every VPC has its default group, whose rules "
         "aws-ec2-defaultsecuritygroup-disallow-rules checks",
+    # --- reachability and the edge path (issue 11): the collectors do not read these yet ---
+    "stack-entry-point-require-tls-and-waf":
+        "the live audit does not collect listener rules, target-group attachments, Lambda function URLs, API "
+        "Gateway, CloudFront or Elastic IPs yet; checked before deploy",
+    "stack-network-acl-require-denies-first":
+        "the live collector folds network-ACL entries into views without a moto case for rule order yet; checked "
+        "before deploy",
+    "stack-walled-off-group-disallow-internet-egress":
+        "the live audit has no moto case for egress of data-tier groups yet, and does not collect RDS Proxies "
+        "or ElastiCache; checked before deploy",
+    "aws-rds-proxy-require-tls": "the live audit does not collect RDS Proxies yet; checked before deploy",
 }
 """Controls the audit cannot check against a running account, with the reason."""
 
@@ -394,10 +405,13 @@ CONTROLS: tuple[Control, ...] = (
              "DB-2 BANK-3", _frameworks("", "", "AC-4 SC-7 SC-7(4)", "1.3.1 1.4.4"),
              (tok.SUBNET, tok.RDS_SUBNET_GROUP, tok.ROUTE_TABLE, tok.ROUTE, tok.ROUTE_TABLE_ASSOCIATION,
               tok.DEFAULT_ROUTE_TABLE, tok.MAIN_ROUTE_TABLE_ASSOCIATION),
-             "Data-tier subnets are those tagged tier=data plus every subnet of a database subnet group; every "
-             "route table associated with them (inline routes and aws.ec2.Route) must have no internet gateway, "
-             "NAT gateway, egress-only gateway, default route or other internet-wide destination (a public "
-             "range broader than /8 IPv4 or /16 IPv6).",
+             "Data-tier subnets are those tagged tier=data plus every subnet of a database subnet group. Each is "
+             "judged on the table AWS uses for it: its explicit association, else the VPC's main table (a "
+             "MainRouteTableAssociation, an adopted DefaultRouteTable, or the implicit one that standalone "
+             "aws.ec2.Route resources can still fill), plus every table tagged tier=data. No route may lead to an "
+             "internet, NAT, egress-only or carrier gateway, nor to a destination not provably private (a public "
+             "range, or a prefix list that is not this stack's list of private ranges) over a transit gateway, "
+             "peering connection, network interface or any other target; gateway-endpoint routes stay.",
              "Remove the route; the data tier keeps only the local route and gateway-endpoint prefix lists."),
     _control("stack-database-reachable-only-from-app-tier",
              "The database admits only the app tier's security group, on its port", CRITICAL, "DB-1 DB-2 ADM-1",
@@ -488,7 +502,8 @@ CONTROLS: tuple[Control, ...] = (
              (*tok.LOAD_BALANCERS, tok.WEB_ACL_ASSOCIATION, tok.WEB_ACL),
              "The WAF blocks common exploits, SQL injection, known bad inputs and blocklisted addresses before "
              "they reach the application; with enable_waf_fail_open the load balancer would skip it whenever the "
-             "WAF cannot be reached.",
+             "WAF cannot be reached. Every application load balancer needs one, internal ones too (the intranet's "
+             "allowlist says who may connect; the WAF still stops exploits from inside those networks).",
              "Add aws.wafv2.WebAclAssociation(resource_arn=<alb arn>, web_acl_arn=<baseline web ACL arn>)."),
     _control("stack-load-balancer-require-public-tier-subnets",
              "Internet-facing load balancers sit only in public-tier subnets", HIGH, "ADM-1 DB-2",
@@ -503,13 +518,53 @@ CONTROLS: tuple[Control, ...] = (
              "Web ACLs block common exploits, SQL injection, known bad inputs, floods and blocklisted IPs", HIGH,
              "APP-3 ADM-1", _frameworks("WAF.10", "", "SC-5 SC-7 SI-10", "6.4.2"),
              (tok.WEB_ACL, tok.WEB_ACL_RULE, tok.WEB_ACL_RULE_GROUP_ASSOCIATION, tok.IP_SET),
-             "Requires the AWS managed Common, KnownBadInputs and SQLi rule groups, a rate-based rule and a "
-             "blocking IP-set rule (the blocklist: the rule's statement is the IP-set reference or an orStatement "
-             "directly listing it, never under a not/and statement; every IP set it references declared in this "
-             "stack), in enforcing mode, whether declared inline, in rule_json or as standalone rules. A group "
-             "overridden to Count, or whose rule action overrides set every one of its rules to Count or Allow, "
-             "only watches.",
+             "Walks the rules as AWS does, by priority, following rule groups the ACL references: the blocking "
+             "IP-set rule (the blocklist: the rule's statement is the IP-set reference or an orStatement directly "
+             "listing it, never under a not/and statement; every IP set declared in this stack), the AWS managed "
+             "Common, KnownBadInputs, SQLi and AmazonIpReputationList groups and a blocking rate-based rule "
+             "(100..20,000 requests per client per 5 minutes) must all run before any Allow rule, which ends "
+             "evaluation. A group overridden to Count, limited by a scope-down statement, or with half or more of "
+             "its rules overridden to Count or Allow only watches; a scoped-down rate rule limits only what its "
+             "scope-down matches. Inline rules, rule_json and standalone rules are read together.",
              "Add the missing rules in Block mode; override single noisy rules, never a whole group."),
+    # --- reachability and the edge path (DB-2, DB-4, ADM-1, APP-2, APP-3) ---
+    _control("stack-entry-point-require-tls-and-waf",
+             "Every internet entry point reaches the app only through TLS and the web ACL", CRITICAL,
+             "APP-2 APP-3 ADM-1", _frameworks("", "", "SC-7 SC-8 SI-10", "1.4.1 4.2.1 6.4.2"),
+             (*tok.LOAD_BALANCERS, *tok.LISTENERS, *tok.LISTENER_RULES, *tok.TARGET_GROUPS, tok.LAMBDA_FUNCTION_URL,
+              tok.API_GATEWAY_REST_API, tok.API_GATEWAY_V2_API, tok.CLOUDFRONT_DISTRIBUTION, tok.EIP, tok.INSTANCE),
+             "Follows each internet-facing load balancer listener by listener, its listener rules in priority "
+             "order and then its default action: on plain HTTP every action must redirect to HTTPS or answer a "
+             "non-2xx fixed response; a network load balancer may only pass traffic to an application load "
+             "balancer that has a web ACL. Lambda function URLs need AWS_IAM auth, REST APIs are private or behind "
+             "a web ACL, HTTP/WebSocket APIs (which cannot carry a WAF) have the execute-api endpoint disabled, "
+             "CloudFront has a web ACL and no allow-all viewer protocol, and no Elastic IP or instance gives a host "
+             "a public address. A failure lists the path hop by hop.",
+             "Serve the app only through the HTTPS listener of a load balancer with the baseline web ACL; redirect "
+             "or refuse plain HTTP; keep other doors private or IAM-authenticated."),
+    _control("stack-network-acl-require-denies-first",
+             "Network ACL denies come before the allows they overlap", HIGH, "ADM-1 DB-1",
+             _frameworks("EC2.21", "", "AC-4 SC-7", "1.3.1"),
+             (tok.NETWORK_ACL, tok.NETWORK_ACL_RULE, tok.DEFAULT_NETWORK_ACL),
+             "AWS evaluates network-ACL entries lowest rule number first and stops at the first match, so a deny "
+             "(the IP blocklist) numbered after an allow that matches the same traffic never applies. Inline "
+             "entries and aws.ec2.NetworkAclRule are read together, ingress and egress separately.",
+             "Number every deny below every allow it overlaps (components.vpc.Vpc uses 1..10 for the blocklist)."),
+    _control("stack-walled-off-group-disallow-internet-egress",
+             "Data-tier and bank-sync security groups send nothing to the internet", HIGH, "DB-2 BANK-2",
+             _frameworks("", "", "AC-4 SC-7 SC-7(5)", "1.3.2"),
+             (tok.SECURITY_GROUP, tok.SECURITY_GROUP_RULE, tok.SECURITY_GROUP_EGRESS_RULE, tok.RDS_INSTANCE,
+              tok.RDS_CLUSTER, tok.RDS_PROXY, tok.ELASTICACHE_REPLICATION_GROUP),
+             "Walled-off groups are those a database, RDS Proxy or cache uses and those tagged tier=data or "
+             "egress=allowlist (bank sync). Their egress, in every form (inline, ec2.SecurityGroupRule, "
+             "vpc.SecurityGroupEgressRule), may name security groups, prefix lists and narrow ranges such as the "
+             "aggregator's, never an internet-wide range, and never all traffic to a public range.",
+             "Allow egress only to the security groups, prefix lists and aggregator ranges the workload needs."),
+    _control("aws-rds-proxy-require-tls", "RDS proxies refuse unencrypted connections", HIGH, "DB-4 DB-1",
+             _frameworks("", "", "SC-8 SC-8(1)", "4.2.1"), (tok.RDS_PROXY,),
+             "A proxy is a second door to the database; with require_tls off it accepts plain connections even "
+             "when the database itself forces TLS.",
+             "Set require_tls=True."),
     # --- backups (DB-3) ---
     _control("aws-backup-vault-require-cmk-encryption", "Backup vaults encrypt recovery points with a customer key",
              HIGH, "DB-3", _frameworks("Backup.1", "", "CP-9(8) SC-12 SC-28"), tok.BACKUP_VAULTS,

@@ -13,11 +13,13 @@ from posture.rules import (
     data_stores,
     database,
     edge,
+    edge_path,
     identity,
     keys,
     monitoring,
     network,
     perimeter,
+    reachability,
     storage,
 )
 from posture.rules.base import ResourceRule, StackRule
@@ -71,6 +73,11 @@ RULES: dict[str, ResourceRule | StackRule] = {
     "stack-load-balancer-require-waf": edge.load_balancer_require_waf,
     "stack-web-acl-require-baseline-rules": edge.web_acl_require_baseline_rules,
     "stack-load-balancer-require-public-tier-subnets": edge.load_balancer_require_public_tier_subnets,
+    # reachability and the edge path
+    "stack-entry-point-require-tls-and-waf": edge_path.entry_point_require_tls_and_waf,
+    "stack-network-acl-require-denies-first": reachability.network_acl_require_denies_first,
+    "stack-walled-off-group-disallow-internet-egress": reachability.walled_off_group_disallow_internet_egress,
+    "aws-rds-proxy-require-tls": reachability.proxy_require_tls,
     # backups
     "aws-backup-vault-require-cmk-encryption": backups.vault_require_cmk_encryption,
     "aws-backup-vaultlockconfiguration-require-compliance-mode": backups.vaultlockconfiguration_require_compliance_mode,

@@ -2,30 +2,37 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from posture.resources import ResourceView
+from posture.resources import REDACTED, UNKNOWN, ResourceView
 from posture.rules.base import (
+    SECRET_REASON,
     Graph,
+    Reference,
     RuleResult,
+    ValueNotKnownError,
     as_bool,
+    as_int,
     as_list,
     each,
     failed,
     graph,
     not_applicable,
     passed,
-    plain,
     props,
     tags,
 )
+from posture.rules.edge_path import closes_plain_http
+from posture.rules.reachability import named, show_refs
 from posture.rules.tokens import (
     IP_SET,
     LOAD_BALANCERS,
     SUBNET,
+    WAF_RULE_GROUP,
     WEB_ACL,
     WEB_ACL_ASSOCIATION,
     WEB_ACL_RULE,
@@ -55,7 +62,11 @@ suites for legacy clients) and the pre-2021 policies. Matching by name pattern i
 slips back in, so this is a list."""
 MIN_HSTS_MAX_AGE = 31_536_000
 REQUIRED_MANAGED_RULE_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet",
-                                "AWSManagedRulesSQLiRuleSet")
+                                "AWSManagedRulesSQLiRuleSet", "AWSManagedRulesAmazonIpReputationList")
+MIN_RATE_LIMIT, MAX_RATE_LIMIT = 100, 20_000
+"""Requests per client IP per 5-minute window a rate-based rule may allow: above 20,000 (over a
+request a second from one address, sustained) the rule no longer stops a flood from one client.
+components.load_balancer imports these bounds, so the component and the control agree."""
 
 
 # --- load balancers ----------------------------------------------------------------------------
@@ -100,20 +111,19 @@ def loadbalancer_enable_access_logs(resource: ResourceView) -> RuleResult:
         return not_applicable(resource, f"a {_lb_type(resource)} load balancer")
     logs = props(resource).get("accessLogs")
     enabled = as_bool(logs.get("enabled")) if logs is not None else None
-    if not enabled or not logs.get("bucket"):
-        return failed(resource, "accessLogs", logs, "requests to the site leave no record",
+    if not enabled or not logs.is_set("bucket") or logs.ref("bucket").value == "":
+        return failed(resource, "accessLogs.enabled" if not enabled else "accessLogs.bucket",
+                      None if logs is None else enabled, "requests to the site leave no record",
                       "set access_logs={'bucket': <log bucket>, 'enabled': True}")
-    return passed(resource, f"access logs to {logs.get('bucket')}")
+    return passed(resource, f"access logs to {named(logs.ref('bucket'))}")
 
 
 # --- listeners ---------------------------------------------------------------------------------
 
 
-def _redirects_to_https(actions: Any) -> bool:
+def _closes_plain_http(actions: Any) -> bool:
     actions = list(actions or [])
-    return bool(actions) and all(
-        a.get("type") == "redirect" and str((a.get("redirect") or {}).get("protocol") or "").upper() == "HTTPS"
-        for a in actions)
+    return bool(actions) and all(closes_plain_http(a) for a in actions)
 
 
 def listener_require_tls(resource: ResourceView, settings: Mapping[str, Any] | None = None) -> RuleResult:
@@ -133,10 +143,13 @@ def listener_require_tls(resource: ResourceView, settings: Mapping[str, Any] | N
         return passed(resource, f"{protocol} with {policy}")
     if protocol == "HTTP":
         actions = p.get("defaultActions")
-        if not _redirects_to_https(actions):
+        if not _closes_plain_http(actions):
             return failed(resource, "defaultActions", actions, "the site is served over plain HTTP",
-                          'make every default action a redirect with protocol "HTTPS"')
-        return passed(resource, "HTTP only redirects to HTTPS")
+                          'make every default action a redirect with protocol "HTTPS" (or a non-2xx fixed response)')
+        return passed(resource, "HTTP only redirects to HTTPS or refuses")
+    if protocol == "TCP" and as_int(p.get("port")) == 443:
+        return not_applicable(resource, "TCP on 443 passes TLS through to where it ends; "
+                                        "stack-entry-point-require-tls-and-waf follows it there")
     return failed(resource, "protocol", protocol, "the listener carries traffic unencrypted",
                   "terminate TLS (protocol HTTPS or TLS) with an allowed ssl_policy")
 
@@ -158,6 +171,9 @@ def targetgroup_require_tls(resource: ResourceView) -> RuleResult:
     p = props(resource)
     if str(p.get("targetType") or "instance") == "lambda" or str(p.get("protocol") or "").upper() == "GENEVE":
         return not_applicable(resource, "Lambda and GENEVE targets carry no TLS setting")
+    if str(p.get("targetType")) == "alb":
+        return not_applicable(resource, "its target is an application load balancer, whose own listeners and "
+                                        "target groups are checked")
     protocol = str(p.get("protocol") or "")
     if protocol.upper() not in ("HTTPS", "TLS"):
         return failed(resource, "protocol", protocol or None, "traffic from the load balancer to the app travels in "
@@ -182,23 +198,23 @@ def load_balancer_require_public_tier_subnets(resources: Sequence[ResourceView])
             return not_applicable(lb, "a Gateway Load Balancer has no internet-facing scheme")
         if as_bool(p.get("internal")):
             return not_applicable(lb, "internal: it gets private addresses only")
-        refs = [(f"subnets[{i}]", s) for i, s in enumerate(p.get("subnets") or [])]
-        refs += [(f"subnetMappings[{i}].subnetId", m.get("subnetId"))
-                 for i, m in enumerate(p.get("subnetMappings") or [])]
-        if not refs:
+        refs = p.refs("subnets")
+        mappings = [r for m in (p.get("subnetMappings") or []) if (r := m.ref("subnetId")) is not None]
+        if not refs and not mappings:
             return failed(lb, "subnets", None, "the subnets an internet-facing load balancer uses cannot be proven "
                           "public", "name the public-tier subnets in subnets")
-        for path, ref in refs:
-            subnet = g.resolve(ref, SUBNET, path=path)
-            if subnet is None:
-                return failed(lb, path, ref, "the subnet is not declared in this stack, so its tier cannot be proven",
-                              "place the load balancer in the public-tier subnets this stack declares")
+        subnets = g.resolve_all(refs, SUBNET) + [s for r in mappings if (s := g.resolve(r, SUBNET)) is not None]
+        if len(subnets) < len(refs) + len(mappings):
+            return failed(lb, "subnets", show_refs([*refs, *mappings]), "a subnet is not declared in this stack, so "
+                          "its tier cannot be proven",
+                          "place the load balancer in the public-tier subnets this stack declares")
+        for subnet in subnets:
             if tags(subnet).get(key) != value:
                 return failed(lb, "internal", p.get("internal"), f"internet-facing, but it sits in {subnet.name} "
                               f"(tier={tags(subnet).get(key) or 'untagged'}), exposing a service of that tier",
                               "set internal=True, or move an intentionally public load balancer to the "
                               "tier=public subnets")
-        return passed(lb, f"internet-facing in {len(refs)} public-tier subnets")
+        return passed(lb, f"internet-facing in {len(subnets)} public-tier subnets")
 
     return each(g.of_type(*LOAD_BALANCERS), check)
 
@@ -206,9 +222,10 @@ def load_balancer_require_public_tier_subnets(resources: Sequence[ResourceView])
 # --- WAF ---------------------------------------------------------------------------------------
 
 
-def _internet_facing_albs(g: Graph) -> list[ResourceView]:
-    return [lb for lb in g.of_type(*LOAD_BALANCERS)
-            if _lb_type(lb) == "application" and not as_bool(props(lb).get("internal"))]
+def _albs(g: Graph) -> list[ResourceView]:
+    """Every application load balancer, internal ones too: the intranet's allowlist says who may
+    connect, the WAF still blocks exploits and the blocklist from inside those networks."""
+    return [lb for lb in g.of_type(*LOAD_BALANCERS) if _lb_type(lb) == "application"]
 
 
 def load_balancer_require_waf(resources: Sequence[ResourceView]) -> list[RuleResult]:
@@ -220,16 +237,17 @@ def load_balancer_require_waf(resources: Sequence[ResourceView]) -> list[RuleRes
                           "set enable_waf_fail_open=False")
         for assoc in g.of_type(WEB_ACL_ASSOCIATION):
             p = props(assoc)
-            if g.resolve(p.get("resourceArn"), lb.type, path="resourceArn") is lb:
-                acl = g.resolve(p.get("webAclArn"), WEB_ACL, path="webAclArn")
+            if g.resolve(p.ref("resourceArn"), lb.type) is lb:
+                acl = g.resolve(p.ref("webAclArn"), WEB_ACL)
                 if acl is None:
-                    return failed(assoc, "webAclArn", p.get("webAclArn"), "the web ACL is not declared in this stack, "
+                    return failed(assoc, "webAclArn", named(p.ref("webAclArn")), "the web ACL is not declared in this stack, "
                                   "so its rules cannot be checked", "associate the baseline's web ACL")
                 return passed(lb, f"protected by web ACL {acl.name}")
-        return failed(lb, "webAclAssociation", None, "an internet-facing load balancer without a web ACL",
+        scheme = "an internal" if as_bool(props(lb).get("internal")) else "an internet-facing"
+        return failed(lb, "webAclAssociation", None, f"{scheme} application load balancer without a web ACL",
                       "add aws.wafv2.WebAclAssociation(resource_arn=<alb arn>, web_acl_arn=<web acl arn>)")
 
-    return each(_internet_facing_albs(g), check)
+    return each(_albs(g), check)
 
 
 MANAGED_GROUP_RULES: dict[str, frozenset[str]] = {
@@ -248,6 +266,8 @@ MANAGED_GROUP_RULES: dict[str, frozenset[str]] = {
     "AWSManagedRulesSQLiRuleSet": frozenset({
         "SQLi_QUERYARGUMENTS", "SQLiExtendedPatterns_QUERYARGUMENTS", "SQLi_BODY", "SQLiExtendedPatterns_BODY",
         "SQLi_COOKIE", "SQLi_URIPATH"}),
+    "AWSManagedRulesAmazonIpReputationList": frozenset({
+        "AWSManagedIPReputationList", "AWSManagedReconnaissanceList", "AWSManagedIPDDoSList"}),
 }
 """The rules of each required managed group (AWS WAF developer guide, latest static versions). A
 group whose rule action overrides set every one of them to Count (or Allow), or as many rules as
@@ -292,11 +312,15 @@ def _managed_group(rule: Mapping[str, Any]) -> Mapping[str, Any] | None:
 
 
 def _group_enforces(group: Mapping[str, Any]) -> bool:
+    """A group with half or more of its rules silenced only watches (5 of 6 SQLi rules on Count is
+    an SQLi group in name only); a few noisy rules overridden keep it enforcing."""
     known = MANAGED_GROUP_RULES.get(str(_get(group, "name")))
     silenced = _silenced_rules(group)
-    if known is None or not silenced:
+    if not silenced:
         return True
-    return not (known <= silenced or len(silenced) >= len(known))
+    if known is None:
+        return False
+    return len(silenced & known) * 2 < len(known) and len(silenced) * 2 < len(known)
 
 
 def _blocks(rule: Mapping[str, Any]) -> bool:
@@ -322,57 +346,172 @@ def _blocklist_sets(rule: Mapping[str, Any]) -> list[Any]:
     return found
 
 
+def _readable(value: Any, sources: Any, path: str) -> Any:
+    """Plain data in which a value not known yet stays a Reference (with the engine's sources), so
+    the blocklist's IP-set ARNs are followed on a first preview; a secret stops the check."""
+    if value is UNKNOWN:
+        return Reference(UNKNOWN, sources, path)
+    if value is REDACTED:
+        raise ValueNotKnownError(path, reason=SECRET_REASON)
+    if isinstance(value, Mapping):
+        return {k: _readable(v, sources, f"{path}.{k}") for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_readable(v, sources, f"{path}[{i}]") for i, v in enumerate(value)]
+    return value
+
+
+def _top(resource: ResourceView, key: str) -> Any:
+    sources = None if resource.dependencies is None else resource.dependencies.get(key, frozenset())
+    return _readable(resource.props.get(key), sources, key)
+
+
 def _acl_rules(g: Graph, acl: ResourceView) -> list[dict[str, Any]]:
     p = props(acl)
-    rules = [dict(r) for r in plain(p.get("rules") or [])]
+    rules = [dict(r) for r in _top(acl, "rules") or [] if isinstance(r, Mapping)]
     rule_json = p.get("ruleJson")
     if rule_json:
         rules.extend(dict(r) for r in as_list(json.loads(rule_json)) if isinstance(r, Mapping))
     for r in g.of_type(WEB_ACL_RULE, WEB_ACL_RULE_GROUP_ASSOCIATION):
-        rp = props(r)
-        if g.resolve(rp.get("webAclArn"), WEB_ACL, path="webAclArn") is not acl:
+        if g.resolve(props(r).ref("webAclArn"), WEB_ACL) is not acl:
             continue
-        rule = rp.plain()
+        rule = {k: _top(r, k) for k in r.props}
         if r.type == WEB_ACL_RULE_GROUP_ASSOCIATION and rule.get("managedRuleGroup"):
             rule["statement"] = {"managedRuleGroupStatement": rule["managedRuleGroup"]}
         rules.append(rule)
     return rules
 
 
+def _priority(rule: Mapping[str, Any]) -> int:
+    value = _get(rule, "priority")
+    if isinstance(value, Reference):
+        raise ValueNotKnownError(value.path)
+    return as_int(value) or 0
+
+
+def _rule_name(rule: Mapping[str, Any]) -> str:
+    return f"rule {_get(rule, 'name')} (priority {_priority(rule)})"
+
+
+def _group_rules(g: Graph, rule: Mapping[str, Any]) -> list[dict[str, Any]] | None:
+    """The rules of a rule group the ACL references (aws.wafv2.RuleGroup), None for anything else."""
+    reference = _get(_get(rule, "statement"), "rulegroupreferencestatement")
+    if not isinstance(reference, Mapping):
+        return None
+    arn = _get(reference, "arn")
+    group = g.resolve(arn if isinstance(arn, Reference) else str(arn), WAF_RULE_GROUP)
+    if group is None:
+        return []
+    return [dict(r) for r in _top(group, "rules") or [] if isinstance(r, Mapping)]
+
+
+def _is_blocklist_set(g: Graph, ref: Any) -> bool:
+    if isinstance(ref, Reference):
+        if ref.value is UNKNOWN:
+            if ref.sources is None:
+                raise ValueNotKnownError(ref.path)
+            return bool(g.sources(ref, IP_SET))
+        ref = ref.value
+    return g.resolve(ref, IP_SET) is not None
+
+
+class EdgePath:
+    """What a request meets in a web ACL, rule by rule in priority order, as AWS evaluates it: an
+    Allow or Block ends evaluation, Count and a counting group only watch, a scope-down statement
+    limits what a group or rate rule inspects, rule groups the ACL references are followed."""
+
+    def __init__(self, g: Graph, acl: ResourceView) -> None:
+        self.found: dict[str, str] = {}
+        """Requirement -> the rule that meets it."""
+        self.watching: set[str] = set()
+        self.problems: list[tuple[str, tuple[str, ...]]] = []
+        self.hops: list[str] = []
+        self._walk(g, sorted(_acl_rules(g, acl), key=_priority), "", None)
+
+    def missing(self) -> list[str]:
+        return [name for name in REQUIREMENTS if name not in self.found]
+
+    def _walk(self, g: Graph, rules: list[dict[str, Any]], where: str, group_counts: bool | None) -> None:
+        for rule in rules:
+            name = f"{where}{_rule_name(rule)}"
+            counted = bool(group_counts) or not _enforcing(rule)
+            nested = _group_rules(g, rule)
+            if nested is not None:
+                self.hops.append(f"{name}: rule group")
+                self._walk(g, sorted(nested, key=_priority), f"{name} > ",
+                           counted or _action_is(_get(rule, "overrideaction"), ("count",)))
+                continue
+            if counted:
+                self.hops.append(f"{name}: count only")
+                continue
+            statement = _get(rule, "statement")
+            group = _managed_group(rule)
+            if group is not None:
+                group_name = str(_get(group, "name"))
+                if _get(group, "scopedownstatement") is not None:
+                    self.watching.add(group_name)
+                    self.problems.append((f"{name} limits {group_name} with a scope-down statement, so it inspects "
+                                          "only the requests that statement matches", (*self.hops, name)))
+                elif _group_enforces(group):
+                    self.found.setdefault(group_name, name)
+                else:
+                    self.watching.add(group_name)
+            rate = _get(statement, "ratebasedstatement")
+            if isinstance(rate, Mapping):
+                limit = _get(rate, "limit")
+                if isinstance(limit, Reference):
+                    raise ValueNotKnownError(limit.path)
+                if _get(rate, "scopedownstatement") is not None:
+                    self.problems.append((f"{name} rate-limits only the requests its scope-down statement matches",
+                                          (*self.hops, name)))
+                elif limit is None or not MIN_RATE_LIMIT <= (as_int(limit) or 0) <= MAX_RATE_LIMIT:
+                    self.problems.append((f"{name} allows {limit} requests per client per window, outside "
+                                          f"{MIN_RATE_LIMIT}..{MAX_RATE_LIMIT}", (*self.hops, name)))
+                elif _blocks(rule):
+                    self.found.setdefault(RATE_LIMIT, name)
+            sets = _blocklist_sets(rule)
+            if sets:
+                if not all(_is_blocklist_set(g, ref) for ref in sets):
+                    self.problems.append((f"{name} blocks an IP set not declared in this stack, so what it blocks "
+                                          "cannot be proven", (*self.hops, name)))
+                else:
+                    self.found.setdefault(BLOCKLIST, name)
+            if _action_is(_get(rule, "action"), ("allow",)):
+                skipped = self.missing()
+                if skipped:
+                    self.problems.append((f"{name} allows the requests it matches before {', '.join(skipped)} "
+                                          "run (an Allow ends WAF evaluation)", (*self.hops, f"{name}: ALLOW",
+                                                                                 *(f"skipped: {s}" for s in skipped))))
+            self.hops.append(name)
+
+
+BLOCKLIST = "the IP blocklist (a blocking rule whose statement is, or directly ORs, an IP set of this stack)"
+RATE_LIMIT = "a blocking rate-based rule"
+REQUIREMENTS = (BLOCKLIST, *REQUIRED_MANAGED_RULE_GROUPS, RATE_LIMIT)
+
+
 def web_acl_require_baseline_rules(resources: Sequence[ResourceView]) -> list[RuleResult]:
     g = graph(resources)
 
     def check(acl: ResourceView) -> RuleResult:
-        groups: set[str] = set()
-        watching: set[str] = set()
-        rate_limited = blocklisted = False
-        for rule in _acl_rules(g, acl):
-            if not _enforcing(rule):
-                continue
-            group = _managed_group(rule)
-            if group is not None:
-                name = str(_get(group, "name"))
-                (groups if _group_enforces(group) else watching).add(name)
-            if isinstance(_get(_get(rule, "statement"), "ratebasedstatement"), Mapping):
-                rate_limited = True
-            for ref in _blocklist_sets(rule):
-                if g.resolve(ref, IP_SET, path="ipSetReferenceStatement.arn") is None:
-                    return failed(acl, "rules", ref, "the blocklist rule references an IP set not declared in "
-                                  "this stack, so what it blocks cannot be proven",
-                                  "reference the blocklist IP sets of components.allowlists.Allowlists")
-                blocklisted = True
-        missing = [name for name in REQUIRED_MANAGED_RULE_GROUPS if name not in groups]
-        if not rate_limited:
-            missing.append("a rate-based rule")
-        if not blocklisted:
-            missing.append("a blocking rule whose statement is (or directly ORs) an IP set declared in this stack "
-                           "(the blocklist)")
+        path = EdgePath(g, acl)
+        if path.problems:
+            problem, evidence = path.problems[0]
+            result = failed(acl, "rules", problem.split(" ", 2)[1], problem,
+                            "put the blocklist, the managed groups and the rate limit first, in Block mode, "
+                            "without scope-down statements; only then any Allow rule")
+            return dataclasses.replace(result, evidence=("request from the internet", f"web ACL {acl.name}",
+                                                         *evidence))
+        missing = path.missing()
         if missing:
-            counted = sorted(watching & set(REQUIRED_MANAGED_RULE_GROUPS))
-            why = f" ({', '.join(counted)} has every rule overridden to Count or Allow)" if counted else ""
-            return failed(acl, "rules", sorted(groups), f"the web ACL lacks {', '.join(missing)}{why}",
-                          "add the missing rules in Block (not Count) mode, without rule action overrides that "
-                          "silence a whole group")
-        return passed(acl, "common, known-bad-input and SQLi rule groups, a rate limit and the IP blocklist")
+            counted = sorted(path.watching & set(REQUIRED_MANAGED_RULE_GROUPS))
+            why = (f" ({', '.join(counted)} only watches: counted, scoped down, or most of its rules overridden "
+                   "to Count or Allow)") if counted else ""
+            result = failed(acl, "rules", sorted(path.found), f"the web ACL lacks {', '.join(missing)}{why}",
+                            "add the missing rules in Block (not Count) mode, without rule action overrides that "
+                            "silence a group")
+            return dataclasses.replace(result, evidence=("request from the internet", f"web ACL {acl.name}",
+                                                         *path.hops, *(f"missing: {m}" for m in missing)))
+        return passed(acl, "blocklist, the common, known-bad-input, SQLi and IP-reputation groups and a rate limit "
+                           "run before any Allow")
 
     return each(g.of_type(WEB_ACL), check)

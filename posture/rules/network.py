@@ -9,14 +9,17 @@ internet.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from posture.findings import Verdict
 from posture.resources import ResourceView
 from posture.rules.base import (
     Graph,
     Props,
+    Reference,
     RuleResult,
     ValueNotKnownError,
     as_bool,
@@ -32,15 +35,23 @@ from posture.rules.base import (
     props,
     tags,
 )
+from posture.rules.perimeter import vpc_of_default_acl
+from posture.rules.reachability import (
+    RouteTable,
+    acl_entries,
+    named,
+    protocol_name,
+    route_tables,
+    show_refs,
+    vpc_of,
+)
 from posture.rules.tokens import (
     DEFAULT_NETWORK_ACL,
-    DEFAULT_ROUTE_TABLE,
     DEFAULT_SECURITY_GROUP,
     FLOW_LOG,
     INGRESS_TYPES,
-    INTERNET_GATEWAY,
+    LISTENERS,
     LOAD_BALANCERS,
-    MAIN_ROUTE_TABLE_ASSOCIATION,
     MANAGED_PREFIX_LIST_ENTRY,
     NETWORK_ACL,
     NETWORK_ACL_ASSOCIATION,
@@ -48,9 +59,6 @@ from posture.rules.tokens import (
     RDS_CLUSTER,
     RDS_INSTANCE,
     RDS_SUBNET_GROUP,
-    ROUTE,
-    ROUTE_TABLE,
-    ROUTE_TABLE_ASSOCIATION,
     SECURITY_GROUP,
     SECURITY_GROUP_INGRESS_RULE,
     SECURITY_GROUP_RULE,
@@ -65,8 +73,6 @@ REQUIRED_ENDPOINT_SERVICES = ("s3", "dynamodb", "secretsmanager", "kms", "logs",
                               "ec2messages")
 DEFAULT_DB_PORTS = {"postgres": 5432, "aurora-postgresql": 5432, "mysql": 3306, "mariadb": 3306,
                     "aurora-mysql": 3306, "sqlserver": 1433, "oracle": 1521}
-_PROTOCOLS = {"-1": "all", "all": "all", "6": "tcp", "tcp": "tcp", "17": "udp", "udp": "udp", "1": "icmp",
-              "icmp": "icmp", "58": "icmpv6", "icmpv6": "icmpv6"}
 TIER_TAG = "tier"
 
 
@@ -79,13 +85,13 @@ class Ingress:
 
     resource: ResourceView
     path: str
-    group_ref: Any
+    group_ref: Reference | None
     protocol: str
     from_port: int | None
     to_port: int | None
     cidrs: tuple[str, ...]
-    prefix_lists: tuple[str, ...]
-    groups: tuple[str, ...]
+    prefix_lists: tuple[Reference, ...]
+    groups: tuple[Reference, ...]
     self_ref: bool
 
     @property
@@ -116,23 +122,26 @@ class Ingress:
 
     def describe(self) -> str:
         ports = "all ports" if self.protocol == "all" else f"{self.protocol} {self.from_port}-{self.to_port}"
-        sources = [*self.cidrs, *self.prefix_lists, *self.groups, *(["self"] if self.self_ref else [])]
+        sources = [*self.cidrs, *map(named, self.prefix_lists), *map(named, self.groups),
+                   *(["self"] if self.self_ref else [])]
         return f"{ports} from {', '.join(sources) or 'nowhere'}"
-
-
-def _protocol(value: Any) -> str:
-    return _PROTOCOLS.get(str(value).lower(), str(value).lower())
 
 
 def _strings(value: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in as_list(value) if v)
 
 
+def _refs(p: Props, key: str) -> tuple[Reference, ...]:
+    """Prefix-list and security-group sources name resources this stack usually creates, so they
+    are read as references: a first preview does not know their ids yet."""
+    return tuple(r for r in p.refs(key) if r.value != "")
+
+
 def _inline(resource: ResourceView, rule: Props, path: str) -> Ingress:
-    return Ingress(resource, path, None, _protocol(rule.get("protocol")), as_int(rule.get("fromPort")),
+    return Ingress(resource, path, None, protocol_name(rule.get("protocol")), as_int(rule.get("fromPort")),
                    as_int(rule.get("toPort")),
                    _strings(rule.get("cidrBlocks")) + _strings(rule.get("ipv6CidrBlocks")),
-                   _strings(rule.get("prefixListIds")), _strings(rule.get("securityGroups")),
+                   _refs(rule, "prefixListIds"), _refs(rule, "securityGroups"),
                    bool(as_bool(rule.get("self"))))
 
 
@@ -144,13 +153,13 @@ def ingress_rules(resource: ResourceView) -> list[Ingress]:
         if p.get("type") != "ingress":
             return []
         rule = _inline(resource, p, "")
-        return [Ingress(resource, "", p.get("securityGroupId"), rule.protocol, rule.from_port, rule.to_port,
-                        rule.cidrs, rule.prefix_lists, _strings(p.get("sourceSecurityGroupId")), rule.self_ref)]
+        return [Ingress(resource, "", p.ref("securityGroupId"), rule.protocol, rule.from_port, rule.to_port,
+                        rule.cidrs, rule.prefix_lists, _refs(p, "sourceSecurityGroupId"), rule.self_ref)]
     if resource.type == SECURITY_GROUP_INGRESS_RULE:
-        return [Ingress(resource, "", p.get("securityGroupId"), _protocol(p.get("ipProtocol")),
+        return [Ingress(resource, "", p.ref("securityGroupId"), protocol_name(p.get("ipProtocol")),
                         as_int(p.get("fromPort")), as_int(p.get("toPort")),
-                        _strings(p.get("cidrIpv4")) + _strings(p.get("cidrIpv6")), _strings(p.get("prefixListId")),
-                        _strings(p.get("referencedSecurityGroupId")), False)]
+                        _strings(p.get("cidrIpv4")) + _strings(p.get("cidrIpv6")), _refs(p, "prefixListId"),
+                        _refs(p, "referencedSecurityGroupId"), False)]
     return []
 
 
@@ -184,18 +193,24 @@ securitygroup_disallow_all_ports_ingress = _ingress_rule(
     "no all-ports ingress")
 
 
-def _public_load_balancer_groups(g: Graph) -> set[str] | None:
-    """URNs of security groups attached to an internet-facing load balancer (None: not known yet)."""
-    found: set[str] = set()
+def _public_load_balancer_groups(g: Graph) -> dict[str, set[int]] | None:
+    """URNs of security groups attached to an internet-facing load balancer, with the ports it
+    terminates TLS on (beside 80/443: an HTTPS listener on 8443 is as guarded as one on 443);
+    None: not known yet."""
+    found: dict[str, set[int]] = {}
     try:
+        tls_ports: dict[str, set[int]] = {}
+        for listener in g.of_type(*LISTENERS):
+            lp = props(listener)
+            lb = g.resolve(lp.ref("loadBalancerArn"), *LOAD_BALANCERS)
+            if lb is not None and str(lp.get("protocol") or "").upper() in ("HTTPS", "TLS"):
+                tls_ports.setdefault(lb.urn, set()).add(as_int(lp.get("port")) or 0)
         for lb in g.of_type(*LOAD_BALANCERS):
             p = props(lb)
             if as_bool(p.get("internal")):
                 continue
-            for i, ref in enumerate(p.get("securityGroups") or []):
-                sg = g.resolve(ref, SECURITY_GROUP, path=f"securityGroups[{i}]")
-                if sg is not None:
-                    found.add(sg.urn)
+            for sg in g.resolve_all(p.refs("securityGroups"), SECURITY_GROUP):
+                found.setdefault(sg.urn, set(PUBLIC_WEB_PORTS)).update(tls_ports.get(lb.urn, ()))
     except ValueNotKnownError:
         return None
     return found
@@ -204,7 +219,7 @@ def _public_load_balancer_groups(g: Graph) -> set[str] | None:
 def _group_of(g: Graph, rule: Ingress) -> ResourceView | None:
     if rule.resource.type == SECURITY_GROUP:
         return rule.resource
-    return g.resolve(rule.group_ref, SECURITY_GROUP, path="securityGroupId")
+    return g.resolve(rule.group_ref, SECURITY_GROUP)
 
 
 def security_group_disallow_internet_ingress(resources: Sequence[ResourceView]) -> list[RuleResult]:
@@ -217,17 +232,19 @@ def security_group_disallow_internet_ingress(resources: Sequence[ResourceView]) 
         if not rules:
             return passed(resource, "no internet ingress outside the remote-admin and all-ports controls")
         for rule in rules:
-            web_only = (rule.protocol == "tcp" and rule.from_port is not None and rule.to_port is not None
-                        and set(range(rule.from_port, rule.to_port + 1)) <= PUBLIC_WEB_PORTS)
-            if not web_only:
-                return failed(resource, f"{rule.prop}cidr", rule.describe(),
-                              "the internet may reach this port; only 80/443 on a public load balancer may be open",
-                              "replace the CIDR with a security-group reference or a managed prefix list")
             group = _group_of(g, rule)
             if public_groups is None:
                 raise ValueNotKnownError("securityGroups of the load balancers")
+            ports = public_groups.get(group.urn, PUBLIC_WEB_PORTS) if group is not None else PUBLIC_WEB_PORTS
+            web_only = (rule.protocol == "tcp" and rule.from_port is not None and rule.to_port is not None
+                        and set(range(rule.from_port, rule.to_port + 1)) <= ports)
+            if not web_only:
+                return failed(resource, f"{rule.prop}cidr", rule.describe(),
+                              "the internet may reach this port; only 80/443 (and the TLS listener ports) of a "
+                              "public load balancer may be open",
+                              "replace the CIDR with a security-group reference or a managed prefix list")
             if group is None or group.urn not in public_groups:
-                where = group.name if group else str(rule.group_ref)
+                where = group.name if group else named(rule.group_ref)
                 return failed(resource, f"{rule.prop}cidr", rule.describe(),
                               f"{where} is not attached to an internet-facing load balancer",
                               "open 80/443 to the internet only on the public load balancer's security group")
@@ -286,7 +303,7 @@ def _per_vpc(g: Graph, types: tuple[str, ...], matches) -> dict[str, list[Resour
     for r in g.of_type(*types):
         if not matches(r):
             continue
-        vpc = g.resolve(props(r).get("vpcId"), VPC, path="vpcId")
+        vpc = g.resolve(props(r).ref("vpcId"), VPC)
         if vpc is not None:
             found.setdefault(vpc.urn, []).append(r)
     return found
@@ -294,7 +311,7 @@ def _per_vpc(g: Graph, types: tuple[str, ...], matches) -> dict[str, list[Resour
 
 def vpc_require_flow_logs(resources: Sequence[ResourceView]) -> list[RuleResult]:
     g = graph(resources)
-    logs = _per_vpc(g, (FLOW_LOG,), lambda r: props(r).get("vpcId") is not None)
+    logs = _per_vpc(g, (FLOW_LOG,), lambda r: props(r).is_set("vpcId"))
 
     def check(vpc: ResourceView) -> RuleResult:
         if vpc.urn not in logs:
@@ -346,91 +363,69 @@ def _data_subnets(g: Graph) -> dict[str, ResourceView]:
     """Subnets tagged ``tier=data`` plus every subnet a database subnet group uses, whatever its tag."""
     found = {s.urn: s for s in g.of_type(SUBNET) if tags(s).get(TIER_TAG) == "data"}
     for group in g.of_type(RDS_SUBNET_GROUP):
-        for i, ref in enumerate(props(group).get("subnetIds") or []):
-            subnet = g.resolve(ref, SUBNET, path=f"subnetIds[{i}]")
-            if subnet is not None:
-                found[subnet.urn] = subnet
+        found.update((s.urn, s) for s in g.resolve_all(props(group).refs("subnetIds"), SUBNET))
     return found
 
 
-def _route_problem(g: Graph, route: Props) -> str | None:
-    destination = route.get("cidrBlock") or route.get("destinationCidrBlock") or route.get("ipv6CidrBlock") \
-        or route.get("destinationIpv6CidrBlock")
-    for key in ("natGatewayId", "egressOnlyGatewayId", "carrierGatewayId"):
-        if route.get(key):
-            return f"{key} {route.get(key)}"
-    gateway = route.get("gatewayId")
-    if gateway and gateway != "local" and (
-            str(gateway).startswith("igw-") or g.resolve(gateway, INTERNET_GATEWAY, path="gatewayId") is not None):
-        return f"internet gateway {gateway}"
-    if is_internet(destination):
-        return f"internet-wide route {destination}"
-    return None
-
-
 def data_tier_disallow_internet_routes(resources: Sequence[ResourceView]) -> list[RuleResult]:
+    """Judges the table AWS actually uses for each data subnet (explicit association, else the VPC's
+    main table, declared or implicit) with every route in it, inline or standalone, plus every
+    table tagged tier=data."""
     g = graph(resources)
-    data = _data_subnets(g)
-    tables: dict[str, ResourceView] = {t.urn: t for t in g.of_type(ROUTE_TABLE) if tags(t).get(TIER_TAG) == "data"}
-    associated: set[str] = set()
-    for assoc in g.of_type(ROUTE_TABLE_ASSOCIATION):
-        p = props(assoc)
-        subnet = g.resolve(p.get("subnetId"), SUBNET, path="subnetId")
-        if subnet is not None and subnet.urn in data:
-            associated.add(subnet.urn)
-            table = g.resolve(p.get("routeTableId"), ROUTE_TABLE, DEFAULT_ROUTE_TABLE, path="routeTableId")
-            if table is None:
-                return [failed(assoc, "routeTableId", p.get("routeTableId"),
-                               f"data subnet {subnet.name} uses a route table not declared in this stack",
-                               "declare the data tier's route table here")]
-            tables[table.urn] = table
-    if any(urn not in associated for urn in data):
-        vpcs = {str(props(s).get("vpcId")) for urn, s in data.items() if urn not in associated}
-        for main in g.of_type(DEFAULT_ROUTE_TABLE):
-            tables[main.urn] = main
-        for assoc in g.of_type(MAIN_ROUTE_TABLE_ASSOCIATION):
-            if str(props(assoc).get("vpcId")) in vpcs:
-                table = g.resolve(props(assoc).get("routeTableId"), ROUTE_TABLE, path="routeTableId")
-                if table is not None:
-                    tables[table.urn] = table
-    standalone: dict[str, list[ResourceView]] = {}
-    for route in g.of_type(ROUTE):
-        table = g.resolve(props(route).get("routeTableId"), ROUTE_TABLE, DEFAULT_ROUTE_TABLE, path="routeTableId")
-        if table is not None:
-            standalone.setdefault(table.urn, []).append(route)
-
+    used, tagged = route_tables(g)
+    uses: list[tuple[ResourceView | None, RouteTable]] = []
+    for subnet in _data_subnets(g).values():
+        if subnet.urn not in used:
+            uses.append((subnet, None))  # type: ignore[arg-type]
+        else:
+            uses.append((subnet, used[subnet.urn]))
+    uses += [(None, t) for t in tagged.values()]
     results: list[RuleResult] = []
-    for table in tables.values():
-        def check(t: ResourceView) -> list[RuleResult]:
-            out = []
-            for i, route in enumerate(props(t).get("routes") or []):
-                problem = _route_problem(g, route)
-                if problem:
-                    out.append(failed(t, f"routes[{i}]", route, f"the data tier routes to the internet via {problem}",
-                                      "remove the route: the data tier keeps only the local route"))
-            return out or [passed(t, "no route out of the VPC")]
-
-        results.extend(each([table], check))
-        for route in standalone.get(table.urn, []):
-            def check_route(r: ResourceView, table_name: str = table.name) -> RuleResult:
-                problem = _route_problem(g, props(r))
-                if problem:
-                    return failed(r, "destinationCidrBlock", props(r).get("destinationCidrBlock"),
-                                  f"adds a route via {problem} to data-tier table {table_name}",
-                                  "remove the route: the data tier keeps only the local route")
-                return passed(r, f"route in {table_name} stays inside the network")
-
-            results.extend(each([route], check_route))
+    judged: set[tuple[str, str]] = set()
+    judged_tables: set[str] = set()
+    for subnet, table in uses:
+        if table is None:
+            results.append(failed(subnet, "routeTable", None, "the data subnet's route table is not declared in "  # type: ignore[arg-type]
+                                  "this stack", "associate it with the data tier's route table"))
+            continue
+        if table.unreadable is not None:
+            if table.key not in judged_tables:
+                judged_tables.add(table.key)
+                results.append(RuleResult(Verdict.UNKNOWN, f"{table.name}: {table.unreadable.message}", table.key))
+            continue
+        exits = [r for r in table.routes if r.leaves_network]
+        user = f"data subnet {subnet.name}" if subnet is not None else f"data-tier table {table.name}"
+        for route in exits:
+            if (route.owner.urn, route.path) in judged:
+                continue
+            judged.add((route.owner.urn, route.path))
+            result = failed(route.owner, route.path or "destinationCidrBlock", route.destination,
+                            f"{user} uses {table.name} ({table.how}), which routes {route.destination} via "
+                            f"{route.target_kind} {route.target}",
+                            "remove the route (the data tier keeps only the local route), or associate the data "
+                            "subnets with the data tier's own route table")
+            results.append(dataclasses.replace(result, evidence=(
+                user, f"route table {table.name} ({table.how})", route.hop(), "out of the private network")))
+        if not exits and table.key not in judged_tables:
+            judged_tables.add(table.key)
+            results.append(passed(table.resource or subnet, f"{table.name} has no route out of the VPC"))  # type: ignore[arg-type]
     return results
 
 
-def _db_port(db: ResourceView) -> int | None:
+def _db_port(db: ResourceView, g: Graph | None = None) -> int | None:
+    """The port a database listens on: its own, its engine's default, or (a read replica names
+    neither) its source's."""
     p = props(db)
     port = as_int(p.get("port"))
     if port is not None:
         return port
     engine = str(p.get("engine") or "").lower()
-    return next((v for k, v in DEFAULT_DB_PORTS.items() if engine.startswith(k)), None)
+    default = next((v for k, v in DEFAULT_DB_PORTS.items() if engine.startswith(k)), None)
+    if default is None and g is not None and p.is_set("replicateSourceDb"):
+        source = g.resolve(p.ref("replicateSourceDb"), RDS_INSTANCE)
+        if source is not None and source is not db:
+            return _db_port(source, g)
+    return default
 
 
 class _RulesOf(dict):
@@ -453,8 +448,7 @@ def _ingress_by_group(g: Graph) -> _RulesOf:
     by_group = _RulesOf()
     for r in g.of_type(*INGRESS_TYPES):
         try:
-            sg = r if r.type == SECURITY_GROUP else g.resolve(props(r).get("securityGroupId"), SECURITY_GROUP,
-                                                              path="securityGroupId")
+            sg = r if r.type == SECURITY_GROUP else g.resolve(props(r).ref("securityGroupId"), SECURITY_GROUP)
         except ValueNotKnownError as exc:
             exc.urn = r.urn
             by_group.unplaced = exc
@@ -477,17 +471,17 @@ def database_reachable_only_from_app_tier(resources: Sequence[ResourceView]) -> 
 
     def check(db: ResourceView) -> RuleResult | None:
         p = props(db)
-        refs = p.get("vpcSecurityGroupIds") or []
-        if not len(refs):
+        refs = p.refs("vpcSecurityGroupIds")
+        if not refs:
             return failed(db, "vpcSecurityGroupIds", None, "the database falls back to the VPC's default security "
                           "group", "attach a dedicated security group that admits only the app tier")
-        port = _db_port(db)
+        port = _db_port(db, g)
         problems = 0
-        for i, ref in enumerate(refs):
-            sg = g.resolve(ref, SECURITY_GROUP, path=f"vpcSecurityGroupIds[{i}]")
-            if sg is None:
-                return failed(db, f"vpcSecurityGroupIds[{i}]", ref, "the security group is not declared in this "
-                              "stack, so who reaches the database cannot be proven", "declare it here")
+        groups = g.resolve_all(refs, SECURITY_GROUP)
+        if len(groups) < len(refs):
+            return failed(db, "vpcSecurityGroupIds", show_refs(refs), "a security group is not declared in this "
+                          "stack, so who reaches the database cannot be proven", "declare it here")
+        for sg in groups:
             for rule in by_group.of(sg):
                 problem = _db_ingress_problem(g, rule, port)
                 if problem:
@@ -512,34 +506,21 @@ def _db_ingress_problem(g: Graph, rule: Ingress, port: int | None) -> str | None
     if rule.protocol != "tcp" or rule.from_port != port or rule.to_port != port:
         return f"the database admits {rule.describe()}, not only its port {port}"
     for source in rule.groups:
-        sg = g.resolve(source, SECURITY_GROUP, path="source security group")
+        sg = g.resolve(source, SECURITY_GROUP)
         if sg is None:
-            return f"source {source} is not a security group declared in this stack"
+            return f"source {named(source)} is not a security group declared in this stack"
         if tags(sg).get(TIER_TAG) != "app":
             return f"source {sg.name} is not the app tier's security group (tag {TIER_TAG}=app)"
     return None
 
 
-def _acl_entries(g: Graph, acl: ResourceView) -> list[tuple[ResourceView, str, Mapping[str, Any]]]:
-    entries = [(acl, f"ingress[{i}]", e) for i, e in enumerate(props(acl).get("ingress") or [])]
-    for rule in g.of_type(NETWORK_ACL_RULE):
-        p = props(rule)
-        if as_bool(p.get("egress")) or g.resolve(p.get("networkAclId"), acl.type, path="networkAclId") is not acl:
-            continue
-        entries.append((rule, "", {"action": p.get("ruleAction"), "protocol": p.get("protocol"),
-                                   "cidrBlock": p.get("cidrBlock"), "ipv6CidrBlock": p.get("ipv6CidrBlock"),
-                                   "fromPort": p.get("fromPort"), "toPort": p.get("toPort")}))
-    return entries
-
-
 def _acl_of(g: Graph, subnet: ResourceView) -> ResourceView | None:
     for assoc in g.of_type(NETWORK_ACL_ASSOCIATION):
-        if g.resolve(props(assoc).get("subnetId"), SUBNET, path="subnetId") is subnet:
-            return g.resolve(props(assoc).get("networkAclId"), NETWORK_ACL, path="networkAclId")
+        if g.resolve(props(assoc).ref("subnetId"), SUBNET) is subnet:
+            return g.resolve(props(assoc).ref("networkAclId"), NETWORK_ACL)
     for acl in g.of_type(NETWORK_ACL):
-        for i, ref in enumerate(props(acl).get("subnetIds") or []):
-            if g.resolve(ref, SUBNET, path=f"subnetIds[{i}]") is subnet:
-                return acl
+        if subnet in g.resolve_all(props(acl).refs("subnetIds"), SUBNET):
+            return acl
     return None
 
 
@@ -554,7 +535,7 @@ def networkacl_disallow_all_traffic_from_internet(resource: ResourceView) -> Rul
         if as_bool(entry.get("egress")) or str(entry.get("action")).lower() != "allow":
             continue
         cidr = entry.get("cidrBlock") or entry.get("ipv6CidrBlock")
-        if is_internet(cidr) and _protocol(entry.get("protocol")) == "all":
+        if is_internet(cidr) and protocol_name(entry.get("protocol")) == "all":
             return failed(resource, f"{path}.protocol" if path else "protocol", entry.get("protocol"),
                           f"the network ACL admits every protocol and port from {cidr}",
                           "allow only the ports the tier serves (e.g. 443) and ephemeral return ports")
@@ -564,21 +545,21 @@ def networkacl_disallow_all_traffic_from_internet(resource: ResourceView) -> Rul
 def _admits_everything(acl: ResourceView) -> bool:
     """AWS's own default: allow every protocol from and to anywhere."""
     p = props(acl)
-    return any(str(e.get("action")).lower() == "allow" and _protocol(e.get("protocol")) == "all"
+    return any(str(e.get("action")).lower() == "allow" and protocol_name(e.get("protocol")) == "all"
                and is_internet(e.get("cidrBlock") or e.get("ipv6CidrBlock"))
                for key in ("ingress", "egress") for e in p.get(key) or [])
 
 
 def subnet_require_network_acl(resources: Sequence[ResourceView]) -> list[RuleResult]:
     g = graph(resources)
-    default_acl_vpcs = {str(props(acl).get("vpcId")) for acl in g.of_type(DEFAULT_NETWORK_ACL)
-                        if not _admits_everything(acl)}
+    default_acl_vpcs = {vpc.urn for acl in g.of_type(DEFAULT_NETWORK_ACL)
+                        if not _admits_everything(acl) and (vpc := vpc_of_default_acl(g, acl)) is not None}
 
     def check(subnet: ResourceView) -> RuleResult:
         acl = _acl_of(g, subnet)
         if acl is not None:
             return passed(subnet, f"guarded by network ACL {acl.name}")
-        if str(props(subnet).get("vpcId")) in default_acl_vpcs:
+        if vpc_of(g, subnet) is not None and vpc_of(g, subnet).urn in default_acl_vpcs:
             return passed(subnet, "guarded by the VPC's adopted default network ACL")
         return failed(subnet, "networkAcl", None, "the subnet falls back to the default network ACL, which admits "
                       "all traffic", "attach the tier's aws.ec2.NetworkAcl (subnet_ids=[...])")
@@ -594,19 +575,24 @@ def data_tier_nacl_require_app_tier_sources(resources: Sequence[ResourceView]) -
 
     def check(db: ResourceView) -> list[RuleResult]:
         p = props(db)
-        group = g.resolve(p.get("dbSubnetGroupName"), RDS_SUBNET_GROUP, path="dbSubnetGroupName")
+        group = g.resolve(p.ref("dbSubnetGroupName"), RDS_SUBNET_GROUP)
+        if group is None and not p.is_set("dbSubnetGroupName") and p.is_set("replicateSourceDb"):
+            # A same-region read replica lives in its source's subnet group.
+            source = g.resolve(p.ref("replicateSourceDb"), RDS_INSTANCE)
+            if source is not None and source is not db:
+                group = g.resolve(props(source).ref("dbSubnetGroupName"), RDS_SUBNET_GROUP)
         if group is None:
-            return [failed(db, "dbSubnetGroupName", p.get("dbSubnetGroupName"), "the database's subnets are not "
+            return [failed(db, "dbSubnetGroupName", named(p.ref("dbSubnetGroupName")), "the database's subnets are not "
                            "declared in this stack, so their network ACL cannot be checked",
                            "place it in a subnet group of the data-tier subnets")]
-        port = _db_port(db)
+        port = _db_port(db, g)
         out: list[RuleResult] = []
-        for i, ref in enumerate(props(group).get("subnetIds") or []):
-            subnet = g.resolve(ref, SUBNET, path=f"subnetIds[{i}]")
-            if subnet is None:
-                out.append(failed(group, f"subnetIds[{i}]", ref, "a subnet not declared in this stack",
-                                  "use the data-tier subnets"))
-                continue
+        refs = props(group).refs("subnetIds")
+        subnets = g.resolve_all(refs, SUBNET)
+        if len(subnets) < len(refs):
+            out.append(failed(group, "subnetIds", show_refs(refs), "a subnet not declared in this stack",
+                              "use the data-tier subnets"))
+        for subnet in subnets:
             acl = _acl_of(g, subnet)
             if acl is None:
                 defaults = g.of_type(DEFAULT_NETWORK_ACL)
@@ -617,14 +603,13 @@ def data_tier_nacl_require_app_tier_sources(resources: Sequence[ResourceView]) -
                 continue
             checked.add(acl.urn)
             bad = []
-            for owner, path, entry in _acl_entries(g, acl):
-                if str(entry.get("action")).lower() != "allow":
+            for entry in acl_entries(g, acl, egress=False):
+                if not entry.allow:
                     continue
-                cidr = entry.get("cidrBlock") or entry.get("ipv6CidrBlock")
-                same_port = (_protocol(entry.get("protocol")) == "tcp" and as_int(entry.get("fromPort")) == port
-                             and as_int(entry.get("toPort")) == port)
-                if not (same_port and cidr_within(str(cidr), app_cidrs)):
-                    bad.append(failed(owner, f"{path}.cidrBlock" if path else "cidrBlock", entry,
+                same_port = entry.protocol == "tcp" and entry.from_port == port and entry.to_port == port
+                if not (same_port and cidr_within(entry.cidr, app_cidrs)):
+                    bad.append(failed(entry.owner, f"{entry.path}.cidrBlock" if entry.path else "cidrBlock",
+                                      entry.describe(),
                                       f"the data tier admits more than the app subnets on port {port}",
                                       f"allow only tcp {port} from the app-tier subnet CIDRs"))
             out.extend(bad or [passed(acl, f"admits only app subnets on port {port}")])

@@ -116,7 +116,7 @@ def vpc_require_locked_default_network_acl(resources: Sequence[ResourceView]) ->
     g = graph(resources)
     adopted: dict[str, ResourceView] = {}
     for acl in g.of_type(DEFAULT_NETWORK_ACL):
-        vpc = _vpc_of_default_acl(g, acl)
+        vpc = vpc_of_default_acl(g, acl)
         if vpc is not None:
             adopted[vpc.urn] = acl
 
@@ -139,7 +139,7 @@ def vpc_require_locked_default_network_acl(resources: Sequence[ResourceView]) ->
     return each(g.of_type(VPC), check)
 
 
-def _vpc_of_default_acl(g: Graph, acl: ResourceView) -> ResourceView | None:
+def vpc_of_default_acl(g: Graph, acl: ResourceView) -> ResourceView | None:
     """The VPC whose default ACL ``acl`` adopts: by the id once known, else (first preview) the VPC the
     engine says ``default_network_acl_id`` was computed from."""
     ref = props(acl).ref("defaultNetworkAclId")

@@ -136,3 +136,17 @@ CLOUDFRONT_DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 SFN_STATE_MACHINE = "aws:sfn/stateMachine:StateMachine"
 EVENT_BUS = "aws:cloudwatch/eventBus:EventBus"
 CLOUDFRONT_DISTRIBUTIONS = (CLOUDFRONT_DISTRIBUTION, "aws:cloudfront/multitenantDistribution:MultitenantDistribution")
+# --- reachability and the edge path (issue 11) ---
+SECURITY_GROUP_EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+LISTENER_RULES = ("aws:lb/listenerRule:ListenerRule", "aws:alb/listenerRule:ListenerRule",
+                  "aws:elasticloadbalancingv2/listenerRule:ListenerRule")
+WAF_RULE_GROUP = "aws:wafv2/ruleGroup:RuleGroup"
+API_GATEWAY_REST_API = "aws:apigateway/restApi:RestApi"
+API_GATEWAY_METHOD = "aws:apigateway/method:Method"
+API_GATEWAY_V2_API = "aws:apigatewayv2/api:Api"
+API_GATEWAY_V2_ROUTE = "aws:apigatewayv2/route:Route"
+RDS_PROXY = "aws:rds/proxy:Proxy"
+ELASTICACHE_SERVERLESS = "aws:elasticache/serverlessCache:ServerlessCache"
+EIP = "aws:ec2/eip:Eip"
+EIP_ASSOCIATION = "aws:ec2/eipAssociation:EipAssociation"
+INSTANCE = "aws:ec2/instance:Instance"

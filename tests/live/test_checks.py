@@ -555,7 +555,7 @@ def build_edge(b: Builder, n: dict[str, Any]) -> None:
     rules = [{"Name": "blocklist", "Priority": 0, "Action": {"Block": {}}, "VisibilityConfig": visibility,
               "Statement": {"IPSetReferenceStatement": {"ARN": blocklist}}},
              managed("AWSManagedRulesCommonRuleSet", 1), managed("AWSManagedRulesKnownBadInputsRuleSet", 2),
-             managed("AWSManagedRulesSQLiRuleSet", 3),
+             managed("AWSManagedRulesSQLiRuleSet", 3), managed("AWSManagedRulesAmazonIpReputationList", 5),
              {"Name": "rate", "Priority": 4, "Action": {"Block": {}}, "VisibilityConfig": visibility,
               "Statement": {"RateBasedStatement": {"Limit": 2000, "AggregateKeyType": "IP"}}}]
     acl = waf.create_web_acl(Name="pass-waf", Scope="REGIONAL", DefaultAction={"Allow": {}}, Rules=rules,
@@ -573,7 +573,7 @@ def build_edge(b: Builder, n: dict[str, Any]) -> None:
                   "access_logs.s3.enabled": "true", "access_logs.s3.bucket": log_bucket, **attributes}
         elb.modify_load_balancer_attributes(LoadBalancerArn=lb["LoadBalancerArn"],
                                             Attributes=[{"Key": k, "Value": v} for k, v in values.items()])
-        if public and waf_acl:
+        if waf_acl:
             waf.associate_web_acl(WebACLArn=acl, ResourceArn=lb["LoadBalancerArn"])
         return lb["LoadBalancerArn"]
 

@@ -164,7 +164,8 @@ _ORIGIN = {"originId": "app", "domainName": "app.example.com",
                                   "httpPort": 80, "httpsPort": 443}}
 _CERT = {"acmCertificateArn": f"arn:aws:acm:us-east-1:{ACCOUNT}:certificate/cdn", "sslSupportMethod": "sni-only",
          "minimumProtocolVersion": "TLSv1.2_2021"}
-_DISTRIBUTION = {"enabled": True, "defaultCacheBehavior": _HTTPS, "orderedCacheBehaviors": [
+_DISTRIBUTION = {"enabled": True, "webAclId": f"arn:aws:wafv2:us-east-1:{ACCOUNT}:global/webacl/cdn/1",
+                 "defaultCacheBehavior": _HTTPS, "orderedCacheBehaviors": [
     {**_HTTPS, "pathPattern": "/api/*"}], "origins": [_ORIGIN], "viewerCertificate": _CERT}
 _MULTITENANT = {"enabled": True, "defaultCacheBehavior": _HTTPS, "cacheBehaviors": [
     {**_HTTPS, "pathPattern": "/api/*"}],

@@ -259,9 +259,15 @@ cases("stack-data-tier-nacl-require-app-tier-sources",
           "protocol": "-1", "ruleNo": 1.0, "action": "deny", "cidrBlock": "198.51.100.0/24", "fromPort": 0.0,
           "toPort": 0.0}})))
 cases("stack-subnet-require-network-acl",
-      ("fail_public_subnets_on_default_acl", drop("network-public-nacl")),
-      ("fail_app_subnet_left_out", paths("network-app-nacl", {"subnetIds[2]": DELETE})),
-      ("fail_data_subnets_detached", change("network-data-nacl", subnetIds=[])),
+      # The prod VPC's default ACL is adopted with no rules, so a subnet that falls back on it is cut off
+      # (an outage, not an exposure); on AWS's own allow-all default it is open.
+      ("pass_public_subnets_on_the_adopted_deny_all_default", drop("network-public-nacl")),
+      ("fail_public_subnets_on_aws_default_acl", chain(drop("network-public-nacl"), drop("network-default-nacl")),
+       {"stack-vpc-require-locked-default-network-acl"}),
+      ("fail_app_subnet_left_out_on_aws_default_acl", chain(
+          paths("network-app-nacl", {"subnetIds[2]": DELETE}), drop("network-default-nacl")),
+       {"stack-vpc-require-locked-default-network-acl"}),
+      ("pass_data_subnets_detached_onto_the_deny_all_default", change("network-data-nacl", subnetIds=[])),
       ("pass_association_resource", chain(
           paths("network-app-nacl", {"subnetIds[2]": DELETE}),
           add("aws:ec2/networkAclAssociation:NetworkAclAssociation", "fx-app-2-acl", {
@@ -293,7 +299,8 @@ cases("aws-cloudwatch-loggroup-require-retention",
 cases("aws-lb-listener-require-tls",
       ("fail_default_policy", change("fx-https", sslPolicy=DELETE)),
       ("fail_tls13_policy_allowing_tls10", change("fx-https", sslPolicy="ELBSecurityPolicy-TLS13-1-0-2021-06")),
-      ("fail_http_forward", paths("fx-http", {"defaultActions[0]": {"type": "forward", "targetGroupArn": "tg"}})),
+      ("fail_http_forward", paths("fx-http", {"defaultActions[0]": {"type": "forward", "targetGroupArn": "tg"}}),
+       {"stack-entry-point-require-tls-and-waf"}),
       ("fail_alb_token_plain_tcp", paths("fx-http", {"protocol": "TCP"}, type="aws:alb/listener:Listener")),
       ("pass_alb_token", paths("fx-https", {}, type="aws:alb/listener:Listener")),
       ("pass_tls13_only", change("fx-https", sslPolicy="ELBSecurityPolicy-TLS13-1-3-2021-06")),

@@ -85,6 +85,7 @@ def _edge() -> None:
             _managed_rule("AWSManagedRulesCommonRuleSet", 10),
             _managed_rule("AWSManagedRulesKnownBadInputsRuleSet", 11),
             _managed_rule("AWSManagedRulesSQLiRuleSet", 12),
+            _managed_rule("AWSManagedRulesAmazonIpReputationList", 13),
         ])
     aws.wafv2.WebAclAssociation("fx-web-acl-alb", resource_arn=lb.arn, web_acl_arn=acl.arn)
     aws.lb.TargetGroup("fx-app", vpc_id="network-vpc-id", port=APP_PORT, protocol="HTTPS", target_type="ip")

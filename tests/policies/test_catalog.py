@@ -27,17 +27,19 @@ from posture.rules import (
     data_stores,
     database,
     edge,
+    edge_path,
     identity,
     keys,
     monitoring,
     network,
     perimeter,
+    reachability,
     storage,
 )
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "controls.md"
-RULE_MODULES = (application, backups, data_stores, database, edge, identity, keys, monitoring, network, perimeter,
-                storage)
+RULE_MODULES = (application, backups, data_stores, database, edge, edge_path, identity, keys, monitoring, network,
+                perimeter, reachability, storage)
 REFERENCE_FORMATS = {
     "AWS FSBP": re.compile(r"^[A-Za-z0-9]+\.\d+$"),
     "CIS AWS": re.compile(r"^\d+(\.\d+)+$"),

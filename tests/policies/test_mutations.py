@@ -74,8 +74,6 @@ NEUTRAL: dict[str, str] = {
     r"-app:(downgrade healthCheck\.protocol|flip healthCheck\.enabled)$": "health checks carry no user data",
     r"-(https|http-redirect):drop$": "removing a listener exposes less",
     r"waf:flip (rules\[\d+\]\.)?visibilityConfig\.": "WAF metrics and sampling, not filtering",
-    r"intranet-(waf|waf-association):drop$|intranet-alb:flip enableWafFailOpen$":
-        "claims.md asks a WAF on public load balancers; the intranet ALB admits only its allowlist",
     r"monitoring-guardduty-(ebs-malware-protection|lambda-network-logs|runtime-monitoring|s3-data-events):":
         "GuardDuty features beyond the RDS Protection APP-4 requires",
     r"monitoring-securityhub:flip (autoEnableControls|enableDefaultStandards)$": "enables more, or fewer automatic "
@@ -84,6 +82,8 @@ NEUTRAL: dict[str, str] = {
     r"monitoring-config-delivery-channel:(remove|aws-managed key) s3KmsKeyArn$":
         "the delivery bucket's default SSE-KMS with the audit key still applies",
     r"-nacl:widen egress\[": "egress return paths; the data tier has no route out and ingress stays narrow",
+    r"network-(app|data|public)-nacl:drop$": "the tier's subnets fall back on the adopted default network ACL, which "
+                                             "has no rules and denies everything: an outage, not an exposure",
     r"(network-flow-logs-write|monitoring-trail-logs-write):Statement\[0\] Resource \*":
         "log-writing roles reaching other log groups: no data exposure",
     r"bank-data-key:Statement\[1\] Resource \* unconditional":

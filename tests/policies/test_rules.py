@@ -6,11 +6,12 @@ import pytest
 
 from posture.catalog import CONTROLS
 from posture.findings import Verdict
+from tests.policies.adversarial import ADVERSARIAL
 from tests.policies.cases import CASES, Case
 from tests.policies.helpers import failing, run, verdicts
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+@pytest.mark.parametrize("case", CASES + ADVERSARIAL, ids=lambda c: c.id)
 def test_case(case: Case, baseline) -> None:
     findings = run(case.change(baseline))
     mine = [f for f in findings if f.control_id == case.control]
@@ -35,7 +36,7 @@ def test_case(case: Case, baseline) -> None:
 
 def test_every_control_has_a_pass_and_a_fail_case() -> None:
     kinds: dict[str, set[str]] = {}
-    for case in CASES:
+    for case in CASES + ADVERSARIAL:
         kinds.setdefault(case.control, set()).add(case.kind)
     missing = {c.id: sorted({"pass", "fail"} - kinds.get(c.id, set())) for c in CONTROLS
                if not {"pass", "fail"} <= kinds.get(c.id, set())}
@@ -43,7 +44,7 @@ def test_every_control_has_a_pass_and_a_fail_case() -> None:
 
 
 def test_cases_name_known_controls_and_are_unique() -> None:
-    ids = [c.id for c in CASES]
+    ids = [c.id for c in CASES + ADVERSARIAL]
     assert len(ids) == len(set(ids))
     assert {c.control for c in CASES} <= {c.id for c in CONTROLS}
     assert all(c.kind in ("pass", "fail", "unknown") for c in CASES)

@@ -28,6 +28,8 @@ NOT_APPLICABLE_TODAY = {
     # No secret value is ever written by Pulumi (components/data_stores.py): nothing to check.
     "aws-secretsmanager-secretversion-disallow-stored-value",
     *APPLICATION_CONTROLS,
+    # No RDS Proxy in the baseline (adversarial.py adds one).
+    "aws-rds-proxy-require-tls",
 }
 """Controls with nothing to check in the stacks as wired today. When a stack starts declaring
 one of these resource kinds, move the control out of this set (the test says which)."""
@@ -58,7 +60,8 @@ def test_baseline_with_fixtures_passes_every_control(baseline) -> None:
     passing = {f.control_id for f in findings if f.verdict is Verdict.PASS}
     assert {c.id for c in CONTROLS} - passing == {"aws-rds-cluster-disallow-public-access",
                                                   "aws-secretsmanager-secretversion-disallow-stored-value",
-                                                  *APPLICATION_CONTROLS}
+                                                  *APPLICATION_CONTROLS,
+                                                  "aws-rds-proxy-require-tls"}
 
 
 def _best_of(runs: int, fn) -> float:

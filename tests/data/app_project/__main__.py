@@ -46,7 +46,8 @@ function = aws.lambda_.Function(
     environment={"variables": {"QUEUE_URL": queue.url, "TABLE": table.name}})
 
 logs = aws.cloudwatch.LogGroup("orders-api", retention_in_days=365, kms_key_id=key_arn)
-api = aws.apigatewayv2.Api("orders", protocol_type="HTTP")
+# Reached only through the platform's load balancer and its WAF: an HTTP API cannot carry a web ACL.
+api = aws.apigatewayv2.Api("orders", protocol_type="HTTP", disable_execute_api_endpoint=True)
 integration = aws.apigatewayv2.Integration("orders", api_id=api.id, integration_type="AWS_PROXY",
                                            integration_uri=function.invoke_arn, payload_format_version="2.0")
 aws.apigatewayv2.Route("orders", api_id=api.id, route_key="POST /orders", authorization_type="AWS_IAM",
