@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from posture.findings import Verdict
-from posture.resources import ResourceView
+from posture.resources import UNKNOWN, ResourceView
 from posture.rules.base import (
     Graph,
     RuleResult,
@@ -124,7 +124,7 @@ def _locks_and_policies(g: Graph) -> tuple[dict[str, ResourceView], dict[str, Re
     policies: dict[str, ResourceView] = {}
     for kind, found in ((BACKUP_VAULT_LOCK, locks), (BACKUP_VAULT_POLICY, policies)):
         for r in g.of_type(kind):
-            vault = _vault_ref(g, props(r).get("backupVaultName"), "backupVaultName")
+            vault = _vault_ref(g, props(r).ref("backupVaultName"), "backupVaultName")
             if vault is not None:
                 found[vault.urn] = r
     return locks, policies
@@ -168,16 +168,18 @@ def backup_copy_require_equally_fortified_vault(resources: Sequence[ResourceView
             if not len(copies):
                 return failed(plan, f"{where}.copyActions", None, "recovery points exist in one region only",
                               "copy every rule's recovery points to the vault in the second region")
-            primary = _vault_ref(g, rule.get("targetVaultName"), f"{where}.targetVaultName")
+            target_ref = rule.ref("targetVaultName")
+            primary = _vault_ref(g, target_ref, f"{where}.targetVaultName")
             if primary is None:
-                return failed(plan, f"{where}.targetVaultName", rule.get("targetVaultName"), "the target vault is "
+                return failed(plan, f"{where}.targetVaultName", target_ref and target_ref.value, "the target vault is "
                               "not declared in this stack, so its lock and key cannot be proven",
                               "back up into the vault this stack declares")
             for j, copy in enumerate(copies):
                 path = f"{where}.copyActions[{j}].destinationVaultArn"
-                target = _vault_ref(g, copy.get("destinationVaultArn"), path)
+                copy_ref = copy.ref("destinationVaultArn")
+                target = _vault_ref(g, copy_ref, path)
                 if target is None:
-                    return failed(plan, path, copy.get("destinationVaultArn"), "the copy vault is not declared in "
+                    return failed(plan, path, copy_ref and copy_ref.value, "the copy vault is not declared in "
                                   "this stack, so its protection cannot be proven", "declare the copy vault here")
                 if _region(target) == _region(primary):
                     return failed(plan, path, _region(target), f"the copy stays in {_region(primary)} with the "
@@ -291,23 +293,19 @@ def _named_stores(g: Graph, selection: ResourceView) -> set[str] | None:
             return None
     except ValueNotKnownError:
         return None  # decided store by store, where the unknown blocks only the stores it could cover
-    named: set[str] = set()
-    for entry in p.get("resources") or []:
-        if not isinstance(entry, str) or "*" in entry:
-            return None
-        try:
-            store = g.resolve(entry, *DATA_STORES, path="resources")
-        except ValueNotKnownError:
-            return None
-        if store is not None:
-            named.add(store.urn)
-    return named
+    refs = p.refs("resources")
+    if any(ref.value is not UNKNOWN and (not isinstance(ref.value, str) or "*" in ref.value) for ref in refs):
+        return None
+    try:
+        return {store.urn for store in g.resolve_all(refs, *DATA_STORES)}
+    except ValueNotKnownError:
+        return None
 
 
 def data_store_require_backup_plan(resources: Sequence[ResourceView]) -> list[RuleResult]:
     g = graph(resources)
     selections = [s for s in g.of_type(BACKUP_SELECTION)
-                  if g.resolve(props(s).get("planId"), BACKUP_PLAN, path="planId") is not None]
+                  if g.resolve(props(s).ref("planId"), BACKUP_PLAN) is not None]
     # Index the common case (a selection listing ARNs) once, so a stack with thousands of stores
     # and selections stays linear; only the rest is matched against each store.
     naming: dict[str, ResourceView] = {}

@@ -139,10 +139,10 @@ def cloudtrail_bucket_require_object_lock(resources: Sequence[ResourceView]) -> 
     locks = g.attached_to(BUCKET_OBJECT_LOCK, "bucket", *BUCKETS)
 
     def check(trail: ResourceView) -> RuleResult:
-        name = props(trail).get("s3BucketName")
-        bucket = g.resolve(name, *BUCKETS, path="s3BucketName")
+        ref = props(trail).ref("s3BucketName")
+        bucket = g.resolve(ref, *BUCKETS) if ref is not None else None
         if bucket is None:
-            return failed(trail, "s3BucketName", name, "the trail's bucket is not declared in this stack, so its lock "
+            return failed(trail, "s3BucketName", ref and ref.value, "the trail's bucket is not declared in this stack, so its lock "
                           "cannot be proven", "deliver to the monitoring component's audit bucket")
         if not as_bool(props(bucket).get("objectLockEnabled")):
             return failed(bucket, "objectLockEnabled", props(bucket).get("objectLockEnabled"), "trail logs can be "
@@ -185,7 +185,7 @@ def account_require_guardduty(resources: Sequence[ResourceView]) -> list[RuleRes
         for feature in g.of_type(GUARDDUTY_DETECTOR_FEATURE):
             p = props(feature)
             if p.get("name") == "RDS_LOGIN_EVENTS" and p.get("status") == "ENABLED" and \
-                    g.resolve(p.get("detectorId"), GUARDDUTY_DETECTOR, path="detectorId") is detector:
+                    g.resolve(p.ref("detectorId"), GUARDDUTY_DETECTOR) is detector:
                 return passed(detector, "enabled with RDS protection")
         return failed(detector, "features", None, "RDS Protection is off: suspicious database logins go unnoticed",
                       'add aws.guardduty.DetectorFeature(name="RDS_LOGIN_EVENTS", status="ENABLED")')
