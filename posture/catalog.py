@@ -103,6 +103,9 @@ def _fsbp_url(control: str) -> str:
 
 
 OFFLINE_ONLY: dict[str, str] = {
+    "stack-findings-disallow-broad-suppression":
+        "not read live yet: no collector for GuardDuty filters and Security Hub automation rules (issue 13 "
+        "follow-up)",
     "aws-rds-instance-require-final-snapshot":
         "skip_final_snapshot, final_snapshot_identifier and delete_automated_backups are arguments of the delete "
         "call Pulumi makes, not properties of a running instance",
@@ -455,14 +458,18 @@ CONTROLS: tuple[Control, ...] = (
              "Its key, lock mode and deny-delete policy are checked like every vault's.",
              "Add a copy action to the vault in the second region with the same lifecycle, and lock that vault "
              "for at least as long."),
-    _control("stack-data-store-require-backup-plan", "Every data store is in an AWS Backup selection", HIGH,
+    _control("stack-data-store-require-backup-plan",
+             "Every data store is in an AWS Backup plan whose rule runs at least daily and copies", HIGH,
              "DB-3 SOC-1 APP-1", _frameworks("RDS.26 DynamoDB.4", "", "CP-9 CP-10"),
              (tok.RDS_INSTANCE, tok.RDS_CLUSTER, tok.DYNAMODB_TABLE, tok.BACKUP_SELECTION, tok.BACKUP_PLAN),
              "RDS instances and clusters and DynamoDB tables must be matched by a selection (by ARN, wildcard or "
-             "tag) of a plan declared in this stack, so nothing is left out of the locked, copied backups. A "
-             "selection's tag conditions must hold for the store too; a condition on anything but "
+             "tag) of a plan declared in this stack, and that plan must have a rule whose schedule fires at least "
+             "once a day (cron() and rate() read as AWS Backup does, year field included: cron(0 3 1 1 ? 2099) "
+             "never runs before 2099) and that copies to the second region. A failure names each rule's next run. "
+             "A selection's tag conditions must hold for the store too; a condition on anything but "
              "aws:ResourceTag/... cannot be evaluated and leaves the store UNKNOWN.",
-             "Add the store's ARN to the baseline's aws.backup.Selection resources."),
+             "Add the store's ARN to the baseline's aws.backup.Selection resources, with a daily rule "
+             "(cron(0 3 * * ? *)) and a copy action."),
     # --- keys ---
     _control("aws-kms-key-enable-rotation", "Customer-managed keys rotate yearly", MEDIUM, "DB-4 BANK-3",
              _frameworks("KMS.4", "3.6", "SC-12 SC-12(2)", "3.7.4"), (tok.KMS_KEY,),
@@ -574,19 +581,37 @@ CONTROLS: tuple[Control, ...] = (
              _frameworks("Config.1", "3.3", "CM-3 CM-8 CA-7", "10.2.1"),
              (tok.CONFIG_RECORDER, tok.CONFIG_DELIVERY_CHANNEL, tok.CONFIG_RECORDER_STATUS),
              "AWS Config records nothing until a recorder, a delivery channel and an enabled RecorderStatus all "
-             "exist.",
+             "exist, and it records only what its recording group names: all supported types, or at least the "
+             "types the promises depend on (IAM, KMS, S3, EC2 network walls, RDS, DynamoDB, Secrets Manager, "
+             "CloudTrail, Backup, ELBv2, WAFv2); a list or an exclusion that leaves one out fails, naming it.",
              "Add aws.cfg.Recorder, aws.cfg.DeliveryChannel and aws.cfg.RecorderStatus(is_enabled=True)."),
     _control("stack-account-require-inspector", "Amazon Inspector scans the workloads", MEDIUM, "APP-4",
              _frameworks("", "", "RA-5 SI-2", "11.3.1"), (tok.INSPECTOR_ENABLER,),
              "Continuous vulnerability scanning is what lets weaknesses be patched immediately.",
              "Add aws.inspector2.Enabler with the resource types the application runs on."),
-    _control("stack-account-require-cis-alarms", "Alarms exist for every CIS 4.x event", MEDIUM, "APP-4 BANK-4",
+    _control("stack-account-require-cis-alarms", "Every CIS 4.x event reaches a subscriber through an alarm that "
+             "can fire", MEDIUM, "APP-4 BANK-4",
              _frameworks(" ".join(f"CloudWatch.{i}" for i in range(1, 15)),
                          " ".join(f"4.{i}" for i in range(1, 16)), "AU-6 SI-4 SI-4(5)", "10.4.1"),
-             (tok.LOG_METRIC_FILTER, tok.METRIC_ALARM),
-             "For each CIS monitoring item, a metric filter whose pattern names its events and an alarm with "
-             "actions on that metric, so someone is told within minutes.",
-             "Add the missing LogMetricFilter and MetricAlarm (alarm_actions to the encrypted alarms topic)."),
+             (tok.TRAIL, tok.LOG_GROUP, tok.LOG_METRIC_FILTER, tok.METRIC_ALARM, tok.SNS_TOPIC,
+              tok.SNS_TOPIC_SUBSCRIPTION),
+             "For each CIS monitoring item the whole chain holds: a trail records every management event (no "
+             "selector narrowing) and delivers to a log group; a metric filter on that group names the events; an "
+             "alarm on the filter's metric fires on one matching event (statistic, comparison, threshold, one "
+             "datapoint, no stray dimension or unit, actions enabled); and it notifies a topic with a subscriber. "
+             "A failure names the first broken link hop by hop.",
+             "Repair the named link: the trail's selectors or log group, the filter's log group, the alarm's "
+             "threshold/statistic/actions, or subscribe someone to the topic."),
+    # --- findings stay visible (issue 13) ---
+    _control("stack-findings-disallow-broad-suppression",
+             "No GuardDuty filter or Security Hub automation rule silences findings broadly", HIGH, "APP-4",
+             _frameworks("", "", "SI-4 IR-4", "10.4.1"),
+             (tok.GUARDDUTY_FILTER, tok.SECURITY_HUB_AUTOMATION_RULE),
+             "A GuardDuty filter with action ARCHIVE must name the findings it archives (an equals criterion on "
+             "the finding type or a resource); a Security Hub automation rule that suppresses, resolves or lowers "
+             "severity to LOW/INFORMATIONAL must name them with EQUALS on generator, resource, type, title, id, "
+             "control or account. Otherwise whole classes of findings disappear before anyone reads them.",
+             "Narrow the filter or rule to the known false positive, or remove it."),
     # --- data stores (APP-1, SOC-1, BANK-1, BANK-3) ---
     _control("aws-dynamodb-table-require-cmk-encryption", "DynamoDB tables are encrypted with a customer key", HIGH,
              "APP-1 SOC-1 BANK-3", _frameworks("", "", "SC-12 SC-28 SC-28(1)", "3.5.1"), (tok.DYNAMODB_TABLE,),

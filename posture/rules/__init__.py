@@ -7,7 +7,7 @@ Whether a rule is a resource or a stack rule follows from its control id (``stac
 
 from __future__ import annotations
 
-from posture.rules import backups, data_stores, database, edge, identity, keys, monitoring, network, storage
+from posture.rules import backups, chains, data_stores, database, edge, identity, keys, monitoring, network, storage
 from posture.rules.base import ResourceRule, StackRule
 
 RULES: dict[str, ResourceRule | StackRule] = {
@@ -93,6 +93,7 @@ RULES: dict[str, ResourceRule | StackRule] = {
     "stack-account-require-cis-alarms": monitoring.account_require_cis_alarms,
     "stack-sns-topic-require-tls-only-policy": monitoring.sns_topic_require_tls_only_policy,
     "stack-bank-token-require-change-alarm": monitoring.bank_token_require_change_alarm,
+    "stack-findings-disallow-broad-suppression": chains.findings_disallow_broad_suppression,
     # data stores
     "aws-dynamodb-table-require-cmk-encryption": data_stores.table_require_cmk_encryption,
     "aws-dynamodb-table-enable-point-in-time-recovery": data_stores.table_enable_point_in_time_recovery,

@@ -45,7 +45,6 @@ SKIPPED: dict[str, str] = {
     "aws:backup/vaultNotifications:VaultNotifications": "no control reads vault notifications",
     "aws:cloudwatch/eventRule:EventRule": "no control reads EventBridge rules",
     "aws:cloudwatch/eventTarget:EventTarget": "no control reads EventBridge targets",
-    "aws:sns/topicSubscription:TopicSubscription": "no control reads subscriptions",
     "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": "no control reads WAF logging",
 }
 
@@ -496,6 +495,12 @@ def _topic_policy(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[
     r.register(view, p["arn"])
 
 
+def _topic_subscription(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    arn = c("sns").subscribe(TopicArn=p["topic"], Protocol=p["protocol"], Endpoint=p["endpoint"],
+                             ReturnSubscriptionArn=True)["SubscriptionArn"]
+    r.register(view, arn, arn)
+
+
 def _parameter_group(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
     rds = c("rds")
     name = r.physical_name(view, p)
@@ -851,7 +856,7 @@ HANDLERS: dict[str, Handler] = {
     tok.BUCKET_ENCRYPTION[0]: _bucket_encryption, tok.BUCKET_VERSIONING[0]: _bucket_versioning,
     tok.BUCKET_POLICY: _bucket_policy,
     "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": _object_lock,
-    tok.SNS_TOPIC: _topic, "aws:sns/topicPolicy:TopicPolicy": _topic_policy,
+    tok.SNS_TOPIC: _topic, "aws:sns/topicPolicy:TopicPolicy": _topic_policy, tok.SNS_TOPIC_SUBSCRIPTION: _topic_subscription,
     tok.RDS_PARAMETER_GROUP: _parameter_group, tok.RDS_SUBNET_GROUP: _subnet_group, tok.RDS_INSTANCE: _db_instance,
     tok.DYNAMODB_TABLE: _table, tok.DYNAMODB_RESOURCE_POLICY: _table_policy, tok.LOG_RESOURCE_POLICY: _log_resource_policy,
     tok.SECRET: _secret, "aws:secretsmanager/secretPolicy:SecretPolicy": _secret_policy,

@@ -384,7 +384,7 @@ cases("stack-backup-vault-require-lock-and-policy",
       ("fail_copy_vault_unlocked", drop("backups-copy-vault-lock")),
       ("fail_no_access_policy", drop("backups-vault-policy")))
 cases("stack-backup-copy-require-equally-fortified-vault",
-      ("fail_no_copy", paths("backups-plan", {"rules[0].copyActions": []})),
+      ("fail_no_copy", paths("backups-plan", {"rules[0].copyActions": []}), {"stack-data-store-require-backup-plan"}),
       ("fail_copy_in_same_region", change("backups-copy-vault", region="eu-west-1")),
       ("fail_target_vault_outside_stack", paths("backups-plan", {"rules[0].targetVaultName": "vault-elsewhere"})),
       ("fail_weaker_copy_lock", change("backups-copy-vault-lock", minRetentionDays=14.0)),
@@ -472,7 +472,8 @@ cases("stack-s3-bucket-require-protective-settings",
 cases("aws-cloudtrail-trail-enable-multi-region",
       ("fail_single_region", change("monitoring-trail", isMultiRegionTrail=False)),
       ("fail_no_global_events", change("monitoring-trail", includeGlobalServiceEvents=False)),
-      ("fail_logging_off", change("monitoring-trail", enableLogging=False)))
+      ("fail_logging_off", change("monitoring-trail", enableLogging=False),
+       {"stack-account-require-cis-alarms", "stack-bank-token-require-change-alarm"}))
 cases("aws-cloudtrail-trail-enable-log-file-validation",
       ("fail_disabled", change("monitoring-trail", enableLogFileValidation=DELETE)))
 cases("aws-cloudtrail-trail-require-cmk-encryption",
@@ -530,7 +531,8 @@ cases("stack-bank-token-require-change-alarm",
       ("pass_filter_on_every_secret", change("monitoring-bank-token-changes", pattern=_bank_pattern())),
       ("unknown_pattern", change("monitoring-bank-token-changes", pattern=UNKNOWN)))
 cases("stack-account-require-cloudtrail",
-      ("fail_no_trail", drop("monitoring-trail")))
+      ("fail_no_trail", drop("monitoring-trail"),
+       {"stack-account-require-cis-alarms", "stack-bank-token-require-change-alarm"}))
 cases("stack-account-require-guardduty",
       ("fail_no_detector", drop("monitoring-guardduty", "monitoring-guardduty-rds-login-events")),
       ("fail_no_rds_protection", drop("monitoring-guardduty-rds-login-events")),
@@ -550,6 +552,14 @@ cases("stack-account-require-config-recording",
       ("fail_default_recording_group", change("monitoring-config-recorder", recordingGroup=DELETE)),
       ("fail_global_resources_not_recorded", paths("monitoring-config-recorder", {
           "recordingGroup.includeGlobalResourceTypes": False})))
+_QUIET_FINDINGS = {"action": "ARCHIVE", "detectorId": "detector-id", "name": "quiet", "rank": 1.0}
+cases("stack-findings-disallow-broad-suppression",
+      ("fail_archive_everything", add("aws:guardduty/filter:Filter", "quiet-findings", {
+          **_QUIET_FINDINGS, "findingCriteria": {"criterions": [{"field": "severity", "greaterThanOrEqual": "1"}]}})),
+      ("fail_suppress_every_finding", add("aws:securityhub/automationRule:AutomationRule", "quiet-hub", {
+          "ruleName": "quiet", "ruleOrder": 1.0, "ruleStatus": "ENABLED", "description": "x", "criteria": {},
+          "actions": [{"type": "FINDING_FIELDS_UPDATE", "findingFieldsUpdate": {"workflow": {
+              "status": "SUPPRESSED"}}}]})))
 cases("stack-account-require-inspector",
       ("fail_no_enabler", drop("monitoring-inspector")),
       ("fail_no_resource_types", change("monitoring-inspector", resourceTypes=[])))

@@ -36,6 +36,15 @@ def _managed_rule(name: str, priority: int) -> dict:
 def extras_program() -> None:
     _edge()
     _aurora()
+    _findings_exceptions()
+
+
+def _findings_exceptions() -> None:
+    """Silencing one named false positive is allowed; silencing a class is not."""
+    aws.guardduty.Filter("fx-known-port-probe", detector_id="monitoring-guardduty-id", name="known-port-probe",
+                         action="ARCHIVE", rank=1, finding_criteria=aws.guardduty.FilterFindingCriteriaArgs(
+                             criterions=[aws.guardduty.FilterFindingCriteriaCriterionArgs(
+                                 field="type", equals=["Recon:EC2/PortProbeUnprotectedPort"])]))
 
 
 def _edge() -> None:

@@ -11,6 +11,8 @@ from posture.evaluate import evaluate
 from posture.findings import Verdict
 
 NOT_APPLICABLE_TODAY = {
+    # The baseline silences no findings (no GuardDuty filter, no Security Hub automation rule).
+    "stack-findings-disallow-broad-suppression",
     # No Aurora or Multi-AZ DB cluster in the baseline (RDS instance; see components/database.py).
     "aws-rds-cluster-disallow-public-access",
     "aws-rds-cluster-enable-auto-minor-version-upgrade",
