@@ -103,6 +103,11 @@ def _fsbp_url(control: str) -> str:
 
 
 OFFLINE_ONLY: dict[str, str] = {
+    **{control: "not read live yet: the live collectors and the moto replay do not cover this setting (issue 13 "
+                "follow-up)" for control in ("aws-rds-instance-enable-enhanced-monitoring",
+                                             "stack-database-require-audit-logging",
+                                             "stack-cloudtrail-bucket-require-access-logging",
+                                             "stack-audit-bucket-require-lifecycle-retention")},
     "stack-findings-disallow-broad-suppression":
         "not read live yet: no collector for GuardDuty filters and Security Hub automation rules (issue 13 "
         "follow-up)",
@@ -602,6 +607,35 @@ CONTROLS: tuple[Control, ...] = (
              "A failure names the first broken link hop by hop.",
              "Repair the named link: the trail's selectors or log group, the filter's log group, the alarm's "
              "threshold/statistic/actions, or subscribe someone to the topic."),
+    # --- what the audit record holds and for how long (issue 13; checkov's four gaps) ---
+    _control("aws-rds-instance-enable-enhanced-monitoring", "RDS instances run enhanced monitoring", LOW, "APP-4",
+             _frameworks("RDS.6", "", "SI-4", ""), (tok.RDS_INSTANCE,),
+             "monitoring_interval is one of 1, 5, 10, 15, 30, 60 seconds and monitoring_role_arn is set, so "
+             "OS-level metrics (CPU steal, memory, processes) are published (checkov CKV_AWS_118).",
+             "Set monitoring_interval=60 and monitoring_role_arn (components.database.Database does both)."),
+    _control("stack-database-require-audit-logging", "PostgreSQL databases audit every read and write", MEDIUM,
+             "BANK-4", _frameworks("", "", "AU-2 AU-3 AU-12", "10.2.1"),
+             (tok.RDS_INSTANCE, tok.RDS_CLUSTER, tok.RDS_PARAMETER_GROUP, tok.RDS_CLUSTER_PARAMETER_GROUP),
+             "The database's parameter group loads pgaudit (shared_preload_libraries) with pgaudit.log covering "
+             "read, write, ddl and role, or sets log_statement=all, so every access is recorded (BANK-4). pgaudit "
+             "is preferred: classified, per-object records that also see statements inside functions (checkov "
+             "CKV2_AWS_30 asks for log_statement and log_min_duration_statement, which the component also sets).",
+             "Set shared_preload_libraries=pgaudit and pgaudit.log=read,write,ddl,role (components.database does)."),
+    _control("stack-cloudtrail-bucket-require-access-logging",
+             "Access to the CloudTrail bucket is logged to a separate delete-denying bucket", MEDIUM, "BANK-4",
+             _frameworks("", "3.6", "AU-9", "10.3.3"), (tok.TRAIL, *tok.BUCKETS, *tok.BUCKET_LOGGING, tok.BUCKET_POLICY),
+             "The trail's bucket has S3 server access logging to another bucket of this stack whose policy denies "
+             "s3:DeleteObject and s3:DeleteObjectVersion to everyone, so who read or tried to remove trail logs is "
+             "itself on record (checkov CKV_AWS_18).",
+             "Add aws.s3.BucketLogging to a separate bucket with a deny-delete policy (components.monitoring does)."),
+    _control("stack-audit-bucket-require-lifecycle-retention",
+             "Audit buckets state their retention and keep logs at least a year", LOW, "BANK-4",
+             _frameworks("", "", "AU-11", "10.5.1"), (tok.TRAIL, tok.CONFIG_DELIVERY_CHANNEL, *tok.BUCKETS,
+                                                      *tok.BUCKET_LIFECYCLE, *tok.BUCKET_OBJECT_LOCK),
+             "The trail's bucket, its access-log bucket and the AWS Config bucket each have an enabled lifecycle "
+             "rule, and no rule expires current or noncurrent objects sooner than 365 days or the bucket's object "
+             "lock (checkov CKV2_AWS_61).",
+             "Set SecureBucketArgs.expire_after_days (MonitoringArgs.audit_retention_days, default 2557)."),
     # --- findings stay visible (issue 13) ---
     _control("stack-findings-disallow-broad-suppression",
              "No GuardDuty filter or Security Hub automation rule silences findings broadly", HIGH, "APP-4",

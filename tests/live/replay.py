@@ -40,7 +40,8 @@ _ACCOUNT_SINGLETONS = {tok.CONFIG_RECORDER, tok.CONFIG_DELIVERY_CHANNEL, tok.CON
 SKIPPED: dict[str, str] = {
     "aws:iam/rolePoliciesExclusive:RolePoliciesExclusive": "a Pulumi-side exclusivity marker, no AWS resource",
     "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive": "a Pulumi-side exclusivity marker",
-    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": "no control reads lifecycle rules",
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration":
+        "read offline only (stack-audit-bucket-require-lifecycle-retention)",
     "aws:s3/bucketOwnershipControls:BucketOwnershipControls": "no control reads object ownership",
     "aws:backup/vaultNotifications:VaultNotifications": "no control reads vault notifications",
     "aws:cloudwatch/eventRule:EventRule": "no control reads EventBridge rules",
@@ -468,6 +469,26 @@ def _bucket_versioning(r: Replay, view: ResourceView, p: dict[str, Any], c: Call
     r.register(view, p["bucket"])
 
 
+def _bucket_logging(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    """moto 5.2.5's put_bucket_logging cannot parse a target policy with ``"Principal": "*"`` (it
+    calls .get on it), so for the call the target keeps only its statements with a mapping principal
+    (the logging grant among them); the whole policy is put back afterwards."""
+    s3, target = c("s3"), p["targetBucket"]
+    try:
+        policy = s3.get_bucket_policy(Bucket=target)["Policy"]
+    except s3.exceptions.ClientError:
+        policy = None
+    if policy is not None:
+        document = json.loads(policy)
+        document["Statement"] = [st for st in document["Statement"] if isinstance(st.get("Principal"), dict)]
+        s3.put_bucket_policy(Bucket=target, Policy=json.dumps(document))
+    s3.put_bucket_logging(Bucket=p["bucket"], BucketLoggingStatus={"LoggingEnabled": {
+        "TargetBucket": target, "TargetPrefix": p.get("targetPrefix", "")}})
+    if policy is not None:
+        s3.put_bucket_policy(Bucket=target, Policy=policy)
+    r.register(view, p["bucket"])
+
+
 def _bucket_policy(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
     c("s3").put_bucket_policy(Bucket=p["bucket"], Policy=p["policy"])
     r.register(view, p["bucket"])
@@ -854,7 +875,7 @@ HANDLERS: dict[str, Handler] = {
     tok.LOG_GROUP: _log_group, tok.FLOW_LOG: _flow_log, tok.VPC_ENDPOINT: _endpoint,
     tok.BUCKETS[0]: _bucket, tok.BUCKET_PUBLIC_ACCESS_BLOCK: _public_access_block,
     tok.BUCKET_ENCRYPTION[0]: _bucket_encryption, tok.BUCKET_VERSIONING[0]: _bucket_versioning,
-    tok.BUCKET_POLICY: _bucket_policy,
+    tok.BUCKET_POLICY: _bucket_policy, "aws:s3/bucketLogging:BucketLogging": _bucket_logging,
     "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": _object_lock,
     tok.SNS_TOPIC: _topic, "aws:sns/topicPolicy:TopicPolicy": _topic_policy, tok.SNS_TOPIC_SUBSCRIPTION: _topic_subscription,
     tok.RDS_PARAMETER_GROUP: _parameter_group, tok.RDS_SUBNET_GROUP: _subnet_group, tok.RDS_INSTANCE: _db_instance,

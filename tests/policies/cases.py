@@ -29,6 +29,7 @@ from tests.policies.helpers import (
 )
 
 ACCOUNT = "111122223333"
+_PGAUDIT = ({"name": "shared_preload_libraries", "value": "pgaudit"}, {"name": "pgaudit.log", "value": "read,write,ddl,role"})
 ANY_V4, ANY_V6 = "0.0.0.0/0", "::/0"
 
 
@@ -137,7 +138,7 @@ cases("stack-database-require-forced-tls",
       ("fail_default_parameter_group", change("database-instance", parameterGroupName=DELETE)),
       ("fail_group_outside_stack", change("database-instance", parameterGroupName="default.postgres16")),
       ("fail_cluster_group_without_force_ssl", change("fx-ledger-params", parameters=[
-          {"name": "log_connections", "value": "1"}, {"name": "log_disconnections", "value": "1"}])),
+          {"name": "log_connections", "value": "1"}, {"name": "log_disconnections", "value": "1"}, *_PGAUDIT])),
       ("pass_mysql_require_secure_transport", chain(
           change("database-instance", engine="mysql"),
           change("database-params", parameters=[{"name": "require_secure_transport", "value": "ON"}]))),
@@ -146,7 +147,7 @@ cases("stack-database-require-connection-logging",
       ("fail_log_connections_off", paths("database-params", {"parameters[2].value": "0"})),
       ("fail_log_disconnections_missing", paths("database-params", {"parameters[3]": DELETE})),
       ("fail_cluster_group_without_logging", change("fx-ledger-params", parameters=[
-          {"name": "rds.force_ssl", "value": "1"}])),
+          {"name": "rds.force_ssl", "value": "1"}, *_PGAUDIT])),
       ("fail_log_not_exported", change("database-instance", enabledCloudwatchLogsExports=["upgrade"])),
       ("fail_cluster_log_not_exported", change("fx-ledger", enabledCloudwatchLogsExports=DELETE)),
       ("pass_on_spelled_out", paths("database-params", {"parameters[2].value": "on", "parameters[3].value": "ON"})),
@@ -457,7 +458,9 @@ cases("stack-s3-bucket-require-cmk-encryption",
       ("fail_aws_managed_key", paths("monitoring-config-history-encryption", {
           "rules[0].applyServerSideEncryptionByDefault.kmsMasterKeyId": "alias/aws/s3"})),
       ("fail_log_bucket_also_receives_trail", change("monitoring-trail", s3BucketName="fx-alb-logs-bucket-bucket"),
-       {"stack-cloudtrail-bucket-require-object-lock"}),  # the log bucket is not locked either
+       # the log bucket is not locked, access-logged or given an audit retention either
+       {"stack-cloudtrail-bucket-require-object-lock", "stack-cloudtrail-bucket-require-access-logging",
+        "stack-audit-bucket-require-lifecycle-retention"}),
       ("pass_v2_twin", paths("monitoring-audit-trail-encryption", {}, type="aws:s3/bucketServerSideEncryptionConfigurationV2:"
                                                                    "BucketServerSideEncryptionConfigurationV2")))
 cases("stack-s3-bucket-require-protective-settings",
@@ -933,3 +936,37 @@ more("stack-data-store-require-backup-plan",
          {"stringNotEquals": [{"key": "aws:ResourceTag/tier", "value": "data"}]}])),
      ("pass_condition_every_store_meets", change("backups-selection", conditions=[
          {"stringNotEquals": [{"key": "aws:ResourceTag/backup", "value": "never"}]}])))
+
+
+# --- what the audit record holds and for how long (issue 13) ------------------------------------
+
+def _without_parameter(name: str) -> Change:
+    return _edit_props("database-params", lambda p: p.update(parameters=[
+        x for x in p["parameters"] if x["name"] != name]))
+
+
+cases("aws-rds-instance-enable-enhanced-monitoring",
+      ("fail_interval_zero", change("database-instance", monitoringInterval=0.0)),
+      ("fail_no_role", change("database-instance", monitoringRoleArn=DELETE)),
+      ("pass_every_second", change("database-instance", monitoringInterval=1.0)))
+cases("stack-database-require-audit-logging",
+      ("fail_pgaudit_not_loaded", _without_parameter("shared_preload_libraries")),
+      ("fail_reads_not_audited", _edit_props("database-params", lambda p: p.update(parameters=[
+          {**x, "value": "write,ddl,role"} if x["name"] == "pgaudit.log" else x for x in p["parameters"]]))),
+      ("pass_log_statement_all", _edit_props("database-params", lambda p: p.update(parameters=[
+          {**x, "value": "all"} if x["name"] == "log_statement" else x for x in p["parameters"]
+          if x["name"] != "shared_preload_libraries"]))))
+cases("stack-cloudtrail-bucket-require-access-logging",
+      ("fail_no_access_logging", drop("monitoring-audit-trail-access-logging"),
+       {"stack-s3-bucket-require-cmk-encryption"}),
+      ("fail_logs_deletable", edit_policy("monitoring-trail-access-logs-policy", lambda d: d["Statement"].pop())),
+      ("fail_logs_into_the_trail_bucket", change("monitoring-audit-trail-access-logging",
+                                                 targetBucket="monitoring-audit-trail-bucket-bucket"),
+       {"stack-s3-bucket-require-cmk-encryption"}))
+cases("stack-audit-bucket-require-lifecycle-retention",
+      ("fail_no_lifecycle_on_config_bucket", drop("monitoring-config-history-lifecycle")),
+      ("fail_trail_logs_expire_in_30_days", paths("monitoring-audit-trail-lifecycle", {
+          "rules[0].expiration.days": 30.0})),
+      ("fail_old_versions_expire_early", paths("monitoring-trail-access-logs-lifecycle", {
+          "rules[0].noncurrentVersionExpiration.noncurrentDays": 90.0})),
+      ("pass_ten_years", paths("monitoring-audit-trail-lifecycle", {"rules[0].expiration.days": 3653.0})))
