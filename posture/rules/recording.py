@@ -23,7 +23,7 @@ from posture.rules.base import (
     policy_document,
     props,
 )
-from posture.rules.database import _engine_family, _parameter_group_key, _parameters
+from posture.rules.database import _parameters, postgres_parameter_group
 from posture.rules.monitoring import MIN_LOG_RETENTION_DAYS
 from posture.rules.tokens import (
     BUCKET_LIFECYCLE,
@@ -58,15 +58,9 @@ def database_require_audit_logging(resources: Sequence[ResourceView]) -> list[Ru
     g = graph(resources)
 
     def check(db: ResourceView) -> RuleResult:
-        p = props(db)
-        family = _engine_family(str(p.get("engine") or ""))
-        if family not in ("postgres", "aurora-postgresql"):
-            return not_applicable(db, f"engine {family or 'unset'} audits through an option group plugin")
-        key, group_types = _parameter_group_key(db)
-        ref = p.ref(key)
-        group = g.resolve(ref, *group_types) if ref is not None else None
-        if group is None:
-            return not_applicable(db, "no parameter group declared in this stack (see stack-database-require-forced-tls)")
+        group = postgres_parameter_group(g, db, "audits statements")
+        if isinstance(group, RuleResult):
+            return group
         values = _parameters(group)
         statement = values.get("log_statement")
         if statement == "all":
