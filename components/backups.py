@@ -97,7 +97,10 @@ class Backups(pulumi.ComponentResource):
         self.vault_arn, self.copy_vault_arn = vault.arn, copy_vault.arn
 
         lifecycle = aws.backup.PlanRuleLifecycleArgs(delete_after=args.retention_days)
-        copy = aws.backup.PlanRuleCopyActionArgs(destination_vault_arn=copy_vault.arn, lifecycle=lifecycle)
+        # The copy vault's ARN from config, not copy_vault.arn: a first preview then shows which
+        # vault the copies go to (the plan's rules depend on both vaults).
+        copy_vault_arn = _vault_arn(args.copy_region, args.account_id, f"{name}-copy-vault")
+        copy = aws.backup.PlanRuleCopyActionArgs(destination_vault_arn=copy_vault_arn, lifecycle=lifecycle)
         rules = [aws.backup.PlanRuleArgs(rule_name="daily", target_vault_name=vault.name, schedule=args.schedule,
                                          lifecycle=lifecycle, copy_actions=[copy], start_window=60,
                                          completion_window=360)]
@@ -106,10 +109,12 @@ class Backups(pulumi.ComponentResource):
             rules.append(aws.backup.PlanRuleArgs(
                 rule_name="continuous", target_vault_name=vault.name, schedule="cron(0 * * * ? *)",
                 enable_continuous_backup=True, lifecycle=continuous,
-                copy_actions=[aws.backup.PlanRuleCopyActionArgs(destination_vault_arn=copy_vault.arn,
+                copy_actions=[aws.backup.PlanRuleCopyActionArgs(destination_vault_arn=copy_vault_arn,
                                                                 lifecycle=continuous)],
             ))
-        plan = aws.backup.Plan(f"{name}-plan", name=f"{name}-plan", rules=rules, opts=child)
+        # The copy vault must exist before the plan names it by ARN.
+        plan = aws.backup.Plan(f"{name}-plan", name=f"{name}-plan", rules=rules,
+                               opts=pulumi.ResourceOptions(parent=self, depends_on=[copy_vault]))
 
         role = aws.iam.Role(f"{name}-role", assume_role_policy=service_trust_policy("backup.amazonaws.com",
                                                                                     args.account_id), opts=child)
@@ -153,6 +158,11 @@ class Backups(pulumi.ComponentResource):
             opts=child,
         )
         return vault
+
+
+def _vault_arn(region: str, account_id: str, name: str) -> str:
+    partition = "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
+    return f"arn:{partition}:backup:{region}:{account_id}:backup-vault:{name}"
 
 
 def _events_topic_policy(topic_arn: str) -> dict:

@@ -8,6 +8,15 @@ instances and a second parameter-group kind for no extra promise.
 The only way in is the app tier's security group on the database port (no CIDR sources), the
 master password is generated and kept by Secrets Manager, and TLS is forced by the parameter
 group rather than trusted to clients.
+
+Every statement that reads or changes data is recorded (BANK-4): the parameter group loads
+pgaudit and sets ``pgaudit.log = read,write,ddl,role``. pgaudit rather than ``log_statement=all``
+because its records are classified (READ/WRITE/DDL/ROLE), name the object, and log the statement
+once with its parameters even inside functions and dynamic SQL, where log_statement sees only the
+outer call. ``log_statement=ddl`` stays as the floor that holds even if the library is not loaded
+yet (it loads on the next reboot), and ``log_min_duration_statement`` records slow statements.
+The log is exported to CloudWatch Logs. Enhanced monitoring (OS metrics every 60 s) uses its own
+role, which only RDS monitoring may assume for this account.
 """
 
 from __future__ import annotations
@@ -18,13 +27,24 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.validation import require
+from components.iam import service_trust_policy
+from components.validation import ACCOUNT_ID, require
 
 MIN_BACKUP_RETENTION_DAYS = 7
 MIN_PROD_BACKUP_RETENTION_DAYS = 14
 CA_CERTIFICATE = "rds-ca-rsa2048-g1"
 POSTGRES_PORT = 5432
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
+MONITORING_INTERVALS = (1, 5, 10, 15, 30, 60)
+"""The intervals (seconds) RDS enhanced monitoring accepts; 0 turns it off."""
+ENHANCED_MONITORING_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+AUDIT_PARAMETERS = (
+    ("shared_preload_libraries", "pgaudit", "pending-reboot"),
+    ("pgaudit.log", "read,write,ddl,role", "immediate"),
+    ("pgaudit.log_parameter", "1", "immediate"),
+    ("log_statement", "ddl", "immediate"),
+    ("log_min_duration_statement", "1000", "immediate"),
+)
 _INSTANCE_CLASS = re.compile(r"^db\.[a-z0-9-]+\.[a-z0-9]+$")
 
 
@@ -48,6 +68,9 @@ class DatabaseArgs:
     """Defaults to the value of ``production``."""
     username: str = "app_admin"
     log_exports: list[str] = field(default_factory=lambda: ["postgresql", "upgrade", "iam-db-auth-error"])
+    account_id: str = ""
+    """Pins the enhanced-monitoring role's trust to this account (confused deputy)."""
+    monitoring_interval_seconds: int = 60
 
     def __post_init__(self) -> None:
         minimum = MIN_PROD_BACKUP_RETENTION_DAYS if self.production else MIN_BACKUP_RETENTION_DAYS
@@ -72,6 +95,11 @@ class DatabaseArgs:
         require(20 <= self.allocated_storage_gb <= self.max_allocated_storage_gb, "allocated_storage_gb",
                 f"{self.allocated_storage_gb} GB with a ceiling of {self.max_allocated_storage_gb} GB",
                 "give at least 20 GB and no more than max_allocated_storage_gb")
+        require(bool(ACCOUNT_ID.match(self.account_id)), "account_id", f"{self.account_id!r} is not a 12-digit "
+                "account id", "pass the stack's account id")
+        require(self.monitoring_interval_seconds in MONITORING_INTERVALS, "monitoring_interval_seconds",
+                f"{self.monitoring_interval_seconds} is not an enhanced-monitoring interval",
+                f"use one of {', '.join(map(str, MONITORING_INTERVALS))}")
         require(self.username not in ("postgres", "admin", "root"), "username", f"{self.username!r} is a guessable name",
                 "pick an application-specific admin name")
 
@@ -105,15 +133,20 @@ class Database(pulumi.ComponentResource):
             description="App tier to PostgreSQL", opts=child,
         )
         params = aws.rds.ParameterGroup(
-            f"{name}-params", family=f"postgres{major}", description="Forces TLS 1.2+ and logs connections",
+            f"{name}-params", family=f"postgres{major}", description="Forces TLS 1.2+, logs connections and audits statements",
             parameters=[
                 aws.rds.ParameterGroupParameterArgs(name="rds.force_ssl", value="1"),
                 aws.rds.ParameterGroupParameterArgs(name="ssl_min_protocol_version", value="TLSv1.2"),
                 aws.rds.ParameterGroupParameterArgs(name="log_connections", value="1"),
                 aws.rds.ParameterGroupParameterArgs(name="log_disconnections", value="1"),
+                *(aws.rds.ParameterGroupParameterArgs(name=n, value=v, apply_method=m) for n, v, m in AUDIT_PARAMETERS),
             ],
             opts=child,
         )
+        monitoring_role = aws.iam.Role(f"{name}-monitoring-role", assume_role_policy=service_trust_policy(
+            "monitoring.rds.amazonaws.com", args.account_id), opts=child)
+        aws.iam.RolePolicyAttachment(f"{name}-monitoring-role-policy", role=monitoring_role.name,
+                                     policy_arn=ENHANCED_MONITORING_POLICY, opts=child)
         self.instance = aws.rds.Instance(
             f"{name}-instance",
             identifier=args.identifier,
@@ -145,6 +178,8 @@ class Database(pulumi.ComponentResource):
             final_snapshot_identifier=f"{args.identifier}-final",
             delete_automated_backups=False,
             enabled_cloudwatch_logs_exports=args.log_exports,
+            monitoring_interval=args.monitoring_interval_seconds,
+            monitoring_role_arn=monitoring_role.arn,
             performance_insights_enabled=True,
             performance_insights_kms_key_id=args.storage_key_arn,
             auto_minor_version_upgrade=True,

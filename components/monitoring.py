@@ -15,6 +15,12 @@ and critical ones reach the same topic, so "monitored" means someone is told.
 
 AWS Config's bucket has no object lock: Config cannot deliver to a bucket with object lock enabled.
 Its history is versioned and TLS-only like every bucket, and its source of truth stays in Config.
+
+Every read and write of the trail bucket is itself recorded (S3 server access logging, CIS 3.6)
+into a separate bucket whose policy denies deleting any object or version to everyone. That bucket
+cannot carry object lock's default retention: S3 refuses to deliver access logs to a bucket that
+has one. All three audit buckets expire objects by lifecycle after ``audit_retention_days``, never
+sooner than the trail's object lock.
 """
 
 from __future__ import annotations
@@ -151,6 +157,8 @@ class MonitoringArgs:
     trail_name: str = "security-baseline"
     log_retention_days: int = MIN_AUDIT_RETENTION_DAYS
     trail_object_lock_days: int = MIN_AUDIT_RETENTION_DAYS
+    audit_retention_days: int = 2557
+    """How long the trail, access-log and Config buckets keep objects (7 years by default)."""
     bank_token_secret_name: str | None = None
     """When given, any change to this secret's value, policy or lifecycle raises an alarm."""
     alarm_emails: list[str] = field(default_factory=list)
@@ -181,6 +189,10 @@ class MonitoringArgs:
         require(self.trail_object_lock_days >= MIN_AUDIT_RETENTION_DAYS, "trail_object_lock_days",
                 f"{self.trail_object_lock_days} days leaves audit logs deletable too soon",
                 f"lock them at least {MIN_AUDIT_RETENTION_DAYS} days")
+        require(self.audit_retention_days >= max(MIN_AUDIT_RETENTION_DAYS, self.trail_object_lock_days),
+                "audit_retention_days", f"{self.audit_retention_days} days expires audit logs too soon",
+                f"keep them at least {max(MIN_AUDIT_RETENTION_DAYS, self.trail_object_lock_days)} days (and no "
+                "shorter than trail_object_lock_days)")
         require(self.bank_token_secret_name is None or bool(_SECRET_NAME.match(self.bank_token_secret_name)),
                 "bank_token_secret_name", f"{self.bank_token_secret_name!r} is not a valid secret name",
                 "pass data_stores' bank_token_secret_name")
@@ -275,9 +287,11 @@ class Monitoring(pulumi.ComponentResource):
         bucket = SecureBucket(f"{name}-audit-trail", SecureBucketArgs(
             kms_key_arn=args.audit_key_arn,
             object_lock_days=args.trail_object_lock_days,
+            expire_after_days=args.audit_retention_days,
             grants=lambda bucket_arn: _cloudtrail_grants(bucket_arn, args.account_id, args.trail_arn),
         ), opts=child)
         self.trail_bucket_name = bucket.name
+        self._access_logging(bucket)
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-trail-logs", name=f"/security-baseline/{name}/cloudtrail", kms_key_id=args.audit_key_arn,
             retention_in_days=args.log_retention_days, opts=child)
@@ -314,6 +328,18 @@ class Monitoring(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[bucket]),
         )
         return trail, log_group
+
+    def _access_logging(self, trail_bucket: SecureBucket) -> None:
+        """Server access logs of the trail bucket, kept in a bucket nobody may delete from."""
+        name, args, child = self._name, self._args, self._child
+        access_logs = SecureBucket(f"{name}-trail-access-logs", SecureBucketArgs(
+            kms_key_arn=None,
+            sse_s3_reason="S3 server access logging delivers only to buckets whose default encryption is SSE-S3",
+            expire_after_days=args.audit_retention_days,
+            grants=lambda bucket_arn: _access_log_grants(bucket_arn, args.account_id),
+        ), opts=child)
+        aws.s3.BucketLogging(f"{name}-audit-trail-access-logging", bucket=trail_bucket.bucket.id,
+                             target_bucket=access_logs.bucket.id, target_prefix="audit-trail/", opts=child)
 
     def _cis_alarms(self, log_group: aws.cloudwatch.LogGroup, topic: aws.sns.Topic) -> None:
         alarms = list(CIS_ALARMS)
@@ -395,6 +421,7 @@ class Monitoring(pulumi.ComponentResource):
         name, args, child = self._name, self._args, self._child
         bucket = SecureBucket(f"{name}-config-history", SecureBucketArgs(
             kms_key_arn=args.audit_key_arn,
+            expire_after_days=args.audit_retention_days,
             grants=lambda bucket_arn: _config_grants(bucket_arn, args.account_id),
         ), opts=child)
         role = aws.iam.Role(f"{name}-config-role", assume_role_policy=service_trust_policy("config.amazonaws.com",
@@ -448,6 +475,21 @@ def _cloudtrail_grants(bucket_arn: str, account_id: str, trail_arn: str) -> list
             "Resource": f"{bucket_arn}/AWSLogs/{account_id}/*",
             "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": trail_arn}},
         },
+    ]
+
+
+ACCESS_LOG_DELETES = ["s3:DeleteObject", "s3:DeleteObjectVersion"]
+
+
+def _access_log_grants(bucket_arn: str, account_id: str) -> list[dict]:
+    """S3 log delivery may write for this account's buckets; nobody may delete a log (lifecycle
+    expiry is S3's own action and is not subject to the bucket policy)."""
+    return [
+        {"Sid": "S3ServerAccessLogDelivery", "Effect": "Allow", "Principal": {"Service": "logging.s3.amazonaws.com"},
+         "Action": "s3:PutObject", "Resource": f"{bucket_arn}/*",
+         "Condition": {"StringEquals": {"aws:SourceAccount": account_id}}},
+        {"Sid": "DenyDeletingAccessLogs", "Effect": "Deny", "Principal": "*", "Action": ACCESS_LOG_DELETES,
+         "Resource": f"{bucket_arn}/*"},
     ]
 
 

@@ -95,7 +95,7 @@ def build_baseline(cfg: StackConfig) -> Baseline:
     database = Database("database", _args(cfg, lambda: DatabaseArgs(
         vpc_id=vpc.vpc_id, subnet_ids=vpc.subnet_ids["data"], client_security_group_id=vpc.app_security_group_id,
         storage_key_arn=database_key.arn, production=cfg.production, instance_class=cfg.database_instance_class,
-        backup_retention_days=cfg.database_backup_retention_days,
+        backup_retention_days=cfg.database_backup_retention_days, account_id=cfg.account_id,
     ), {"backup_retention_days": "databaseBackupRetentionDays", "instance_class": "databaseInstanceClass"}))
 
     stores = DataStores("data", _args(cfg, lambda: DataStoresArgs(

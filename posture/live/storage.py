@@ -23,7 +23,7 @@ ENCRYPTION, VERSIONING = tok.BUCKET_ENCRYPTION[0], tok.BUCKET_VERSIONING[0]
 OBJECT_LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
 PUBLIC_ACCESS_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 TYPES = (BUCKET, tok.BUCKET_PUBLIC_ACCESS_BLOCK, ENCRYPTION, VERSIONING, tok.BUCKET_POLICY, OBJECT_LOCK,
-         ACCOUNT_PUBLIC_ACCESS_BLOCK)
+         ACCOUNT_PUBLIC_ACCESS_BLOCK, tok.BUCKET_LOGGING[0])
 _WORKERS = 8
 """Buckets are read in parallel: each costs about seven calls and an account may hold hundreds."""
 
@@ -99,6 +99,13 @@ def _bucket(ctx: Context, name: str, listed_region: str | None) -> list[Resource
     versioning = read("get_bucket_versioning", (VERSIONING,))
     views.append(setting(VERSIONING, "versioning", {"versioningConfiguration": UNREADABLE if versioning is FAILED else {
         "status": versioning.get("Status") or "Disabled", "mfaDelete": versioning.get("MFADelete")}}))
+
+    logging = read("get_bucket_logging", tok.BUCKET_LOGGING)
+    enabled = (logging or {}).get("LoggingEnabled") if logging is not FAILED else None
+    if logging is FAILED or enabled:
+        views.append(setting(tok.BUCKET_LOGGING[0], "logging", {
+            "targetBucket": UNREADABLE if logging is FAILED else enabled.get("TargetBucket"),
+            "targetPrefix": None if logging is FAILED else enabled.get("TargetPrefix")}))
 
     policy = read("get_bucket_policy", (tok.BUCKET_POLICY,), ("NoSuchBucketPolicy",))
     if policy is not None:

@@ -7,7 +7,7 @@ from posture.live.base import UNREADABLE, Context, sub_urn
 from posture.resources import ResourceView
 from posture.rules import tokens as tok
 
-TYPES = (tok.SNS_TOPIC, tok.SNS_TOPIC_POLICY)
+TYPES = (tok.SNS_TOPIC, tok.SNS_TOPIC_POLICY, tok.SNS_TOPIC_SUBSCRIPTION)
 
 
 def collect(ctx: Context) -> list[ResourceView]:
@@ -22,6 +22,14 @@ def collect(ctx: Context) -> list[ResourceView]:
             "kmsMasterKeyId": (attributes.get("KmsMasterKeyId") or None) if response else UNREADABLE,
             "fifoTopic": attributes.get("FifoTopic") == "true" if response else None,
         }))
+        # A subscription still "PendingConfirmation" counts, as the program's TopicSubscription does.
+        subscriptions = ctx.call("sns", "list_subscriptions_by_topic", types=(tok.SNS_TOPIC_SUBSCRIPTION,),
+                                 resource=arn, TopicArn=arn)
+        for i, item in enumerate((subscriptions or {}).get("Subscriptions") or []):
+            sub_arn = str(item.get("SubscriptionArn") or "")
+            urn = sub_arn if sub_arn.startswith("arn:") else sub_urn(arn, "subscription", str(i))
+            views.append(ctx.view(tok.SNS_TOPIC_SUBSCRIPTION, urn, f"{name} subscriber {i}", {
+                "id": sub_arn, "topic": arn, "protocol": item.get("Protocol"), "pending": not sub_arn.startswith("arn:")}))
         policy = attributes.get("Policy") if response else UNREADABLE
         if policy is not None:
             views.append(ctx.view(tok.SNS_TOPIC_POLICY, sub_urn(arn, "policy"), f"{name} policy",

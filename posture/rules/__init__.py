@@ -10,6 +10,7 @@ from __future__ import annotations
 from posture.rules import (
     application,
     backups,
+    chains,
     data_stores,
     database,
     edge,
@@ -20,6 +21,7 @@ from posture.rules import (
     network,
     perimeter,
     reachability,
+    recording,
     storage,
 )
 from posture.rules.base import ResourceRule, StackRule
@@ -112,6 +114,12 @@ RULES: dict[str, ResourceRule | StackRule] = {
     "stack-account-require-cis-alarms": monitoring.account_require_cis_alarms,
     "stack-sns-topic-require-tls-only-policy": monitoring.sns_topic_require_tls_only_policy,
     "stack-bank-token-require-change-alarm": monitoring.bank_token_require_change_alarm,
+    "stack-findings-disallow-broad-suppression": chains.findings_disallow_broad_suppression,
+    # what the audit record holds and for how long (issue 13: the checkov gaps)
+    "aws-rds-instance-enable-enhanced-monitoring": recording.instance_enable_enhanced_monitoring,
+    "stack-database-require-audit-logging": recording.database_require_audit_logging,
+    "stack-cloudtrail-bucket-require-access-logging": recording.cloudtrail_bucket_require_access_logging,
+    "stack-audit-bucket-require-lifecycle-retention": recording.audit_bucket_require_lifecycle_retention,
     # data stores
     "aws-dynamodb-table-require-cmk-encryption": data_stores.table_require_cmk_encryption,
     "aws-dynamodb-table-enable-point-in-time-recovery": data_stores.table_enable_point_in_time_recovery,

@@ -7,17 +7,20 @@ lock are two different, non-overlapping violations.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import re
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from posture.findings import Verdict
-from posture.resources import ResourceView
+from posture.resources import UNKNOWN, ResourceView
 from posture.rules.base import (
     Graph,
     RuleResult,
     ValueNotKnownError,
+    as_bool,
     as_int,
     as_list,
     customer_key,
@@ -32,6 +35,7 @@ from posture.rules.base import (
     props,
     tags,
 )
+from posture.rules.schedules import longest_gap_days, next_run
 from posture.rules.tokens import (
     BACKUP_AIR_GAPPED_VAULT,
     BACKUP_PLAN,
@@ -124,7 +128,7 @@ def _locks_and_policies(g: Graph) -> tuple[dict[str, ResourceView], dict[str, Re
     policies: dict[str, ResourceView] = {}
     for kind, found in ((BACKUP_VAULT_LOCK, locks), (BACKUP_VAULT_POLICY, policies)):
         for r in g.of_type(kind):
-            vault = _vault_ref(g, props(r).get("backupVaultName"), "backupVaultName")
+            vault = _vault_ref(g, props(r).ref("backupVaultName"), "backupVaultName")
             if vault is not None:
                 found[vault.urn] = r
     return locks, policies
@@ -168,16 +172,18 @@ def backup_copy_require_equally_fortified_vault(resources: Sequence[ResourceView
             if not len(copies):
                 return failed(plan, f"{where}.copyActions", None, "recovery points exist in one region only",
                               "copy every rule's recovery points to the vault in the second region")
-            primary = _vault_ref(g, rule.get("targetVaultName"), f"{where}.targetVaultName")
+            target_ref = rule.ref("targetVaultName")
+            primary = _vault_ref(g, target_ref, f"{where}.targetVaultName")
             if primary is None:
-                return failed(plan, f"{where}.targetVaultName", rule.get("targetVaultName"), "the target vault is "
+                return failed(plan, f"{where}.targetVaultName", target_ref and target_ref.value, "the target vault is "
                               "not declared in this stack, so its lock and key cannot be proven",
                               "back up into the vault this stack declares")
             for j, copy in enumerate(copies):
                 path = f"{where}.copyActions[{j}].destinationVaultArn"
-                target = _vault_ref(g, copy.get("destinationVaultArn"), path)
+                copy_ref = copy.ref("destinationVaultArn")
+                target = _vault_ref(g, copy_ref, path)
                 if target is None:
-                    return failed(plan, path, copy.get("destinationVaultArn"), "the copy vault is not declared in "
+                    return failed(plan, path, copy_ref and copy_ref.value, "the copy vault is not declared in "
                                   "this stack, so its protection cannot be proven", "declare the copy vault here")
                 if _region(target) == _region(primary):
                     return failed(plan, path, _region(target), f"the copy stays in {_region(primary)} with the "
@@ -291,37 +297,37 @@ def _named_stores(g: Graph, selection: ResourceView) -> set[str] | None:
             return None
     except ValueNotKnownError:
         return None  # decided store by store, where the unknown blocks only the stores it could cover
-    named: set[str] = set()
-    for entry in p.get("resources") or []:
-        if not isinstance(entry, str) or "*" in entry:
-            return None
-        try:
-            store = g.resolve(entry, *DATA_STORES, path="resources")
-        except ValueNotKnownError:
-            return None
-        if store is not None:
-            named.add(store.urn)
-    return named
+    refs = p.refs("resources")
+    if any(ref.value is not UNKNOWN and (not isinstance(ref.value, str) or "*" in ref.value) for ref in refs):
+        return None
+    try:
+        return {store.urn for store in g.resolve_all(refs, *DATA_STORES)}
+    except ValueNotKnownError:
+        return None
 
 
 def data_store_require_backup_plan(resources: Sequence[ResourceView]) -> list[RuleResult]:
     g = graph(resources)
-    selections = [s for s in g.of_type(BACKUP_SELECTION)
-                  if g.resolve(props(s).get("planId"), BACKUP_PLAN, path="planId") is not None]
+    plans: dict[str, ResourceView] = {}
+    for selection in g.of_type(BACKUP_SELECTION):
+        plan = g.resolve(props(selection).ref("planId"), BACKUP_PLAN)
+        if plan is not None:
+            plans[selection.urn] = plan
     # Index the common case (a selection listing ARNs) once, so a stack with thousands of stores
     # and selections stays linear; only the rest is matched against each store.
-    naming: dict[str, ResourceView] = {}
+    naming: dict[str, list[ResourceView]] = {}
     general: list[ResourceView] = []
-    for selection in selections:
+    for urn in plans:
+        selection = g.by_urn[urn]
         named = _named_stores(g, selection)
         if named is None:
             general.append(selection)
-        for urn in named or ():
-            naming.setdefault(urn, selection)
+        for store_urn in named or ():
+            naming.setdefault(store_urn, []).append(selection)
+    schedules: dict[tuple[str, bool], tuple[str | None, tuple[str, ...]]] = {}
 
     def check(store: ResourceView) -> RuleResult:
-        if store.urn in naming:
-            return passed(store, f"backed up by selection {naming[store.urn].name}")
+        covering = list(naming.get(store.urn, []))
         undecided: list[str] = []
         for selection in general:
             p = props(selection)
@@ -331,14 +337,66 @@ def data_store_require_backup_plan(resources: Sequence[ResourceView]) -> list[Ru
                 continue
             holds = _conditions_hold(selection, store)
             if holds is True:
-                return passed(store, f"backed up by selection {selection.name}")
-            if holds is not False:
+                covering.append(selection)
+            elif holds is not False:
                 undecided.append(f"{selection.name} ({holds})")
-        if undecided:
+        if not covering and undecided:
             return RuleResult(Verdict.UNKNOWN, f"{store.name}: cannot verify that selection {undecided[0]} backs it "
                               "up; fix: select it by ARN, or with aws:ResourceTag/... conditions", store.urn)
-        return failed(store, "backupSelection", None, "no AWS Backup plan in this stack covers this data store "
-                      "(selections whose tag conditions it does not meet do not count)",
-                      "add its ARN to the baseline's aws.backup.Selection")
+        if not covering:
+            return failed(store, "backupSelection", None, "no AWS Backup plan in this stack covers this data store "
+                          "(selections whose tag conditions it does not meet do not count)",
+                          "add its ARN to the baseline's aws.backup.Selection")
+        evidence: list[str] = []
+        for selection in covering:
+            plan = plans[selection.urn]
+            key = (plan.urn, store.type != DYNAMODB_TABLE)
+            if key not in schedules:
+                schedules[key] = _daily_copied_rule(plan, continuous_counts=key[1])
+            rule, why = schedules[key]
+            if rule is not None:
+                return RuleResult(Verdict.PASS, f"{store.name}: backed up by selection {selection.name}, rule {rule} "
+                                  f"of {plan.name} runs at least daily and copies to the second region", store.urn,
+                                  evidence=(f"selection {selection.name} covers {store.name}",
+                                            f"plan {plan.name} rule {rule} runs at least daily with a copy"))
+            evidence += [f"selection {selection.name} covers {store.name} through plan {plan.name}", *why]
+        plan = plans[covering[0].urn]
+        result = failed(plan, "rules", None, f"{store.name} gets no daily, copied recovery point: " + "; ".join(
+            evidence[1:]), "schedule a rule at least daily (e.g. cron(0 3 * * ? *)) with a copy action to the "
+            "second region's vault")
+        return dataclasses.replace(result, evidence=tuple(evidence))
 
     return each(g.of_type(*DATA_STORES), check)
+
+
+DAILY = 1.0
+DEFAULT_SCHEDULE = "cron(0 5 ? * * *)"
+"""AWS Backup runs a rule without a schedule expression daily at 05:00 UTC."""
+
+
+def _daily_copied_rule(plan: ResourceView, continuous_counts: bool) -> tuple[str | None, tuple[str, ...]]:
+    """The name of a rule of ``plan`` that fires at least daily and copies its recovery points, or
+    None and, rule by rule, why not (with the next date a rule that rarely fires will fire).
+    A continuous-backup rule counts for RDS only: AWS Backup offers no continuous backup of DynamoDB."""
+    why: list[str] = []
+    now = datetime.now(UTC)
+    for i, rule in enumerate(props(plan).get("rules") or []):
+        name = str(rule.get("ruleName") or f"rules[{i}]")
+        if not continuous_counts and as_bool(rule.get("enableContinuousBackup")):
+            why.append(f"rule {name} is continuous backup, which AWS Backup does not offer for DynamoDB")
+            continue
+        schedule = str(rule.get("schedule") or DEFAULT_SCHEDULE)
+        gap = longest_gap_days(schedule)
+        if gap is None:
+            raise ValueNotKnownError(f"rules[{i}].schedule", plan.urn, reason=f"({schedule}) is a schedule this "
+                                     "check cannot evaluate exactly")
+        if gap > DAILY:
+            upcoming = next_run(schedule, now)
+            when = upcoming.strftime("%Y-%m-%d %H:%M UTC") if upcoming else "never again"
+            why.append(f"rule {name} ({schedule}) next fires {when}, up to {gap:g} days apart")
+            continue
+        if not len(rule.get("copyActions") or []):
+            why.append(f"rule {name} runs daily but copies nothing to the second region")
+            continue
+        return name, ()
+    return None, tuple(why) or (f"plan {plan.name} has no rules",)

@@ -8,6 +8,7 @@ from typing import Any
 
 from posture.resources import REDACTED, ResourceView
 from posture.rules.base import (
+    Graph,
     RuleResult,
     as_bool,
     as_int,
@@ -284,21 +285,31 @@ _POSTGRES_ON = frozenset({"1", "on", "true"})
 _POSTGRES_LOG_EXPORT = "postgresql"
 
 
+def postgres_parameter_group(g: Graph, db: ResourceView, what: str) -> ResourceView | RuleResult:
+    """The parameter group a PostgreSQL database uses, or NOT_APPLICABLE saying why there is none to
+    read (another engine does ``what`` through an option group; the default or an undeclared group
+    is stack-database-require-forced-tls's finding)."""
+    p = props(db)
+    family = _engine_family(str(p.get("engine") or ""))
+    if family not in ("postgres", "aurora-postgresql"):
+        return not_applicable(db, f"engine {family or 'unset'} {what} through an audit plugin in an option group, "
+                                  "which this control does not read")
+    key, group_types = _parameter_group_key(db)
+    ref = p.ref(key)
+    group = g.resolve(ref, *group_types) if ref is not None else None
+    if group is None:
+        return not_applicable(db, "no parameter group declared in this stack (see stack-database-require-forced-tls)")
+    return group
+
+
 def database_require_connection_logging(resources: Sequence[ResourceView]) -> list[RuleResult]:
     g = graph(resources)
 
     def check(db: ResourceView) -> RuleResult:
         p = props(db)
-        family = _engine_family(str(p.get("engine") or ""))
-        if family not in ("postgres", "aurora-postgresql"):
-            return not_applicable(db, f"engine {family or 'unset'} logs connections through an audit plugin in an "
-                                      "option group, which this control does not read")
-        key, group_types = _parameter_group_key(db)
-        ref = p.ref(key)
-        group = g.resolve(ref, *group_types) if ref is not None else None
-        if group is None:
-            # The default or an undeclared group is stack-database-require-forced-tls's finding.
-            return not_applicable(db, "no parameter group declared in this stack (see stack-database-require-forced-tls)")
+        group = postgres_parameter_group(g, db, "logs connections")
+        if isinstance(group, RuleResult):
+            return group
         values = _parameters(group)
         off = {name: values.get(name) for name in _CONNECTION_LOG_PARAMETERS if values.get(name) not in _POSTGRES_ON}
         if off:

@@ -8,13 +8,14 @@ when present. Their settings are checked by the resource rules.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from typing import Any
 
+from posture.findings import Verdict
 from posture.resources import ResourceView
 from posture.rules.base import (
-    Graph,
     RuleResult,
     as_bool,
     as_int,
@@ -27,12 +28,14 @@ from posture.rules.base import (
     is_aws_managed_key,
     not_applicable,
     passed,
+    plain,
     policy_document,
     props,
     stack_failed,
     stack_passed,
     tags,
 )
+from posture.rules.chains import alarm_chains, judge
 from posture.rules.tokens import (
     BUCKET_OBJECT_LOCK,
     BUCKETS,
@@ -42,8 +45,6 @@ from posture.rules.tokens import (
     GUARDDUTY_DETECTOR,
     GUARDDUTY_DETECTOR_FEATURE,
     INSPECTOR_ENABLER,
-    LOG_METRIC_FILTER,
-    METRIC_ALARM,
     SECRET,
     SECURITY_HUB_ACCOUNT,
     SECURITY_HUB_ACCOUNTS,
@@ -148,10 +149,10 @@ def cloudtrail_bucket_require_object_lock(resources: Sequence[ResourceView]) -> 
     locks = g.attached_to(BUCKET_OBJECT_LOCK, "bucket", *BUCKETS)
 
     def check(trail: ResourceView) -> RuleResult:
-        name = props(trail).get("s3BucketName")
-        bucket = g.resolve(name, *BUCKETS, path="s3BucketName")
+        ref = props(trail).ref("s3BucketName")
+        bucket = g.resolve(ref, *BUCKETS) if ref is not None else None
         if bucket is None:
-            return failed(trail, "s3BucketName", name, "the trail's bucket is not declared in this stack, so its lock "
+            return failed(trail, "s3BucketName", ref and ref.value, "the trail's bucket is not declared in this stack, so its lock "
                           "cannot be proven", "deliver to the monitoring component's audit bucket")
         if not as_bool(props(bucket).get("objectLockEnabled")):
             return failed(bucket, "objectLockEnabled", props(bucket).get("objectLockEnabled"), "trail logs can be "
@@ -194,7 +195,7 @@ def account_require_guardduty(resources: Sequence[ResourceView]) -> list[RuleRes
         for feature in g.of_type(GUARDDUTY_DETECTOR_FEATURE):
             p = props(feature)
             if p.get("name") == "RDS_LOGIN_EVENTS" and p.get("status") == "ENABLED" and \
-                    g.resolve(p.get("detectorId"), GUARDDUTY_DETECTOR, path="detectorId") is detector:
+                    g.resolve(p.ref("detectorId"), GUARDDUTY_DETECTOR) is detector:
                 return passed(detector, "enabled with RDS protection")
         return failed(detector, "features", None, "RDS Protection is off: suspicious database logins go unnoticed",
                       'add aws.guardduty.DetectorFeature(name="RDS_LOGIN_EVENTS", status="ENABLED")')
@@ -219,6 +220,32 @@ def account_require_security_hub(resources: Sequence[ResourceView]) -> list[Rule
     return [passed(hubs[0], "FSBP and CIS standards enabled")]
 
 
+CONFIG_REQUIRED_TYPES = (
+    "AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::User", "AWS::KMS::Key", "AWS::S3::Bucket",
+    "AWS::EC2::SecurityGroup", "AWS::EC2::NetworkAcl", "AWS::EC2::RouteTable", "AWS::EC2::VPC",
+    "AWS::RDS::DBInstance", "AWS::DynamoDB::Table", "AWS::SecretsManager::Secret", "AWS::CloudTrail::Trail",
+    "AWS::Backup::BackupPlan", "AWS::Backup::BackupVault", "AWS::ElasticLoadBalancingV2::LoadBalancer",
+    "AWS::WAFv2::WebACL",
+)
+"""The resource types whose configuration history the promises rest on: who may act (IAM, keys),
+where data lives (buckets, the database, tables, secrets), the network walls, the trail, the
+backups and the edge."""
+
+
+def _unrecorded_types(group) -> list[str]:
+    """Required types a recording group leaves out: a list that omits them, or an exclusion that names them."""
+    strategy = group.get("recordingStrategy")
+    use_only = str((strategy.get("useOnly") if strategy is not None else None) or "")
+    if use_only == "EXCLUSION_BY_RESOURCE_TYPES":
+        exclusion = group.get("exclusionByResourceTypes")
+        excluded = {str(t) for t in plain(exclusion.get("resourceTypes") or [])} if exclusion is not None else set()
+        return [t for t in CONFIG_REQUIRED_TYPES if t in excluded]
+    if as_bool(group.get("allSupported")) is not False and use_only in ("", "ALL_SUPPORTED_RESOURCE_TYPES"):
+        return []
+    listed = {str(t) for t in plain(group.get("resourceTypes") or [])}
+    return [t for t in CONFIG_REQUIRED_TYPES if t not in listed]
+
+
 def account_require_config_recording(resources: Sequence[ResourceView]) -> list[RuleResult]:
     g = graph(resources)
     recorders = g.of_type(CONFIG_RECORDER)
@@ -236,10 +263,11 @@ def account_require_config_recording(resources: Sequence[ResourceView]) -> list[
             return failed(recorder, "recordingGroup", None, "the default recording group leaves out global resources "
                           "(IAM users, roles and policies)", "set recording_group={'all_supported': True, "
                           "'include_global_resource_types': True}")
-        if as_bool(group.get("allSupported")) is False and not len(group.get("resourceTypes")
-                                                                                           or []):
-            return failed(recorder, "recordingGroup", group, "the recorder records no resource types",
-                          "set recording_group.all_supported=True")
+        missing = _unrecorded_types(group)
+        if missing:
+            return failed(recorder, "recordingGroup", group, f"changes to {', '.join(missing)} are not recorded, "
+                          "and the promises depend on their history", "set recording_group.all_supported=True "
+                          "(or record at least " + ", ".join(CONFIG_REQUIRED_TYPES) + ")")
         if as_bool(group.get("allSupported")) is not False and \
                 as_bool(group.get("includeGlobalResourceTypes")) is False:
             return failed(recorder, "recordingGroup.includeGlobalResourceTypes", False, "changes to IAM users, roles "
@@ -264,32 +292,12 @@ def account_require_inspector(resources: Sequence[ResourceView]) -> list[RuleRes
     return [passed(enablers[0], f"scanning {', '.join(props(enablers[0]).get('resourceTypes'))}")]
 
 
-def _alarmed_patterns(g: Graph) -> list[str]:
-    """The (lowercased) patterns of metric filters whose metric has an alarm that notifies someone."""
-    alarmed: set[tuple[str, str]] = set()
-    for alarm in g.of_type(METRIC_ALARM):
-        p = props(alarm)
-        if len(p.get("alarmActions") or []) and as_bool(p.get("actionsEnabled")) is not False:
-            alarmed.add((str(p.get("namespace")), str(p.get("metricName"))))
-    patterns = []
-    for metric_filter in g.of_type(LOG_METRIC_FILTER):
-        p = props(metric_filter)
-        transform = p.get("metricTransformation")
-        if transform is not None and (str(transform.get("namespace")), str(transform.get("name"))) in alarmed:
-            patterns.append(str(p.get("pattern") or "").lower())
-    return patterns
-
-
 def account_require_cis_alarms(resources: Sequence[ResourceView]) -> list[RuleResult]:
-    g = graph(resources)
-    covered: set[str] = set()
-    for pattern in _alarmed_patterns(g):
-        covered.update(item for item, needles in CIS_ALARMS.items() if all(n.lower() in pattern for n in needles))
-    missing = [item for item in CIS_ALARMS if item not in covered]
-    if missing:
-        return [stack_failed(f"no metric filter with an alarm for CIS {'; '.join(missing)}; fix: add a "
-                             "LogMetricFilter on the trail's log group and a MetricAlarm with alarm_actions for each")]
-    return [stack_passed("a metric filter and alarm exist for every CIS 4.x event")]
+    chains = alarm_chains(resources)
+    fix = ("add a LogMetricFilter on the trail's log group and a MetricAlarm with alarm_actions to a subscribed "
+           "topic")
+    return [judge(chains, f"CIS {item}", lambda pattern, needles=needles: all(n.lower() in pattern for n in needles),
+                  fix) for item, needles in CIS_ALARMS.items()]
 
 
 # --- the bank token's change alarm (BANK-4) ----------------------------------------------------
@@ -314,7 +322,7 @@ def _watches(pattern: str, secret_names: list[str]) -> bool:
 
 def bank_token_require_change_alarm(resources: Sequence[ResourceView]) -> list[RuleResult]:
     g = graph(resources)
-    patterns = _alarmed_patterns(g) if g.of_type(SECRET) else []
+    chains = alarm_chains(g) if g.of_type(SECRET) else None
 
     def check(secret: ResourceView) -> RuleResult:
         if not _is_bank_token(secret):
@@ -322,12 +330,17 @@ def bank_token_require_change_alarm(resources: Sequence[ResourceView]) -> list[R
                                           "a bank or aggregator token")
         p = props(secret)
         names = [str(v) for v in (p.get("name"), p.get("namePrefix"), p.get("arn")) if isinstance(v, str)]
-        if not any(_watches(pattern, names) for pattern in patterns):
-            return failed(secret, "changeAlarm", None, "a new token value, key, policy or a deletion goes unnoticed "
-                          "on the supervised bank channel", "add a LogMetricFilter on the trail's log group matching "
-                          f"{', '.join(BANK_TOKEN_CHANGES)} for this secret, and a MetricAlarm with alarm_actions "
-                          "(MonitoringArgs.bank_token_secret_name does both)")
-        return passed(secret, "changes to the bank token raise an alarm")
+        fix = (f"add a LogMetricFilter on the trail's log group matching {', '.join(BANK_TOKEN_CHANGES)} for this "
+               "secret, and a MetricAlarm with alarm_actions (MonitoringArgs.bank_token_secret_name does both)")
+        verdict = judge(chains, f"changes to {secret.name}", lambda pattern: _watches(pattern, names), fix)
+        if verdict.verdict is Verdict.FAIL and verdict.urn is None:
+            return dataclasses.replace(failed(secret, "changeAlarm", None, "a new token value, key, policy or a "
+                                              "deletion goes unnoticed on the supervised bank channel", fix),
+                                       evidence=verdict.evidence)
+        if verdict.verdict is Verdict.PASS:
+            return dataclasses.replace(passed(secret, "changes to the bank token raise an alarm that reaches a "
+                                              "subscriber"), evidence=verdict.evidence)
+        return verdict
 
     return each(g.of_type(SECRET), check)
 

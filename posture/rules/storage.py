@@ -32,6 +32,7 @@ from posture.rules.base import (
 )
 from posture.rules.tokens import (
     BUCKET_ENCRYPTION,
+    BUCKET_LOGGING,
     BUCKET_POLICY,
     BUCKET_PUBLIC_ACCESS_BLOCK,
     BUCKET_VERSIONING,
@@ -93,8 +94,13 @@ def _bucket(g: Graph, setting: ResourceView) -> ResourceView | None:
 
 
 def _log_only_buckets(g: Graph) -> set[str]:
-    """Buckets a load balancer writes access logs to and that receive nothing else."""
+    """Buckets a load balancer or S3 server access logging writes to and that receive nothing else
+    (both deliver only to SSE-S3 buckets)."""
     logs: set[str] = set()
+    for logging in g.of_type(*BUCKET_LOGGING):
+        bucket = g.resolve(props(logging).ref("targetBucket"), *BUCKETS)
+        if bucket is not None:
+            logs.add(bucket.urn)
     for lb in g.of_type(*LOAD_BALANCERS):
         access_logs = props(lb).get("accessLogs")
         if access_logs is not None:

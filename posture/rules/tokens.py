@@ -70,12 +70,17 @@ BUCKET_ENCRYPTION = ("aws:s3/bucketServerSideEncryptionConfiguration:BucketServe
                      "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2")
 BUCKET_VERSIONING = ("aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketVersioningV2:BucketVersioningV2")
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+BUCKET_LOGGING = ("aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2:BucketLoggingV2")
+BUCKET_LIFECYCLE = ("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+                    "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2")
 BUCKET_OBJECT_LOCK = ("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
                       "aws:s3/bucketObjectLockConfigurationV2:BucketObjectLockConfigurationV2")
 
 TRAIL = "aws:cloudtrail/trail:Trail"
 GUARDDUTY_DETECTOR = "aws:guardduty/detector:Detector"
 GUARDDUTY_DETECTOR_FEATURE = "aws:guardduty/detectorFeature:DetectorFeature"
+GUARDDUTY_FILTER = "aws:guardduty/filter:Filter"
+SECURITY_HUB_AUTOMATION_RULE = "aws:securityhub/automationRule:AutomationRule"
 SECURITY_HUB_ACCOUNTS = ("aws:securityhub/account:Account", "aws:securityhub/accountV2:AccountV2")
 SECURITY_HUB_ACCOUNT = SECURITY_HUB_ACCOUNTS[0]
 SECURITY_HUB_STANDARD = "aws:securityhub/standardsSubscription:StandardsSubscription"
@@ -87,6 +92,7 @@ LOG_METRIC_FILTER = "aws:cloudwatch/logMetricFilter:LogMetricFilter"
 METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 SNS_TOPIC = "aws:sns/topic:Topic"
 SNS_TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
+SNS_TOPIC_SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
 
 DYNAMODB_TABLE = "aws:dynamodb/table:Table"
 DYNAMODB_RESOURCE_POLICY = "aws:dynamodb/resourcePolicy:ResourcePolicy"

@@ -55,8 +55,10 @@ def test_plan_copies_every_rule_to_the_copy_vault(backups):
     assert [r["ruleName"] for r in plan["rules"]] == ["daily", "continuous"]
     for rule in plan["rules"]:
         assert rule["targetVaultName"] == "bk-vault"
+        # Built from config so a first preview names the vault: region, account and the vault's name.
+        copy_vault = backups.one("aws:backup/vault:Vault", "bk-copy-vault").props
         assert [c["destinationVaultArn"] for c in rule["copyActions"]] == [
-            backups.one("aws:backup/vault:Vault", "bk-copy-vault").props["arn"]]
+            f"arn:aws:backup:{copy_vault['region']}:111122223333:backup-vault:{copy_vault['name']}"]
         assert rule["lifecycle"]["deleteAfter"] >= 14
     assert plan["rules"][1]["enableContinuousBackup"] is True
 

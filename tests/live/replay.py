@@ -45,7 +45,6 @@ SKIPPED: dict[str, str] = {
     "aws:backup/vaultNotifications:VaultNotifications": "no control reads vault notifications",
     "aws:cloudwatch/eventRule:EventRule": "no control reads EventBridge rules",
     "aws:cloudwatch/eventTarget:EventTarget": "no control reads EventBridge targets",
-    "aws:sns/topicSubscription:TopicSubscription": "no control reads subscriptions",
 }
 
 
@@ -511,6 +510,26 @@ def _lifecycle(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[st
     r.register(view, p["bucket"])
 
 
+def _bucket_logging(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    """moto 5.2.5's put_bucket_logging cannot parse a target policy with ``"Principal": "*"`` (it
+    calls .get on it), so for the call the target keeps only its statements with a mapping principal
+    (the logging grant among them); the whole policy is put back afterwards."""
+    s3, target = c("s3"), p["targetBucket"]
+    try:
+        policy = s3.get_bucket_policy(Bucket=target)["Policy"]
+    except s3.exceptions.ClientError:
+        policy = None
+    if policy is not None:
+        document = json.loads(policy)
+        document["Statement"] = [st for st in document["Statement"] if isinstance(st.get("Principal"), dict)]
+        s3.put_bucket_policy(Bucket=target, Policy=json.dumps(document))
+    s3.put_bucket_logging(Bucket=p["bucket"], BucketLoggingStatus={"LoggingEnabled": {
+        "TargetBucket": target, "TargetPrefix": p.get("targetPrefix", "")}})
+    if policy is not None:
+        s3.put_bucket_policy(Bucket=target, Policy=policy)
+    r.register(view, p["bucket"])
+
+
 def _bucket_policy(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
     c("s3").put_bucket_policy(Bucket=p["bucket"], Policy=p["policy"])
     r.register(view, p["bucket"])
@@ -536,6 +555,12 @@ def _topic(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], 
 def _topic_policy(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
     c("sns").set_topic_attributes(TopicArn=p["arn"], AttributeName="Policy", AttributeValue=p["policy"])
     r.register(view, p["arn"])
+
+
+def _topic_subscription(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
+    arn = c("sns").subscribe(TopicArn=p["topic"], Protocol=p["protocol"], Endpoint=p["endpoint"],
+                             ReturnSubscriptionArn=True)["SubscriptionArn"]
+    r.register(view, arn, arn)
 
 
 def _parameter_group(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
@@ -901,8 +926,9 @@ HANDLERS: dict[str, Handler] = {
     tok.BUCKET_ENCRYPTION[0]: _bucket_encryption, tok.BUCKET_VERSIONING[0]: _bucket_versioning,
     tok.BUCKET_POLICY: _bucket_policy, "aws:s3/bucketOwnershipControls:BucketOwnershipControls": _ownership_controls,
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": _lifecycle,
+    "aws:s3/bucketLogging:BucketLogging": _bucket_logging,
     "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": _object_lock,
-    tok.SNS_TOPIC: _topic, "aws:sns/topicPolicy:TopicPolicy": _topic_policy,
+    tok.SNS_TOPIC: _topic, "aws:sns/topicPolicy:TopicPolicy": _topic_policy, tok.SNS_TOPIC_SUBSCRIPTION: _topic_subscription,
     tok.RDS_PARAMETER_GROUP: _parameter_group, tok.RDS_SUBNET_GROUP: _subnet_group, tok.RDS_INSTANCE: _db_instance,
     tok.DYNAMODB_TABLE: _table, tok.DYNAMODB_RESOURCE_POLICY: _table_policy, tok.LOG_RESOURCE_POLICY: _log_resource_policy,
     tok.SECRET: _secret, "aws:secretsmanager/secretPolicy:SecretPolicy": _secret_policy,

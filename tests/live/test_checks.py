@@ -652,9 +652,12 @@ def build_storage_and_monitoring(b: Builder, n: dict[str, Any]) -> None:
          "Resource": f"arn:aws:s3:::{public}/*"}]}))
     unlocked = bucket("fail-unlocked-trail-bucket")
     # trails
-    cloudtrail = b.c("cloudtrail")
+    cloudtrail, logs = b.c("cloudtrail"), b.c("logs")
+    trail_logs = "/pass/logs"
+    trail_logs_arn = logs.describe_log_groups(logGroupNamePrefix=trail_logs)["logGroups"][0]["arn"]
     for name, options, target in (
-            ("pass-trail", {}, trail_bucket),
+            ("pass-trail", {"CloudWatchLogsLogGroupArn": trail_logs_arn,
+                            "CloudWatchLogsRoleArn": f"arn:aws:iam::{b.id}:role/trail-logs"}, trail_bucket),
             ("fail-single-region-trail", {"IsMultiRegionTrail": False}, trail_bucket),
             ("fail-unvalidated-trail", {"EnableLogFileValidation": False}, trail_bucket),
             ("fail-unencrypted-trail", {"KmsKeyId": None}, trail_bucket),
@@ -673,8 +676,8 @@ def build_storage_and_monitoring(b: Builder, n: dict[str, Any]) -> None:
             "TopicArn"]
         sns.set_topic_attributes(TopicArn=arn, AttributeName="Policy",
                                  AttributeValue=topic_policy(arn, b.id, tls=tls, pinned=pinned))
-    logs, cloudwatch = b.c("logs"), b.c("cloudwatch")
-    trail_logs = "/pass/logs"
+    sns.subscribe(TopicArn=topics["pass-topic"], Protocol="email", Endpoint="security@example.com")
+    cloudwatch = b.c("cloudwatch")
     patterns = {f"cis-{i}": cis_pattern(needles) for i, needles in enumerate(CIS_ALARMS.values())}
     patterns["bank-token-changes"] = ("{ ($.eventSource = \"secretsmanager.amazonaws.com\") && (" + " || ".join(
         f'($.eventName = "{e}")' for e in BANK_TOKEN_CHANGES) + ") && ($.requestParameters.secretId = "

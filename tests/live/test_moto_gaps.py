@@ -74,7 +74,9 @@ def backups(moto_account):
                                                        ChangeableForDays=3)
     plan = backup.create_backup_plan(BackupPlan={"BackupPlanName": "plan", "Rules": [
         {"RuleName": "daily", "TargetBackupVaultName": "guarded-vault", "ScheduleExpression": "cron(0 3 * * ? *)",
-         "Lifecycle": {"DeleteAfterDays": 35}}]})["BackupPlanId"]
+         "Lifecycle": {"DeleteAfterDays": 35}, "CopyActions": [{
+             "DestinationBackupVaultArn": "arn:aws:backup:eu-central-1:123456789012:backup-vault:copy",
+             "Lifecycle": {"DeleteAfterDays": 35}}]}]})["BackupPlanId"]
     arns = {}
     for table in ("covered-table", "forgotten-table"):
         arns[table] = ddb.create_table(TableName=table, BillingMode="PAY_PER_REQUEST",

@@ -217,6 +217,7 @@ _register(ISSUE, "stack-database-reachable-only-from-app-tier",
               "caCertIdentifier": "rds-ca-rsa2048-g1", "performanceInsightsEnabled": True,
               "performanceInsightsKmsKeyId": f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/database-key",
               "enabledCloudwatchLogsExports": ["postgresql", "upgrade", "iam-db-auth-error"],
+              "monitoringInterval": 60.0, "monitoringRoleArn": f"arn:aws:iam::{ACCOUNT}:role/rds-monitoring",
               "arn": f"arn:aws:rds:eu-west-1:{ACCOUNT}:db:app-db-replica"}))))
 
 # --- my own round -------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from tests.policies.helpers import (
 )
 
 ACCOUNT = "111122223333"
+_PGAUDIT = ({"name": "shared_preload_libraries", "value": "pgaudit"}, {"name": "pgaudit.log", "value": "read,write,ddl,role"})
 ANY_V4, ANY_V6 = "0.0.0.0/0", "::/0"
 
 
@@ -137,7 +138,7 @@ cases("stack-database-require-forced-tls",
       ("fail_default_parameter_group", change("database-instance", parameterGroupName=DELETE)),
       ("fail_group_outside_stack", change("database-instance", parameterGroupName="default.postgres16")),
       ("fail_cluster_group_without_force_ssl", change("fx-ledger-params", parameters=[
-          {"name": "log_connections", "value": "1"}, {"name": "log_disconnections", "value": "1"}])),
+          {"name": "log_connections", "value": "1"}, {"name": "log_disconnections", "value": "1"}, *_PGAUDIT])),
       ("pass_mysql_require_secure_transport", chain(
           change("database-instance", engine="mysql"),
           change("database-params", parameters=[{"name": "require_secure_transport", "value": "ON"}]))),
@@ -146,7 +147,7 @@ cases("stack-database-require-connection-logging",
       ("fail_log_connections_off", paths("database-params", {"parameters[2].value": "0"})),
       ("fail_log_disconnections_missing", paths("database-params", {"parameters[3]": DELETE})),
       ("fail_cluster_group_without_logging", change("fx-ledger-params", parameters=[
-          {"name": "rds.force_ssl", "value": "1"}])),
+          {"name": "rds.force_ssl", "value": "1"}, *_PGAUDIT])),
       ("fail_log_not_exported", change("database-instance", enabledCloudwatchLogsExports=["upgrade"])),
       ("fail_cluster_log_not_exported", change("fx-ledger", enabledCloudwatchLogsExports=DELETE)),
       ("pass_on_spelled_out", paths("database-params", {"parameters[2].value": "on", "parameters[3].value": "ON"})),
@@ -391,7 +392,7 @@ cases("stack-backup-vault-require-lock-and-policy",
       ("fail_copy_vault_unlocked", drop("backups-copy-vault-lock")),
       ("fail_no_access_policy", drop("backups-vault-policy")))
 cases("stack-backup-copy-require-equally-fortified-vault",
-      ("fail_no_copy", paths("backups-plan", {"rules[0].copyActions": []})),
+      ("fail_no_copy", paths("backups-plan", {"rules[0].copyActions": []}), {"stack-data-store-require-backup-plan"}),
       ("fail_copy_in_same_region", change("backups-copy-vault", region="eu-west-1")),
       ("fail_target_vault_outside_stack", paths("backups-plan", {"rules[0].targetVaultName": "vault-elsewhere"})),
       ("fail_weaker_copy_lock", change("backups-copy-vault-lock", minRetentionDays=14.0)),
@@ -464,7 +465,9 @@ cases("stack-s3-bucket-require-cmk-encryption",
       ("fail_aws_managed_key", paths("monitoring-config-history-encryption", {
           "rules[0].applyServerSideEncryptionByDefault.kmsMasterKeyId": "alias/aws/s3"})),
       ("fail_log_bucket_also_receives_trail", change("monitoring-trail", s3BucketName="fx-alb-logs-bucket-bucket"),
-       {"stack-cloudtrail-bucket-require-object-lock"}),  # the log bucket is not locked either
+       # the log bucket is not locked, access-logged or given an audit retention either
+       {"stack-cloudtrail-bucket-require-object-lock", "stack-cloudtrail-bucket-require-access-logging",
+        "stack-audit-bucket-require-lifecycle-retention"}),
       ("pass_v2_twin", paths("monitoring-audit-trail-encryption", {}, type="aws:s3/bucketServerSideEncryptionConfigurationV2:"
                                                                    "BucketServerSideEncryptionConfigurationV2")))
 cases("stack-s3-bucket-require-protective-settings",
@@ -479,7 +482,8 @@ cases("stack-s3-bucket-require-protective-settings",
 cases("aws-cloudtrail-trail-enable-multi-region",
       ("fail_single_region", change("monitoring-trail", isMultiRegionTrail=False)),
       ("fail_no_global_events", change("monitoring-trail", includeGlobalServiceEvents=False)),
-      ("fail_logging_off", change("monitoring-trail", enableLogging=False)))
+      ("fail_logging_off", change("monitoring-trail", enableLogging=False),
+       {"stack-account-require-cis-alarms", "stack-bank-token-require-change-alarm"}))
 cases("aws-cloudtrail-trail-enable-log-file-validation",
       ("fail_disabled", change("monitoring-trail", enableLogFileValidation=DELETE)))
 cases("aws-cloudtrail-trail-require-cmk-encryption",
@@ -537,7 +541,8 @@ cases("stack-bank-token-require-change-alarm",
       ("pass_filter_on_every_secret", change("monitoring-bank-token-changes", pattern=_bank_pattern())),
       ("unknown_pattern", change("monitoring-bank-token-changes", pattern=UNKNOWN)))
 cases("stack-account-require-cloudtrail",
-      ("fail_no_trail", drop("monitoring-trail")))
+      ("fail_no_trail", drop("monitoring-trail"),
+       {"stack-account-require-cis-alarms", "stack-bank-token-require-change-alarm"}))
 cases("stack-account-require-guardduty",
       ("fail_no_detector", drop("monitoring-guardduty", "monitoring-guardduty-rds-login-events")),
       ("fail_no_rds_protection", drop("monitoring-guardduty-rds-login-events")),
@@ -557,6 +562,14 @@ cases("stack-account-require-config-recording",
       ("fail_default_recording_group", change("monitoring-config-recorder", recordingGroup=DELETE)),
       ("fail_global_resources_not_recorded", paths("monitoring-config-recorder", {
           "recordingGroup.includeGlobalResourceTypes": False})))
+_QUIET_FINDINGS = {"action": "ARCHIVE", "detectorId": "detector-id", "name": "quiet", "rank": 1.0}
+cases("stack-findings-disallow-broad-suppression",
+      ("fail_archive_everything", add("aws:guardduty/filter:Filter", "quiet-findings", {
+          **_QUIET_FINDINGS, "findingCriteria": {"criterions": [{"field": "severity", "greaterThanOrEqual": "1"}]}})),
+      ("fail_suppress_every_finding", add("aws:securityhub/automationRule:AutomationRule", "quiet-hub", {
+          "ruleName": "quiet", "ruleOrder": 1.0, "ruleStatus": "ENABLED", "description": "x", "criteria": {},
+          "actions": [{"type": "FINDING_FIELDS_UPDATE", "findingFieldsUpdate": {"workflow": {
+              "status": "SUPPRESSED"}}}]})))
 cases("stack-account-require-inspector",
       ("fail_no_enabler", drop("monitoring-inspector")),
       ("fail_no_resource_types", change("monitoring-inspector", resourceTypes=[])))
@@ -972,3 +985,36 @@ cases("stack-account-require-s3-public-access-block",
       ("fail_missing", drop("account-public-access-block")),
       ("fail_policy_flag_off", change("account-public-access-block", blockPublicPolicy=False)),
       ("fail_flag_omitted", change("account-public-access-block", restrictPublicBuckets=DELETE)))
+
+# --- what the audit record holds and for how long (issue 13) ------------------------------------
+
+def _without_parameter(name: str) -> Change:
+    return _edit_props("database-params", lambda p: p.update(parameters=[
+        x for x in p["parameters"] if x["name"] != name]))
+
+
+cases("aws-rds-instance-enable-enhanced-monitoring",
+      ("fail_interval_zero", change("database-instance", monitoringInterval=0.0)),
+      ("fail_no_role", change("database-instance", monitoringRoleArn=DELETE)),
+      ("pass_every_second", change("database-instance", monitoringInterval=1.0)))
+cases("stack-database-require-audit-logging",
+      ("fail_pgaudit_not_loaded", _without_parameter("shared_preload_libraries")),
+      ("fail_reads_not_audited", _edit_props("database-params", lambda p: p.update(parameters=[
+          {**x, "value": "write,ddl,role"} if x["name"] == "pgaudit.log" else x for x in p["parameters"]]))),
+      ("pass_log_statement_all", _edit_props("database-params", lambda p: p.update(parameters=[
+          {**x, "value": "all"} if x["name"] == "log_statement" else x for x in p["parameters"]
+          if x["name"] != "shared_preload_libraries"]))))
+cases("stack-cloudtrail-bucket-require-access-logging",
+      ("fail_no_access_logging", drop("monitoring-audit-trail-access-logging"),
+       {"stack-s3-bucket-require-cmk-encryption"}),
+      ("fail_logs_deletable", edit_policy("monitoring-trail-access-logs-policy", lambda d: d["Statement"].pop())),
+      ("fail_logs_into_the_trail_bucket", change("monitoring-audit-trail-access-logging",
+                                                 targetBucket="monitoring-audit-trail-bucket-bucket"),
+       {"stack-s3-bucket-require-cmk-encryption"}))
+cases("stack-audit-bucket-require-lifecycle-retention",
+      ("fail_no_lifecycle_on_config_bucket", drop("monitoring-config-history-lifecycle")),
+      ("fail_trail_logs_expire_in_30_days", paths("monitoring-audit-trail-lifecycle", {
+          "rules[0].expiration.days": 30.0})),
+      ("fail_old_versions_expire_early", paths("monitoring-trail-access-logs-lifecycle", {
+          "rules[0].noncurrentVersionExpiration.noncurrentDays": 90.0})),
+      ("pass_ten_years", paths("monitoring-audit-trail-lifecycle", {"rules[0].expiration.days": 3653.0})))

@@ -36,6 +36,15 @@ def _managed_rule(name: str, priority: int) -> dict:
 def extras_program() -> None:
     _edge()
     _aurora()
+    _findings_exceptions()
+
+
+def _findings_exceptions() -> None:
+    """Silencing one named false positive is allowed; silencing a class is not."""
+    aws.guardduty.Filter("fx-known-port-probe", detector_id="monitoring-guardduty-id", name="known-port-probe",
+                         action="ARCHIVE", rank=1, finding_criteria=aws.guardduty.FilterFindingCriteriaArgs(
+                             criterions=[aws.guardduty.FilterFindingCriteriaCriterionArgs(
+                                 field="type", equals=["Recon:EC2/PortProbeUnprotectedPort"])]))
 
 
 def _edge() -> None:
@@ -101,7 +110,9 @@ def _aurora() -> None:
     """An Aurora PostgreSQL cluster beside the prod instance, sharing its subnets, security group and key."""
     params = aws.rds.ClusterParameterGroup("fx-ledger-params", family="aurora-postgresql16", parameters=[
         {"name": "rds.force_ssl", "value": "1"}, {"name": "log_connections", "value": "1"},
-        {"name": "log_disconnections", "value": "1"}])
+        {"name": "log_disconnections", "value": "1"},
+        {"name": "shared_preload_libraries", "value": "pgaudit", "apply_method": "pending-reboot"},
+        {"name": "pgaudit.log", "value": "read,write,ddl,role"}])
     cluster = aws.rds.Cluster(
         "fx-ledger", cluster_identifier="ledger", engine="aurora-postgresql", engine_version="16.4",
         db_subnet_group_name="database-subnets", vpc_security_group_ids=["database-sg-id"],

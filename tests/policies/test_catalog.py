@@ -24,6 +24,7 @@ from posture.rules import (
     RULES,
     application,
     backups,
+    chains,
     data_stores,
     database,
     edge,
@@ -34,12 +35,13 @@ from posture.rules import (
     network,
     perimeter,
     reachability,
+    recording,
     storage,
 )
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "controls.md"
-RULE_MODULES = (application, backups, data_stores, database, edge, edge_path, identity, keys, monitoring, network,
-                perimeter, reachability, storage)
+RULE_MODULES = (application, backups, chains, data_stores, database, edge, edge_path, identity, keys, monitoring,
+                network, perimeter, reachability, recording, storage)
 REFERENCE_FORMATS = {
     "AWS FSBP": re.compile(r"^[A-Za-z0-9]+\.\d+$"),
     "CIS AWS": re.compile(r"^\d+(\.\d+)+$"),

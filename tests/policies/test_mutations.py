@@ -65,7 +65,11 @@ NEUTRAL: dict[str, str] = {
     # Changes that weaken no promise: availability, cost, observability of the tools themselves.
     r":flip forceDestroy$": "only matters on `pulumi destroy`; vault and object locks and versioning keep the data",
     r":flip rules\[0\]\.bucketKeyEnabled$": "S3 bucket keys change KMS request cost, not protection",
-    r"-lifecycle:suspend ": "suspending log expiry keeps logs longer",
+    r"(web|intranet)-access-logs-lifecycle:suspend ": "suspending log expiry keeps logs longer (the audit buckets "
+                                                       "must state their retention: "
+                                                       "stack-audit-bucket-require-lifecycle-retention)",
+    r"database-params:turn off parameters\[6\]\.value$": "pgaudit.log_parameter only adds bind values to records "
+                                                         "that pgaudit.log already writes",
     r":flip (rules\[\d+\]\.)?enableContinuousBackup$": "continuous backup is a production RPO choice; daily locked copies remain",
     r"database-instance:flip (copyTagsToSnapshot|multiAz|performanceInsightsEnabled)$": "availability/operations",
     r"network-vpc:flip enableDns(Hostnames|Support)$": "breaks name resolution (availability), opens nothing",

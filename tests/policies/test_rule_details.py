@@ -4,6 +4,7 @@ not preview unknowns, and the data a rule shares with the component that writes 
 from __future__ import annotations
 
 import json
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -14,7 +15,7 @@ from posture.findings import Verdict
 from posture.resources import ResourceView
 from posture.rules import backups, data_stores, database, edge, keys
 from posture.rules.base import fnmatch_any, is_internet, pinned_keys
-from posture.rules.schedules import longest_gap_days
+from posture.rules.schedules import longest_gap_days, next_run
 from tests.policies.helpers import add, chain, change, failing, find, run
 
 # --- E. what counts as the internet -------------------------------------------------------------
@@ -125,12 +126,26 @@ def test_a_global_secondary_inherits_credentials_and_backups_but_the_writer_does
     ("cron(0 4 ? * MON *)", 7), ("cron(0 4 ? * 2#1 *)", 35), ("cron(0 4 ? * 6L *)", 35),
     ("cron(0 4 1 */2 ? *)", 62), ("cron(0 4 1 */3 ? *)", 92), ("cron(0 4 1 JAN,APR,JUL,OCT ? *)", 92),
     ("cron(0 4 1 1 ? *)", 366), ("cron(0 4 30 2 ? *)", float("inf")),
+    # A year field that stops (or starts years from now) leaves an unbounded gap.
+    ("cron(0 4 1 1 ? 2030)", float("inf")), ("cron(0 3 1 1 ? 2099)", float("inf")),
+    ("cron(0 3 * * ? 2026-2199)", 1), ("cron(0 3 * * ? 2026-2198)", float("inf")),
 ])
 def test_longest_gap_between_runs(expression, days) -> None:
-    assert longest_gap_days(expression) == pytest.approx(days)
+    assert longest_gap_days(expression, today=date(2026, 12, 4)) == pytest.approx(days)
 
 
-@pytest.mark.parametrize("expression", ["cron(0 4 15W * ? *)", "cron(0 4 1 1 ? 2030)", "cron(0 4 * * * *)",
+@pytest.mark.parametrize(("expression", "after", "expected"), [
+    ("cron(0 3 1 1 ? 2099)", datetime(2026, 12, 4, tzinfo=UTC), datetime(2099, 1, 1, 3, 0, tzinfo=UTC)),
+    ("cron(0 3 * * ? *)", datetime(2026, 12, 4, 4, 0, tzinfo=UTC), datetime(2026, 12, 5, 3, 0, tzinfo=UTC)),
+    ("cron(30 2 ? * SUN *)", datetime(2026, 12, 4, tzinfo=UTC), datetime(2026, 12, 6, 2, 30, tzinfo=UTC)),
+    ("cron(0 3 1 1 ? 2020)", datetime(2026, 12, 4, tzinfo=UTC), None),
+    ("rate(1 day)", datetime(2026, 12, 4, tzinfo=UTC), None),
+])
+def test_next_run_names_when_a_schedule_fires(expression, after, expected) -> None:
+    assert next_run(expression, after) == expected
+
+
+@pytest.mark.parametrize("expression", ["cron(0 4 15W * ? *)", "cron(0 4 1 1 ? 1969)", "cron(0 4 * * * *)",
                                         "cron(0 4 1 * ?)", "rate(0 days)", "rate(5 minutes)", "every month", ""])
 def test_schedules_this_module_cannot_read_exactly(expression) -> None:
     assert longest_gap_days(expression) is None
