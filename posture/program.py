@@ -205,8 +205,8 @@ class _AwsMocks(pulumi.runtime.Mocks):
         resource_id = f"{args.name}-id"
         if args.typ == "aws:rds/instance:Instance":
             state["arn"] = f"arn:aws:rds:{region}:{self.account}:db:{state.get('identifier', args.name)}"
-        physical = state.get("bucket") or state.get("name")
-        if physical and args.typ in _ARN_SHAPES:  # as AWS builds it from an explicit physical name
+        physical = state.get("bucket") or state.get("name") or (args.name if args.typ == "aws:iam/role:Role" else None)
+        if physical and args.typ in _ARN_SHAPES:  # as AWS builds it from the physical name (IAM ARNs have no region)
             state["arn"] = _ARN_SHAPES[args.typ].format(region=region, account=self.account, name=physical)
         if args.typ == "aws:s3/bucket:Bucket":
             state.setdefault("bucket", f"{args.name}-bucket")

@@ -7,7 +7,7 @@ Whether a rule is a resource or a stack rule follows from its control id (``stac
 
 from __future__ import annotations
 
-from posture.rules import backups, data_stores, database, edge, identity, keys, monitoring, network, storage
+from posture.rules import access, backups, data_stores, database, edge, identity, keys, monitoring, network, storage
 from posture.rules.base import ResourceRule, StackRule
 
 RULES: dict[str, ResourceRule | StackRule] = {
@@ -110,4 +110,6 @@ RULES: dict[str, ResourceRule | StackRule] = {
     "aws-iam-resourcepolicy-disallow-wildcard-grants": identity.resourcepolicy_disallow_wildcard_grants,
     "aws-iam-resourcepolicy-require-confused-deputy-conditions":
         identity.resourcepolicy_require_confused_deputy_conditions,
+    # who can read
+    "stack-bank-data-require-walled-off-readers": access.bank_data_require_walled_off_readers,
 }

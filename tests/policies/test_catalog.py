@@ -20,10 +20,10 @@ from posture.catalog import (
     controls_for_type,
     validate_catalog,
 )
-from posture.rules import RULES, backups, data_stores, database, edge, identity, keys, monitoring, network, storage
+from posture.rules import RULES, access, backups, data_stores, database, edge, identity, keys, monitoring, network, storage
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "controls.md"
-RULE_MODULES = (backups, data_stores, database, edge, identity, keys, monitoring, network, storage)
+RULE_MODULES = (access, backups, data_stores, database, edge, identity, keys, monitoring, network, storage)
 REFERENCE_FORMATS = {
     "AWS FSBP": re.compile(r"^[A-Za-z0-9]+\.\d+$"),
     "CIS AWS": re.compile(r"^\d+(\.\d+)+$"),
