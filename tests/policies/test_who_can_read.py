@@ -183,3 +183,14 @@ def test_a_failure_names_the_principal_and_the_granting_statement(prod_stack):
     [finding] = [f for f in run(change(list(prod_stack))) if f.control_id == CONTROL and f.verdict is Verdict.FAIL]
     assert finding.evidence == (f"principal {FOREIGN_ROLE}", "action kms:Decrypt on bank-data-key",
                                 "granted by bank-data-key policy.Statement[2] (Sid LetThemIn)")
+
+
+def test_read_actions_are_checked_against_the_iam_database():
+    from posture.iam.access import access_level, read_actions
+
+    assert access_level("secretsmanager:getsecretvalue") == "Read"
+    assert access_level("secretsmanager:GetSecretValu") is None
+    with pytest.raises(ValueError, match="GetSecretValu"):
+        read_actions("secretsmanager:GetSecretValu")
+    with pytest.raises(ValueError, match="PutSecretValue"):
+        read_actions("secretsmanager:PutSecretValue")
