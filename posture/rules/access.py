@@ -32,11 +32,12 @@ from posture.rules.base import (
     Graph,
     RuleResult,
     as_list,
+    each,
     failed,
     graph,
     not_applicable,
+    passed,
     props,
-    stack_passed,
     tags,
 )
 from posture.rules.keys import resolve_key
@@ -155,24 +156,25 @@ def bank_data_require_walled_off_readers(resources: Sequence[ResourceView]) -> l
                     break
         return found
 
-    for key in keys:
+    def check_key(key: ResourceView) -> list[RuleResult]:
         policy = key_policies.get(key.urn)
         source = policy if policy is not None else key
         docs = statements(source, "policy", props(source).get("policy")) if props(source).get("policy") else []
         arns = known_arns(key)
-        results.extend(readers(key, KEY_READ_ACTIONS, docs,
-                               lambda pat, arns=arns: pat == "*" or any(fnmatch.fnmatchcase(a, pat) for a in arns),
-                               True))
+        found = readers(key, KEY_READ_ACTIONS, docs,
+                        lambda pat: pat == "*" or any(fnmatch.fnmatchcase(a, pat) for a in arns), True)
         for grant in g.of_type(KMS_GRANT):
             if g.resolve(props(grant).ref("keyId"), KMS_KEY) is key:
                 grantee = str(props(grant).get("granteePrincipal"))
                 operations = [str(o) for o in props(grant).get("operations") or []]
                 if grantee.lower() not in walled_arns and {"Decrypt", "ReEncryptFrom", "CreateGrant"} & set(operations):
-                    results.append(replace(
+                    found.append(replace(
                         failed(grant, "granteePrincipal", grantee, f"the grant lets {grantee} use {key.name} "
                                f"({', '.join(operations)})", "remove the grant"),
                         evidence=(f"principal {grantee}", f"operations {', '.join(operations)} on {key.name}",
                                   f"granted by {grant.name}")))
+        return found or [passed(key, f"only {walled_names} can use it to decrypt")]
+
     bank_keys = {k.urn for k in keys}
 
     def protected(store: ResourceView, path: str) -> bool:
@@ -184,17 +186,21 @@ def bank_data_require_walled_off_readers(resources: Sequence[ResourceView]) -> l
         return target is not None and target.urn in bank_keys
 
     secret_policies = g.attached_to((SECRET_POLICY,), "secretArn", SECRET)
-    for secret in (s for s in g.of_type(SECRET) if protected(s, "kmsKeyId")):
+
+    def check_secret(secret: ResourceView) -> list[RuleResult]:
         policy = secret_policies.get(secret.urn)
         docs = statements(policy, "policy", props(policy).get("policy")) if policy is not None else []
         arns = known_arns(secret, policy.props.get("secretArn") if policy is not None else None)
-        results.extend(readers(secret, SECRET_READ_ACTIONS, docs,
-                               lambda pat, s=secret, a=arns: pattern_covers(pat, s, a), False))
+        found = readers(secret, SECRET_READ_ACTIONS, docs, lambda pat: pattern_covers(pat, secret, arns), False)
+        return found or [passed(secret, f"only {walled_names} can read it")]
+
     table_policies = g.attached_to((DYNAMODB_RESOURCE_POLICY,), "resourceArn", DYNAMODB_TABLE)
-    for table in (t for t in g.of_type(DYNAMODB_TABLE) if protected(t, "serverSideEncryption.kmsKeyArn")):
+
+    def check_table(table: ResourceView) -> list[RuleResult]:
+        found: list[RuleResult] = []
         for i, replica in enumerate(props(table).get("replicas") or []):
             if not replica.get("kmsKeyArn"):
-                results.append(replace(
+                found.append(replace(
                     failed(table, f"replicas[{i}].kmsKeyArn", None, f"the {replica.get('regionName')} replica of bank "
                            "data has no key of its own (AWS-owned key, no key policy)",
                            "give every replica a bank-data key in its region"),
@@ -204,8 +210,12 @@ def bank_data_require_walled_off_readers(resources: Sequence[ResourceView]) -> l
         policy = table_policies.get(table.urn)
         docs = statements(policy, "policy", props(policy).get("policy")) if policy is not None else []
         arns = known_arns(table, policy.props.get("resourceArn") if policy is not None else None)
-        results.extend(readers(table, TABLE_READ_ACTIONS, docs,
-                               lambda pat, t=table, a=arns: pattern_covers(pat, t, a), False))
-    if not [r for r in results if r.verdict.value != "pass"]:
-        return [stack_passed(f"only {', '.join(sorted(r.name for r in bank_roles)) or 'nobody'} can read the bank data")]
+        found += readers(table, TABLE_READ_ACTIONS, docs, lambda pat: pattern_covers(pat, table, arns), False)
+        return found or [passed(table, f"only {walled_names} can read its items")]
+
+    walled_names = ", ".join(sorted(r.name for r in bank_roles)) or "nobody"
+    results += each(keys, check_key)
+    results += each([s for s in g.of_type(SECRET) if protected(s, "kmsKeyId")], check_secret)
+    results += each([t for t in g.of_type(DYNAMODB_TABLE) if protected(t, "serverSideEncryption.kmsKeyArn")],
+                    check_table)
     return results
