@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components import arns
 from components.iam import service_trust_policy
 from components.validation import require, require_account_and_region
 
@@ -123,9 +124,11 @@ class Backups(pulumi.ComponentResource):
         aws.backup.Selection(f"{name}-selection", name=f"{name}-all-data-stores", plan_id=plan.id,
                              iam_role_arn=role.arn, resources=args.resource_arns, opts=child)
 
-        topic = aws.sns.Topic(f"{name}-events", kms_master_key_id=args.notification_key_arn, opts=child)
+        topic = aws.sns.Topic(f"{name}-events", name=f"{name}-events", kms_master_key_id=args.notification_key_arn,
+                              opts=child)
+        events_topic_arn = arns.topic(args.region, args.account_id, f"{name}-events")
         aws.sns.TopicPolicy(f"{name}-events-policy", arn=topic.arn,
-                            policy=topic.arn.apply(lambda arn: json.dumps(_events_topic_policy(arn))), opts=child)
+                            policy=json.dumps(_events_topic_policy(events_topic_arn)), opts=child)
         aws.backup.VaultNotifications(f"{name}-notifications", backup_vault_name=vault.name, sns_topic_arn=topic.arn,
                                       backup_vault_events=NOTIFIED_EVENTS, opts=child)
         self.topic_arn = topic.arn

@@ -8,6 +8,7 @@ each protection as its own resource.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +16,10 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components import arns
 from components.validation import require
+
+_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
 
 
 @dataclass
@@ -29,6 +33,10 @@ class SecureBucketArgs:
     """Compliance-mode object lock retention (CloudTrail logs): objects cannot be deleted or
     overwritten by anyone, root included, for this many days."""
     expire_after_days: int | None = None
+    bucket_name: str | None = None
+    """An explicit globally unique name (e.g. ``<purpose>-<account>-<region>``), so the bucket
+    policy is known at preview; without it AWS-style random suffixes leave the policy unknown
+    until deploy."""
     grants: Callable[[str], list[dict[str, Any]]] = lambda bucket_arn: []
     """Builds service write grants (CloudTrail, ELB log delivery) from the bucket's ARN; the
     TLS-only deny is always added."""
@@ -41,6 +49,8 @@ class SecureBucketArgs:
         require(self.expire_after_days is None or self.object_lock_days is None
                 or self.expire_after_days >= self.object_lock_days, "expire_after_days",
                 "objects would expire while still locked", "expire after the lock period")
+        require(self.bucket_name is None or bool(_BUCKET_NAME.match(self.bucket_name)), "bucket_name",
+                f"{self.bucket_name!r} is not a valid S3 bucket name", "use 3-63 lowercase letters, digits and hyphens")
 
 
 class SecureBucket(pulumi.ComponentResource):
@@ -51,7 +61,8 @@ class SecureBucket(pulumi.ComponentResource):
     def __init__(self, name: str, args: SecureBucketArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("security-baseline:storage:SecureBucket", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        self.bucket = aws.s3.Bucket(f"{name}-bucket", bucket_prefix=f"{name}-", force_destroy=False,
+        naming = {"bucket": args.bucket_name} if args.bucket_name else {"bucket_prefix": f"{name}-"}
+        self.bucket = aws.s3.Bucket(f"{name}-bucket", **naming, force_destroy=False,
                                     object_lock_enabled=args.object_lock_days is not None or None, opts=child)
         bucket_id = self.bucket.id
         block = aws.s3.BucketPublicAccessBlock(
@@ -90,7 +101,8 @@ class SecureBucket(pulumi.ComponentResource):
                 opts=child)
         aws.s3.BucketPolicy(
             f"{name}-policy", bucket=bucket_id,
-            policy=self.bucket.arn.apply(lambda arn: _tls_only_policy(arn, args.grants(arn))),
+            policy=(self.bucket.arn if args.bucket_name is None else pulumi.Output.from_input(arns.bucket(args.bucket_name)))
+            .apply(lambda arn: _tls_only_policy(arn, args.grants(arn))),
             # The public access block must exist first, or a broad grant could slip in between.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[block]))
         self.arn = self.bucket.arn

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from components import arns
 from components.iam import service_trust_policy
 from components.validation import (
     parse_cidr,
@@ -78,6 +79,8 @@ _LAMBDA_ARN = re.compile(r"^arn:aws(-cn|-us-gov)?:lambda:[a-z0-9-]+:\d{12}:funct
 _ROLE_ARN = re.compile(r"^arn:aws(-cn|-us-gov)?:iam::\d{12}:role/[\w+=,.@/-]+$")
 _SERVICE_PRINCIPAL = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com$")
 _ATTRIBUTE = re.compile(r"^[A-Za-z0-9_.-]{1,255}$")
+_TABLE_PREFIX = re.compile(r"^[A-Za-z0-9_.-]{1,200}$")
+_ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
 _SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$")
 
 
@@ -93,12 +96,16 @@ class BankSyncRoleArgs:
     region: str
     service_principal: str = "ecs-tasks.amazonaws.com"
     """The AWS service that runs the bank-sync job and assumes the role on its behalf."""
+    role_name: str = "security-baseline-bank-sync"
+    """Named, so the key, secret and table policies that admit the role are known at preview."""
 
     def __post_init__(self) -> None:
         require_account_and_region(self.account_id, self.region)
         require(bool(_SERVICE_PRINCIPAL.match(self.service_principal)), "service_principal",
                 f"{self.service_principal!r} is not an AWS service principal",
                 "name the service that runs the job, e.g. 'ecs-tasks.amazonaws.com'")
+        require(bool(_ROLE_NAME.match(self.role_name)), "role_name", f"{self.role_name!r} is not an IAM role name",
+                "use up to 64 letters, digits and +=,.@_- characters")
 
 
 class BankSyncRole(pulumi.ComponentResource):
@@ -117,6 +124,7 @@ class BankSyncRole(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         self.role = aws.iam.Role(
             f"{name}-role",
+            name=args.role_name,
             description="Bank sync: reads the aggregator token and writes the transaction store, nothing else",
             assume_role_policy=service_trust_policy(args.service_principal, args.account_id),
             max_session_duration=3600,
@@ -127,7 +135,7 @@ class BankSyncRole(pulumi.ComponentResource):
         # removes any that are attached by hand.
         aws.iam.RolePolicyAttachmentsExclusive(f"{name}-no-managed-policies", role_name=self.role.name,
                                                policy_arns=[], opts=child)
-        self.arn = self.role.arn
+        self.arn = arns.known_after(arns.role(args.account_id, args.role_name), self.role)
         self.name = self.role.name
         self.register_outputs({"arn": self.arn, "name": self.name})
 
@@ -165,10 +173,15 @@ class DataStoresArgs:
     rotation_lambda_role_arn: pulumi.Input[str] | None = None
     """The rotation Lambda's execution role; it must read the token, so the secret admits it."""
     rotation_days: int = 30
+    table_name_prefix: str = "security-baseline"
+    """Tables are named ``<prefix>-<store>`` so their policies (and bank sync's) are known at preview."""
     tags: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         require_account_and_region(self.account_id, self.region)
+        require(bool(_TABLE_PREFIX.match(self.table_name_prefix)), "table_name_prefix",
+                f"{self.table_name_prefix!r} cannot start a DynamoDB table name",
+                "use up to 200 letters, digits and _.- characters")
         for key_field in ("session_key_arn", "oauth_key_arn", "bank_key_arn"):
             require_key_arn(getattr(self, key_field), key_field, self.region)
         for other in ("session_key_arn", "oauth_key_arn"):
@@ -245,7 +258,7 @@ class DataStores(pulumi.ComponentResource):
         self._table_policy("transactions", transactions, role_arn)
 
         secret = self._bank_token_secret(role_arn)
-        self._bank_sync_policy(secret, transactions)
+        self._bank_sync_policy()
         security_group = self._bank_sync_security_group()
 
         self.session_table_arn, self.session_table_name = sessions.arn, sessions.name
@@ -266,6 +279,7 @@ class DataStores(pulumi.ComponentResource):
                ttl_attribute: str | None) -> aws.dynamodb.Table:
         return aws.dynamodb.Table(
             f"{self._name}-{store}",
+            name=f"{self._args.table_name_prefix}-{store}",
             billing_mode="PAY_PER_REQUEST",
             hash_key=keys["hash"],
             range_key=keys.get("range"),
@@ -281,8 +295,9 @@ class DataStores(pulumi.ComponentResource):
     def _table_policy(self, store: str, table: aws.dynamodb.Table, only_principal: pulumi.Output[str] | None) -> None:
         """Deny item access to everyone but ``only_principal`` (when given) and to any request
         not arriving through the VPC's DynamoDB endpoint (when its id is known)."""
-        endpoint = self._args.dynamodb_endpoint_id
-        policy = pulumi.Output.all(table.arn, only_principal, endpoint).apply(
+        args = self._args
+        table_arn = arns.table(args.region, args.account_id, f"{args.table_name_prefix}-{store}")
+        policy = pulumi.Output.all(table_arn, only_principal, args.dynamodb_endpoint_id).apply(
             lambda values: json.dumps(_table_policy(*values)))
         aws.dynamodb.ResourcePolicy(f"{self._name}-{store}-policy", resource_arn=table.arn, policy=policy,
                                     opts=self._child)
@@ -309,7 +324,8 @@ class DataStores(pulumi.ComponentResource):
             f"{self._name}-bank-token-policy",
             secret_arn=secret.arn,
             block_public_policy=True,
-            policy=pulumi.Output.all(secret.arn, readers).apply(lambda v: json.dumps(_secret_policy(*v))),
+            policy=readers.apply(lambda v: json.dumps(_secret_policy(
+                arns.secret(args.region, args.account_id, args.bank_token_secret_name), v))),
             opts=self._child,
         )
         if rotates:
@@ -323,16 +339,18 @@ class DataStores(pulumi.ComponentResource):
             )
         return secret
 
-    def _bank_sync_policy(self, secret: aws.secretsmanager.Secret, transactions: aws.dynamodb.Table) -> None:
-        """Bank sync's entire permission set (BANK-2): read one secret, decrypt through two
-        services, read and write one table. No delete, no wildcard, no write to the secret."""
+    def _bank_sync_policy(self) -> None:
+        """Bank sync's entire permission set (BANK-2): read one secret, read and write one table.
+        No delete, no wildcard, no write to the secret. Decryption is granted by the bank-data key's
+        policy, which names the role; a statement here would need the key's random ARN."""
         args = self._args
         role = args.bank_sync_role
         policy = aws.iam.RolePolicy(
             f"{self._name}-bank-sync-policy",
             role=role.name,
-            policy=pulumi.Output.all(secret.arn, args.bank_key_arn, transactions.arn).apply(
-                lambda v: json.dumps(_bank_sync_policy(*v, region=args.region))),
+            policy=json.dumps(_bank_sync_policy(
+                arns.secret(args.region, args.account_id, args.bank_token_secret_name),
+                arns.table(args.region, args.account_id, f"{args.table_name_prefix}-transactions"))),
             opts=self._child,
         )
         aws.iam.RolePoliciesExclusive(f"{self._name}-bank-sync-policies-exclusive", role_name=role.name,
@@ -408,17 +426,8 @@ def _secret_policy(secret_arn: str, readers: list[str]) -> dict:
     }]}
 
 
-def _bank_sync_policy(secret_arn: str, key_arn: str, table_arn: str, region: str) -> dict:
+def _bank_sync_policy(secret_arn: str, table_arn: str) -> dict:
     return {"Version": "2012-10-17", "Statement": [
         {"Sid": "ReadBankToken", "Effect": "Allow", "Action": BANK_SYNC_SECRET_ACTIONS, "Resource": secret_arn},
-        {
-            # The key policy is the grant of record; this repeats it so IAM alone reads true.
-            "Sid": "DecryptBankDataThroughServices",
-            "Effect": "Allow",
-            "Action": "kms:Decrypt",
-            "Resource": key_arn,
-            "Condition": {"StringEquals": {"kms:ViaService": [f"secretsmanager.{region}.amazonaws.com",
-                                                              f"dynamodb.{region}.amazonaws.com"]}},
-        },
         {"Sid": "ReadWriteTransactions", "Effect": "Allow", "Action": BANK_SYNC_TABLE_ACTIONS, "Resource": table_arn},
     ]}

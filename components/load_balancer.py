@@ -22,6 +22,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components import arns
 from components.buckets import SecureBucket, SecureBucketArgs
 from components.validation import InvalidInput, require, require_account_and_region
 from posture.rules.edge import ALLOWED_TLS_POLICIES, MAX_RATE_LIMIT, MIN_RATE_LIMIT
@@ -156,7 +157,7 @@ class LoadBalancer(pulumi.ComponentResource):
         logs = SecureBucket(f"{name}-access-logs", SecureBucketArgs(
             kms_key_arn=None,
             sse_s3_reason="Elastic Load Balancing writes access logs only to SSE-S3 encrypted buckets",
-            expire_after_days=args.log_retention_days,
+            expire_after_days=args.log_retention_days, bucket_name=f"{name}-access-logs-{args.account_id}-{args.region}",
             grants=lambda arn: [_elb_log_delivery_grant(arn, args.account_id)],
         ), opts=child)
         alb = aws.lb.LoadBalancer(
@@ -299,8 +300,8 @@ class LoadBalancer(pulumi.ComponentResource):
         delivery_policy = aws.cloudwatch.LogResourcePolicy(
             f"{name}-waf-log-delivery",
             policy_name=f"{name}-waf-log-delivery",
-            policy_document=log_group.arn.apply(
-                lambda arn: _waf_log_delivery_policy(arn, args.account_id, args.region)),
+            policy_document=_waf_log_delivery_policy(arns.log_group(args.region, args.account_id, f"aws-waf-logs-{name}"),
+                                                     args.account_id, args.region),
             opts=child,
         )
         aws.wafv2.WebAclLoggingConfiguration(

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from components import arns
 from components.buckets import SecureBucket, SecureBucketArgs
 from components.iam import log_writer_role, service_trust_policy
 from components.validation import REGION, refuse_duplicates, require, require_account_and_region, require_key_arn
@@ -253,11 +254,13 @@ class Monitoring(pulumi.ComponentResource):
 
     def _alarm_topic(self) -> aws.sns.Topic:
         name, args, child = self._name, self._args, self._child
-        topic = aws.sns.Topic(f"{name}-alarms", kms_master_key_id=args.alarm_topic_key_arn, opts=child)
+        topic = aws.sns.Topic(f"{name}-alarms", name=f"{name}-alarms", kms_master_key_id=args.alarm_topic_key_arn,
+                              opts=child)
+        topic_arn = pulumi.Output.from_input(arns.topic(args.region, args.account_id, f"{name}-alarms"))
         publishers = ["cloudwatch.amazonaws.com"] + (["events.amazonaws.com"] if args.notify_findings else [])
         aws.sns.TopicPolicy(
             f"{name}-alarms-policy", arn=topic.arn,
-            policy=topic.arn.apply(lambda arn: json.dumps({"Version": "2012-10-17", "Statement": [
+            policy=topic_arn.apply(lambda arn: json.dumps({"Version": "2012-10-17", "Statement": [
                 {
                     "Sid": "AccountServicesPublish",
                     "Effect": "Allow",
@@ -286,6 +289,7 @@ class Monitoring(pulumi.ComponentResource):
         name, args, child = self._name, self._args, self._child
         bucket = SecureBucket(f"{name}-audit-trail", SecureBucketArgs(
             kms_key_arn=args.audit_key_arn,
+            bucket_name=f"{name}-audit-trail-{args.account_id}-{args.region}",
             object_lock_days=args.trail_object_lock_days,
             expire_after_days=args.audit_retention_days,
             grants=lambda bucket_arn: _cloudtrail_grants(bucket_arn, args.account_id, args.trail_arn),
@@ -295,7 +299,7 @@ class Monitoring(pulumi.ComponentResource):
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-trail-logs", name=f"/security-baseline/{name}/cloudtrail", kms_key_id=args.audit_key_arn,
             retention_in_days=args.log_retention_days, opts=child)
-        role = log_writer_role(f"{name}-trail-logs", "cloudtrail.amazonaws.com", args.account_id, log_group,
+        role = log_writer_role(f"{name}-trail-logs", "cloudtrail.amazonaws.com", args.account_id, args.region, log_group,
                                ["logs:CreateLogStream", "logs:PutLogEvents"], lambda arn: f"{arn}:log-stream:*", child)
         selectors = [
             aws.cloudtrail.TrailAdvancedEventSelectorArgs(
@@ -335,6 +339,7 @@ class Monitoring(pulumi.ComponentResource):
         access_logs = SecureBucket(f"{name}-trail-access-logs", SecureBucketArgs(
             kms_key_arn=None,
             sse_s3_reason="S3 server access logging delivers only to buckets whose default encryption is SSE-S3",
+            bucket_name=f"{name}-trail-access-logs-{args.account_id}-{args.region}",
             expire_after_days=args.audit_retention_days,
             grants=lambda bucket_arn: _access_log_grants(bucket_arn, args.account_id),
         ), opts=child)
@@ -420,7 +425,7 @@ class Monitoring(pulumi.ComponentResource):
     def _config(self) -> None:
         name, args, child = self._name, self._args, self._child
         bucket = SecureBucket(f"{name}-config-history", SecureBucketArgs(
-            kms_key_arn=args.audit_key_arn,
+            kms_key_arn=args.audit_key_arn, bucket_name=f"{name}-config-history-{args.account_id}-{args.region}",
             expire_after_days=args.audit_retention_days,
             grants=lambda bucket_arn: _config_grants(bucket_arn, args.account_id),
         ), opts=child)
@@ -430,8 +435,8 @@ class Monitoring(pulumi.ComponentResource):
                                      opts=child)
         aws.iam.RolePolicy(
             f"{name}-config-delivery", role=role.id,
-            policy=pulumi.Output.all(bucket.arn, args.audit_key_arn).apply(
-                lambda v: json.dumps(_config_delivery_policy(*v, account_id=args.account_id, region=args.region))),
+            policy=json.dumps(_config_delivery_policy(arns.bucket(f"{name}-config-history-{args.account_id}-{args.region}"),
+                                                      account_id=args.account_id, region=args.region)),
             opts=child,
         )
         recorder = aws.cfg.Recorder(
@@ -449,6 +454,10 @@ class Monitoring(pulumi.ComponentResource):
         # Without an enabled status the recorder exists but records nothing.
         aws.cfg.RecorderStatus(f"{name}-config-recorder-status", name=recorder.name, is_enabled=True,
                                opts=pulumi.ResourceOptions(parent=self, depends_on=[channel]))
+
+
+AUDIT_KEY_ALIAS = "alias/security-baseline/audit"
+"""The alias DomainKey gives the audit key (domain "audit")."""
 
 
 def _field(name: str, equals: list) -> aws.cloudtrail.TrailAdvancedEventSelectorFieldSelectorArgs:
@@ -509,13 +518,16 @@ def _config_grants(bucket_arn: str, account_id: str) -> list[dict]:
     ]
 
 
-def _config_delivery_policy(bucket_arn: str, key_arn: str, account_id: str, region: str) -> dict:
-    """AWS Config delivers with its role when the bucket is in the same account."""
+def _config_delivery_policy(bucket_arn: str, account_id: str, region: str) -> dict:
+    """AWS Config delivers with its role when the bucket is in the same account. The audit key is
+    named by its alias (``kms:ResourceAliases``), not its ARN, whose key id is random until deploy."""
     return {"Version": "2012-10-17", "Statement": [
         {"Sid": "CheckBucket", "Effect": "Allow", "Action": "s3:GetBucketAcl", "Resource": bucket_arn},
         {"Sid": "WriteConfigPrefix", "Effect": "Allow", "Action": "s3:PutObject",
          "Resource": f"{bucket_arn}/AWSLogs/{account_id}/Config/*",
          "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}},
         {"Sid": "EncryptThroughS3", "Effect": "Allow", "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
-         "Resource": key_arn, "Condition": {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}}},
+         "Resource": f"arn:aws:kms:{region}:{account_id}:key/*",
+         "Condition": {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"},
+                       "ForAnyValue:StringEquals": {"kms:ResourceAliases": AUDIT_KEY_ALIAS}}},
     ]}

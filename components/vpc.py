@@ -305,7 +305,7 @@ class Vpc(pulumi.ComponentResource):
         log_group = aws.cloudwatch.LogGroup(f"{name}-flow-logs", name=f"/security-baseline/{name}/flow-logs",
                                             kms_key_id=args.flow_log_key_arn,
                                             retention_in_days=args.flow_log_retention_days, opts=child)
-        role = log_writer_role(f"{name}-flow-logs", "vpc-flow-logs.amazonaws.com", args.account_id, log_group,
+        role = log_writer_role(f"{name}-flow-logs", "vpc-flow-logs.amazonaws.com", args.account_id, args.region, log_group,
                                ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
                                lambda arn: [arn, f"{arn}:*"], child)
         aws.ec2.FlowLog(f"{name}-flow-log", vpc_id=vpc.id, traffic_type="ALL",

@@ -178,6 +178,9 @@ OFFLINE_ONLY: dict[str, str] = {
     "aws-rds-proxy-require-tls": "the live audit does not collect RDS Proxies yet; checked before deploy",
 }
 """Controls the audit cannot check against a running account, with the reason."""
+OFFLINE_ONLY["stack-bank-data-require-walled-off-readers"] = (
+    "the audit does not yet collect role tags, grants and key policies into one inventory for this model; the "
+    "resource-policy controls check the same policies live")
 
 
 BASELINE_ONLY: dict[str, str] = {
@@ -1047,6 +1050,20 @@ CONTROLS: tuple[Control, ...] = (
              "covers every bucket created later by hand or by another tool.",
              "Declare aws.s3.AccountPublicAccessBlock with block_public_acls, block_public_policy, "
              "ignore_public_acls and restrict_public_buckets all true."),
+    # --- who can read (BANK-1..3): effective permissions over identity and resource policies and grants ---
+    _control("stack-bank-data-require-walled-off-readers",
+             "Only the bank-sync role can read the bank token, the transaction store and the bank-data key",
+             CRITICAL, "BANK-1 BANK-3", _frameworks("", "", "AC-3 AC-6 SC-28", "3.5.1 7.2.1"),
+             (tok.KMS_KEY, tok.KMS_KEY_POLICY, tok.SECRET, tok.SECRET_POLICY, tok.DYNAMODB_TABLE,
+              tok.DYNAMODB_RESOURCE_POLICY, tok.IAM_ROLE, *tok.IAM_POLICY_DOCUMENTS, *tok.IAM_POLICY_ATTACHMENTS),
+             "Evaluates, as AWS does (explicit Deny wins, NotPrincipal/NotAction, wildcards, case-insensitive "
+             "actions, key policies that must admit the caller), which principals can decrypt with the bank-data "
+             "key, read the bank token or read transaction items: every role of the stack, every principal a "
+             "resource policy names (Principal * and account roots by a stand-in), and KMS grants. Any principal "
+             "but the role tagged domain=bank-data fails, with the statement that lets it in. The walled-off role "
+             "may carry no managed policy; table replicas need their own key.",
+             "Deny the other principals in the asset's policy (StringNotEquals aws:PrincipalArn = the bank-sync "
+             "role), name only the bank-sync role in the bank-data key policy, remove grants and managed policies."),
 )
 
 CONTROLS_BY_ID: dict[str, Control] = {c.id: c for c in CONTROLS}

@@ -205,6 +205,15 @@ async def _settle() -> BaseException | None:
     return None
 
 
+_ARN_SHAPES = {
+    "aws:s3/bucket:Bucket": "arn:aws:s3:::{name}",
+    "aws:dynamodb/table:Table": "arn:aws:dynamodb:{region}:{account}:table/{name}",
+    "aws:sns/topic:Topic": "arn:aws:sns:{region}:{account}:{name}",
+    "aws:secretsmanager/secret:Secret": "arn:aws:secretsmanager:{region}:{account}:secret:{name}-AbCdEf",
+    "aws:iam/role:Role": "arn:aws:iam::{account}:role/{name}",
+}
+
+
 class _AwsMocks(pulumi.runtime.Mocks):
     """Fills in the outputs AWS would compute (ids, ARNs) so components can wire resources together."""
 
@@ -220,8 +229,12 @@ class _AwsMocks(pulumi.runtime.Mocks):
         resource_id = f"{args.name}-id"
         if args.typ == "aws:rds/instance:Instance":
             state["arn"] = f"arn:aws:rds:{region}:{self.account}:db:{state.get('identifier', args.name)}"
+        physical = state.get("bucket") or state.get("name") or (args.name if args.typ == "aws:iam/role:Role" else None)
+        if physical and args.typ in _ARN_SHAPES:  # as AWS builds it from the physical name (IAM ARNs have no region)
+            state["arn"] = _ARN_SHAPES[args.typ].format(region=region, account=self.account, name=physical)
         if args.typ == "aws:s3/bucket:Bucket":
-            state.update(bucket=f"{args.name}-bucket", arn=f"arn:aws:s3:::{args.name}-bucket")
+            state.setdefault("bucket", f"{args.name}-bucket")
+            state.setdefault("arn", f"arn:aws:s3:::{args.name}-bucket")
         state.setdefault("arn", f"arn:aws:{service}:{region}:{self.account}:{kind}/{args.name}")
         if args.typ == "aws:kms/key:Key":
             state["keyId"] = resource_id

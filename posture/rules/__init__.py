@@ -8,6 +8,7 @@ Whether a rule is a resource or a stack rule follows from its control id (``stac
 from __future__ import annotations
 
 from posture.rules import (
+    access,
     application,
     backups,
     chains,
@@ -170,4 +171,6 @@ RULES: dict[str, ResourceRule | StackRule] = {
     "aws-ec2-vpcendpoint-require-restrictive-policy": perimeter.vpcendpoint_require_restrictive_policy,
     "stack-vpc-require-locked-default-network-acl": perimeter.vpc_require_locked_default_network_acl,
     "stack-account-require-s3-public-access-block": perimeter.account_require_s3_public_access_block,
+    # who can read
+    "stack-bank-data-require-walled-off-readers": access.bank_data_require_walled_off_readers,
 }

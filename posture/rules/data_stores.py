@@ -15,11 +15,11 @@ Rotation: a secret either has a SecretRotation or says who rotates it instead, w
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections.abc import Sequence
 
 from posture.findings import Verdict
+from posture.iam.arns import known_arns, pattern_covers
 from posture.resources import REDACTED, ResourceView
 from posture.rules.base import (
     EXEMPTING_OPERATORS,
@@ -229,17 +229,17 @@ def _names_someone(arn: str) -> bool:
     return name.strip("*?") != "" and "/" in arn.split(":", 5)[5]
 
 
-def _withheld(statement: dict, actions: tuple[str, ...], targets: set[str], keys: frozenset[str]) -> set[str]:
+def _withheld(statement: dict, actions: tuple[str, ...], target: ResourceView, targets: set[str],
+              keys: frozenset[str]) -> set[str]:
     """Which of ``actions`` the statement withholds from ``targets``: an explicit Deny to everyone on
     a Resource covering them, whose conditions exempt only listed values of ``keys``."""
     if statement.get("Effect") != "Deny" or not is_everyone(statement.get("Principal")):
         return set()
     if statement.get("NotResource") is not None:
         excluded = [str(r) for r in as_list(statement.get("NotResource"))]
-        if any(fnmatch.fnmatchcase(t, r) for t in targets for r in excluded):
+        if any(pattern_covers(r, target, targets) for r in excluded):
             return set()
-    elif not any(r == "*" or fnmatch.fnmatchcase(t, r) for t in targets
-                 for r in (str(r) for r in as_list(statement.get("Resource")))):
+    elif not any(pattern_covers(str(r), target, targets) for r in as_list(statement.get("Resource"))):
         return set()
     if not all(_exempts_only(op, key, values, keys) for op, key, values in condition_entries(statement.get("Condition"))):
         return set()
@@ -249,8 +249,8 @@ def _withheld(statement: dict, actions: tuple[str, ...], targets: set[str], keys
     return {a for a in actions if fnmatch_any(a, [str(a) for a in as_list(statement.get("Action"))])}
 
 
-def _unguarded(document: dict, actions: tuple[str, ...], targets: set[str], condition_keys: tuple[str, ...]
-               ) -> list[str]:
+def _unguarded(document: dict, actions: tuple[str, ...], target: ResourceView, targets: set[str],
+               condition_keys: tuple[str, ...]) -> list[str]:
     """The ``actions`` no explicit Deny to everyone withholds from ``targets`` (the resource's ARNs),
     where the only exemption is a StringNotEquals-style test on ``condition_keys`` (an
     unconditional Deny withholds from everyone, which is stricter still). Several statements may
@@ -258,12 +258,8 @@ def _unguarded(document: dict, actions: tuple[str, ...], targets: set[str], cond
     keys = frozenset(k.lower() for k in condition_keys)
     covered: set[str] = set()
     for statement in document["Statement"]:
-        covered |= _withheld(statement, actions, targets, keys)
+        covered |= _withheld(statement, actions, target, targets, keys)
     return [a for a in actions if a not in covered]
-
-
-def _arns(*values: object) -> set[str]:
-    return {v for v in values if isinstance(v, str) and v}
 
 
 def _missing(actions: list[str]) -> str:
@@ -281,15 +277,15 @@ def dynamodb_table_require_deny_policy(resources: Sequence[ResourceView]) -> lis
                           "from anywhere", "add an aws.dynamodb.ResourcePolicy denying item access outside the VPC "
                           "endpoint (and, for transactions, to everyone but the bank-sync role)")
         document = policy_document(props(policy).get("policy"))
-        targets = _arns(props(table).get("arn"), props(policy).get("resourceArn"))
-        open_actions = _unguarded(document, TABLE_DATA_ACTIONS, targets, ("aws:SourceVpce",))
+        targets = known_arns(table, policy.props.get("resourceArn"))
+        open_actions = _unguarded(document, TABLE_DATA_ACTIONS, table, targets, ("aws:SourceVpce",))
         if open_actions:
             return failed(policy, "policy", document, f"nothing denies {_missing(open_actions)} on {table.name} "
                           "from outside the VPC endpoint", "add a Deny for Principal * on every item action "
                           "(components.data_stores.TABLE_DATA_ACTIONS, or dynamodb:*) with Resource the table ARN "
                           "and StringNotEquals aws:SourceVpce = the endpoint id")
         if _holds_transactions(table):
-            open_actions = _unguarded(document, TABLE_DATA_ACTIONS, targets, ("aws:PrincipalArn",))
+            open_actions = _unguarded(document, TABLE_DATA_ACTIONS, table, targets, ("aws:PrincipalArn",))
             if open_actions:
                 return failed(policy, "policy", document, f"{table.name} holds transaction data but any authorised "
                               f"principal may use {_missing(open_actions)}", "add a Deny for Principal * on every "
@@ -314,8 +310,8 @@ def secret_require_reader_allowlist_policy(resources: Sequence[ResourceView]) ->
             return failed(policy, "blockPublicPolicy", p.get("blockPublicPolicy"), "a later policy change could make "
                           "the secret readable from other accounts", "set block_public_policy=True")
         document = policy_document(p.get("policy"))
-        targets = _arns(props(secret).get("arn"), p.get("secretArn"))
-        if _unguarded(document, SECRET_READ_ACTIONS, targets, ("aws:PrincipalArn",)):
+        targets = known_arns(secret, policy.props.get("secretArn"))
+        if _unguarded(document, SECRET_READ_ACTIONS, secret, targets, ("aws:PrincipalArn",)):
             return failed(policy, "policy", document, "nothing denies reading the secret to principals outside the "
                           "allowlist", "Deny secretsmanager:GetSecretValue to Principal * on the secret (Resource "
                           '"*" or its ARN) with StringNotEquals aws:PrincipalArn = the named readers')

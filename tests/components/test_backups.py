@@ -6,8 +6,7 @@ import pytest
 
 from components.backups import PROTECTED_RECOVERY_POINT_ACTIONS, Backups, BackupsArgs
 from components.validation import InvalidInput
-from posture.program import MOCK_ACCOUNT
-from tests.conftest import run_under_mocks
+from tests.conftest import ACCOUNT, run_under_mocks
 
 KEY = "arn:aws:kms:eu-west-1:111122223333:key/backups"
 COPY_KEY = "arn:aws:kms:eu-central-1:111122223333:key/backups-copy"
@@ -88,12 +87,12 @@ def test_only_this_accounts_vaults_may_publish_and_only_over_tls(backups):
     assert policy["arn"] == topic["arn"]
     publish, deny = json.loads(policy["policy"])["Statement"]
     assert publish["Effect"] == "Allow" and publish["Principal"] == {"Service": "backup.amazonaws.com"}
-    assert publish["Action"] == "sns:Publish" and publish["Resource"] == topic["arn"]
-    # The account comes from the topic's own ARN: the vaults notifying it are in that account.
-    assert publish["Condition"] == {"StringEquals": {"aws:SourceAccount": topic["arn"].split(":")[4]}}
-    assert topic["arn"].split(":")[4] == MOCK_ACCOUNT
+    # Built from the configured account and the topic's name, so it is known on a first preview.
+    topic_arn = f"arn:aws:sns:eu-west-1:{ACCOUNT}:bk-events"
+    assert publish["Action"] == "sns:Publish" and publish["Resource"] == topic_arn
+    assert publish["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
     assert deny == {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": {"AWS": "*"},
-                    "Action": "sns:Publish", "Resource": topic["arn"],
+                    "Action": "sns:Publish", "Resource": topic_arn,
                     "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
 
 

@@ -114,7 +114,8 @@ def test_oauth_items_are_keyed_by_user_and_provider_so_revocation_is_one_delete(
 
 def test_every_table_is_offered_to_backups(deployed):
     registered, captured = deployed
-    table_arns = {f"arn:aws:dynamodb:{REGION}:123456789012:table/{r.name}" for r in registered.of_type(TABLE)}
+    table_arns = {f"arn:aws:dynamodb:{REGION}:123456789012:table/security-baseline-{r.name.removeprefix('data-')}"
+                  for r in registered.of_type(TABLE)}
     assert len(table_arns) == 3
     assert set(captured["backup"]) == table_arns
 
@@ -124,7 +125,7 @@ def test_every_table_is_offered_to_backups(deployed):
 def test_transaction_table_denies_item_access_to_everyone_but_bank_sync(deployed):
     registered, captured = deployed
     policy = registered.one(TABLE_POLICY, "data-transactions-policy")
-    assert policy.props["resourceArn"].endswith("table/data-transactions")
+    assert policy.props["resourceArn"].endswith("table/security-baseline-transactions")
     deny = _statement(_policy(policy), "DenyItemAccessExceptBankSync")
     assert deny["Effect"] == "Deny"
     assert deny["Principal"] == {"AWS": "*"}
@@ -225,40 +226,36 @@ def test_bank_sync_policy_has_no_wildcards(deployed):
 def test_bank_sync_may_read_its_secret_and_never_write_it(deployed):
     registered, _ = deployed
     policy = _policy(registered.one(ROLE_POLICY, "data-bank-sync-policy"))
-    secret_arn = f"arn:aws:secretsmanager:{REGION}:123456789012:secret/data-bank-token"
+    secret_arn = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:security-baseline/bank/aggregator-token-??????"
     secret_actions = {a for s in policy["Statement"] for a in _as_list(s["Action"]) if a.startswith("secretsmanager:")}
     assert secret_actions == {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}
     read = _statement(policy, "ReadBankToken")
     assert read["Resource"] == secret_arn
 
 
-def test_bank_sync_decrypts_only_through_secrets_manager_and_dynamodb(deployed):
-    decrypt = _statement(_policy(deployed[0].one(ROLE_POLICY, "data-bank-sync-policy")),
-                         "DecryptBankDataThroughServices")
-    assert decrypt["Action"] == "kms:Decrypt"
-    assert decrypt["Resource"] == BANK_KEY
-    assert decrypt["Condition"] == {"StringEquals": {"kms:ViaService": [
-        f"secretsmanager.{REGION}.amazonaws.com", f"dynamodb.{REGION}.amazonaws.com"]}}
+def test_bank_sync_identity_policy_grants_no_key_use(deployed):
+    """The bank-data key's policy names the role; no statement needs the key's random ARN."""
+    policy = _policy(deployed[0].one(ROLE_POLICY, "data-bank-sync-policy"))
+    assert not [a for s in policy["Statement"] for a in _as_list(s["Action"]) if a.startswith("kms:")]
 
 
 def test_bank_sync_reads_and_writes_only_the_transaction_table(deployed):
     policy = _policy(deployed[0].one(ROLE_POLICY, "data-bank-sync-policy"))
     table = _statement(policy, "ReadWriteTransactions")
-    assert table["Resource"] == f"arn:aws:dynamodb:{REGION}:123456789012:table/data-transactions"
+    assert table["Resource"] == f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/security-baseline-transactions"
     assert sorted(table["Action"]) == sorted(BANK_SYNC_TABLE_ACTIONS)
     dynamodb_actions = {a for s in policy["Statement"] for a in _as_list(s["Action"]) if a.startswith("dynamodb:")}
     assert dynamodb_actions == set(BANK_SYNC_TABLE_ACTIONS)
     assert not {"dynamodb:DeleteTable", "dynamodb:DeleteItem", "dynamodb:Scan"} & dynamodb_actions
-    assert {s["Sid"] for s in policy["Statement"]} == {"ReadBankToken", "DecryptBankDataThroughServices",
-                                                      "ReadWriteTransactions"}
+    assert {s["Sid"] for s in policy["Statement"]} == {"ReadBankToken", "ReadWriteTransactions"}
 
 
 def test_bank_sync_role_carries_nothing_but_its_one_inline_policy(deployed):
     registered, _ = deployed
     exclusive = registered.one("aws:iam/rolePoliciesExclusive:RolePoliciesExclusive").props
-    assert (exclusive["roleName"], exclusive["policyNames"]) == ("bank-sync-role", ["data-bank-sync-policy"])
+    assert (exclusive["roleName"], exclusive["policyNames"]) == ("security-baseline-bank-sync", ["data-bank-sync-policy"])
     attachments = registered.one("aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive").props
-    assert (attachments["roleName"], attachments["policyArns"]) == ("bank-sync-role", [])
+    assert (attachments["roleName"], attachments["policyArns"]) == ("security-baseline-bank-sync", [])
     assert not registered.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
 
 

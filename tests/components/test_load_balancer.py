@@ -140,7 +140,7 @@ def test_alb_attributes_are_hardened(public):
 
 def test_access_logs_go_to_an_sse_s3_bucket_that_elb_may_write(public):
     alb = public.one(ALB, "edge-alb").props
-    assert alb["accessLogs"] == {"enabled": True, "bucket": "edge-access-logs-bucket-bucket"}
+    assert alb["accessLogs"] == {"enabled": True, "bucket": f"edge-access-logs-{ACCOUNT}-{REGION}"}
     encryption = public.one(BUCKET_ENCRYPTION, "edge-access-logs-encryption").props
     assert encryption["rules"][0]["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "AES256"}
     statements = json.loads(public.one(BUCKET_POLICY, "edge-access-logs-policy").props["policy"])["Statement"]
@@ -148,7 +148,7 @@ def test_access_logs_go_to_an_sse_s3_bucket_that_elb_may_write(public):
     assert grant["Effect"] == "Allow"
     assert grant["Principal"] == {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}
     assert grant["Action"] == "s3:PutObject"
-    assert grant["Resource"] == f"arn:aws:s3:::edge-access-logs-bucket-bucket/AWSLogs/{ACCOUNT}/*"
+    assert grant["Resource"] == f"arn:aws:s3:::edge-access-logs-{ACCOUNT}-{REGION}/AWSLogs/{ACCOUNT}/*"
     assert grant["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}, "confused deputy"
     assert any(s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
                for s in statements)
@@ -279,7 +279,7 @@ def test_waf_log_delivery_policy_is_scoped_to_the_log_group_and_account(public):
     policy = json.loads(public.one(LOG_RESOURCE_POLICY).props["policyDocument"])
     [statement] = policy["Statement"]
     assert statement["Principal"] == {"Service": "delivery.logs.amazonaws.com"}
-    assert statement["Resource"].endswith("loggroup/edge-waf-logs:*")
+    assert statement["Resource"] == f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:aws-waf-logs-edge:*"
     assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": ACCOUNT}
 
 

@@ -26,7 +26,7 @@ TOPIC = "aws:sns/topic:Topic"
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 FEATURE = "aws:guardduty/detectorFeature:DetectorFeature"
 SUBSCRIPTION = "aws:securityhub/standardsSubscription:StandardsSubscription"
-TOPIC_ARN = f"arn:aws:sns:{REGION}:123456789012:topic/watch-alarms"
+TOPIC_ARN = f"arn:aws:sns:{REGION}:123456789012:watch-alarms"
 """What the mock engine computes for the alarm topic."""
 
 
@@ -69,7 +69,7 @@ def test_trail_covers_every_region_and_global_services_with_validated_encrypted_
 
 
 def test_trail_writes_to_the_locked_audit_bucket(deployed):
-    assert deployed.one(TRAIL).props["s3BucketName"] == "watch-audit-trail-bucket-bucket"  # the mock's bucket name
+    assert deployed.one(TRAIL).props["s3BucketName"] == f"watch-audit-trail-{ACCOUNT}-{REGION}"
     lock = deployed.one("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration").props
     assert lock["rule"]["defaultRetention"] == {"mode": "COMPLIANCE", "days": 365}
     assert deployed.one("aws:s3/bucket:Bucket", "watch-audit-trail-bucket").props["objectLockEnabled"] is True
@@ -86,7 +86,7 @@ def test_object_lock_period_is_configurable_upwards():
 
 def test_audit_bucket_admits_cloudtrail_for_this_trail_only(deployed):
     policy = _json(deployed.one(BUCKET_POLICY, "watch-audit-trail-policy"))
-    bucket_arn = "arn:aws:s3:::watch-audit-trail-bucket-bucket"
+    bucket_arn = f"arn:aws:s3:::watch-audit-trail-{ACCOUNT}-{REGION}"
     acl = _statement(policy, "CloudTrailAclCheck")
     assert acl["Principal"] == {"Service": "cloudtrail.amazonaws.com"}
     assert (acl["Action"], acl["Resource"]) == ("s3:GetBucketAcl", bucket_arn)
@@ -110,7 +110,8 @@ def test_trail_delivers_to_an_encrypted_log_group_kept_a_year(deployed):
     assert trust["Statement"][0]["Principal"] == {"Service": "cloudtrail.amazonaws.com"}
     write = _json(deployed.one("aws:iam/rolePolicy:RolePolicy", "watch-trail-logs-write"))
     assert write["Statement"][0]["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents"]
-    assert write["Statement"][0]["Resource"].endswith("loggroup/watch-trail-logs:log-stream:*")
+    assert write["Statement"][0]["Resource"] == (
+        f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/security-baseline/watch/cloudtrail:log-stream:*")
 
 
 def test_trail_records_all_management_events_including_secret_reads(deployed):
@@ -205,7 +206,7 @@ def test_alarm_topic_admits_cloudwatch_from_this_account_over_tls_only(deployed)
     policy = _json(deployed.one("aws:sns/topicPolicy:TopicPolicy"))
     publish = _statement(policy, "AccountServicesPublish")
     assert "cloudwatch.amazonaws.com" in publish["Principal"]["Service"]
-    assert (publish["Action"], publish["Resource"]) == ("sns:Publish", TOPIC_ARN)
+    assert (publish["Action"], publish["Resource"]) == ("sns:Publish", f"arn:aws:sns:{REGION}:{ACCOUNT}:watch-alarms")
     assert publish["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
     deny = _statement(policy, "DenyInsecureTransport")
     assert deny["Effect"] == "Deny"
@@ -306,7 +307,7 @@ def test_config_recorder_is_switched_on(deployed):
 
 def test_config_delivers_kms_encrypted_to_its_secure_bucket(deployed):
     channel = deployed.one("aws:cfg/deliveryChannel:DeliveryChannel").props
-    assert channel["s3BucketName"] == "watch-config-history-bucket-bucket"  # the mock's bucket name
+    assert channel["s3BucketName"] == f"watch-config-history-{ACCOUNT}-{REGION}"
     assert channel["s3KmsKeyArn"] == AUDIT_KEY
     encryption = deployed.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
                               "watch-config-history-encryption").props
@@ -315,7 +316,7 @@ def test_config_delivers_kms_encrypted_to_its_secure_bucket(deployed):
 
 def test_config_bucket_admits_config_for_this_account_only(deployed):
     policy = _json(deployed.one(BUCKET_POLICY, "watch-config-history-policy"))
-    bucket_arn = "arn:aws:s3:::watch-config-history-bucket-bucket"
+    bucket_arn = f"arn:aws:s3:::watch-config-history-{ACCOUNT}-{REGION}"
     for sid, action, resource in (("ConfigAclCheck", "s3:GetBucketAcl", bucket_arn),
                                   ("ConfigExistenceCheck", "s3:ListBucket", bucket_arn),
                                   ("ConfigWrite", "s3:PutObject", f"{bucket_arn}/AWSLogs/{ACCOUNT}/Config/*")):
@@ -333,8 +334,9 @@ def test_config_role_may_deliver_only_to_its_prefix(deployed):
             assert "*" not in value
     assert _statement(policy, "WriteConfigPrefix")["Resource"].endswith(f"/AWSLogs/{ACCOUNT}/Config/*")
     encrypt = _statement(policy, "EncryptThroughS3")
-    assert encrypt["Resource"] == AUDIT_KEY
-    assert encrypt["Condition"] == {"StringEquals": {"kms:ViaService": f"s3.{REGION}.amazonaws.com"}}
+    assert encrypt["Resource"] == f"arn:aws:kms:{REGION}:{ACCOUNT}:key/*"  # the audit key, named by its alias
+    assert encrypt["Condition"] == {"StringEquals": {"kms:ViaService": f"s3.{REGION}.amazonaws.com"},
+                                    "ForAnyValue:StringEquals": {"kms:ResourceAliases": "alias/security-baseline/audit"}}
 
 
 # --- validation ---------------------------------------------------------------------------------------------

@@ -128,9 +128,9 @@ BREAKS = {
         lambda c: c("kms").disable_key_rotation(KeyId=next(
             a["TargetKeyId"] for a in c("kms").list_aliases()["Aliases"]
             if a["AliasName"] == "alias/security-baseline/database")),
-    ("aws-dynamodb-table-enable-point-in-time-recovery", "data-sessions"):
+    ("aws-dynamodb-table-enable-point-in-time-recovery", "security-baseline-sessions"):
         lambda c: c("dynamodb").update_continuous_backups(
-            TableName="data-sessions", PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": False}),
+            TableName="security-baseline-sessions", PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": False}),
     ("aws-cloudtrail-trail-enable-log-file-validation", "security-baseline"):
         lambda c: c("cloudtrail").update_trail(Name="security-baseline", EnableLogFileValidation=False),
     ("aws-ec2-vpcendpoint-require-restrictive-policy", "com.amazonaws.eu-west-1.kms"):

@@ -623,22 +623,32 @@ cases("stack-secret-require-rotation-or-exemption",
           "aws:secretsmanager/secretRotation:SecretRotation", "fx-token-rotation", {
               "secretId": "data-bank-token-id", "rotationRules": {"automaticallyAfterDays": 365.0}}))))
 
+WALL = {"stack-bank-data-require-walled-off-readers"}
+"""Opening the bank token or the transaction store also lets principals read bank data."""
 cases("stack-dynamodb-table-require-deny-policy",
-      ("fail_no_policy", drop("data-transactions-policy")),
+      ("fail_no_policy", drop("data-transactions-policy"), WALL),
       ("fail_deny_removed", edit_policy("data-sessions-policy", lambda d: d.update(Statement=[]))),
       ("fail_deny_exempting_by_ip", edit_policy("data-oauth-tokens-policy", lambda d: d["Statement"][0].update(
           Condition={"NotIpAddress": {"aws:SourceIp": "10.0.0.0/8"}}))),
       ("fail_transactions_open_to_every_role", edit_policy("data-transactions-policy",
-                                                           lambda d: d["Statement"].pop(0))),
+                                                           lambda d: d["Statement"].pop(0)), WALL),
       ("fail_transactions_outside_endpoint", edit_policy("data-transactions-policy",
                                                          lambda d: d["Statement"].pop(1))),
       ("unknown_policy", change("data-sessions-policy", policy=UNKNOWN)))
 cases("stack-secret-require-reader-allowlist-policy",
-      ("fail_no_policy", drop("data-bank-token-policy")),
+      ("fail_no_policy", drop("data-bank-token-policy"), WALL),
       ("fail_public_policies_allowed", change("data-bank-token-policy", blockPublicPolicy=False)),
       ("fail_deny_on_describe_only", edit_policy("data-bank-token-policy", lambda d: d["Statement"][0].update(
-          Action="secretsmanager:DescribeSecret"))),
+          Action="secretsmanager:DescribeSecret")), WALL),
       ("pass_deny_for_everyone", edit_policy("data-bank-token-policy", lambda d: d["Statement"][0].pop("Condition"))))
+
+# --- who can read (tests/policies/test_who_can_read.py holds the adversarial round) ----------------
+cases("stack-bank-data-require-walled-off-readers",
+      ("fail_managed_policy_on_bank_sync", add("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "fx-attach", {
+          "role": "security-baseline-bank-sync", "policyArn": "arn:aws:iam::aws:policy/SecretsManagerReadWrite"})),
+      ("pass_secret_reader_policy_on_another_role", add("aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+                                                         "fx-attach", {"role": "network-flow-logs-role",
+                                                                       "policyArn": "arn:aws:iam::aws:policy/SecretsManagerReadWrite"})))
 
 # --- identity -----------------------------------------------------------------------------------
 
@@ -823,7 +833,7 @@ more("stack-dynamodb-table-require-deny-policy",
      ("fail_deny_on_another_table", edit_policy("data-oauth-tokens-policy", lambda d: d["Statement"][0].update(
          Resource=f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:table/elsewhere"))),
      ("fail_transactions_exempt_every_role", edit_policy("data-transactions-policy", lambda d: d["Statement"][
-         0].update(Condition={"StringNotLike": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:role/*"}}))),
+         0].update(Condition={"StringNotLike": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:role/*"}})), WALL),
      ("pass_deny_every_dynamodb_action", edit_policy("data-sessions-policy", lambda d: d["Statement"][0].update(
          Action="dynamodb:*", Resource="*"))),
      ("pass_actions_split_over_two_denies", edit_policy("data-oauth-tokens-policy", lambda d: d.update(Statement=[
@@ -835,9 +845,9 @@ more("stack-dynamodb-table-require-deny-policy",
 more("stack-secret-require-reader-allowlist-policy",
      ("fail_deny_only_for_the_reader", edit_policy("data-bank-token-policy", lambda d: d["Statement"][0].update(
          Condition={"StringEquals": {"aws:PrincipalArn": d["Statement"][0]["Condition"]["StringNotEquals"][
-             "aws:PrincipalArn"]}}))),
+             "aws:PrincipalArn"]}})), WALL),
      ("fail_deny_on_another_secret", edit_policy("data-bank-token-policy", lambda d: d["Statement"][0].update(
-         Resource=f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT}:secret/other"))),
+         Resource=f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT}:secret/other")), WALL),
      ("pass_resource_star", edit_policy("data-bank-token-policy", lambda d: d["Statement"][0].update(Resource="*"))))
 
 # E. the internet is not only 0.0.0.0/0

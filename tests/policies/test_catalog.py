@@ -22,6 +22,7 @@ from posture.catalog import (
 )
 from posture.rules import (
     RULES,
+    access,
     application,
     backups,
     chains,
@@ -40,8 +41,8 @@ from posture.rules import (
 )
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "controls.md"
-RULE_MODULES = (application, backups, chains, data_stores, database, edge, edge_path, identity, keys, monitoring,
-                network, perimeter, reachability, recording, storage)
+RULE_MODULES = (access, application, backups, chains, data_stores, database, edge, edge_path, identity, keys,
+                monitoring, network, perimeter, reachability, recording, storage)
 REFERENCE_FORMATS = {
     "AWS FSBP": re.compile(r"^[A-Za-z0-9]+\.\d+$"),
     "CIS AWS": re.compile(r"^\d+(\.\d+)+$"),
