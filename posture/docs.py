@@ -10,6 +10,7 @@ import json
 from posture.catalog import (
     BASELINE_ONLY,
     CONTROLS,
+    DECIDED_AT_DEPLOY,
     FRAMEWORK_VERSIONS,
     NOT_COLLECTED_LIVE,
     OFFLINE_ONLY,
@@ -51,6 +52,11 @@ def render() -> str:
         backing = ", ".join(_link(c) for c in controls_for_promise(promise.id)) or "none"
         lines.append(f"| {promise.id} | {_cell(promise.text)} | {backing} | "
                      f"{_cell(promise.application_responsibility or '')} |")
+    lines += ["", "## On the first preview", "",
+              "Every control decides on the first `pulumi preview` of a stack (before AWS has assigned any id) by "
+              "following the engine's property dependencies, except these, which wait for a value only AWS computes "
+              "and report \"cannot verify during preview\" (advisory) until `pulumi up`:", ""]
+    lines += [f"- {_link(c)}: {DECIDED_AT_DEPLOY[c.id]}" for c in CONTROLS if c.id in DECIDED_AT_DEPLOY] or ["- none"]
     lines += ["", "## Matrix", "", "| Control | Severity | Promises | " + " | ".join(_FRAMEWORK_COLUMNS) + " |",
               "|---|---|---|" + "---|" * len(_FRAMEWORK_COLUMNS)]
     for c in CONTROLS:
@@ -72,6 +78,8 @@ def render() -> str:
             f"- Enforced by: {', '.join(c.enforcers)}",
             f"- Remediation: {c.remediation}",
         ]
+        if c.id in DECIDED_AT_DEPLOY:
+            lines.append(f"- On a first preview: cannot verify until AWS computes {DECIDED_AT_DEPLOY[c.id]}")
         if c.id in BASELINE_ONLY:
             lines.append(f"- Applies to: baseline stacks only (docs/pack-coverage.md), because {BASELINE_ONLY[c.id]}")
         for name, schema in c.config_schema.items():

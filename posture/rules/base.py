@@ -449,6 +449,22 @@ def label(path: str) -> str:
     return path if snaked == path else f"{path} ({snaked})"
 
 
+def _shown(value: Any) -> Any:
+    """Plain data for a message, with the parts not known yet named as such: a verdict decided on
+    the known parts must not turn unknown because the message quotes the rest."""
+    if isinstance(value, (Props, Items)):
+        value = value._data
+    if value is UNKNOWN:
+        return "<not known until deploy>"
+    if value is REDACTED:
+        return "<secret>"
+    if isinstance(value, Mapping):
+        return {k: _shown(v) for k, v in value.items()}
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return [_shown(v) for v in value]
+    return value
+
+
 def show(value: Any) -> str:
     if value is None:
         return "not set"
@@ -456,7 +472,7 @@ def show(value: Any) -> str:
         return "not known until deploy"
     if value is REDACTED:
         return "a secret value"
-    value = plain(value)
+    value = _shown(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     try:

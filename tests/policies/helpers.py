@@ -76,9 +76,12 @@ def drop(*names: str) -> Change:
     return apply
 
 
-def add(type: str, name: str, props: dict[str, Any], region: str | None = "eu-west-1") -> Change:
+def add(type: str, name: str, props: dict[str, Any], region: str | None = "eu-west-1",
+        dependencies: dict[str, frozenset[str]] | None = None) -> Change:
+    """Add a resource; ``dependencies`` (property -> URNs) is what the engine would record for
+    properties computed from other resources, e.g. an id that is still UNKNOWN on a first preview."""
     view = ResourceView(urn=f"urn:pulumi:prod::security-baseline::{type}::{name}", type=type, name=name,
-                        props=props, region=region)
+                        props=props, region=region, dependencies=dependencies)
 
     def apply(resources: Graph) -> list[ResourceView]:
         return [*resources, view]

@@ -8,6 +8,7 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+import pytest
 from google.protobuf import struct_pb2
 from pulumi.runtime import proto
 from pulumi_policy import EnforcementLevel
@@ -15,7 +16,7 @@ from pulumi_policy.policy import _PolicyAnalyzerServicer
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
 from policies.pack import POLICIES
-from posture.catalog import CONTROLS, PACK_NAME
+from posture.catalog import CONTROLS, DECIDED_AT_DEPLOY, PACK_NAME
 from posture.evaluate import evaluate
 from posture.findings import Verdict
 from posture.program import DEPLOYED, FIRST_PREVIEW, StackFiles, read_stack_files, run_program
@@ -195,3 +196,24 @@ def test_the_project_program_runs_in_both_views() -> None:
     files = read_stack_files(PROJECT_DIR, "staging")
     program = lambda: runpy.run_path(str(PROJECT_DIR / "__main__.py"))  # noqa: E731
     assert len(run_program(program, files, FIRST_PREVIEW)) == len(run_program(program, files, DEPLOYED))
+
+
+# --- what the first preview leaves to `pulumi up` ---------------------------------------------------
+
+RESOURCE_UNKNOWN_BUDGET = 10
+
+
+@pytest.mark.parametrize("stack", ["prod_first_preview", "staging_first_preview"])
+def test_the_first_preview_decides_every_control_but_those_listed_as_waiting(stack, request) -> None:
+    findings = evaluate(list(request.getfixturevalue(stack)))
+    unknown = _unknown(findings)
+    assert {c for c in unknown if c in STACK_CONTROLS} <= {c for c in DECIDED_AT_DEPLOY if c in STACK_CONTROLS}
+    assert sum(len(m) for m in unknown.values()) <= RESOURCE_UNKNOWN_BUDGET, unknown
+    assert set(unknown) <= set(DECIDED_AT_DEPLOY), {c: unknown[c] for c in set(unknown) - set(DECIDED_AT_DEPLOY)}
+    assert [f.message for f in findings if f.verdict in (Verdict.FAIL, Verdict.ERROR)] == []
+
+
+def test_every_listed_control_still_waits_on_a_first_preview(prod_first_preview, staging_first_preview) -> None:
+    """An entry in DECIDED_AT_DEPLOY that now decides should leave the list."""
+    waiting = set(_unknown(evaluate(list(prod_first_preview)))) | set(_unknown(evaluate(list(staging_first_preview))))
+    assert set(DECIDED_AT_DEPLOY) <= waiting
