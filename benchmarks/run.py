@@ -38,7 +38,7 @@ def synthetic_project(workdir: Path, services: int) -> Path:
     config["config"]["security-baseline:benchServices"] = str(services)
     (project / "Pulumi.bench.yaml").write_text(yaml.safe_dump(config))
     (project / "__main__.py").write_text(
-        f"import sys\nsys.path.insert(0, {str(ROOT / 'benchmarks')!r})\n"
+        f"import sys\nsys.path[:0] = [{str(ROOT)!r}, {str(ROOT / 'benchmarks')!r}]\n"
         "from synthetic_app import main\nmain()\n")
     return project
 

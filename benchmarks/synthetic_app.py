@@ -13,7 +13,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.iam import service_trust_policy
-from posture.rules.data_stores import TABLE_DATA_ACTIONS
+from posture.facts import TABLE_DATA_ACTIONS
 from stacks.baseline import Baseline, build_baseline
 from stacks.config import load_stack_config
 

@@ -23,7 +23,7 @@ import pulumi_aws as aws
 
 from components.validation import InvalidInput, IPNetwork, parse_cidr, refuse_anywhere, require
 from components.vpc import MAX_BLOCKED_CIDRS
-from posture.rules.base import is_internet
+from posture.facts import is_internet
 
 KNOWN_ALLOWLISTS = ("intranet", "admin", "database-access", "server-connections")
 MAX_PREFIX_LIST_ENTRIES = 60

@@ -47,7 +47,7 @@ from components.validation import (
     require_account_and_region,
     require_key_arn,
 )
-from posture.rules.data_stores import TABLE_DATA_ACTIONS  # the policy checks the list the component writes
+from posture.facts import TABLE_DATA_ACTIONS  # the policy checks the list the component writes
 
 TLS_PORT = 443
 SECRET_RECOVERY_WINDOW_DAYS = 30

@@ -25,7 +25,7 @@ import pulumi_aws as aws
 from components import arns
 from components.buckets import SecureBucket, SecureBucketArgs
 from components.validation import InvalidInput, require, require_account_and_region
-from posture.rules.edge import ALLOWED_TLS_POLICIES, MAX_RATE_LIMIT, MIN_RATE_LIMIT
+from posture.facts import ALLOWED_TLS_POLICIES, MAX_RATE_LIMIT, MIN_RATE_LIMIT
 
 DEFAULT_TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 HSTS_HEADER = "max-age=63072000; includeSubDomains; preload"

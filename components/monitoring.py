@@ -36,7 +36,7 @@ from components import arns
 from components.buckets import SecureBucket, SecureBucketArgs
 from components.iam import log_writer_role, service_trust_policy
 from components.validation import REGION, refuse_duplicates, require, require_account_and_region, require_key_arn
-from posture.rules.monitoring import ORGANIZATIONS_CHANGE_EVENTS  # the rule checks the list the component writes
+from posture.facts import ORGANIZATIONS_CHANGE_EVENTS  # the rule checks the list the component writes
 
 MIN_AUDIT_RETENTION_DAYS = 365
 LOG_RETENTION_VALUES = (365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 
 import pulumi
 
-from posture.rules.base import is_internet
+from posture.facts import is_internet
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 

@@ -51,7 +51,8 @@ from posture.catalog import CONTROLS, FRAMEWORK_VERSIONS, Control
 from posture.findings import Severity, Verdict
 from posture.resources import UNKNOWN, ResourceView
 from posture.rules import RULES
-from posture.rules.base import Graph, RuleResult, run_resource_rule, run_stack_rule
+from posture.rules.graph import Graph
+from posture.rules.results import RuleResult, run_resource_rule, run_stack_rule
 from posture.scope import is_baseline_stack, not_baseline_reason
 
 PACK_DESCRIPTION = ("The security-baseline control catalog: every promise in docs/controls.md of the security-baseline "

@@ -45,7 +45,7 @@ from posture.live.coverage import EXTRA_DEPENDENCIES, LIVE_CONTROLS
 from posture.live.keys import normalise_key_references
 from posture.progress import Progress
 from posture.resources import ResourceView
-from posture.rules.base import label
+from posture.rules.values import label
 
 REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$")
 _STACK_WORDS = (("declared in this stack", "present in the audited account"), ("in this stack", "in the audited account"))

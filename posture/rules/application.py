@@ -14,17 +14,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from posture.resources import ResourceView
-from posture.rules.base import (
-    RuleResult,
-    as_bool,
-    as_list,
-    failed,
-    is_aws_managed_key,
-    not_applicable,
-    passed,
-    plain,
-    props,
-)
+from posture.rules.results import RuleResult, failed, not_applicable, passed
+from posture.rules.values import as_bool, as_list, is_aws_managed_key, plain, props
 
 # --- defaults of the configurable controls (the pack's config schema, posture/catalog.py) -------
 

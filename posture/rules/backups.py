@@ -16,25 +16,9 @@ from typing import Any
 
 from posture.findings import Verdict
 from posture.resources import UNKNOWN, ResourceView
-from posture.rules.base import (
-    Graph,
-    RuleResult,
-    ValueNotKnownError,
-    as_bool,
-    as_int,
-    as_list,
-    customer_key,
-    each,
-    failed,
-    fnmatch_any,
-    graph,
-    is_aws_managed_key,
-    is_everyone,
-    passed,
-    policy_document,
-    props,
-    tags,
-)
+from posture.rules.graph import Graph, graph
+from posture.rules.policy_documents import fnmatch_any, is_everyone, policy_document
+from posture.rules.results import RuleResult, each, failed, passed
 from posture.rules.schedules import longest_gap_days, next_run
 from posture.rules.tokens import (
     BACKUP_AIR_GAPPED_VAULT,
@@ -48,6 +32,7 @@ from posture.rules.tokens import (
     DYNAMODB_TABLE,
     RDS_CLUSTER,
 )
+from posture.rules.values import ValueNotKnownError, as_bool, as_int, as_list, customer_key, is_aws_managed_key, props, tags
 
 MIN_RETENTION_DAYS = 7
 PROTECTED_ACTIONS = ("backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle")

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from posture.findings import Verdict
 from posture.resources import UNKNOWN, ResourceView
-from posture.rules.base import Graph, Reference, RuleResult, as_bool, as_int, each, failed, graph, plain, props
+from posture.rules.graph import Graph, graph
+from posture.rules.results import RuleResult, each, failed
 from posture.rules.tokens import (
     GUARDDUTY_FILTER,
     LOG_GROUP,
@@ -27,6 +28,7 @@ from posture.rules.tokens import (
     SNS_TOPIC_SUBSCRIPTION,
     TRAIL,
 )
+from posture.rules.values import Reference, as_bool, as_int, plain, props
 
 ONE_EVENT_STATISTICS = frozenset({"Sum", "Maximum", "SampleCount"})
 """Statistics that reach the filter's value when one event matches, whatever else the period holds.

@@ -18,34 +18,24 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from posture.facts import TABLE_DATA_ACTIONS
 from posture.findings import Verdict
 from posture.iam.arns import known_arns, pattern_covers
 from posture.resources import REDACTED, ResourceView
-from posture.rules.base import (
+from posture.rules.graph import graph
+from posture.rules.policy_documents import (
     EXEMPTING_OPERATORS,
-    RuleResult,
     arn_in_account,
-    as_bool,
-    as_int,
-    as_list,
     condition_entries,
-    customer_key,
-    each,
-    failed,
     fnmatch_any,
-    graph,
-    is_aws_managed_key,
     is_concrete,
     is_everyone,
-    not_applicable,
-    passed,
     policy_document,
-    props,
-    show,
-    tags,
 )
+from posture.rules.results import RuleResult, each, failed, not_applicable, passed
 from posture.rules.schedules import longest_gap_days
 from posture.rules.tokens import DYNAMODB_RESOURCE_POLICY, DYNAMODB_TABLE, SECRET, SECRET_POLICY, SECRET_ROTATION
+from posture.rules.values import as_bool, as_int, as_list, customer_key, is_aws_managed_key, props, show, tags
 
 EXPIRING_TAG = ("data-lifecycle", "expiring")
 EXPIRING_NAME = re.compile(r"session|token", re.IGNORECASE)
@@ -187,17 +177,6 @@ def secret_require_rotation_or_exemption(resources: Sequence[ResourceView]) -> l
     return each(g.of_type(SECRET), check)
 
 
-TABLE_DATA_ACTIONS = (
-    "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:PutItem",
-    "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem",
-    "dynamodb:PartiQLSelect", "dynamodb:PartiQLInsert", "dynamodb:PartiQLUpdate", "dynamodb:PartiQLDelete",
-    "dynamodb:ExportTableToPointInTime",
-)
-"""Every action that reads or writes items, and the export that copies them out: the table's deny
-must cover each (``dynamodb:*`` covers them all). A deny on GetItem alone leaves Scan, Query,
-BatchGetItem, PartiQL and Export open. components/data_stores.py writes this same list. Control-plane
-actions (backups, PITR restore, the resource policy itself) stay with IAM so that operators and AWS
-Backup keep working and nobody can lock the account out of the table."""
 SECRET_READ_ACTIONS = ("secretsmanager:GetSecretValue",)
 """BatchGetSecretValue is authorised as GetSecretValue on each secret, so this one covers both."""
 _ARN_KEYS = frozenset({"aws:principalarn", "aws:sourcearn"})

@@ -7,28 +7,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from posture.resources import REDACTED, ResourceView
-from posture.rules.base import (
-    Graph,
-    RuleResult,
-    as_bool,
-    as_int,
-    as_list,
-    customer_key,
-    each,
-    failed,
-    graph,
-    is_aws_managed_key,
-    not_applicable,
-    passed,
-    plain,
-    props,
-)
+from posture.rules.graph import Graph, graph
+from posture.rules.results import RuleResult, each, failed, not_applicable, passed
 from posture.rules.tokens import (
     RDS_CLUSTER,
     RDS_CLUSTER_PARAMETER_GROUP,
     RDS_INSTANCE,
     RDS_PARAMETER_GROUP,
 )
+from posture.rules.values import as_bool, as_int, as_list, customer_key, is_aws_managed_key, plain, props
 
 MIN_BACKUP_RETENTION_DAYS = 7
 CURRENT_CA_CERTIFICATES = frozenset({"rds-ca-rsa2048-g1", "rds-ca-rsa4096-g1", "rds-ca-ecc384-g1"})

@@ -8,26 +8,12 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from posture.facts import ALLOWED_TLS_POLICIES, MAX_RATE_LIMIT, MIN_RATE_LIMIT
 from posture.resources import REDACTED, UNKNOWN, ResourceView
-from posture.rules.base import (
-    SECRET_REASON,
-    Graph,
-    Reference,
-    RuleResult,
-    ValueNotKnownError,
-    as_bool,
-    as_int,
-    as_list,
-    each,
-    failed,
-    graph,
-    not_applicable,
-    passed,
-    props,
-    tags,
-)
 from posture.rules.edge_path import closes_plain_http
+from posture.rules.graph import Graph, graph
 from posture.rules.reachability import named, show_refs
+from posture.rules.results import RuleResult, each, failed, not_applicable, passed
 from posture.rules.tokens import (
     IP_SET,
     LOAD_BALANCERS,
@@ -38,35 +24,11 @@ from posture.rules.tokens import (
     WEB_ACL_RULE,
     WEB_ACL_RULE_GROUP_ASSOCIATION,
 )
+from posture.rules.values import SECRET_REASON, Reference, ValueNotKnownError, as_bool, as_int, as_list, props, tags
 
-ALLOWED_TLS_POLICIES = frozenset({
-    "ELBSecurityPolicy-TLS13-1-2-2021-06",
-    "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
-    "ELBSecurityPolicy-TLS13-1-3-2021-06",
-    "ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04",
-    "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-2023-04",
-    "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04",
-    "ELBSecurityPolicy-TLS13-1-2-PQ-2025-09",
-    "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
-    "ELBSecurityPolicy-TLS13-1-3-PQ-2025-09",
-    "ELBSecurityPolicy-TLS13-1-2-FIPS-PQ-2025-09",
-    "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-PQ-2025-09",
-    "ELBSecurityPolicy-TLS13-1-3-FIPS-PQ-2025-09",
-})
-"""The one list of TLS policies a listener may use: the rule checks it and
-components.load_balancer imports it, so what the component accepts and what the control passes
-cannot drift apart. TLS 1.2 minimum with forward-secret suites only (AWS ELB docs). Deliberately
-absent: every ``TLS13-1-0`` and ``TLS13-1-1`` policy (they still accept TLS 1.0/1.1 despite
-"TLS13" in the name), the ``Ext0``/``Ext1``/``Ext2`` variants (SHA-1 and non-forward-secret
-suites for legacy clients) and the pre-2021 policies. Matching by name pattern is how TLS 1.0
-slips back in, so this is a list."""
 MIN_HSTS_MAX_AGE = 31_536_000
 REQUIRED_MANAGED_RULE_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet",
                                 "AWSManagedRulesSQLiRuleSet", "AWSManagedRulesAmazonIpReputationList")
-MIN_RATE_LIMIT, MAX_RATE_LIMIT = 100, 20_000
-"""Requests per client IP per 5-minute window a rate-based rule may allow: above 20,000 (over a
-request a second from one address, sustained) the rule no longer stops a flood from one client.
-components.load_balancer imports these bounds, so the component and the control agree."""
 
 
 # --- load balancers ----------------------------------------------------------------------------

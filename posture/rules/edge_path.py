@@ -14,20 +14,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from posture.resources import ResourceView
-from posture.rules.base import (
-    Graph,
-    Props,
-    RuleResult,
-    as_bool,
-    as_int,
-    each,
-    failed,
-    graph,
-    not_applicable,
-    passed,
-    props,
-)
+from posture.rules.graph import Graph, graph
 from posture.rules.reachability import named
+from posture.rules.results import RuleResult, each, failed, not_applicable, passed
 from posture.rules.tokens import (
     API_GATEWAY_REST_API,
     API_GATEWAY_V2_API,
@@ -41,6 +30,7 @@ from posture.rules.tokens import (
     WEB_ACL,
     WEB_ACL_ASSOCIATION,
 )
+from posture.rules.values import Props, as_bool, as_int, props
 
 TARGET_GROUP_ATTACHMENTS = ("aws:lb/targetGroupAttachment:TargetGroupAttachment",
                             "aws:alb/targetGroupAttachment:TargetGroupAttachment",

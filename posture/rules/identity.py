@@ -29,20 +29,10 @@ import re
 from typing import Any
 
 from posture.resources import ResourceView
-from posture.rules.base import (
-    EVERYONE_PINS,
-    RuleResult,
-    as_list,
-    failed,
-    is_everyone,
-    not_applicable,
-    passed,
-    pinned_keys,
-    pins,
-    policy_document,
-    props,
-)
+from posture.rules.policy_documents import EVERYONE_PINS, is_everyone, pinned_keys, pins, policy_document
+from posture.rules.results import RuleResult, failed, not_applicable, passed
 from posture.rules.tokens import IAM_POLICY_ATTACHMENTS, IAM_ROLE, KMS_KEY, LAMBDA_PERMISSION, LOG_RESOURCE_POLICY
+from posture.rules.values import as_list, props
 
 SENSITIVE_SERVICES = frozenset({
     "iam", "sts", "kms", "secretsmanager", "ssm", "s3", "dynamodb", "rds", "rds-db", "backup", "ec2", "organizations",

@@ -13,28 +13,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from posture.resources import UNKNOWN, ResourceView
-from posture.rules.base import (
-    EVERYONE_PINS,
-    Graph,
-    Props,
-    Reference,
-    RuleResult,
-    as_bool,
-    as_int,
-    as_list,
-    each,
-    failed,
-    fnmatch_any,
-    graph,
-    is_aws_managed_key,
-    is_everyone,
-    not_applicable,
-    passed,
-    pinned_keys,
-    policy_document,
-    props,
-)
+from posture.rules.graph import Graph, graph
 from posture.rules.identity import wildcard_grant
+from posture.rules.policy_documents import EVERYONE_PINS, fnmatch_any, is_everyone, pinned_keys, policy_document
+from posture.rules.results import RuleResult, each, failed, not_applicable, passed
 from posture.rules.tokens import (
     BACKUP_AIR_GAPPED_VAULT,
     BACKUP_VAULT,
@@ -51,6 +33,7 @@ from posture.rules.tokens import (
     SNS_TOPIC,
     TRAIL,
 )
+from posture.rules.values import Props, Reference, as_bool, as_int, as_list, is_aws_managed_key, props
 
 MAX_ROTATION_DAYS = 365
 _KEY_TYPES = (KMS_KEY, KMS_EXTERNAL_KEY, KMS_REPLICA_KEY)

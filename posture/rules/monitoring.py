@@ -13,29 +13,13 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from posture.facts import ORGANIZATIONS_CHANGE_EVENTS
 from posture.findings import Verdict
 from posture.resources import ResourceView
-from posture.rules.base import (
-    RuleResult,
-    as_bool,
-    as_int,
-    as_list,
-    customer_key,
-    each,
-    failed,
-    fnmatch_any,
-    graph,
-    is_aws_managed_key,
-    not_applicable,
-    passed,
-    plain,
-    policy_document,
-    props,
-    stack_failed,
-    stack_passed,
-    tags,
-)
 from posture.rules.chains import alarm_chains, judge
+from posture.rules.graph import graph
+from posture.rules.policy_documents import fnmatch_any, policy_document
+from posture.rules.results import RuleResult, each, failed, not_applicable, passed, stack_failed, stack_passed
 from posture.rules.tokens import (
     BUCKET_OBJECT_LOCK,
     BUCKETS,
@@ -53,19 +37,11 @@ from posture.rules.tokens import (
     SNS_TOPIC_POLICY,
     TRAIL,
 )
+from posture.rules.values import as_bool, as_int, as_list, customer_key, is_aws_managed_key, plain, props, tags
 
 MIN_LOG_RETENTION_DAYS = 365
 REQUIRED_STANDARDS = {"AWS FSBP": "aws-foundational-security-best-practices",
                       "CIS AWS Foundations": "cis-aws-foundations-benchmark"}
-ORGANIZATIONS_CHANGE_EVENTS = (
-    "AcceptHandshake", "AttachPolicy", "CancelHandshake", "CreateAccount", "CreateOrganization",
-    "CreateOrganizationalUnit", "CreatePolicy", "DeclineHandshake", "DeleteOrganization", "DeleteOrganizationalUnit",
-    "DeletePolicy", "DetachPolicy", "DisablePolicyType", "EnableAllFeatures", "EnablePolicyType",
-    "InviteAccountToOrganization", "LeaveOrganization", "MoveAccount", "RemoveAccountFromOrganization",
-    "UpdateOrganizationalUnit", "UpdatePolicy",
-)
-"""CIS AWS Foundations 4.15's event names (the pattern Prowler and Security Hub match): every one
-must be in the Organizations filter; the component writes exactly this list."""
 CIS_ALARMS: dict[str, tuple[str, ...]] = {
     # CIS AWS Foundations v3.0 section 4: a metric filter whose pattern names these events, and
     # an alarm on its metric with somewhere to send it.

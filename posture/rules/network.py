@@ -14,27 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from posture.facts import cidr_within, is_internet
 from posture.findings import Verdict
 from posture.resources import ResourceView
-from posture.rules.base import (
-    Graph,
-    Props,
-    Reference,
-    RuleResult,
-    ValueNotKnownError,
-    as_bool,
-    as_int,
-    as_list,
-    cidr_within,
-    each,
-    failed,
-    graph,
-    is_internet,
-    not_applicable,
-    passed,
-    props,
-    tags,
-)
+from posture.rules.graph import Graph, graph
 from posture.rules.perimeter import vpc_of_default_acl
 from posture.rules.reachability import (
     RouteTable,
@@ -45,6 +28,7 @@ from posture.rules.reachability import (
     show_refs,
     vpc_of,
 )
+from posture.rules.results import RuleResult, each, failed, not_applicable, passed
 from posture.rules.tokens import (
     DEFAULT_NETWORK_ACL,
     DEFAULT_SECURITY_GROUP,
@@ -66,6 +50,7 @@ from posture.rules.tokens import (
     VPC,
     VPC_ENDPOINT,
 )
+from posture.rules.values import Props, Reference, ValueNotKnownError, as_bool, as_int, as_list, props, tags
 
 REMOTE_ADMIN_PORTS = (22, 3389)
 PUBLIC_WEB_PORTS = frozenset({80, 443})

@@ -11,23 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from posture.resources import ResourceView
-from posture.rules.base import (
-    ACCOUNT_ID,
-    Graph,
-    RuleResult,
-    as_bool,
-    as_list,
-    each,
-    failed,
-    graph,
-    is_everyone,
-    passed,
-    pinned_keys,
-    policy_document,
-    props,
-    stack_failed,
-)
+from posture.rules.graph import Graph, graph
+from posture.rules.policy_documents import ACCOUNT_ID, is_everyone, pinned_keys, policy_document
+from posture.rules.results import RuleResult, each, failed, passed, stack_failed
 from posture.rules.tokens import DEFAULT_NETWORK_ACL, VPC
+from posture.rules.values import as_bool, as_list, props
 
 ACCOUNT_PUBLIC_ACCESS_BLOCK = "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock"
 PUBLIC_ACCESS_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")

@@ -18,25 +18,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from posture.facts import NON_PUBLIC_NETWORKS, cidr_within, is_internet
 from posture.resources import UNKNOWN, ResourceView
-from posture.rules.base import (
-    NON_PUBLIC_NETWORKS,
-    Graph,
-    Props,
-    Reference,
-    RuleResult,
-    ValueNotKnownError,
-    as_bool,
-    as_int,
-    cidr_within,
-    each,
-    failed,
-    graph,
-    is_internet,
-    passed,
-    props,
-    tags,
-)
+from posture.rules.graph import Graph, graph
+from posture.rules.results import RuleResult, each, failed, passed
 from posture.rules.tokens import (
     DEFAULT_NETWORK_ACL,
     DEFAULT_ROUTE_TABLE,
@@ -59,6 +44,7 @@ from posture.rules.tokens import (
     SUBNET,
     VPC,
 )
+from posture.rules.values import Props, Reference, ValueNotKnownError, as_bool, as_int, props, tags
 
 ROUTE_TABLES = (ROUTE_TABLE, DEFAULT_ROUTE_TABLE)
 ROUTE_TARGETS = {

@@ -9,22 +9,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from posture.resources import ResourceView
-from posture.rules.base import (
-    RuleResult,
-    as_int,
-    as_list,
-    each,
-    failed,
-    fnmatch_any,
-    graph,
-    is_everyone,
-    not_applicable,
-    passed,
-    policy_document,
-    props,
-)
 from posture.rules.database import _parameters, postgres_parameter_group
+from posture.rules.graph import graph
 from posture.rules.monitoring import MIN_LOG_RETENTION_DAYS
+from posture.rules.policy_documents import fnmatch_any, is_everyone, policy_document
+from posture.rules.results import RuleResult, each, failed, not_applicable, passed
 from posture.rules.tokens import (
     BUCKET_LIFECYCLE,
     BUCKET_LOGGING,
@@ -36,6 +25,7 @@ from posture.rules.tokens import (
     RDS_INSTANCE,
     TRAIL,
 )
+from posture.rules.values import as_int, as_list, props
 
 MONITORING_INTERVALS = frozenset({1, 5, 10, 15, 30, 60})
 PGAUDIT_CLASSES = frozenset({"read", "write", "ddl", "role"})

@@ -16,20 +16,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from posture.resources import ResourceView
-from posture.rules.base import (
-    Graph,
-    RuleResult,
-    as_bool,
-    as_list,
-    customer_key,
-    each,
-    failed,
-    graph,
-    is_aws_managed_key,
-    passed,
-    policy_document,
-    props,
-)
+from posture.rules.graph import Graph, graph
+from posture.rules.policy_documents import policy_document
+from posture.rules.results import RuleResult, each, failed, passed
 from posture.rules.tokens import (
     BUCKET_ENCRYPTION,
     BUCKET_LOGGING,
@@ -41,6 +30,7 @@ from posture.rules.tokens import (
     LOAD_BALANCERS,
     TRAIL,
 )
+from posture.rules.values import as_bool, as_list, customer_key, is_aws_managed_key, props
 
 PUBLIC_ACCESS_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 

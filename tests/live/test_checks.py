@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
+from posture.facts import TABLE_DATA_ACTIONS
 from posture.findings import Verdict
 from posture.live.coverage import LIVE_CONTROLS
-from posture.rules.data_stores import TABLE_DATA_ACTIONS
 from posture.rules.monitoring import BANK_TOKEN_CHANGES, CIS_ALARMS
 from posture.rules.network import REQUIRED_ENDPOINT_SERVICES
 from tests.live.conftest import COPY_REGION, REGION, failing_controls, verdict_of

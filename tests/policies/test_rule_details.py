@@ -11,10 +11,11 @@ import pytest
 import components.data_stores
 import components.keys
 import components.load_balancer
+from posture.facts import is_internet
 from posture.findings import Verdict
 from posture.resources import ResourceView
 from posture.rules import backups, data_stores, database, edge, keys
-from posture.rules.base import fnmatch_any, is_internet, pinned_keys
+from posture.rules.policy_documents import fnmatch_any, pinned_keys
 from posture.rules.schedules import longest_gap_days, next_run
 from tests.policies.helpers import add, chain, change, failing, find, run
 

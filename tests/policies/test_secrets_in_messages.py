@@ -8,7 +8,7 @@ from pulumi_policy.proxy import unknown_checking_proxy
 from policies.pack import POLICIES
 from posture.resources import ResourceView
 from posture.rules import RULES
-from posture.rules.base import run_resource_rule
+from posture.rules.results import run_resource_rule
 
 SECRET = "tok_live_SUPERSECRET_4242"
 

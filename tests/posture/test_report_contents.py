@@ -183,8 +183,8 @@ def test_network_violations_are_marked_on_the_picture_and_in_mermaid(weakened_pr
 
 
 def test_an_open_ingress_rule_is_a_red_arrow(prod_stack):
+    from posture.facts import is_internet
     from posture.reports import network
-    from posture.rules.base import is_internet
 
     rule = next(r for r in prod_stack if r.name == "database-from-app")
     opened = replace(rule, props={k: v for k, v in rule.props.items() if k != "referencedSecurityGroupId"}

@@ -1,0 +1,97 @@
+"""A rule's verdicts and the runners that turn a value nobody can see into UNKNOWN, never a pass."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from posture.findings import Verdict
+from posture.resources import ResourceView
+from posture.rules.values import ValueNotKnownError, label, show
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    """One verdict. Beside the readable message, the fields reports, the audit and the diff read
+    (never the message text): the property path judged, the value observed (already rendered and
+    withheld when secret), the condition expected, and the counterexample hop by hop."""
+
+    verdict: Verdict
+    message: str
+    urn: str | None = None
+    path: str | None = None
+    observed: str | None = None
+    expected: str | None = None
+    evidence: tuple[str, ...] = ()
+
+
+ResourceRule = Callable[[ResourceView], "RuleResult | list[RuleResult]"]
+StackRule = Callable[[Sequence[ResourceView]], list[RuleResult]]
+
+
+def passed(resource: ResourceView, message: str) -> RuleResult:
+    return RuleResult(Verdict.PASS, f"{resource.name}: {message}", resource.urn)
+
+
+_SECRET_PROPERTY = re.compile(r"(password|secret(string|binary)|token|privatekey|credential)", re.IGNORECASE)
+"""Properties whose value is a secret. CrossGuard hands policies secrets unwrapped, so a message
+that quoted the value would put it into the CLI output, Pulumi Cloud and every report."""
+
+
+def failed(resource: ResourceView, path: str, value: Any, problem: str, fix: str) -> RuleResult:
+    leaf = path.rsplit(".", 1)[-1]
+    top = re.split(r"[.\[]", path, maxsplit=1)[0]
+    withheld = _SECRET_PROPERTY.search(leaf) or top in resource.secret_properties
+    shown = "set (value withheld)" if value is not None and withheld else show(value)
+    return RuleResult(Verdict.FAIL, f"{resource.name}: {label(path)} is {shown}: {problem}; fix: {fix}", resource.urn,
+                      path=path, observed=shown, expected=fix)
+
+
+def not_applicable(resource: ResourceView, reason: str) -> RuleResult:
+    return RuleResult(Verdict.NOT_APPLICABLE, f"{resource.name}: {reason}", resource.urn)
+
+
+def unknown(resource: ResourceView, path: str) -> RuleResult:
+    return RuleResult(Verdict.UNKNOWN, ValueNotKnownError(path).message, resource.urn, path=path)
+
+
+def stack_failed(message: str) -> RuleResult:
+    return RuleResult(Verdict.FAIL, message, None)
+
+
+def stack_passed(message: str) -> RuleResult:
+    return RuleResult(Verdict.PASS, message, None)
+
+
+# --- running rules ------------------------------------------------------------------------------
+
+
+def run_resource_rule(rule: ResourceRule, resource: ResourceView) -> list[RuleResult]:
+    """Normalise a resource rule's answer; an unknown read becomes UNKNOWN. Other exceptions
+    propagate so each engine can report them as errors (never as passes)."""
+    try:
+        outcome = rule(resource)
+    except ValueNotKnownError as exc:
+        return [RuleResult(Verdict.UNKNOWN, f"{resource.name}: {exc.message}", resource.urn, path=exc.path)]
+    results = outcome if isinstance(outcome, list) else [outcome]
+    return [r if r.urn else replace(r, urn=resource.urn) for r in results]
+
+
+def run_stack_rule(rule: StackRule, resources: Sequence[ResourceView]) -> list[RuleResult]:
+    try:
+        return list(rule(resources))
+    except ValueNotKnownError as exc:
+        return [RuleResult(Verdict.UNKNOWN, exc.message, exc.urn, path=exc.path)]
+
+
+def each(resources: Iterable[ResourceView], check: Callable[[ResourceView], RuleResult | list[RuleResult]]
+         ) -> list[RuleResult]:
+    """Apply a per-resource check inside a stack rule, so one unknown value only blocks its own resource."""
+    results: list[RuleResult] = []
+    for resource in resources:
+        results.extend(run_resource_rule(check, resource))
+    return results
+
+
