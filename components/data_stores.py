@@ -363,7 +363,7 @@ class DataStores(pulumi.ComponentResource):
         group = aws.ec2.SecurityGroup(
             f"{name}-bank-sync-sg", vpc_id=args.vpc_id,
             description="Bank sync: HTTPS to the aggregator allowlist and AWS endpoints only; no ingress",
-            tags={**args.tags, "Name": f"{name}-bank-sync", "tier": "app"}, opts=child,
+            tags={**args.tags, "Name": f"{name}-bank-sync", "tier": "app", "egress": "allowlist"}, opts=child,
         )
         for i, cidr in enumerate(args.aggregator_cidrs):
             family = {"cidr_ipv6": cidr} if ":" in cidr else {"cidr_ipv4": cidr}

