@@ -257,7 +257,7 @@ def dynamodb_table_require_deny_policy(resources: Sequence[ResourceView]) -> lis
                           "endpoint (and, for transactions, to everyone but the bank-sync role)")
         document = policy_document(props(policy).get("policy"))
         targets = known_arns(table, policy.props.get("resourceArn"))
-        open_actions = _unguarded(document, TABLE_DATA_ACTIONS, table, targets, ("aws:SourceVpce",))
+        open_actions = _unguarded(document, TABLE_DATA_ACTIONS, table, targets, ("aws:SourceVpce", "aws:SourceVpc"))
         if open_actions:
             return failed(policy, "policy", document, f"nothing denies {_missing(open_actions)} on {table.name} "
                           "from outside the VPC endpoint", "add a Deny for Principal * on every item action "

@@ -54,25 +54,27 @@ def bucketversioning_enable_versioning(resource: ResourceView) -> RuleResult:
     return passed(resource, "versioning enabled")
 
 
-def _denies_plain_http(statement: dict[str, Any]) -> bool:
+def _plain_http_denied(statement: dict[str, Any]) -> list[str]:
+    """The resources a statement denies to everyone over plain HTTP (empty when it denies nothing so)."""
     if statement.get("Effect") != "Deny":
-        return False
+        return []
     principal = statement.get("Principal")
     if not (principal == "*" or (isinstance(principal, dict) and as_list(principal.get("AWS")) == ["*"])):
-        return False
-    if not any(a in ("s3:*", "*") for a in as_list(statement.get("Action"))):
-        return False
-    resources = [str(r) for r in as_list(statement.get("Resource"))]
-    if "*" not in resources and not (any(r.endswith("/*") for r in resources)
-                                     and any(not r.endswith("/*") for r in resources)):
-        return False
+        return []
+    if not any(str(a).lower() in ("s3:*", "*") for a in as_list(statement.get("Action"))):
+        return []
     secure = (statement.get("Condition") or {}).get("Bool", {}).get("aws:SecureTransport")
-    return str(secure).lower() == "false"
+    if str(secure).lower() != "false":
+        return []
+    return [str(r) for r in as_list(statement.get("Resource"))]
 
 
 def bucketpolicy_require_tls(resource: ResourceView) -> RuleResult:
+    """The bucket and its objects must both be denied over plain HTTP: in one statement or split across
+    several (AWS evaluates every statement, so the split form denies exactly the same requests)."""
     document = policy_document(props(resource).get("policy"))
-    if not any(_denies_plain_http(s) for s in document["Statement"]):
+    denied = [r for s in document["Statement"] for r in _plain_http_denied(s)]
+    if "*" not in denied and not (any(r.endswith("/*") for r in denied) and any(not r.endswith("/*") for r in denied)):
         return failed(resource, "policy", document, "requests over plain HTTP are accepted",
                       'add a Deny for Principal "*", Action "s3:*" on the bucket and its objects when '
                       '"aws:SecureTransport" is "false"')

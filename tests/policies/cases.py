@@ -456,6 +456,16 @@ cases("aws-s3-bucketpolicy-require-tls",
       ("fail_objects_not_covered", change("monitoring-config-history-policy", policy=_policy({
           "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "arn:aws:s3:::b",
           "Condition": {"Bool": {"aws:SecureTransport": "false"}}}))),
+      # Issue 12's sound alternative: the same deny split into a bucket and an objects statement.
+      ("pass_deny_split_per_resource", change("fx-alb-logs-policy", policy=_policy(*(
+          {"Sid": f"DenyInsecure{i}", "Effect": "Deny", "Principal": "*", "Action": "S3:*", "Resource": resource,
+           "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+          for i, resource in enumerate(("arn:aws:s3:::b", "arn:aws:s3:::b/*")))))),
+      ("fail_split_deny_where_one_half_still_allows_http", change("fx-alb-logs-policy", policy=_policy(
+          {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "arn:aws:s3:::b",
+           "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+          {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "arn:aws:s3:::b/*",
+           "Condition": {"Bool": {"aws:SecureTransport": "true"}}}))),
       ("fail_invalid_json", change("fx-alb-logs-policy", policy="{not json"),
        {"aws-iam-resourcepolicy-disallow-wildcard-grants",  # every control reading the document errors
         "aws-iam-resourcepolicy-require-confused-deputy-conditions"}))
@@ -630,6 +640,11 @@ cases("stack-dynamodb-table-require-deny-policy",
       ("fail_deny_removed", edit_policy("data-sessions-policy", lambda d: d.update(Statement=[]))),
       ("fail_deny_exempting_by_ip", edit_policy("data-oauth-tokens-policy", lambda d: d["Statement"][0].update(
           Condition={"NotIpAddress": {"aws:SourceIp": "10.0.0.0/8"}}))),
+      # Issue 12's sound alternative: with one VPC, "only from our VPC" admits what "only through its endpoint" does.
+      ("pass_deny_keyed_on_the_source_vpc", edit_policy("data-oauth-tokens-policy", lambda d: d["Statement"][0].update(
+          Condition={"StringNotEquals": {"aws:SourceVpc": "network-vpc-id"}}))),
+      ("fail_deny_keyed_on_every_vpc", edit_policy("data-oauth-tokens-policy", lambda d: d["Statement"][0].update(
+          Condition={"StringNotLike": {"aws:SourceVpc": "*"}}))),
       ("fail_transactions_open_to_every_role", edit_policy("data-transactions-policy",
                                                            lambda d: d["Statement"].pop(0)), WALL),
       ("fail_transactions_outside_endpoint", edit_policy("data-transactions-policy",
