@@ -127,16 +127,12 @@ class Graph(list):
                 found.append(target)
         if pending:
             rest = [c for c in self.sources(pending[0], *types) if c not in found]
-            if len(rest) != len(pending):
-                # Unknown elements computed from resources of other types (or several per element).
+            if not rest or len(rest) > len(pending):
+                # Computed from no resource of the type, or from more of them than there are elements.
                 names = ", ".join(c.name for c in rest) or "no resource of the expected type"
-                if len(rest) > len(pending) or not rest:
-                    raise ValueNotKnownError(pending[0].path, reason=f"is not known yet and could be any of {names}")
+                raise ValueNotKnownError(pending[0].path, reason=f"is not known yet and could be any of {names}")
             found.extend(rest)
         return found
-
-    def refers_to(self, ref: Any, target: ResourceView, path: str = "reference") -> bool:
-        return self.resolve(ref, target.type, path=path) is target
 
 
 def graph(resources: Sequence[ResourceView]) -> Graph:

@@ -111,11 +111,11 @@ class Props(Mapping):
         value = self._data.get(key)
         if value is None:
             return []
-        if value is REDACTED or value is UNKNOWN:
-            if value is REDACTED:
-                raise ValueNotKnownError(self.path(key), reason=SECRET_REASON)
-            return [Reference(UNKNOWN, _sources_below(self._sources, key), self.path(key))]
+        if value is REDACTED:
+            raise ValueNotKnownError(self.path(key), reason=SECRET_REASON)
         sources = _sources_below(self._sources, key)
+        if value is UNKNOWN:
+            return [Reference(UNKNOWN, sources, self.path(key))]
         items = value if isinstance(value, Sequence) and not isinstance(value, str) else [value]
         return [Reference(v, sources, f"{self.path(key)}[{i}]") for i, v in enumerate(items)]
 
@@ -150,11 +150,16 @@ class Items(Sequence):
         return [_plain(v, f"{self._path}[{i}]") for i, v in enumerate(self._data)]
 
 
-def _wrap(value: Any, path: str, sources: Sources = None) -> Any:
+def _readable(value: Any, path: str) -> None:
+    """The one gate every read passes: a value not known yet, or secret, is never handed out."""
     if value is UNKNOWN:
         raise ValueNotKnownError(path)
     if value is REDACTED:
         raise ValueNotKnownError(path, reason=SECRET_REASON)
+
+
+def _wrap(value: Any, path: str, sources: Sources = None) -> Any:
+    _readable(value, path)
     if isinstance(value, str):
         return value
     if isinstance(value, Mapping):
@@ -165,10 +170,7 @@ def _wrap(value: Any, path: str, sources: Sources = None) -> Any:
 
 
 def _plain(value: Any, path: str) -> Any:
-    if value is UNKNOWN:
-        raise ValueNotKnownError(path)
-    if value is REDACTED:
-        raise ValueNotKnownError(path, reason=SECRET_REASON)
+    _readable(value, path)
     if isinstance(value, str):
         return value
     if isinstance(value, Mapping):

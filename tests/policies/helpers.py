@@ -9,9 +9,15 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from pulumi_policy import EnforcementLevel
+from pulumi_policy.policy import _PolicyAnalyzerServicer
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
+
+from policies.pack import POLICIES
+from posture.catalog import PACK_NAME
 from posture.evaluate import evaluate
 from posture.findings import Finding, Verdict
-from posture.resources import ResourceView
+from posture.resources import REDACTED, UNKNOWN, ResourceView
 
 Graph = Sequence[ResourceView]
 Change = Callable[[Graph], list[ResourceView]]
@@ -135,3 +141,22 @@ def edit_policy(name: str, edit: Callable[[dict[str, Any]], None], key: str = "p
         return paths(name, {key: json.dumps(document)})(resources)
 
     return apply
+
+
+def wire(value: Any) -> Any:
+    """What the analyzer hands a policy: unknowns as the engine's sentinel, secrets unwrapped to plaintext."""
+    if value is UNKNOWN:
+        return UNKNOWN_STRING_VALUE
+    if value is REDACTED:
+        return "plaintext-secret"
+    if isinstance(value, dict):
+        return {k: wire(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [wire(v) for v in value]
+    return value
+
+
+def analyzer_servicer() -> _PolicyAnalyzerServicer:
+    """The analyzer the Pulumi CLI starts for this pack, with its default configuration."""
+    return _PolicyAnalyzerServicer(PACK_NAME, "0.0.1", POLICIES, EnforcementLevel.MANDATORY, None, None, None, None,
+                                   None, None, None)

@@ -4,25 +4,20 @@ dependency information, exactly as the pack does when the engine calls it."""
 from __future__ import annotations
 
 import runpy
-from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 import pytest
 from google.protobuf import struct_pb2
 from pulumi.runtime import proto
-from pulumi_policy import EnforcementLevel
-from pulumi_policy.policy import _PolicyAnalyzerServicer
-from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
-from policies.pack import POLICIES
-from posture.catalog import CONTROLS, DECIDED_AT_DEPLOY, PACK_NAME
+from posture.catalog import CONTROLS, DECIDED_AT_DEPLOY
 from posture.evaluate import evaluate
 from posture.findings import Verdict
 from posture.program import DEPLOYED, FIRST_PREVIEW, StackFiles, read_stack_files, run_program
-from posture.resources import REDACTED, UNKNOWN, ResourceView
+from posture.resources import UNKNOWN, ResourceView
 from tests.conftest import PROJECT_DIR, TEST_FILES, run_under_mocks
-from tests.policies.helpers import find
+from tests.policies.helpers import analyzer_servicer, find, wire
 
 STACK_CONTROLS = {c.id for c in CONTROLS if c.is_stack_control}
 
@@ -66,36 +61,18 @@ def test_an_output_nobody_computed_is_unknown_in_both_views_never_none() -> None
 # --- the pack, called the way the engine calls it on a preview -------------------------------------
 
 
-def _servicer() -> _PolicyAnalyzerServicer:
-    return _PolicyAnalyzerServicer(PACK_NAME, "0.0.1", POLICIES, EnforcementLevel.MANDATORY, None, None, None, None,
-                                   None, None, None)
-
-
-def _engine_value(value: Any) -> Any:
-    """Unknowns as the engine's sentinel; secrets unwrapped, as the analyzer hands them to policies."""
-    if value is UNKNOWN:
-        return UNKNOWN_STRING_VALUE
-    if value is REDACTED:
-        return "plaintext-secret"
-    if isinstance(value, dict):
-        return {k: _engine_value(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_engine_value(v) for v in value]
-    return value
-
-
 def _analyze_stack(views: list[ResourceView]):
     resources = []
     for v in views:
         if not v.custom:
             continue
         properties = struct_pb2.Struct()
-        properties.update(_engine_value(v.props))
+        properties.update(wire(v.props))
         dependencies = {key: proto.AnalyzerPropertyDependencies(urns=sorted(urns))
                         for key, urns in (v.dependencies or {}).items()}
         resources.append(proto.AnalyzerResource(type=v.type, properties=properties, urn=v.urn, name=v.name,
                                                 propertyDependencies=dependencies))
-    return _servicer().AnalyzeStack(proto.AnalyzeStackRequest(resources=resources), None).diagnostics
+    return analyzer_servicer().AnalyzeStack(proto.AnalyzeStackRequest(resources=resources), None).diagnostics
 
 
 def test_the_pack_and_the_offline_check_agree_on_a_first_preview(prod_first_preview) -> None:

@@ -25,7 +25,7 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
-from pulumi_policy.policy import _NotApplicableError, _PolicyAnalyzerServicer
+from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import (
     UNKNOWN_ARRAY_VALUE,
     UNKNOWN_BOOLEAN_VALUE,
@@ -37,28 +37,17 @@ from pulumi_policy.proxy import (
 from policies.pack import POLICIES, NotKnownDuringPreviewError, plain_props, policy_for
 from posture.catalog import CONTROL_ID, CONTROLS, CONTROLS_BY_ID, PACK_NAME, STACK_CONTROL_ID
 from posture.findings import Severity
-from posture.resources import REDACTED, UNKNOWN, ResourceView
+from posture.resources import UNKNOWN, ResourceView
 from posture.rules import RULES
-from tests.policies.helpers import find, set_paths
+from tests.policies.helpers import analyzer_servicer, find, set_paths, wire
 
 PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
 OPTS = PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], None)
 POLICY = {p.name: p for p in POLICIES}
 
 
-def _wire(value: Any) -> Any:
-    """What the analyzer hands a policy: secrets already unwrapped to plaintext."""
-    if value is REDACTED:
-        return "plaintext-secret"
-    if isinstance(value, dict):
-        return {k: _wire(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_wire(v) for v in value]
-    return value
-
-
 def _resource_args(view: ResourceView, **changes: Any) -> ResourceValidationArgs:
-    props = _wire(set_paths(view.props, changes))
+    props = wire(set_paths(view.props, changes))
     return ResourceValidationArgs(view.type, unknown_checking_proxy(props), view.urn, view.name, OPTS, None, None)
 
 
@@ -69,7 +58,7 @@ def _validate(policy, args) -> list[tuple[str, str | None]]:
 
 
 def _stack_args(views: list[ResourceView]) -> StackValidationArgs:
-    resources = [PolicyResource(v.type, unknown_checking_proxy(_wire(v.props)), v.urn, v.name, OPTS, None, None, [], {})
+    resources = [PolicyResource(v.type, unknown_checking_proxy(wire(v.props)), v.urn, v.name, OPTS, None, None, [], {})
                  for v in views]
     return StackValidationArgs(resources, None)
 
@@ -207,21 +196,16 @@ def test_stack_policy_with_a_raising_rule(prod_stack, monkeypatch) -> None:
 # --- the analyzer server, as the CLI drives it -------------------------------------------------------
 
 
-def _servicer() -> _PolicyAnalyzerServicer:
-    return _PolicyAnalyzerServicer(PACK_NAME, "0.0.1", POLICIES, EnforcementLevel.MANDATORY, None, None, None, None,
-                                   None, None, None)
-
-
 def _struct(props: dict) -> struct_pb2.Struct:
     struct = struct_pb2.Struct()
-    struct.update(_wire(props))
+    struct.update(wire(props))
     return struct
 
 
 def _analyze(view: ResourceView, **changes: Any):
     request = proto.AnalyzeRequest(type=view.type, properties=_struct(set_paths(view.props, changes)), urn=view.urn,
                                    name=view.name)
-    return _servicer().Analyze(request, None).diagnostics
+    return analyzer_servicer().Analyze(request, None).diagnostics
 
 
 def test_analyzer_reports_our_violation_as_mandatory(prod_stack) -> None:
@@ -243,11 +227,11 @@ def test_analyzer_stack_run_over_the_prod_stack(prod_stack) -> None:
     views = [v for v in prod_stack if v.custom]
     request = proto.AnalyzeStackRequest(resources=[
         proto.AnalyzerResource(type=v.type, properties=_struct(v.props), urn=v.urn, name=v.name) for v in views])
-    assert list(_servicer().AnalyzeStack(request, None).diagnostics) == []
+    assert list(analyzer_servicer().AnalyzeStack(request, None).diagnostics) == []
     broken = [v for v in views if v.name != "network-flow-log"]
     request = proto.AnalyzeStackRequest(resources=[
         proto.AnalyzerResource(type=v.type, properties=_struct(v.props), urn=v.urn, name=v.name) for v in broken])
-    diagnostics = _servicer().AnalyzeStack(request, None).diagnostics
+    diagnostics = analyzer_servicer().AnalyzeStack(request, None).diagnostics
     assert [(d.policyName, d.enforcementLevel) for d in diagnostics] == [("stack-vpc-require-flow-logs", proto.MANDATORY)]
 
 
