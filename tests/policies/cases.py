@@ -71,6 +71,55 @@ def _ingress_rule(name: str, group: str, **props) -> Change:
                {"securityGroupId": group, **props})
 
 
+def cases_without_baseline(control: str, *entries: tuple) -> None:
+    """Cases for a control whose resources the baseline does not declare (tests/policies/app_cases.py)."""
+    cases(control, *entries, baseline_passes=False)
+
+
+def _edit_props(name: str, edit) -> Change:
+    """Change one resource's props through a function of (a deep copy of) the current props."""
+    def apply(resources):
+        target = find(resources, name)
+        new = copy.deepcopy(target.props)
+        edit(new)
+        replaced = dataclasses.replace(target, props=new)
+        return [replaced if r is target else r for r in resources]
+
+    return apply
+
+
+def _admin_actions(update) -> Change:
+    """Edit the account-root administration statement of a DomainKey policy."""
+    return edit_policy("database-key", lambda d: d["Statement"][0].update(Action=update(d["Statement"][0]["Action"])))
+
+
+def _blocklist_statement(wrap) -> Change:
+    """Wrap the web ACL's blocklist statement: the blocklist must still block."""
+    return _edit_props("fx-web-acl", lambda p: p["rules"][0].update(statement=wrap(p["rules"][0]["statement"])))
+
+
+def _rotation(rules: dict) -> Change:
+    """The bank token rotated on a schedule instead of exempted: the schedule is read, not just present."""
+    return chain(change("data-bank-token", tags={}), add(
+        "aws:secretsmanager/secretRotation:SecretRotation", "fx-token-rotation", {
+            "secretId": "data-bank-token-id", "rotationLambdaArn": "arn:aws:lambda:eu-west-1:1:function:r",
+            "rotationRules": rules}))
+
+
+_RECOVERY_POINTS = f"arn:aws:backup:eu-west-1:{ACCOUNT}:recovery-point:*"
+_GLOBAL = "ledger-global"
+"""A global database: its writer keeps its own backups and managed password."""
+_COMMON_RULES = sorted({"NoUserAgent_HEADER", "UserAgent_BadBots_HEADER", "SizeRestrictions_QUERYSTRING",
+                        "SizeRestrictions_Cookie_HEADER", "SizeRestrictions_BODY", "SizeRestrictions_URIPATH",
+                        "EC2MetaDataSSRF_BODY", "EC2MetaDataSSRF_COOKIE", "EC2MetaDataSSRF_URIPATH",
+                        "EC2MetaDataSSRF_QUERYARGUMENTS", "GenericLFI_QUERYARGUMENTS", "GenericLFI_URIPATH",
+                        "GenericLFI_BODY", "RestrictedExtensions_URIPATH", "RestrictedExtensions_QUERYARGUMENTS",
+                        "GenericRFI_QUERYARGUMENTS", "GenericRFI_BODY", "GenericRFI_URIPATH",
+                        "CrossSiteScripting_COOKIE", "CrossSiteScripting_QUERYARGUMENTS", "CrossSiteScripting_BODY",
+                        "CrossSiteScripting_URIPATH"})
+"""The common rule set's rules; counting every one of them leaves the group enforcing nothing."""
+
+
 # --- database -----------------------------------------------------------------------------------
 
 cases("aws-rds-instance-disallow-public-access",
@@ -107,7 +156,9 @@ cases("aws-rds-instance-require-backup-retention",
       ("pass_seven_days_as_string", change("database-instance", backupRetentionPeriod="7")),
       ("unknown_retention", change("database-instance", backupRetentionPeriod=UNKNOWN)))
 cases("aws-rds-cluster-require-backup-retention",
-      ("fail_six_days", change("fx-ledger", backupRetentionPeriod=6.0)))
+      ("fail_six_days", change("fx-ledger", backupRetentionPeriod=6.0)),
+      ("fail_global_writer_without_retention", change("fx-ledger", globalClusterIdentifier=_GLOBAL,
+                                                      backupRetentionPeriod=DELETE)))
 cases("aws-rds-instance-require-final-snapshot",
       ("fail_skip", change("database-instance", skipFinalSnapshot=True)),
       ("fail_no_identifier", change("database-instance", finalSnapshotIdentifier=DELETE)),
@@ -122,7 +173,9 @@ cases("aws-rds-instance-require-managed-master-password",
       ("fail_secret_under_aws_key", change("database-instance", masterUserSecretKmsKeyId=DELETE)))
 cases("aws-rds-cluster-require-managed-master-password",
       ("fail_master_password", change("fx-ledger", masterPassword="correct-horse-battery")),
-      ("fail_master_password_wo", change("fx-ledger", masterPasswordWo=REDACTED)))
+      ("fail_master_password_wo", change("fx-ledger", masterPasswordWo=REDACTED)),
+      ("fail_global_writer_unmanaged", change("fx-ledger", globalClusterIdentifier=_GLOBAL,
+                                              manageMasterUserPassword=DELETE)))
 cases("aws-rds-instance-enable-auto-minor-version-upgrade",
       ("fail_disabled", change("database-instance", autoMinorVersionUpgrade=False)),
       ("fail_aurora_instance_disabled", change("fx-ledger-1", autoMinorVersionUpgrade=False)),
@@ -193,7 +246,19 @@ cases("stack-security-group-disallow-internet-ingress",
       ("pass_https_on_alb_sg_rule_form", add("aws:ec2/securityGroupRule:SecurityGroupRule", "fx-alb-sgr", {
           "type": "ingress", "securityGroupId": "fx-alb-sg-id", "protocol": "tcp", "fromPort": 443.0,
           "toPort": 443.0, "cidrBlocks": [ANY_V4]})),
-      ("unknown_load_balancer_groups", change("fx-alb", securityGroups=UNKNOWN)))
+      ("unknown_load_balancer_groups", change("fx-alb", securityGroups=UNKNOWN)),
+      # E. the internet is not only 0.0.0.0/0,
+      ("fail_https_to_app_from_half_the_internet", chain(
+          _ingress_rule("fx-app-https-low", "network-app-sg-id", ipProtocol="tcp", fromPort=443.0, toPort=443.0,
+                        cidrIpv4="0.0.0.0/1"),
+          _ingress_rule("fx-app-https-high", "network-app-sg-id", ipProtocol="tcp", fromPort=443.0, toPort=443.0,
+                        cidrIpv4="128.0.0.0/1"))),
+      ("fail_ipv6_global_unicast", _ingress_rule("fx-app-https-v6", "network-app-sg-id", ipProtocol="tcp",
+                                                 fromPort=443.0, toPort=443.0, cidrIpv6="2000::/3")),
+      ("pass_aggregator_sized_source", _ingress_rule("fx-app-partner", "network-app-sg-id", ipProtocol="tcp",
+                                                     fromPort=8443.0, toPort=8443.0, cidrIpv4="198.51.100.16/28")),
+      ("pass_private_slash_8", _ingress_rule("fx-app-corp", "network-app-sg-id", ipProtocol="tcp",
+                                             fromPort=8443.0, toPort=8443.0, cidrIpv4="10.0.0.0/8")))
 cases("aws-ec2-defaultsecuritygroup-disallow-rules",
       ("fail_self_ingress", change("network-default-sg", ingress=[
           {"protocol": "-1", "fromPort": 0.0, "toPort": 0.0, "self": True}])),
@@ -230,7 +295,10 @@ cases("stack-data-tier-disallow-internet-routes",
       ("pass_private_peering_route", add("aws:ec2/route:Route", "fx-data-peer", {
           "routeTableId": "network-data-rt-id", "destinationCidrBlock": "10.99.0.0/16",
           "vpcPeeringConnectionId": "pcx-0123"})),
-      ("unknown_routes", change("network-data-rt", routes=UNKNOWN)))
+      ("unknown_routes", change("network-data-rt", routes=UNKNOWN)),
+      ("fail_half_the_internet_over_peering", add("aws:ec2/route:Route", "fx-data-half", {
+          "routeTableId": "network-data-rt-id", "destinationCidrBlock": "0.0.0.0/1",
+          "vpcPeeringConnectionId": "pcx-0123"})))
 cases("stack-database-reachable-only-from-app-tier",
       ("fail_cidr_source", change("database-from-app", referencedSecurityGroupId=DELETE, cidrIpv4="10.10.0.0/16")),
       ("fail_other_tier_source", change("database-from-app", referencedSecurityGroupId="network-endpoints-sg-id")),
@@ -276,7 +344,11 @@ cases("stack-subnet-require-network-acl",
 cases("aws-ec2-managedprefixlist-disallow-anywhere",
       ("fail_inline_anywhere", paths("fx-admin-allowlist", {"entries[0].cidr": ANY_V4})),
       ("fail_standalone_entry", add("aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry", "fx-allow-all-v6", {
-          "prefixListId": "fx-admin-allowlist-id", "cidr": ANY_V6})))
+          "prefixListId": "fx-admin-allowlist-id", "cidr": ANY_V6})),
+      ("fail_inline_half_the_internet", paths("fx-admin-allowlist", {"entries[0].cidr": "128.0.0.0/1"})),
+      ("fail_standalone_public_slash_4", add("aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry", "fx-wide", {
+          "prefixListId": "fx-admin-allowlist-id", "cidr": "64.0.0.0/4"})),
+      ("pass_private_range", paths("fx-admin-allowlist", {"entries[0].cidr": "10.0.0.0/8"})))
 cases("aws-ec2-networkacl-disallow-all-traffic-from-internet",
       ("fail_inline_allow_all", append("network-app-nacl", "ingress", {
           "protocol": "-1", "ruleNo": 90.0, "action": "allow", "cidrBlock": ANY_V4, "fromPort": 0.0, "toPort": 0.0})),
@@ -288,7 +360,10 @@ cases("aws-ec2-networkacl-disallow-all-traffic-from-internet",
           "toPort": 0.0})),
       ("pass_egress_rule", add("aws:ec2/networkAclRule:NetworkAclRule", "fx-public-out", {
           "networkAclId": "network-public-nacl-id", "ruleNumber": 95.0, "egress": True, "protocol": "-1",
-          "ruleAction": "allow", "cidrBlock": "10.10.0.0/16"})))
+          "ruleAction": "allow", "cidrBlock": "10.10.0.0/16"})),
+      ("fail_inline_allow_all_from_half_the_internet", append("network-app-nacl", "ingress", {
+          "protocol": "-1", "ruleNo": 91.0, "action": "allow", "cidrBlock": "0.0.0.0/1", "fromPort": 0.0,
+          "toPort": 0.0})))
 cases("aws-cloudwatch-loggroup-require-cmk-encryption",
       ("fail_no_key", change("network-flow-logs", kmsKeyId=DELETE)))
 cases("aws-cloudwatch-loggroup-require-retention",
@@ -305,7 +380,11 @@ cases("aws-lb-listener-require-tls",
       ("fail_alb_token_plain_tcp", paths("fx-http", {"protocol": "TCP"}, type="aws:alb/listener:Listener")),
       ("pass_alb_token", paths("fx-https", {}, type="aws:alb/listener:Listener")),
       ("pass_tls13_only", change("fx-https", sslPolicy="ELBSecurityPolicy-TLS13-1-3-2021-06")),
-      ("unknown_policy", change("fx-https", sslPolicy=UNKNOWN)))
+      ("unknown_policy", change("fx-https", sslPolicy=UNKNOWN)),
+      # F. one TLS allow-list: the component's,
+      ("fail_legacy_cipher_ext1_policy", change("fx-https", sslPolicy="ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06")),
+      ("fail_legacy_cipher_ext0_fips_policy", change("fx-https",
+                                                     sslPolicy="ELBSecurityPolicy-TLS13-1-2-Ext0-FIPS-2023-04")))
 cases("aws-lb-targetgroup-require-tls",
       ("fail_plain_http", change("fx-app", protocol="HTTP")),
       ("fail_alb_token_default_protocol", paths("fx-app", {"protocol": DELETE}, type="aws:alb/targetGroup:TargetGroup")),
@@ -359,7 +438,27 @@ cases("stack-web-acl-require-baseline-rules",
       ("pass_rule_json", chain(paths("fx-web-acl", {"rules[4]": DELETE}), paths("fx-web-acl", {
           "ruleJson": json.dumps([{"Name": "sqli", "Priority": 12, "OverrideAction": {"None": {}},
                                    "Statement": {"ManagedRuleGroupStatement": {
-                                       "VendorName": "AWS", "Name": "AWSManagedRulesSQLiRuleSet"}}}])}))))
+                                       "VendorName": "AWS", "Name": "AWSManagedRulesSQLiRuleSet"}}}])}))),
+      ("fail_blocklist_under_not_statement", _blocklist_statement(lambda s: {"notStatement": {"statement": s}})),
+      ("fail_blocklist_under_and_statement", _blocklist_statement(lambda s: {"andStatement": {"statements": [
+          s, {"byteMatchStatement": {"searchString": "/admin", "positionalConstraint": "STARTS_WITH",
+                                     "fieldToMatch": {"uriPath": {}}, "textTransformations": [
+                                         {"priority": 0, "type": "NONE"}]}}]}})),
+      ("fail_every_common_rule_counted", paths("fx-web-acl", {
+          "rules[2].statement.managedRuleGroupStatement.ruleActionOverrides": [
+              {"name": r, "actionToUse": {"count": {}}} for r in _COMMON_RULES]})),
+      ("fail_sqli_rules_excluded_in_rule_json", chain(paths("fx-web-acl", {"rules[4]": DELETE}), paths("fx-web-acl", {
+          "ruleJson": json.dumps([{"Name": "sqli", "Priority": 12, "OverrideAction": {"None": {}},
+                                   "Statement": {"ManagedRuleGroupStatement": {
+                                       "VendorName": "AWS", "Name": "AWSManagedRulesSQLiRuleSet",
+                                       "ExcludedRules": [{"Name": n} for n in (
+                                           "SQLi_QUERYARGUMENTS", "SQLiExtendedPatterns_QUERYARGUMENTS", "SQLi_BODY",
+                                           "SQLiExtendedPatterns_BODY", "SQLi_COOKIE", "SQLi_URIPATH")]}}}])}))),
+      ("pass_blocklist_in_or_statement", _blocklist_statement(lambda s: {"orStatement": {"statements": [
+          s, {"ipSetReferenceStatement": {"arn": s["ipSetReferenceStatement"]["arn"]}}]}})),
+      ("pass_one_noisy_rule_counted", paths("fx-web-acl", {
+          "rules[2].statement.managedRuleGroupStatement.ruleActionOverrides": [
+              {"name": "SizeRestrictions_BODY", "actionToUse": {"count": {}}}]})))
 
 # --- backups ------------------------------------------------------------------------------------
 
@@ -383,7 +482,15 @@ cases("aws-backup-vaultpolicy-require-deny-delete",
       ("pass_wildcard_deny_as_object", change("backups-vault-policy", policy={
           "Version": "2012-10-17", "Statement": {"Effect": "Deny", "Principal": {"AWS": ["*"]},
                                                  "Action": "backup:*", "Resource": "*"}})),
-      ("unknown_policy", change("backups-vault-policy", policy=UNKNOWN)))
+      ("unknown_policy", change("backups-vault-policy", policy=UNKNOWN)),
+      ("fail_deny_on_the_vault_arn_only", edit_policy("backups-vault-policy", lambda d: d["Statement"][0].update(
+          Resource=f"arn:aws:backup:eu-west-1:{ACCOUNT}:backup-vault:backups-vault"))),
+      ("fail_deny_not_resource", edit_policy("backups-copy-vault-policy", lambda d: d["Statement"][0].update(
+          NotResource=_RECOVERY_POINTS, Resource=None))),
+      ("pass_recovery_point_pattern", edit_policy("backups-vault-policy", lambda d: d["Statement"][0].update(
+          Resource=_RECOVERY_POINTS))),
+      ("pass_actions_in_any_case", edit_policy("backups-copy-vault-policy", lambda d: d["Statement"][0].update(
+          Action=["backup:deleteRecoveryPoint", "backup:UpdateRecoveryPoint*"]))))
 cases("aws-backup-plan-require-retention",
       ("fail_one_day", paths("backups-plan", {"rules[0].lifecycle.deleteAfter": 1.0})),
       ("fail_short_copies", paths("backups-plan", {"rules[0].copyActions[0].lifecycle.deleteAfter": 3.0}),
@@ -398,7 +505,11 @@ cases("stack-backup-copy-require-equally-fortified-vault",
       ("fail_weaker_copy_lock", change("backups-copy-vault-lock", minRetentionDays=14.0)),
       ("fail_copy_outside_stack", paths("backups-plan", {
           "rules[1].copyActions[0].destinationVaultArn": "arn:aws:backup:eu-central-1:999999999999:vault/x"})),
-      ("unknown_destination", paths("backups-plan", {"rules[0].copyActions[0].destinationVaultArn": UNKNOWN})))
+      ("unknown_destination", paths("backups-plan", {"rules[0].copyActions[0].destinationVaultArn": UNKNOWN})),
+      # J. copies as fortified as the primary; selections honour their tag conditions,
+      ("fail_primary_kept_forever_copies_expire", paths("backups-plan", {"rules[0].lifecycle": DELETE})),
+      ("pass_both_kept_forever", paths("backups-plan", {"rules[0].lifecycle": DELETE,
+                                                        "rules[0].copyActions[0].lifecycle": DELETE})))
 cases("stack-data-store-require-backup-plan",
       ("fail_cluster_not_selected", drop("fx-ledger-selection")),
       ("fail_nothing_selected", change("backups-selection", resources=[])),
@@ -410,7 +521,13 @@ cases("stack-data-store-require-backup-plan",
           paths("backups-selection", {"resources[0]": DELETE, "selectionTags": [
               {"type": "STRINGEQUALS", "key": "backup", "value": "daily"}]}),
           paths("database-instance", {"tags": {"backup": "daily"}}))),
-      ("unknown_selection", change("backups-selection", resources=UNKNOWN)))
+      ("unknown_selection", change("backups-selection", resources=UNKNOWN)),
+      ("fail_condition_no_store_meets", change("backups-selection", conditions=[
+          {"stringEquals": [{"key": "aws:ResourceTag/backup", "value": "daily"}]}])),
+      ("fail_condition_excludes_the_data_tier", change("backups-selection", conditions=[
+          {"stringNotEquals": [{"key": "aws:ResourceTag/tier", "value": "data"}]}])),
+      ("pass_condition_every_store_meets", change("backups-selection", conditions=[
+          {"stringNotEquals": [{"key": "aws:ResourceTag/backup", "value": "never"}]}])))
 
 # --- keys ---------------------------------------------------------------------------------------
 
@@ -438,7 +555,31 @@ cases("aws-kms-key-require-conditioned-use",
       ("pass_named_role", edit_policy("database-key", lambda d: d["Statement"].append({
           "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/app"}, "Action": "kms:Decrypt",
           "Resource": "*"}))),
-      ("pass_standalone_key_policy_not_applicable", change("sessions-key", policy=DELETE)))
+      ("pass_standalone_key_policy_not_applicable", change("sessions-key", policy=DELETE)),
+      # A. key use matched like IAM does: case-insensitive, wildcards, the full use list,
+      ("fail_admin_decrypt_wildcard", _admin_actions(lambda a: [*a, "kms:Decrypt*"])),
+      ("fail_admin_lowercase_decrypt", _admin_actions(lambda a: [*a, "kms:decrypt"])),
+      ("fail_admin_create_wildcard_includes_create_grant", _admin_actions(
+          lambda a: ["kms:Create*", *(x for x in a if x != "kms:CreateAlias")])),
+      ("fail_admin_reencrypt_wildcard", _admin_actions(lambda a: [*a, "kms:ReEncrypt*"])),
+      # B. only a positive test with concrete values narrows a use grant,
+      ("fail_via_service_wildcard", edit_policy("database-key", lambda d: d["Statement"][1].update(
+          Condition={"StringLike": {"kms:ViaService": "*"}}))),
+      ("fail_via_service_if_exists", edit_policy("database-key", lambda d: d["Statement"][1].update(
+          Condition={"StringEqualsIfExists": {"kms:ViaService": "rds.eu-west-1.amazonaws.com"}}))),
+      ("fail_caller_account_only", edit_policy("database-key", lambda d: d["Statement"][1].update(
+          Condition={"StringEquals": {"kms:CallerAccount": ACCOUNT}}))),
+      ("fail_service_source_negated", edit_policy("logs-key", lambda d: d["Statement"][1].update(
+          Condition={"StringNotEquals": {"aws:SourceAccount": "999999999999"}}))),
+      ("fail_everyone_in_the_account", edit_policy("database-key", lambda d: d["Statement"].append(
+          {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:Decrypt", "Resource": "*",
+           "Condition": {"StringEquals": {"aws:PrincipalAccount": ACCOUNT}}}))),
+      ("pass_everyone_in_the_account_through_rds", edit_policy("database-key", lambda d: d["Statement"].append(
+          {"Effect": "Allow", "Principal": "*", "Action": ["kms:Decrypt", "kms:CreateGrant"], "Resource": "*",
+           "Condition": {"StringEquals": {"kms:CallerAccount": ACCOUNT,
+                                          "kms:ViaService": "rds.eu-west-1.amazonaws.com"}}}))),
+      ("pass_logs_encryption_context", edit_policy("logs-key", lambda d: d["Statement"][1].update(Condition={
+          "ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:eu-west-1:{ACCOUNT}:log-group:*"}}))))
 
 # --- storage ------------------------------------------------------------------------------------
 
@@ -631,7 +772,13 @@ cases("stack-secret-require-rotation-or-exemption",
               "rotationRules": {"automaticallyAfterDays": 30.0}}))),
       ("fail_yearly_rotation", chain(change("data-bank-token", tags={}), add(
           "aws:secretsmanager/secretRotation:SecretRotation", "fx-token-rotation", {
-              "secretId": "data-bank-token-id", "rotationRules": {"automaticallyAfterDays": 365.0}}))))
+              "secretId": "data-bank-token-id", "rotationRules": {"automaticallyAfterDays": 365.0}}))),
+      ("fail_yearly_rate", _rotation({"scheduleExpression": "rate(365 days)"})),
+      ("fail_quarterly_cron", _rotation({"scheduleExpression": "cron(0 4 1 */3 ? *)"})),
+      ("fail_cron_that_never_runs", _rotation({"scheduleExpression": "cron(0 4 30 2 ? *)"})),
+      ("pass_monthly_cron", _rotation({"scheduleExpression": "cron(0 4 1 * ? *)"})),
+      ("pass_every_four_hours", _rotation({"scheduleExpression": "rate(4 hours)"})),
+      ("pass_first_monday", _rotation({"scheduleExpression": "cron(0 4 ? * MON#1 *)"})))
 
 WALL = {"stack-bank-data-require-walled-off-readers"}
 """Opening the bank token or the transaction store also lets principals read bank data."""
@@ -649,13 +796,38 @@ cases("stack-dynamodb-table-require-deny-policy",
                                                            lambda d: d["Statement"].pop(0)), WALL),
       ("fail_transactions_outside_endpoint", edit_policy("data-transactions-policy",
                                                          lambda d: d["Statement"].pop(1))),
-      ("unknown_policy", change("data-sessions-policy", policy=UNKNOWN)))
+      ("unknown_policy", change("data-sessions-policy", policy=UNKNOWN)),
+      # D. the table and secret denies: exempting operator, every item action, the resource itself,
+      ("fail_deny_only_through_the_endpoint", edit_policy("data-sessions-policy", lambda d: d["Statement"][0].update(
+          Condition={"StringEquals": {"aws:SourceVpce": "network-dynamodb-endpoint-id"}}))),
+      ("fail_deny_on_get_item_only", edit_policy("data-oauth-tokens-policy", lambda d: d["Statement"][0].update(
+          Action="dynamodb:GetItem"))),
+      ("fail_scan_left_open", edit_policy("data-sessions-policy", lambda d: d["Statement"][0].update(
+          Action=[a for a in d["Statement"][0]["Action"] if a != "dynamodb:Scan"]))),
+      ("fail_deny_on_another_table", edit_policy("data-oauth-tokens-policy", lambda d: d["Statement"][0].update(
+          Resource=f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:table/elsewhere"))),
+      ("fail_transactions_exempt_every_role", edit_policy("data-transactions-policy", lambda d: d["Statement"][
+          0].update(Condition={"StringNotLike": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:role/*"}})), WALL),
+      ("pass_deny_every_dynamodb_action", edit_policy("data-sessions-policy", lambda d: d["Statement"][0].update(
+          Action="dynamodb:*", Resource="*"))),
+      ("pass_actions_split_over_two_denies", edit_policy("data-oauth-tokens-policy", lambda d: d.update(Statement=[
+          {**d["Statement"][0], "Action": d["Statement"][0]["Action"][:7]},
+          {**d["Statement"][0], "Action": d["Statement"][0]["Action"][7:]}]))),
+      ("pass_arn_not_equals_on_principal", edit_policy("data-transactions-policy", lambda d: d["Statement"][0].update(
+          Condition={"ArnNotEquals": {"aws:PrincipalArn": d["Statement"][0]["Condition"]["StringNotEquals"][
+              "aws:PrincipalArn"]}}))))
 cases("stack-secret-require-reader-allowlist-policy",
       ("fail_no_policy", drop("data-bank-token-policy"), WALL),
       ("fail_public_policies_allowed", change("data-bank-token-policy", blockPublicPolicy=False)),
       ("fail_deny_on_describe_only", edit_policy("data-bank-token-policy", lambda d: d["Statement"][0].update(
           Action="secretsmanager:DescribeSecret")), WALL),
-      ("pass_deny_for_everyone", edit_policy("data-bank-token-policy", lambda d: d["Statement"][0].pop("Condition"))))
+      ("pass_deny_for_everyone", edit_policy("data-bank-token-policy", lambda d: d["Statement"][0].pop("Condition"))),
+      ("fail_deny_only_for_the_reader", edit_policy("data-bank-token-policy", lambda d: d["Statement"][0].update(
+          Condition={"StringEquals": {"aws:PrincipalArn": d["Statement"][0]["Condition"]["StringNotEquals"][
+              "aws:PrincipalArn"]}})), WALL),
+      ("fail_deny_on_another_secret", edit_policy("data-bank-token-policy", lambda d: d["Statement"][0].update(
+          Resource=f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT}:secret/other")), WALL),
+      ("pass_resource_star", edit_policy("data-bank-token-policy", lambda d: d["Statement"][0].update(Resource="*"))))
 
 # --- who can read (tests/policies/test_who_can_read.py holds the adversarial round) ----------------
 cases("stack-bank-data-require-walled-off-readers",
@@ -704,7 +876,31 @@ cases("aws-iam-resourcepolicy-disallow-wildcard-grants",
       ("pass_conditional_everyone", edit_policy("monitoring-alarms-policy", lambda d: d["Statement"].append(
           {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sns:Publish", "Resource": "*",
            "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}}))),
-      ("unknown_policy", change("monitoring-config-history-policy", policy=UNKNOWN)))
+      ("unknown_policy", change("monitoring-config-history-policy", policy=UNKNOWN)),
+      # B. Principal "*" needs a condition pinning an account, organization, principal or source,
+      ("fail_everyone_via_any_service", edit_policy("monitoring-alarms-policy", lambda d: d["Statement"].append(
+          {"Effect": "Allow", "Principal": "*", "Action": "sns:Publish", "Resource": "*",
+           "Condition": {"StringLike": {"kms:ViaService": "*"}}}))),
+      ("fail_everyone_over_tls", edit_policy("monitoring-config-history-policy", lambda d: d["Statement"].append(
+          {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "s3:GetObject", "Resource": "*",
+           "Condition": {"Bool": {"aws:SecureTransport": "true"}}}))),
+      ("fail_everyone_in_any_org", edit_policy("monitoring-alarms-policy", lambda d: d["Statement"].append(
+          {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sns:Publish", "Resource": "*",
+           "Condition": {"StringLike": {"aws:PrincipalOrgID": "o-*"}}}))),
+      ("fail_everyone_if_account_present", edit_policy("monitoring-alarms-policy", lambda d: d["Statement"].append(
+          {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sns:Publish", "Resource": "*",
+           "Condition": {"StringEqualsIfExists": {"aws:PrincipalAccount": ACCOUNT}}}))),
+      ("pass_everyone_through_our_endpoint", edit_policy("monitoring-config-history-policy", lambda d: d[
+          "Statement"].append({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*",
+                               "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-0a1b2c3d"}}}))),
+      # K. role trust policies are resource policies,
+      ("fail_role_assumable_by_every_account", edit_policy("backups-role", lambda d: d["Statement"].append(
+          {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}), key="assumeRolePolicy")),
+      ("fail_role_trust_every_sts_action", edit_policy("bank-sync-role", lambda d: d["Statement"][0].update(
+          Action="sts:*"), key="assumeRolePolicy")),
+      ("pass_role_assumable_within_the_organization", edit_policy("backups-role", lambda d: d["Statement"].append(
+          {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole",
+           "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}}), key="assumeRolePolicy")))
 
 _TRAIL_ARN = f"arn:aws:cloudtrail:eu-west-1:{ACCOUNT}:trail/security-baseline"
 cases("aws-iam-resourcepolicy-require-confused-deputy-conditions",
@@ -734,244 +930,15 @@ cases("aws-iam-resourcepolicy-require-confused-deputy-conditions",
       ("pass_source_arn_list", edit_policy("monitoring-alarms-policy", lambda d: d["Statement"][0].update(
           Condition={"ArnLike": {"aws:SourceArn": [f"arn:aws:cloudwatch:eu-west-1:{ACCOUNT}:alarm:*",
                                                    f"arn:aws:events:eu-west-1:{ACCOUNT}:rule/*"]}}))),
-      ("unknown_policy", change("backups-events-policy", policy=UNKNOWN)))
+      ("unknown_policy", change("backups-events-policy", policy=UNKNOWN)),
+      # K. a service assuming a role must be pinned to our account or resource,
+      ("fail_role_trust_for_any_account", edit_policy("bank-sync-role", lambda d: d["Statement"][0].pop("Condition"),
+                                                      key="assumeRolePolicy")),
+      ("fail_role_trust_source_wildcard", edit_policy("network-flow-logs-role", lambda d: d["Statement"][0].update(
+          Condition={"StringLike": {"aws:SourceAccount": "*"}}), key="assumeRolePolicy")),
+      ("pass_role_trust_source_arn", edit_policy("monitoring-trail-logs-role", lambda d: d["Statement"][0].update(
+          Condition={"ArnLike": {"aws:SourceArn": _TRAIL_ARN}}), key="assumeRolePolicy")))
 
-
-# --- review probes ------------------------------------------------------------------------------
-# Each fail case below reproduces a probe that passed the rules before the review's fixes (A-K)
-# and fails them now; the pass cases pin what the stricter rules must still accept.
-
-
-def more(control: str, *entries: tuple) -> None:
-    """More cases for a control registered above (its baseline pass is already there)."""
-    cases(control, *entries, baseline_passes=False)
-
-
-def _edit_props(name: str, edit) -> Change:
-    """Change one resource's props through a function of (a deep copy of) the current props."""
-    def apply(resources):
-        target = find(resources, name)
-        new = copy.deepcopy(target.props)
-        edit(new)
-        replaced = dataclasses.replace(target, props=new)
-        return [replaced if r is target else r for r in resources]
-
-    return apply
-
-
-def _admin_actions(update) -> Change:
-    """Edit the account-root administration statement of a DomainKey policy."""
-    return edit_policy("database-key", lambda d: d["Statement"][0].update(Action=update(d["Statement"][0]["Action"])))
-
-
-# A. key use matched like IAM does: case-insensitive, wildcards, the full use list
-more("aws-kms-key-require-conditioned-use",
-     ("fail_admin_decrypt_wildcard", _admin_actions(lambda a: [*a, "kms:Decrypt*"])),
-     ("fail_admin_lowercase_decrypt", _admin_actions(lambda a: [*a, "kms:decrypt"])),
-     ("fail_admin_create_wildcard_includes_create_grant", _admin_actions(
-         lambda a: ["kms:Create*", *(x for x in a if x != "kms:CreateAlias")])),
-     ("fail_admin_reencrypt_wildcard", _admin_actions(lambda a: [*a, "kms:ReEncrypt*"])),
-     # B. only a positive test with concrete values narrows a use grant
-     ("fail_via_service_wildcard", edit_policy("database-key", lambda d: d["Statement"][1].update(
-         Condition={"StringLike": {"kms:ViaService": "*"}}))),
-     ("fail_via_service_if_exists", edit_policy("database-key", lambda d: d["Statement"][1].update(
-         Condition={"StringEqualsIfExists": {"kms:ViaService": "rds.eu-west-1.amazonaws.com"}}))),
-     ("fail_caller_account_only", edit_policy("database-key", lambda d: d["Statement"][1].update(
-         Condition={"StringEquals": {"kms:CallerAccount": ACCOUNT}}))),
-     ("fail_service_source_negated", edit_policy("logs-key", lambda d: d["Statement"][1].update(
-         Condition={"StringNotEquals": {"aws:SourceAccount": "999999999999"}}))),
-     ("fail_everyone_in_the_account", edit_policy("database-key", lambda d: d["Statement"].append(
-         {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:Decrypt", "Resource": "*",
-          "Condition": {"StringEquals": {"aws:PrincipalAccount": ACCOUNT}}}))),
-     ("pass_everyone_in_the_account_through_rds", edit_policy("database-key", lambda d: d["Statement"].append(
-         {"Effect": "Allow", "Principal": "*", "Action": ["kms:Decrypt", "kms:CreateGrant"], "Resource": "*",
-          "Condition": {"StringEquals": {"kms:CallerAccount": ACCOUNT,
-                                         "kms:ViaService": "rds.eu-west-1.amazonaws.com"}}}))),
-     ("pass_logs_encryption_context", edit_policy("logs-key", lambda d: d["Statement"][1].update(Condition={
-         "ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:eu-west-1:{ACCOUNT}:log-group:*"}}))))
-
-# B. Principal "*" needs a condition pinning an account, organization, principal or source
-more("aws-iam-resourcepolicy-disallow-wildcard-grants",
-     ("fail_everyone_via_any_service", edit_policy("monitoring-alarms-policy", lambda d: d["Statement"].append(
-         {"Effect": "Allow", "Principal": "*", "Action": "sns:Publish", "Resource": "*",
-          "Condition": {"StringLike": {"kms:ViaService": "*"}}}))),
-     ("fail_everyone_over_tls", edit_policy("monitoring-config-history-policy", lambda d: d["Statement"].append(
-         {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "s3:GetObject", "Resource": "*",
-          "Condition": {"Bool": {"aws:SecureTransport": "true"}}}))),
-     ("fail_everyone_in_any_org", edit_policy("monitoring-alarms-policy", lambda d: d["Statement"].append(
-         {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sns:Publish", "Resource": "*",
-          "Condition": {"StringLike": {"aws:PrincipalOrgID": "o-*"}}}))),
-     ("fail_everyone_if_account_present", edit_policy("monitoring-alarms-policy", lambda d: d["Statement"].append(
-         {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sns:Publish", "Resource": "*",
-          "Condition": {"StringEqualsIfExists": {"aws:PrincipalAccount": ACCOUNT}}}))),
-     ("pass_everyone_through_our_endpoint", edit_policy("monitoring-config-history-policy", lambda d: d[
-         "Statement"].append({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*",
-                              "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-0a1b2c3d"}}}))),
-     # K. role trust policies are resource policies
-     ("fail_role_assumable_by_every_account", edit_policy("backups-role", lambda d: d["Statement"].append(
-         {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}), key="assumeRolePolicy")),
-     ("fail_role_trust_every_sts_action", edit_policy("bank-sync-role", lambda d: d["Statement"][0].update(
-         Action="sts:*"), key="assumeRolePolicy")),
-     ("pass_role_assumable_within_the_organization", edit_policy("backups-role", lambda d: d["Statement"].append(
-         {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole",
-          "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}}), key="assumeRolePolicy")))
-
-# K. a service assuming a role must be pinned to our account or resource
-more("aws-iam-resourcepolicy-require-confused-deputy-conditions",
-     ("fail_role_trust_for_any_account", edit_policy("bank-sync-role", lambda d: d["Statement"][0].pop("Condition"),
-                                                     key="assumeRolePolicy")),
-     ("fail_role_trust_source_wildcard", edit_policy("network-flow-logs-role", lambda d: d["Statement"][0].update(
-         Condition={"StringLike": {"aws:SourceAccount": "*"}}), key="assumeRolePolicy")),
-     ("pass_role_trust_source_arn", edit_policy("monitoring-trail-logs-role", lambda d: d["Statement"][0].update(
-         Condition={"ArnLike": {"aws:SourceArn": _TRAIL_ARN}}), key="assumeRolePolicy")))
-
-# C. the vault deny reaches recovery points, not only the vault
-_RECOVERY_POINTS = f"arn:aws:backup:eu-west-1:{ACCOUNT}:recovery-point:*"
-more("aws-backup-vaultpolicy-require-deny-delete",
-     ("fail_deny_on_the_vault_arn_only", edit_policy("backups-vault-policy", lambda d: d["Statement"][0].update(
-         Resource=f"arn:aws:backup:eu-west-1:{ACCOUNT}:backup-vault:backups-vault"))),
-     ("fail_deny_not_resource", edit_policy("backups-copy-vault-policy", lambda d: d["Statement"][0].update(
-         NotResource=_RECOVERY_POINTS, Resource=None))),
-     ("pass_recovery_point_pattern", edit_policy("backups-vault-policy", lambda d: d["Statement"][0].update(
-         Resource=_RECOVERY_POINTS))),
-     ("pass_actions_in_any_case", edit_policy("backups-copy-vault-policy", lambda d: d["Statement"][0].update(
-         Action=["backup:deleteRecoveryPoint", "backup:UpdateRecoveryPoint*"]))))
-
-# D. the table and secret denies: exempting operator, every item action, the resource itself
-more("stack-dynamodb-table-require-deny-policy",
-     ("fail_deny_only_through_the_endpoint", edit_policy("data-sessions-policy", lambda d: d["Statement"][0].update(
-         Condition={"StringEquals": {"aws:SourceVpce": "network-dynamodb-endpoint-id"}}))),
-     ("fail_deny_on_get_item_only", edit_policy("data-oauth-tokens-policy", lambda d: d["Statement"][0].update(
-         Action="dynamodb:GetItem"))),
-     ("fail_scan_left_open", edit_policy("data-sessions-policy", lambda d: d["Statement"][0].update(
-         Action=[a for a in d["Statement"][0]["Action"] if a != "dynamodb:Scan"]))),
-     ("fail_deny_on_another_table", edit_policy("data-oauth-tokens-policy", lambda d: d["Statement"][0].update(
-         Resource=f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:table/elsewhere"))),
-     ("fail_transactions_exempt_every_role", edit_policy("data-transactions-policy", lambda d: d["Statement"][
-         0].update(Condition={"StringNotLike": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:role/*"}})), WALL),
-     ("pass_deny_every_dynamodb_action", edit_policy("data-sessions-policy", lambda d: d["Statement"][0].update(
-         Action="dynamodb:*", Resource="*"))),
-     ("pass_actions_split_over_two_denies", edit_policy("data-oauth-tokens-policy", lambda d: d.update(Statement=[
-         {**d["Statement"][0], "Action": d["Statement"][0]["Action"][:7]},
-         {**d["Statement"][0], "Action": d["Statement"][0]["Action"][7:]}]))),
-     ("pass_arn_not_equals_on_principal", edit_policy("data-transactions-policy", lambda d: d["Statement"][0].update(
-         Condition={"ArnNotEquals": {"aws:PrincipalArn": d["Statement"][0]["Condition"]["StringNotEquals"][
-             "aws:PrincipalArn"]}}))))
-more("stack-secret-require-reader-allowlist-policy",
-     ("fail_deny_only_for_the_reader", edit_policy("data-bank-token-policy", lambda d: d["Statement"][0].update(
-         Condition={"StringEquals": {"aws:PrincipalArn": d["Statement"][0]["Condition"]["StringNotEquals"][
-             "aws:PrincipalArn"]}})), WALL),
-     ("fail_deny_on_another_secret", edit_policy("data-bank-token-policy", lambda d: d["Statement"][0].update(
-         Resource=f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT}:secret/other")), WALL),
-     ("pass_resource_star", edit_policy("data-bank-token-policy", lambda d: d["Statement"][0].update(Resource="*"))))
-
-# E. the internet is not only 0.0.0.0/0
-more("stack-security-group-disallow-internet-ingress",
-     ("fail_https_to_app_from_half_the_internet", chain(
-         _ingress_rule("fx-app-https-low", "network-app-sg-id", ipProtocol="tcp", fromPort=443.0, toPort=443.0,
-                       cidrIpv4="0.0.0.0/1"),
-         _ingress_rule("fx-app-https-high", "network-app-sg-id", ipProtocol="tcp", fromPort=443.0, toPort=443.0,
-                       cidrIpv4="128.0.0.0/1"))),
-     ("fail_ipv6_global_unicast", _ingress_rule("fx-app-https-v6", "network-app-sg-id", ipProtocol="tcp",
-                                                fromPort=443.0, toPort=443.0, cidrIpv6="2000::/3")),
-     ("pass_aggregator_sized_source", _ingress_rule("fx-app-partner", "network-app-sg-id", ipProtocol="tcp",
-                                                    fromPort=8443.0, toPort=8443.0, cidrIpv4="198.51.100.16/28")),
-     ("pass_private_slash_8", _ingress_rule("fx-app-corp", "network-app-sg-id", ipProtocol="tcp",
-                                            fromPort=8443.0, toPort=8443.0, cidrIpv4="10.0.0.0/8")))
-more("aws-ec2-managedprefixlist-disallow-anywhere",
-     ("fail_inline_half_the_internet", paths("fx-admin-allowlist", {"entries[0].cidr": "128.0.0.0/1"})),
-     ("fail_standalone_public_slash_4", add("aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry", "fx-wide", {
-         "prefixListId": "fx-admin-allowlist-id", "cidr": "64.0.0.0/4"})),
-     ("pass_private_range", paths("fx-admin-allowlist", {"entries[0].cidr": "10.0.0.0/8"})))
-more("aws-ec2-networkacl-disallow-all-traffic-from-internet",
-     ("fail_inline_allow_all_from_half_the_internet", append("network-app-nacl", "ingress", {
-         "protocol": "-1", "ruleNo": 91.0, "action": "allow", "cidrBlock": "0.0.0.0/1", "fromPort": 0.0,
-         "toPort": 0.0})))
-more("stack-data-tier-disallow-internet-routes",
-     ("fail_half_the_internet_over_peering", add("aws:ec2/route:Route", "fx-data-half", {
-         "routeTableId": "network-data-rt-id", "destinationCidrBlock": "0.0.0.0/1",
-         "vpcPeeringConnectionId": "pcx-0123"})))
-
-# F. one TLS allow-list: the component's
-more("aws-lb-listener-require-tls",
-     ("fail_legacy_cipher_ext1_policy", change("fx-https", sslPolicy="ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06")),
-     ("fail_legacy_cipher_ext0_fips_policy", change("fx-https",
-                                                    sslPolicy="ELBSecurityPolicy-TLS13-1-2-Ext0-FIPS-2023-04")))
-
-
-# G. the blocklist blocks, and a managed group whose every rule only counts does not enforce
-def _blocklist_statement(wrap) -> Change:
-    return _edit_props("fx-web-acl", lambda p: p["rules"][0].update(statement=wrap(p["rules"][0]["statement"])))
-
-
-_COMMON_RULES = sorted({"NoUserAgent_HEADER", "UserAgent_BadBots_HEADER", "SizeRestrictions_QUERYSTRING",
-                        "SizeRestrictions_Cookie_HEADER", "SizeRestrictions_BODY", "SizeRestrictions_URIPATH",
-                        "EC2MetaDataSSRF_BODY", "EC2MetaDataSSRF_COOKIE", "EC2MetaDataSSRF_URIPATH",
-                        "EC2MetaDataSSRF_QUERYARGUMENTS", "GenericLFI_QUERYARGUMENTS", "GenericLFI_URIPATH",
-                        "GenericLFI_BODY", "RestrictedExtensions_URIPATH", "RestrictedExtensions_QUERYARGUMENTS",
-                        "GenericRFI_QUERYARGUMENTS", "GenericRFI_BODY", "GenericRFI_URIPATH",
-                        "CrossSiteScripting_COOKIE", "CrossSiteScripting_QUERYARGUMENTS", "CrossSiteScripting_BODY",
-                        "CrossSiteScripting_URIPATH"})
-more("stack-web-acl-require-baseline-rules",
-     ("fail_blocklist_under_not_statement", _blocklist_statement(lambda s: {"notStatement": {"statement": s}})),
-     ("fail_blocklist_under_and_statement", _blocklist_statement(lambda s: {"andStatement": {"statements": [
-         s, {"byteMatchStatement": {"searchString": "/admin", "positionalConstraint": "STARTS_WITH",
-                                    "fieldToMatch": {"uriPath": {}}, "textTransformations": [
-                                        {"priority": 0, "type": "NONE"}]}}]}})),
-     ("fail_every_common_rule_counted", paths("fx-web-acl", {
-         "rules[2].statement.managedRuleGroupStatement.ruleActionOverrides": [
-             {"name": r, "actionToUse": {"count": {}}} for r in _COMMON_RULES]})),
-     ("fail_sqli_rules_excluded_in_rule_json", chain(paths("fx-web-acl", {"rules[4]": DELETE}), paths("fx-web-acl", {
-         "ruleJson": json.dumps([{"Name": "sqli", "Priority": 12, "OverrideAction": {"None": {}},
-                                  "Statement": {"ManagedRuleGroupStatement": {
-                                      "VendorName": "AWS", "Name": "AWSManagedRulesSQLiRuleSet",
-                                      "ExcludedRules": [{"Name": n} for n in (
-                                          "SQLi_QUERYARGUMENTS", "SQLiExtendedPatterns_QUERYARGUMENTS", "SQLi_BODY",
-                                          "SQLiExtendedPatterns_BODY", "SQLi_COOKIE", "SQLi_URIPATH")]}}}])}))),
-     ("pass_blocklist_in_or_statement", _blocklist_statement(lambda s: {"orStatement": {"statements": [
-         s, {"ipSetReferenceStatement": {"arn": s["ipSetReferenceStatement"]["arn"]}}]}})),
-     ("pass_one_noisy_rule_counted", paths("fx-web-acl", {
-         "rules[2].statement.managedRuleGroupStatement.ruleActionOverrides": [
-             {"name": "SizeRestrictions_BODY", "actionToUse": {"count": {}}}]})))
-
-# H. the writer of a global database keeps its own backups and managed password
-_GLOBAL = "ledger-global"
-more("aws-rds-cluster-require-backup-retention",
-     ("fail_global_writer_without_retention", change("fx-ledger", globalClusterIdentifier=_GLOBAL,
-                                                     backupRetentionPeriod=DELETE)))
-more("aws-rds-cluster-require-managed-master-password",
-     ("fail_global_writer_unmanaged", change("fx-ledger", globalClusterIdentifier=_GLOBAL,
-                                             manageMasterUserPassword=DELETE)))
-
-
-# I. a rotation schedule is read, not just present
-def _rotation(rules: dict) -> Change:
-    return chain(change("data-bank-token", tags={}), add(
-        "aws:secretsmanager/secretRotation:SecretRotation", "fx-token-rotation", {
-            "secretId": "data-bank-token-id", "rotationLambdaArn": "arn:aws:lambda:eu-west-1:1:function:r",
-            "rotationRules": rules}))
-
-
-more("stack-secret-require-rotation-or-exemption",
-     ("fail_yearly_rate", _rotation({"scheduleExpression": "rate(365 days)"})),
-     ("fail_quarterly_cron", _rotation({"scheduleExpression": "cron(0 4 1 */3 ? *)"})),
-     ("fail_cron_that_never_runs", _rotation({"scheduleExpression": "cron(0 4 30 2 ? *)"})),
-     ("pass_monthly_cron", _rotation({"scheduleExpression": "cron(0 4 1 * ? *)"})),
-     ("pass_every_four_hours", _rotation({"scheduleExpression": "rate(4 hours)"})),
-     ("pass_first_monday", _rotation({"scheduleExpression": "cron(0 4 ? * MON#1 *)"})))
-
-# J. copies as fortified as the primary; selections honour their tag conditions
-more("stack-backup-copy-require-equally-fortified-vault",
-     ("fail_primary_kept_forever_copies_expire", paths("backups-plan", {"rules[0].lifecycle": DELETE})),
-     ("pass_both_kept_forever", paths("backups-plan", {"rules[0].lifecycle": DELETE,
-                                                       "rules[0].copyActions[0].lifecycle": DELETE})))
-more("stack-data-store-require-backup-plan",
-     ("fail_condition_no_store_meets", change("backups-selection", conditions=[
-         {"stringEquals": [{"key": "aws:ResourceTag/backup", "value": "daily"}]}])),
-     ("fail_condition_excludes_the_data_tier", change("backups-selection", conditions=[
-         {"stringNotEquals": [{"key": "aws:ResourceTag/tier", "value": "data"}]}])),
-     ("pass_condition_every_store_meets", change("backups-selection", conditions=[
-         {"stringNotEquals": [{"key": "aws:ResourceTag/backup", "value": "never"}]}])))
 
 import tests.policies.app_cases  # noqa: E402,F401 - registers the application-resource cases
 
