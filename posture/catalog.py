@@ -42,6 +42,8 @@ class Control:
     frameworks: dict[str, tuple[str, ...]]
     """Framework name ("AWS FSBP", "CIS AWS", "NIST 800-53", "PCI DSS") to its control ids."""
     remediation: str
+    """What to change, ending with the project code that does it (``satisfied_by``), so a report
+    names the component argument to set."""
     resource_types: tuple[str, ...]
     """Pulumi type tokens the rule reads: for resource controls, the types it runs on; for stack
     controls, the types it follows through the graph (informational)."""
@@ -54,6 +56,11 @@ class Control:
     (posture/scope.py), because the control requires the stack itself to declare something."""
     settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Thresholds the control takes from the pack config: a JSON Schema per property, with its default."""
+    satisfied_by: tuple[str, ...] = ()
+    """Dotted names of the project code that satisfies the control: a component
+    (``components.database.Database``, secure by default) or the argument to set
+    (``components.database.DatabaseArgs.backup_retention_days``). Empty when no component declares
+    the resource. tests/policies/test_catalog.py imports each name, so the text cannot drift from the code."""
 
     @property
     def is_stack_control(self) -> bool:
@@ -249,13 +256,18 @@ NOT_COLLECTED_LIVE: dict[str, str] = dict.fromkeys((
 
 
 def _control(*, id: str, title: str, severity: Severity, promises: str, frameworks: dict[str, tuple[str, ...]],
-             resource_types: tuple[str, ...], description: str, remediation: str) -> Control:
+             resource_types: tuple[str, ...], description: str, remediation: str, satisfied_by: str = "") -> Control:
+    """One catalog entry; ``promises`` and ``satisfied_by`` are space-separated lists."""
     offline = id in OFFLINE_ONLY or id in NOT_COLLECTED_LIVE
     enforcers = ("policy", "offline") if offline else ("policy", "offline", "live")
+    satisfiers = tuple(satisfied_by.split())
+    if satisfiers:
+        remediation = f"{remediation} In this project: {', '.join(satisfiers)}."
     return Control(id=id, title=title, description=description, severity=severity, promises=tuple(promises.split()),
                    frameworks=frameworks, remediation=remediation, resource_types=resource_types, enforcers=enforcers,
                    references=tuple(_fsbp_url(c) for c in frameworks.get("AWS FSBP", ())),
-                   scope="baseline" if id in BASELINE_ONLY else "any", settings=SETTINGS.get(id, {}))
+                   scope="baseline" if id in BASELINE_ONLY else "any", settings=SETTINGS.get(id, {}),
+                   satisfied_by=satisfiers)
 
 
 CRITICAL, HIGH, MEDIUM, LOW = Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW
@@ -277,6 +289,7 @@ CONTROLS: tuple[Control, ...] = (
             "internet and the database."
         ),
         remediation="Set publicly_accessible=False on aws.rds.Instance and aws.rds.ClusterInstance.",
+        satisfied_by="components.database.Database",
     ),
     _control(
         id="aws-rds-cluster-disallow-public-access",
@@ -300,6 +313,7 @@ CONTROLS: tuple[Control, ...] = (
             "decides who can ever read them."
         ),
         remediation="Set storage_encrypted=True and kms_key_id to the database DomainKey's ARN.",
+        satisfied_by="components.database.DatabaseArgs.storage_key_arn",
     ),
     _control(
         id="aws-rds-cluster-require-cmk-encryption",
@@ -320,6 +334,7 @@ CONTROLS: tuple[Control, ...] = (
         resource_types=_INSTANCE,
         description="IAM database authentication lets the app connect with short-lived tokens over TLS instead of a long-lived password.",
         remediation="Set iam_database_authentication_enabled=True.",
+        satisfied_by="components.database.Database",
     ),
     _control(
         id="aws-rds-cluster-enable-iam-authentication",
@@ -340,6 +355,7 @@ CONTROLS: tuple[Control, ...] = (
         resource_types=_INSTANCE,
         description="Without it, a replacement in a Pulumi update or one API call deletes the database.",
         remediation="Set deletion_protection=True.",
+        satisfied_by="components.database.Database",
     ),
     _control(
         id="aws-rds-cluster-enable-deletion-protection",
@@ -359,7 +375,8 @@ CONTROLS: tuple[Control, ...] = (
         frameworks=_frameworks(fsbp="RDS.11", nist="CP-9 CP-10 SI-12"),
         resource_types=_INSTANCE,
         description="Automated backups give point-in-time restore; AWS keeps them 1 day unless told otherwise.",
-        remediation="Set backup_retention_period to 7 or more (14 in production; DatabaseArgs does this).",
+        remediation="Set backup_retention_period to 7 or more (14 in production).",
+        satisfied_by="components.database.DatabaseArgs.backup_retention_days",
     ),
     _control(
         id="aws-rds-cluster-require-backup-retention",
@@ -384,6 +401,7 @@ CONTROLS: tuple[Control, ...] = (
         resource_types=_INSTANCE,
         description="If the instance is ever deleted, the final snapshot and retained automated backups are the last copies of the data.",
         remediation="Set skip_final_snapshot=False, a final_snapshot_identifier and delete_automated_backups=False.",
+        satisfied_by="components.database.Database",
     ),
     _control(
         id="aws-rds-cluster-require-final-snapshot",
@@ -407,6 +425,7 @@ CONTROLS: tuple[Control, ...] = (
             "managed password is generated, rotated and encrypted with our key."
         ),
         remediation="Remove password/password_wo; set manage_master_user_password=True and master_user_secret_kms_key_id.",
+        satisfied_by="components.database.Database",
     ),
     _control(
         id="aws-rds-cluster-require-managed-master-password",
@@ -434,6 +453,7 @@ CONTROLS: tuple[Control, ...] = (
             "for someone to notice."
         ),
         remediation="Leave auto_minor_version_upgrade at True (the default); never set it to False.",
+        satisfied_by="components.database.Database",
     ),
     _control(
         id="aws-rds-cluster-enable-auto-minor-version-upgrade",
@@ -457,6 +477,7 @@ CONTROLS: tuple[Control, ...] = (
             "is not expiring."
         ),
         remediation="Set ca_cert_identifier to rds-ca-rsa2048-g1, rds-ca-rsa4096-g1 or rds-ca-ecc384-g1.",
+        satisfied_by="components.database.Database",
     ),
     _control(
         id="stack-database-require-forced-tls",
@@ -470,6 +491,7 @@ CONTROLS: tuple[Control, ...] = (
             "MariaDB through require_secure_transport=1, set in the parameter group the database actually uses."
         ),
         remediation="Attach a parameter group declared in the stack with rds.force_ssl=1 (or require_secure_transport=1).",
+        satisfied_by="components.database.Database",
     ),
     _control(
         id="stack-database-require-connection-logging",
@@ -486,8 +508,9 @@ CONTROLS: tuple[Control, ...] = (
         ),
         remediation=(
             'Set log_connections=1 and log_disconnections=1 in the parameter group and add "postgresql" to '
-            "enabled_cloudwatch_logs_exports (components.database.Database does both)."
+            "enabled_cloudwatch_logs_exports."
         ),
+        satisfied_by="components.database.DatabaseArgs.log_exports",
     ),
     # --- network (DB-1, DB-2, ADM-1) ---
     _control(
@@ -505,6 +528,7 @@ CONTROLS: tuple[Control, ...] = (
             "Remove ingress rules that cover port 22 or 3389 (in every form: inline ingress, ec2.SecurityGroupRule, "
             "vpc.SecurityGroupIngressRule) and use `aws ssm start-session`."
         ),
+        satisfied_by="components.vpc.Vpc components.load_balancer.LoadBalancer",
     ),
     _control(
         id="aws-ec2-securitygroup-disallow-all-ports-ingress",
@@ -515,6 +539,7 @@ CONTROLS: tuple[Control, ...] = (
         resource_types=tok.INGRESS_TYPES,
         description="An all-ports or all-protocols rule exposes every service on the target, including ones nobody meant to publish.",
         remediation="Replace protocol -1 and 0-65535 ranges with the specific ports the service listens on.",
+        satisfied_by="components.vpc.Vpc components.load_balancer.LoadBalancer",
     ),
     _control(
         id="stack-security-group-disallow-internet-ingress",
@@ -533,6 +558,7 @@ CONTROLS: tuple[Control, ...] = (
             "Replace internet CIDRs with a security-group reference or an allowlist prefix list; open 80/443 only on the public load "
             "balancer's group."
         ),
+        satisfied_by="components.load_balancer.LoadBalancerArgs.allowed_prefix_list_ids components.vpc.Vpc",
     ),
     _control(
         id="aws-ec2-defaultsecuritygroup-disallow-rules",
@@ -546,6 +572,7 @@ CONTROLS: tuple[Control, ...] = (
             "traffic."
         ),
         remediation="Declare aws.ec2.DefaultSecurityGroup with ingress=[] and egress=[].",
+        satisfied_by="components.vpc.Vpc",
     ),
     _control(
         id="stack-vpc-require-locked-default-security-group",
@@ -556,6 +583,7 @@ CONTROLS: tuple[Control, ...] = (
         resource_types=(tok.VPC, tok.DEFAULT_SECURITY_GROUP),
         description="AWS creates each VPC's default group with allow-all rules; unless the stack adopts it, those rules stay.",
         remediation="Declare aws.ec2.DefaultSecurityGroup(vpc_id=vpc.id, ingress=[], egress=[]) for every VPC.",
+        satisfied_by="components.vpc.Vpc",
     ),
     _control(
         id="aws-ec2-subnet-disallow-public-ip-on-launch",
@@ -566,6 +594,7 @@ CONTROLS: tuple[Control, ...] = (
         resource_types=(tok.SUBNET,),
         description="An instance launched by mistake in a subnet that maps public IPs is reachable from the internet.",
         remediation="Set map_public_ip_on_launch=False and assign_ipv6_address_on_creation=False.",
+        satisfied_by="components.vpc.Vpc",
     ),
     _control(
         id="aws-ec2-flowlog-require-all-traffic",
@@ -576,6 +605,7 @@ CONTROLS: tuple[Control, ...] = (
         resource_types=(tok.FLOW_LOG,),
         description="Recording only accepted or only rejected traffic leaves half of an investigation blank.",
         remediation='Set traffic_type="ALL".',
+        satisfied_by="components.vpc.Vpc",
     ),
     _control(
         id="stack-vpc-require-flow-logs",
@@ -586,6 +616,7 @@ CONTROLS: tuple[Control, ...] = (
         resource_types=(tok.VPC, tok.FLOW_LOG),
         description="Flow logs are the record of who talked to the database network; a VPC without one is invisible.",
         remediation='Add aws.ec2.FlowLog(vpc_id=..., traffic_type="ALL") to a KMS-encrypted log group.',
+        satisfied_by="components.vpc.VpcArgs.flow_log_key_arn",
     ),
     _control(
         id="stack-vpc-require-service-endpoints",
@@ -599,9 +630,9 @@ CONTROLS: tuple[Control, ...] = (
             "endpoint policy instead of crossing the NAT gateway."
         ),
         remediation=(
-            "Add gateway endpoints for s3 and dynamodb and interface endpoints for secretsmanager, kms, logs and sts "
-            "(components.vpc.Vpc does this)."
+            "Add gateway endpoints for s3 and dynamodb and interface endpoints for secretsmanager, kms, logs and sts."
         ),
+        satisfied_by="components.vpc.Vpc",
     ),
     _control(
         id="stack-data-tier-disallow-internet-routes",
@@ -620,6 +651,7 @@ CONTROLS: tuple[Control, ...] = (
             "connection, network interface or any other target; gateway-endpoint routes stay."
         ),
         remediation="Remove the route; the data tier keeps only the local route and gateway-endpoint prefix lists.",
+        satisfied_by="components.vpc.Vpc",
     ),
     _control(
         id="stack-database-reachable-only-from-app-tier",
@@ -637,6 +669,7 @@ CONTROLS: tuple[Control, ...] = (
             "Admit only the app tier's security group on the database port, with "
             "aws.vpc.SecurityGroupIngressRule(referenced_security_group_id=app_sg.id)."
         ),
+        satisfied_by="components.database.DatabaseArgs.client_security_group_id",
     ),
     _control(
         id="stack-data-tier-nacl-require-app-tier-sources",
@@ -652,6 +685,7 @@ CONTROLS: tuple[Control, ...] = (
             "finding)."
         ),
         remediation="Allow only tcp <db port> from each app subnet CIDR on the data tier's network ACL.",
+        satisfied_by="components.vpc.VpcArgs.database_port",
     ),
     _control(
         id="stack-subnet-require-network-acl",
@@ -664,7 +698,8 @@ CONTROLS: tuple[Control, ...] = (
             "A subnet without an explicit network ACL uses the VPC's default ACL, which admits all traffic in and out: the second "
             "firewall layer (and the IP blocklist's deny entries) would be missing there."
         ),
-        remediation="Attach the tier's aws.ec2.NetworkAcl to the subnet (components.vpc.Vpc does this for every tier).",
+        remediation="Attach the tier's aws.ec2.NetworkAcl to the subnet.",
+        satisfied_by="components.vpc.Vpc",
     ),
     _control(
         id="aws-ec2-managedprefixlist-disallow-anywhere",
@@ -678,6 +713,7 @@ CONTROLS: tuple[Control, ...] = (
             "or /16 IPv6) silently turns every rule that uses it into an open door."
         ),
         remediation="List the specific networks (office, VPN, partner ranges).",
+        satisfied_by="components.allowlists.AllowlistsArgs.allowlists",
     ),
     _control(
         id="aws-ec2-networkacl-disallow-all-traffic-from-internet",
@@ -691,6 +727,7 @@ CONTROLS: tuple[Control, ...] = (
             "broader than /8 IPv4 or /16 IPv6) leaves only the security groups in place."
         ),
         remediation="Allow only the ports the tier serves (443, 80 on the public tier) and ephemeral return ports.",
+        satisfied_by="components.vpc.Vpc",
     ),
     _control(
         id="aws-cloudwatch-loggroup-require-cmk-encryption",
@@ -703,6 +740,8 @@ CONTROLS: tuple[Control, ...] = (
             "Flow logs and trail events reveal the network and who did what; with our key, reading them needs the key policy's consent."
         ),
         remediation="Set kms_key_id to the logs DomainKey's ARN.",
+        satisfied_by=("components.vpc.VpcArgs.flow_log_key_arn "
+                      "components.monitoring.MonitoringArgs.audit_key_arn components.load_balancer.LoadBalancerArgs.waf_log_key_arn"),
     ),
     _control(
         id="aws-cloudwatch-loggroup-require-retention",
@@ -713,6 +752,8 @@ CONTROLS: tuple[Control, ...] = (
         resource_types=(tok.LOG_GROUP,),
         description="Investigations and audits look back months; PCI DSS asks for 12 months of audit history.",
         remediation="Set retention_in_days to 365 or more (or leave it unset to keep logs forever).",
+        satisfied_by=("components.vpc.VpcArgs.flow_log_retention_days components.monitoring.MonitoringArgs.log_retention_days "
+                      "components.load_balancer.LoadBalancerArgs.log_retention_days"),
     ),
     # --- edge (APP-2, APP-3) ---
     _control(
@@ -730,6 +771,7 @@ CONTROLS: tuple[Control, ...] = (
         remediation=(
             'Set ssl_policy="ELBSecurityPolicy-TLS13-1-2-2021-06", or make every HTTP default action a redirect to protocol "HTTPS".'
         ),
+        satisfied_by="components.load_balancer.LoadBalancerArgs.ssl_policy",
     ),
     _control(
         id="aws-lb-listener-require-hsts-header",
@@ -742,6 +784,7 @@ CONTROLS: tuple[Control, ...] = (
             "Strict-Transport-Security stops browsers from ever trying plain HTTP, which would expose session cookies to hijacking."
         ),
         remediation='Set routing_http_response_strict_transport_security_header_value="max-age=31536000; includeSubDomains".',
+        satisfied_by="components.load_balancer.LoadBalancer",
     ),
     _control(
         id="aws-lb-targetgroup-require-tls",
@@ -755,6 +798,7 @@ CONTROLS: tuple[Control, ...] = (
             "encrypted inside the VPC as well."
         ),
         remediation='Set protocol="HTTPS" on the target group and serve TLS on the app port.',
+        satisfied_by="components.load_balancer.LoadBalancerArgs.app_port",
     ),
     _control(
         id="aws-lb-loadbalancer-enable-drop-invalid-headers",
@@ -765,6 +809,7 @@ CONTROLS: tuple[Control, ...] = (
         resource_types=tok.LOAD_BALANCERS,
         description="Malformed header fields are a vehicle for request smuggling against the application.",
         remediation="Set drop_invalid_header_fields=True.",
+        satisfied_by="components.load_balancer.LoadBalancer",
     ),
     _control(
         id="aws-lb-loadbalancer-configure-strictest-desync-mitigation",
@@ -775,6 +820,7 @@ CONTROLS: tuple[Control, ...] = (
         resource_types=tok.LOAD_BALANCERS,
         description="Strictest mode rejects every request that is not RFC 7230 compliant, closing HTTP desync attacks.",
         remediation='Set desync_mitigation_mode="strictest".',
+        satisfied_by="components.load_balancer.LoadBalancer",
     ),
     _control(
         id="aws-lb-loadbalancer-enable-deletion-protection",
@@ -785,6 +831,7 @@ CONTROLS: tuple[Control, ...] = (
         resource_types=tok.LOAD_BALANCERS,
         description="A replacement or a stray delete would take the site offline and free its DNS name.",
         remediation="Set enable_deletion_protection=True.",
+        satisfied_by="components.load_balancer.LoadBalancer",
     ),
     _control(
         id="aws-lb-loadbalancer-enable-access-logs",
@@ -795,6 +842,7 @@ CONTROLS: tuple[Control, ...] = (
         resource_types=tok.LOAD_BALANCERS,
         description="Access logs are the record of every request to the site, needed to investigate an attack.",
         remediation="Set access_logs={'bucket': <log bucket>, 'enabled': True}.",
+        satisfied_by="components.load_balancer.LoadBalancer",
     ),
     _control(
         id="stack-load-balancer-require-waf",
@@ -810,6 +858,7 @@ CONTROLS: tuple[Control, ...] = (
             "exploits from inside those networks)."
         ),
         remediation="Add aws.wafv2.WebAclAssociation(resource_arn=<alb arn>, web_acl_arn=<baseline web ACL arn>).",
+        satisfied_by="components.load_balancer.LoadBalancer",
     ),
     _control(
         id="stack-load-balancer-require-public-tier-subnets",
@@ -826,6 +875,7 @@ CONTROLS: tuple[Control, ...] = (
         remediation=(
             "Set internal=True on load balancers for internal services; put only deliberately public ones in the tier=public subnets."
         ),
+        satisfied_by="components.load_balancer.LoadBalancerArgs.internal",
     ),
     _control(
         id="stack-web-acl-require-baseline-rules",
@@ -844,6 +894,7 @@ CONTROLS: tuple[Control, ...] = (
             "rule_json and standalone rules are read together."
         ),
         remediation="Add the missing rules in Block mode; override single noisy rules, never a whole group.",
+        satisfied_by="components.load_balancer.LoadBalancerArgs.blocklist_ip_set_arns",
     ),
     # --- reachability and the edge path (DB-2, DB-4, ADM-1, APP-2, APP-3) ---
     _control(
@@ -866,6 +917,7 @@ CONTROLS: tuple[Control, ...] = (
             "Serve the app only through the HTTPS listener of a load balancer with the baseline web ACL; redirect or refuse plain HTTP; "
             "keep other doors private or IAM-authenticated."
         ),
+        satisfied_by="components.load_balancer.LoadBalancer",
     ),
     _control(
         id="stack-network-acl-require-denies-first",
@@ -880,6 +932,7 @@ CONTROLS: tuple[Control, ...] = (
             "together, ingress and egress separately."
         ),
         remediation="Number every deny below every allow it overlaps (components.vpc.Vpc uses 1..10 for the blocklist).",
+        satisfied_by="components.vpc.VpcArgs.blocked_cidrs",
     ),
     _control(
         id="stack-walled-off-group-disallow-internet-egress",
@@ -896,6 +949,7 @@ CONTROLS: tuple[Control, ...] = (
             "range."
         ),
         remediation="Allow egress only to the security groups, prefix lists and aggregator ranges the workload needs.",
+        satisfied_by="components.data_stores.DataStoresArgs.aggregator_cidrs",
     ),
     _control(
         id="aws-rds-proxy-require-tls",
@@ -920,6 +974,7 @@ CONTROLS: tuple[Control, ...] = (
         resource_types=tok.BACKUP_VAULTS,
         description="Recovery points hold all the data; our key's policy decides who can restore them.",
         remediation="Set kms_key_arn (encryption_key_arn for logically air-gapped vaults) to the backups DomainKey.",
+        satisfied_by="components.backups.BackupsArgs.key_arn",
     ),
     _control(
         id="aws-backup-vaultlockconfiguration-require-compliance-mode",
@@ -933,6 +988,7 @@ CONTROLS: tuple[Control, ...] = (
             "the grace period ends."
         ),
         remediation="Set changeable_for_days (>= 3) and min_retention_days (>= 7).",
+        satisfied_by="components.backups.BackupsArgs.lock_grace_days",
     ),
     _control(
         id="aws-backup-vaultpolicy-require-deny-delete",
@@ -950,6 +1006,7 @@ CONTROLS: tuple[Control, ...] = (
             'Deny backup:DeleteRecoveryPoint and backup:UpdateRecoveryPointLifecycle to Principal * with Resource "*", without a '
             "condition."
         ),
+        satisfied_by="components.backups.Backups",
     ),
     _control(
         id="aws-backup-plan-require-retention",
@@ -960,6 +1017,7 @@ CONTROLS: tuple[Control, ...] = (
         resource_types=(tok.BACKUP_PLAN,),
         description="Ransomware and slow data corruption are often found days later; short-lived recovery points are gone by then.",
         remediation="Set lifecycle.delete_after (and the copy actions') to 7 days or more (35 in production).",
+        satisfied_by="components.backups.BackupsArgs.retention_days",
     ),
     _control(
         id="stack-backup-vault-require-lock-and-policy",
@@ -969,7 +1027,8 @@ CONTROLS: tuple[Control, ...] = (
         frameworks=_frameworks(nist="CP-9 SI-12 AU-9"),
         resource_types=(tok.BACKUP_VAULT, tok.BACKUP_VAULT_LOCK, tok.BACKUP_VAULT_POLICY),
         description="The lock and the policy are separate resources; a vault without them is protected by nothing.",
-        remediation="Build vaults with components.backups.Backups, which adds both.",
+        remediation="Add a vault lock configuration in compliance mode and a vault policy that denies deletion.",
+        satisfied_by="components.backups.Backups",
     ),
     _control(
         id="stack-backup-copy-require-equally-fortified-vault",
@@ -986,6 +1045,7 @@ CONTROLS: tuple[Control, ...] = (
         remediation=(
             "Add a copy action to the vault in the second region with the same lifecycle, and lock that vault for at least as long."
         ),
+        satisfied_by="components.backups.BackupsArgs.copy_region",
     ),
     _control(
         id="stack-data-store-require-backup-plan",
@@ -1005,6 +1065,7 @@ CONTROLS: tuple[Control, ...] = (
             "Add the store's ARN to the baseline's aws.backup.Selection resources, with a daily rule (cron(0 3 * * ? *)) and a copy "
             "action."
         ),
+        satisfied_by="components.backups.BackupsArgs.resource_arns",
     ),
     # --- keys ---
     _control(
@@ -1016,6 +1077,7 @@ CONTROLS: tuple[Control, ...] = (
         resource_types=(tok.KMS_KEY,),
         description="Rotation limits how much data one key version protects and how long a leaked version is useful.",
         remediation="Set enable_key_rotation=True (rotation_period_in_days <= 365).",
+        satisfied_by="components.keys.DomainKey",
     ),
     _control(
         id="stack-data-store-require-rotating-key",
@@ -1030,6 +1092,7 @@ CONTROLS: tuple[Control, ...] = (
             "declared here, so their rotation and key policy are enforced too."
         ),
         remediation="Use a DomainKey from this stack; never imported key material or keys managed elsewhere.",
+        satisfied_by="components.keys.DomainKey",
     ),
     _control(
         id="aws-kms-key-require-conditioned-use",
@@ -1050,6 +1113,7 @@ CONTROLS: tuple[Control, ...] = (
             "Keep the conditions components.keys.DomainKey writes, list administration actions one by one (kms:Create* includes "
             "CreateGrant), or name the roles in Principal."
         ),
+        satisfied_by="components.keys.DomainKeyArgs.via_services",
     ),
     # --- storage ---
     _control(
@@ -1064,6 +1128,7 @@ CONTROLS: tuple[Control, ...] = (
             "a public policy)."
         ),
         remediation="Set block_public_acls, block_public_policy, ignore_public_acls and restrict_public_buckets to True.",
+        satisfied_by="components.buckets.SecureBucket",
     ),
     _control(
         id="aws-s3-bucketversioning-enable-versioning",
@@ -1074,6 +1139,7 @@ CONTROLS: tuple[Control, ...] = (
         resource_types=tok.BUCKET_VERSIONING,
         description="Versioning keeps overwritten and deleted objects, so audit logs cannot be silently replaced.",
         remediation='Set versioning_configuration.status="Enabled".',
+        satisfied_by="components.buckets.SecureBucket",
     ),
     _control(
         id="aws-s3-bucketpolicy-require-tls",
@@ -1084,6 +1150,7 @@ CONTROLS: tuple[Control, ...] = (
         resource_types=(tok.BUCKET_POLICY,),
         description="S3 accepts plain HTTP unless a policy denies it with aws:SecureTransport.",
         remediation='Deny "s3:*" to Principal "*" on the bucket and its objects when aws:SecureTransport is "false".',
+        satisfied_by="components.buckets.SecureBucket",
     ),
     _control(
         id="stack-s3-bucket-require-cmk-encryption",
@@ -1097,6 +1164,7 @@ CONTROLS: tuple[Control, ...] = (
             "supports nothing else) and that receives no trail or Config delivery."
         ),
         remediation='Set sse_algorithm="aws:kms" and kms_master_key_id to a DomainKey.',
+        satisfied_by="components.buckets.SecureBucketArgs.kms_key_arn",
     ),
     _control(
         id="stack-s3-bucket-require-protective-settings",
@@ -1106,7 +1174,11 @@ CONTROLS: tuple[Control, ...] = (
         frameworks=_frameworks(fsbp="S3.8 S3.5", cis="2.1.1 2.1.4", nist="AC-3 SC-8 SC-28"),
         resource_types=(*tok.BUCKETS, tok.BUCKET_PUBLIC_ACCESS_BLOCK, *tok.BUCKET_ENCRYPTION, *tok.BUCKET_VERSIONING, tok.BUCKET_POLICY),
         description="Bucket settings are standalone resources; a bucket missing one of them is missing that protection entirely.",
-        remediation="Build buckets with components.buckets.SecureBucket.",
+        remediation=(
+            "Declare a BucketPublicAccessBlock, BucketServerSideEncryptionConfiguration, BucketVersioning and BucketPolicy for "
+            "the bucket."
+        ),
+        satisfied_by="components.buckets.SecureBucket",
     ),
     # --- monitoring (APP-4, BANK-4) ---
     _control(
@@ -1118,6 +1190,7 @@ CONTROLS: tuple[Control, ...] = (
         resource_types=(tok.TRAIL,),
         description="An attacker works in the region nobody watches; a single-region trail misses it.",
         remediation="Set is_multi_region_trail=True, include_global_service_events=True and keep enable_logging on.",
+        satisfied_by="components.monitoring.Monitoring",
     ),
     _control(
         id="aws-cloudtrail-trail-enable-log-file-validation",
@@ -1128,6 +1201,7 @@ CONTROLS: tuple[Control, ...] = (
         resource_types=(tok.TRAIL,),
         description="Digest files prove that no log file was modified or deleted after delivery.",
         remediation="Set enable_log_file_validation=True.",
+        satisfied_by="components.monitoring.Monitoring",
     ),
     _control(
         id="aws-cloudtrail-trail-require-cmk-encryption",
@@ -1138,6 +1212,7 @@ CONTROLS: tuple[Control, ...] = (
         resource_types=(tok.TRAIL,),
         description="With our key, reading the audit trail needs the key policy's consent, not just bucket access.",
         remediation="Set kms_key_id to the trail DomainKey's ARN.",
+        satisfied_by="components.monitoring.MonitoringArgs.audit_key_arn",
     ),
     _control(
         id="stack-cloudtrail-bucket-require-object-lock",
@@ -1151,6 +1226,7 @@ CONTROLS: tuple[Control, ...] = (
             "log file immutable for its retention, root included."
         ),
         remediation="Deliver the trail to a SecureBucket with object_lock_days=365 (or more).",
+        satisfied_by="components.monitoring.MonitoringArgs.trail_object_lock_days",
     ),
     _control(
         id="aws-sns-topic-require-cmk-encryption",
@@ -1164,6 +1240,7 @@ CONTROLS: tuple[Control, ...] = (
             "encrypted under our key (stricter than SNS.1, which accepts the AWS-managed key)."
         ),
         remediation="Set kms_master_key_id to the notifications DomainKey's ARN.",
+        satisfied_by="components.monitoring.MonitoringArgs.alarm_topic_key_arn components.backups.BackupsArgs.notification_key_arn",
     ),
     _control(
         id="stack-sns-topic-require-tls-only-policy",
@@ -1181,6 +1258,7 @@ CONTROLS: tuple[Control, ...] = (
             'Add a statement {"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "sns:Publish", "Resource": <topic arn>, '
             '"Condition": {"Bool": {"aws:SecureTransport": "false"}}} to the topic policy.'
         ),
+        satisfied_by="components.monitoring.Monitoring components.backups.Backups",
     ),
     _control(
         id="stack-bank-token-require-change-alarm",
@@ -1194,7 +1272,8 @@ CONTROLS: tuple[Control, ...] = (
             "pattern names PutSecretValue, UpdateSecret, DeleteSecret and PutResourcePolicy and that secret (or no particular secret) "
             "feeds an alarm with actions, so a replaced token, a new key, a widened reader list or a deletion is seen within minutes."
         ),
-        remediation="Pass bank_token_secret_name to MonitoringArgs (the baseline does), which adds the filter and alarm.",
+        remediation="Add a metric filter on the trail's log group for changes to the bank token and an alarm on it.",
+        satisfied_by="components.monitoring.MonitoringArgs.bank_token_secret_name",
     ),
     _control(
         id="stack-account-require-cloudtrail",
@@ -1205,6 +1284,7 @@ CONTROLS: tuple[Control, ...] = (
         resource_types=(tok.TRAIL,),
         description="Every access to the bank channel must be recorded and reviewable; no trail, no record.",
         remediation="Declare the monitoring component's multi-region trail.",
+        satisfied_by="components.monitoring.Monitoring",
     ),
     _control(
         id="stack-account-require-guardduty",
@@ -1215,6 +1295,7 @@ CONTROLS: tuple[Control, ...] = (
         resource_types=(tok.GUARDDUTY_DETECTOR, tok.GUARDDUTY_DETECTOR_FEATURE),
         description="GuardDuty watches API, DNS and flow activity for threats; RDS Protection flags suspicious database logins.",
         remediation='Add aws.guardduty.Detector(enable=True) and DetectorFeature(name="RDS_LOGIN_EVENTS", status="ENABLED").',
+        satisfied_by="components.monitoring.Monitoring",
     ),
     _control(
         id="stack-account-require-security-hub",
@@ -1225,6 +1306,7 @@ CONTROLS: tuple[Control, ...] = (
         resource_types=(*tok.SECURITY_HUB_ACCOUNTS, tok.SECURITY_HUB_STANDARD),
         description="Security Hub keeps checking the live account against the same frameworks this catalog cites.",
         remediation="Add aws.securityhub.Account and StandardsSubscription for FSBP and CIS AWS Foundations.",
+        satisfied_by="components.monitoring.Monitoring",
     ),
     _control(
         id="stack-account-require-config-recording",
@@ -1240,6 +1322,7 @@ CONTROLS: tuple[Control, ...] = (
             "out fails, naming it."
         ),
         remediation="Add aws.cfg.Recorder, aws.cfg.DeliveryChannel and aws.cfg.RecorderStatus(is_enabled=True).",
+        satisfied_by="components.monitoring.Monitoring",
     ),
     _control(
         id="stack-account-require-inspector",
@@ -1250,6 +1333,7 @@ CONTROLS: tuple[Control, ...] = (
         resource_types=(tok.INSPECTOR_ENABLER,),
         description="Continuous vulnerability scanning is what lets weaknesses be patched immediately.",
         remediation="Add aws.inspector2.Enabler with the resource types the application runs on.",
+        satisfied_by="components.monitoring.Monitoring",
     ),
     _control(
         id="stack-account-require-cis-alarms",
@@ -1269,6 +1353,7 @@ CONTROLS: tuple[Control, ...] = (
             "Repair the named link: the trail's selectors or log group, the filter's log group, the alarm's "
             "threshold/statistic/actions, or subscribe someone to the topic."
         ),
+        satisfied_by="components.monitoring.MonitoringArgs.alarm_emails",
     ),
     # --- what the audit record holds and for how long (issue 13; checkov's four gaps) ---
     _control(
@@ -1282,7 +1367,8 @@ CONTROLS: tuple[Control, ...] = (
             "monitoring_interval is one of 1, 5, 10, 15, 30, 60 seconds and monitoring_role_arn is set, so OS-level metrics (CPU steal, "
             "memory, processes) are published (checkov CKV_AWS_118)."
         ),
-        remediation="Set monitoring_interval=60 and monitoring_role_arn (components.database.Database does both).",
+        remediation="Set monitoring_interval=60 and monitoring_role_arn.",
+        satisfied_by="components.database.DatabaseArgs.monitoring_interval_seconds",
     ),
     _control(
         id="stack-database-require-audit-logging",
@@ -1297,7 +1383,8 @@ CONTROLS: tuple[Control, ...] = (
             "records that also see statements inside functions (checkov CKV2_AWS_30 asks for log_statement and "
             "log_min_duration_statement, which the component also sets)."
         ),
-        remediation="Set shared_preload_libraries=pgaudit and pgaudit.log=read,write,ddl,role (components.database does).",
+        remediation="Set shared_preload_libraries=pgaudit and pgaudit.log=read,write,ddl,role.",
+        satisfied_by="components.database.Database",
     ),
     _control(
         id="stack-cloudtrail-bucket-require-access-logging",
@@ -1310,7 +1397,8 @@ CONTROLS: tuple[Control, ...] = (
             "The trail's bucket has S3 server access logging to another bucket of this stack whose policy denies s3:DeleteObject and "
             "s3:DeleteObjectVersion to everyone, so who read or tried to remove trail logs is itself on record (checkov CKV_AWS_18)."
         ),
-        remediation="Add aws.s3.BucketLogging to a separate bucket with a deny-delete policy (components.monitoring does).",
+        remediation="Add aws.s3.BucketLogging to a separate bucket with a deny-delete policy.",
+        satisfied_by="components.monitoring.Monitoring",
     ),
     _control(
         id="stack-audit-bucket-require-lifecycle-retention",
@@ -1323,7 +1411,8 @@ CONTROLS: tuple[Control, ...] = (
             "The trail's bucket, its access-log bucket and the AWS Config bucket each have an enabled lifecycle rule, and no rule "
             "expires current or noncurrent objects sooner than 365 days or the bucket's object lock (checkov CKV2_AWS_61)."
         ),
-        remediation="Set SecureBucketArgs.expire_after_days (MonitoringArgs.audit_retention_days, default 2557).",
+        remediation="Add an enabled lifecycle rule that expires no current or noncurrent object sooner than 365 days or the object lock.",
+        satisfied_by="components.monitoring.MonitoringArgs.audit_retention_days",
     ),
     # --- findings stay visible (issue 13) ---
     _control(
@@ -1353,6 +1442,8 @@ CONTROLS: tuple[Control, ...] = (
             "Sessions, OAuth tokens and transactions are encrypted under a key whose policy admits only the services that need them."
         ),
         remediation="Set server_side_encryption={'enabled': True, 'kms_key_arn': <store DomainKey arn>}.",
+        satisfied_by=("components.data_stores.DataStoresArgs.session_key_arn "
+                      "components.data_stores.DataStoresArgs.oauth_key_arn components.data_stores.DataStoresArgs.bank_key_arn"),
     ),
     _control(
         id="aws-dynamodb-table-enable-point-in-time-recovery",
@@ -1363,6 +1454,7 @@ CONTROLS: tuple[Control, ...] = (
         resource_types=(tok.DYNAMODB_TABLE,),
         description="A bad deploy or a malicious delete can be rolled back to any second of the last 35 days.",
         remediation="Set point_in_time_recovery={'enabled': True}.",
+        satisfied_by="components.data_stores.DataStores",
     ),
     _control(
         id="aws-dynamodb-table-enable-ttl-for-expiring-data",
@@ -1375,7 +1467,9 @@ CONTROLS: tuple[Control, ...] = (
             "Tables tagged data-lifecycle=expiring, or whose name or store tag says sessions/tokens, must delete expired items so a "
             "stolen old token or session is useless."
         ),
-        remediation="Set ttl={'enabled': True, 'attribute_name': 'expiresAt'} and tag data-lifecycle=expiring.",
+        remediation="Set ttl={'enabled': True, 'attribute_name': 'expires_at'} and tag data-lifecycle=expiring.",
+        satisfied_by=("components.data_stores.DataStoresArgs.session_ttl_attribute "
+                      "components.data_stores.DataStoresArgs.oauth_ttl_attribute"),
     ),
     _control(
         id="aws-dynamodb-table-enable-deletion-protection",
@@ -1386,6 +1480,7 @@ CONTROLS: tuple[Control, ...] = (
         resource_types=(tok.DYNAMODB_TABLE,),
         description="A replacement in a Pulumi update or one API call would delete the table with its data.",
         remediation="Set deletion_protection_enabled=True.",
+        satisfied_by="components.data_stores.DataStores",
     ),
     _control(
         id="aws-secretsmanager-secret-require-cmk-encryption",
@@ -1399,6 +1494,7 @@ CONTROLS: tuple[Control, ...] = (
             "only the bank-sync role."
         ),
         remediation="Set kms_key_id to the domain's DomainKey.",
+        satisfied_by="components.data_stores.DataStoresArgs.bank_key_arn",
     ),
     _control(
         id="aws-secretsmanager-secretversion-disallow-stored-value",
@@ -1427,6 +1523,7 @@ CONTROLS: tuple[Control, ...] = (
             "or rotation-exempt-reason=<explanation>; the exemption shows in every report."
         ),
         remediation="Add a SecretRotation, or tag rotation=<party>-managed / rotation-exempt-reason with a real explanation.",
+        satisfied_by="components.data_stores.DataStoresArgs.rotation_lambda_arn",
     ),
     _control(
         id="stack-dynamodb-table-require-deny-policy",
@@ -1442,7 +1539,8 @@ CONTROLS: tuple[Control, ...] = (
             "reaches nothing; the transaction store (tag store=transactions) also denies every principal but the bank-sync role "
             "(StringNotEquals or ArnNotEquals aws:PrincipalArn). A StringEquals there would deny only the endpoint's own traffic."
         ),
-        remediation="Add the aws.dynamodb.ResourcePolicy that components.data_stores.DataStores writes.",
+        remediation="Add an aws.dynamodb.ResourcePolicy that denies every item action except through the endpoint.",
+        satisfied_by="components.data_stores.DataStoresArgs.dynamodb_endpoint_id",
     ),
     _control(
         id="stack-secret-require-reader-allowlist-policy",
@@ -1456,6 +1554,7 @@ CONTROLS: tuple[Control, ...] = (
             "aws:PrincipalArn) and blocks public policies, so an over-broad IAM policy elsewhere cannot read the bank token."
         ),
         remediation="Add an aws.secretsmanager.SecretPolicy with block_public_policy=True and that Deny.",
+        satisfied_by="components.data_stores.DataStoresArgs.bank_sync_role",
     ),
     # --- identity (BANK-2) ---
     _control(
@@ -1470,6 +1569,7 @@ CONTROLS: tuple[Control, ...] = (
             "policies turn a stolen credential into control of the service."
         ),
         remediation="List the exact actions; the bank-sync role needs secretsmanager:GetSecretValue on its token only.",
+        satisfied_by="components.data_stores.BankSyncRole components.database.Database components.monitoring.Monitoring",
     ),
     _control(
         id="aws-iam-policy-disallow-wildcard-resources-on-secrets-and-keys",
@@ -1483,6 +1583,7 @@ CONTROLS: tuple[Control, ...] = (
             "condition excepted)."
         ),
         remediation="Name the secret or key ARN in Resource.",
+        satisfied_by="components.data_stores.BankSyncRole",
     ),
     _control(
         id="aws-iam-resourcepolicy-disallow-wildcard-grants",
@@ -1501,6 +1602,7 @@ CONTROLS: tuple[Control, ...] = (
             "Grant the specific actions to the specific principals (service principals with aws:SourceAccount or aws:SourceArn); pin "
             "Principal * with StringEquals aws:PrincipalOrgID or aws:PrincipalAccount."
         ),
+        satisfied_by="components.keys.DomainKey components.buckets.SecureBucket",
     ),
     _control(
         id="aws-iam-resourcepolicy-require-confused-deputy-conditions",
@@ -1520,6 +1622,7 @@ CONTROLS: tuple[Control, ...] = (
             'Add "Condition": {"StringEquals": {"aws:SourceAccount": "<account id>"}} (or ArnLike aws:SourceArn <the calling resource>) '
             "to each service grant; on a Lambda permission set source_account or source_arn."
         ),
+        satisfied_by="components.iam.service_trust_policy",
     ),
     # --- application resources: what app teams add to their own stacks (issue 14) ---
     _control(
@@ -1836,9 +1939,10 @@ CONTROLS: tuple[Control, ...] = (
             "organization."
         ),
         remediation=(
-            "Set the endpoint's policy: Allow the actions the workloads need to Principal '*' with StringEquals aws:PrincipalAccount "
-            "(components.vpc does this per service)."
+            "Set the endpoint's policy: Allow the actions the workloads need to Principal '*' with StringEquals "
+            "aws:PrincipalAccount, per service."
         ),
+        satisfied_by="components.vpc.Vpc",
     ),
     _control(
         id="stack-vpc-require-locked-default-network-acl",
@@ -1853,6 +1957,7 @@ CONTROLS: tuple[Control, ...] = (
             "security group does."
         ),
         remediation="Declare aws.ec2.DefaultNetworkAcl(default_network_acl_id=vpc.default_network_acl_id) with no ingress and no egress.",
+        satisfied_by="components.vpc.Vpc",
     ),
     _control(
         id="stack-account-require-s3-public-access-block",
@@ -1869,6 +1974,7 @@ CONTROLS: tuple[Control, ...] = (
             "Declare aws.s3.AccountPublicAccessBlock with block_public_acls, block_public_policy, ignore_public_acls and "
             "restrict_public_buckets all true."
         ),
+        satisfied_by="stacks.baseline.build_baseline",
     ),
     # --- who can read (BANK-1..3): effective permissions over identity and resource policies and grants ---
     _control(
@@ -1890,6 +1996,7 @@ CONTROLS: tuple[Control, ...] = (
             "Deny the other principals in the asset's policy (StringNotEquals aws:PrincipalArn = the bank-sync role), name only the "
             "bank-sync role in the bank-data key policy, remove grants and managed policies."
         ),
+        satisfied_by="components.data_stores.BankSyncRole components.data_stores.DataStoresArgs.bank_key_arn",
     ),
 )
 

@@ -56,13 +56,13 @@ def _at(resource: ResourceView, path: str) -> Any:
     return node
 
 
-def _require_true(path: str, problem: str, fix: str, ok: str, read: Callable[[Any], Any] = as_bool):
+def _require_true(path: str, problem: str, expected: str, ok: str, read: Callable[[Any], Any] = as_bool):
     """A rule for a setting that must be on (or, with ``read=plain``, present); left out means
     AWS's default, which is off."""
     def rule(resource: ResourceView) -> RuleResult:
         value = read(_at(resource, path))
         if not value:
-            return failed(resource, path, value, problem, fix)
+            return failed(resource, path, value, problem, expected)
         return passed(resource, ok)
 
     return rule
@@ -330,16 +330,16 @@ def distribution_require_https_to_origins(resource: ResourceView) -> RuleResult:
 def distribution_require_minimum_viewer_tls(resource: ResourceView, settings: Mapping[str, Any] | None = None
                                             ) -> RuleResult:
     allowed = tuple(_setting(settings, "allowedMinimumProtocolVersions", CLOUDFRONT_MINIMUM_PROTOCOLS))
-    fix = (f'use an ACM certificate (acm_certificate_arn, ssl_support_method="sni-only") with '
-           f'minimum_protocol_version="{allowed[-1] if allowed else "..."}"')
+    expected = (f'an ACM certificate (acm_certificate_arn, ssl_support_method="sni-only") with '
+                f'minimum_protocol_version="{allowed[-1] if allowed else "..."}"')
     if as_bool(_at(resource, "viewerCertificate.cloudfrontDefaultCertificate")):
         return failed(resource, "viewerCertificate.cloudfrontDefaultCertificate", True, "with the *.cloudfront.net "
-                      "certificate CloudFront accepts TLS 1.0 from viewers", fix)
+                      "certificate CloudFront accepts TLS 1.0 from viewers", expected)
     version = _at(resource, "viewerCertificate.minimumProtocolVersion")
     if version not in allowed:
         why = ("CloudFront then accepts TLS 1.0" if version is None else "the security policy accepts protocols or "
                "suites below the allowed floor")
-        return failed(resource, "viewerCertificate.minimumProtocolVersion", version, why, fix)
+        return failed(resource, "viewerCertificate.minimumProtocolVersion", version, why, expected)
     return passed(resource, f"viewers need {version}")
 
 

@@ -327,7 +327,7 @@ def data_store_require_backup_plan(resources: Sequence[ResourceView]) -> list[Ru
                 undecided.append(f"{selection.name} ({holds})")
         if not covering and undecided:
             return RuleResult(Verdict.UNKNOWN, f"{store.name}: cannot verify that selection {undecided[0]} backs it "
-                              "up; fix: select it by ARN, or with aws:ResourceTag/... conditions", store.urn)
+                              "up", store.urn)
         if not covering:
             return failed(store, "backupSelection", None, "no AWS Backup plan in this stack covers this data store "
                           "(selections whose tag conditions it does not meet do not count)",

@@ -38,13 +38,13 @@ Average and Minimum do too when the filter publishes nothing for non-matching ev
 
 @dataclass(frozen=True)
 class Link:
-    """A broken link: the resource where it breaks, the property, what it is, why and the fix."""
+    """A broken link: the resource where it breaks, the property, what it is, why and what it should be."""
 
     resource: ResourceView
     path: str
     value: object
     problem: str
-    fix: str
+    expected: str
 
 
 def management_gap(trail: ResourceView) -> str | None:
@@ -215,7 +215,7 @@ def show_ref(ref: Reference | None) -> object:
     return "not known until deploy" if ref.value is UNKNOWN else ref.value
 
 
-def judge(chains: AlarmChains, what: str, matches: Callable[[str], bool], fix: str) -> RuleResult:
+def judge(chains: AlarmChains, what: str, matches: Callable[[str], bool], expected: str) -> RuleResult:
     """The verdict for one alarm ``what`` (a CIS item, the bank token): passes when any filter
     matching it completes the chain; else fails at the link the most complete attempt broke."""
     best: tuple[list[str], Link] | None = None
@@ -226,11 +226,11 @@ def judge(chains: AlarmChains, what: str, matches: Callable[[str], bool], fix: s
         if best is None or len(hops) > len(best[0]):
             best = (hops, link)
     if best is None:
-        return RuleResult(Verdict.FAIL, f"{what}: no metric filter's pattern names its events; fix: {fix}", None,
-                          path="pattern", observed="not set", expected=fix,
+        return RuleResult(Verdict.FAIL, f"{what}: no metric filter's pattern names its events", None,
+                          path="pattern", observed="not set", expected=expected,
                           evidence=(f"no metric filter pattern matches {what}",))
     hops, link = best
-    result = failed(link.resource, link.path, link.value, f"{what}: {link.problem}", link.fix)
+    result = failed(link.resource, link.path, link.value, f"{what}: {link.problem}", link.expected)
     return dataclasses.replace(result, evidence=(*hops, f"broken: {link.resource.name}.{link.path}: {link.problem}"))
 
 
@@ -301,13 +301,13 @@ def findings_disallow_broad_suppression(resources: Sequence[ResourceView]) -> li
               (SECURITY_HUB_AUTOMATION_RULE, _automation_rule_break, "criteria",
                "suppress or lower only findings named with EQUALS on generator_ids, resource_ids, types, titles, "
                "ids, compliance_security_control_ids or aws_account_ids"))
-    for kind, check, path, fix in checks:
-        def one(resource: ResourceView, check=check, path=path, fix=fix) -> RuleResult:
+    for kind, check, path, expected in checks:
+        def one(resource: ResourceView, check=check, path=path, expected=expected) -> RuleResult:
             problem = check(resource)
             if problem is None:
                 return RuleResult(Verdict.PASS, f"{resource.name}: silences only named findings", resource.urn)
             return failed(resource, path, props(resource).get(path), f"{problem}: high and critical findings "
-                          "disappear before anyone reads them", fix)
+                          "disappear before anyone reads them", expected)
         results.extend(each(g.of_type(kind), one))
     if not results:
         return [RuleResult(Verdict.NOT_APPLICABLE, "no GuardDuty filter or Security Hub automation rule", None)]

@@ -92,7 +92,7 @@ def table_enable_ttl_for_expiring_data(resource: ResourceView) -> RuleResult:
     enabled = as_bool(ttl.get("enabled")) if ttl is not None else None
     if not enabled or not ttl.get("attributeName"):
         return failed(resource, "ttl", ttl, "expired sessions or tokens stay in the table forever",
-                      "set ttl={'enabled': True, 'attribute_name': 'expiresAt'}")
+                      "ttl.enabled true with an attribute_name (components.data_stores writes expires_at)")
     return passed(resource, f"items expire on {ttl.get('attributeName')}")
 
 
@@ -122,7 +122,7 @@ def secretversion_disallow_stored_value(resource: ResourceView) -> RuleResult:
     return passed(resource, "no secret value stored by Pulumi")
 
 
-_ROTATION_FIX = (f"set rotation_rules.automatically_after_days (or a schedule_expression such as rate(30 days)) "
+_ROTATION_EXPECTED = (f"set rotation_rules.automatically_after_days (or a schedule_expression such as rate(30 days)) "
                  f"to at most {MAX_ROTATION_DAYS} days")
 
 
@@ -137,21 +137,20 @@ def _rotation_result(secret: ResourceView, rotation: ResourceView) -> RuleResult
     days = as_int(rules.get("automaticallyAfterDays")) if rules is not None else None
     schedule = rules.get("scheduleExpression") if rules is not None else None
     if days is None and not schedule:
-        return failed(rotation, "rotationRules", rules, "no rotation interval or schedule is set", _ROTATION_FIX)
+        return failed(rotation, "rotationRules", rules, "no rotation interval or schedule is set", _ROTATION_EXPECTED)
     if days is not None and days > MAX_ROTATION_DAYS:
         return failed(rotation, "rotationRules.automaticallyAfterDays", days, f"the secret rotates less often than "
-                      f"every {MAX_ROTATION_DAYS} days", _ROTATION_FIX)
+                      f"every {MAX_ROTATION_DAYS} days", _ROTATION_EXPECTED)
     if schedule:
         gap = longest_gap_days(str(schedule))
         if gap is None:
             return RuleResult(Verdict.UNKNOWN, f"{rotation.name}: cannot verify rotationRules.scheduleExpression "
                               f"(schedule_expression) {show(schedule)}: not a rate(N days|hours) or six-field "
-                              f"cron(...) this check can evaluate; fix: use rate(N days) with N <= "
-                              f"{MAX_ROTATION_DAYS}, or a plain cron", rotation.urn)
+                              "cron(...) this check can evaluate", rotation.urn)
         if gap > MAX_ROTATION_DAYS:
             when = "never runs" if gap == float("inf") else f"leaves up to {gap:g} days between rotations"
             return failed(rotation, "rotationRules.scheduleExpression", schedule, f"the schedule {when}, more than "
-                          f"{MAX_ROTATION_DAYS}", _ROTATION_FIX)
+                          f"{MAX_ROTATION_DAYS}", _ROTATION_EXPECTED)
     return passed(secret, f"rotated by {rotation.name}")
 
 

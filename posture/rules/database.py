@@ -109,11 +109,11 @@ cluster_require_cmk_encryption = _require_cmk_storage
 # --- IAM authentication, deletion protection, backups, final snapshot -----------------------------
 
 
-def _require_true(key: str, problem: str, fix: str, ok: str):
+def _require_true(key: str, problem: str, expected: str, ok: str):
     def rule(resource: ResourceView) -> RuleResult:
         value = as_bool(props(resource).get(key))
         if not value:
-            return failed(resource, key, value, problem, fix)
+            return failed(resource, key, value, problem, expected)
         return passed(resource, ok)
 
     return rule

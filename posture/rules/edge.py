@@ -38,7 +38,7 @@ def _lb_type(resource: ResourceView) -> str:
     return str(props(resource).get("loadBalancerType") or "application")
 
 
-def _alb_flag(key: str, expected: Any, problem: str, fix: str, ok: str):
+def _alb_flag(key: str, expected: Any, problem: str, condition: str, ok: str):
     def rule(resource: ResourceView) -> RuleResult:
         if _lb_type(resource) != "application":
             return not_applicable(resource, f"a {_lb_type(resource)} load balancer")
@@ -46,7 +46,7 @@ def _alb_flag(key: str, expected: Any, problem: str, fix: str, ok: str):
         if isinstance(expected, bool):
             value = as_bool(value)
         if value != expected:
-            return failed(resource, key, value, problem, fix)
+            return failed(resource, key, value, problem, condition)
         return passed(resource, ok)
 
     return rule

@@ -209,8 +209,8 @@ class EntryPoints:
         return False
 
 
-def _open(entry: ResourceView, path: str, value: Any, door: str, problem: str, fix: str) -> RuleResult:
-    result = failed(entry, path, value, problem, fix)
+def _open(entry: ResourceView, path: str, value: Any, door: str, problem: str, expected: str) -> RuleResult:
+    result = failed(entry, path, value, problem, expected)
     return dataclasses.replace(result, evidence=("internet", door, problem))
 
 

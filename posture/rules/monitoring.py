@@ -78,9 +78,9 @@ def trail_enable_multi_region(resource: ResourceView) -> RuleResult:
                "IAM and STS calls go unrecorded", "set include_global_service_events=True"),
               ("enableLogging", as_bool(p.get("enableLogging")) is not False, "the trail records nothing",
                "set enable_logging=True"))
-    for key, ok, problem, fix in checks:
+    for key, ok, problem, expected in checks:
         if not ok:
-            return failed(resource, key, p.get(key), problem, fix)
+            return failed(resource, key, p.get(key), problem, expected)
     return passed(resource, "records every region and global service")
 
 
@@ -92,11 +92,11 @@ def trail_enable_log_file_validation(resource: ResourceView) -> RuleResult:
     return passed(resource, "log file validation on")
 
 
-def _require_cmk(key_prop: str, problem: str, fix: str):
+def _require_cmk(key_prop: str, problem: str, expected: str):
     def rule(resource: ResourceView) -> RuleResult:
         key = customer_key(props(resource), key_prop)
         if not key or is_aws_managed_key(key):
-            return failed(resource, key_prop, key, problem, fix)
+            return failed(resource, key_prop, key, problem, expected)
         return passed(resource, f"encrypted with {key}")
 
     return rule
@@ -153,8 +153,7 @@ def cloudtrail_bucket_require_object_lock(resources: Sequence[ResourceView]) -> 
 def account_require_cloudtrail(resources: Sequence[ResourceView]) -> list[RuleResult]:
     trails = graph(resources).of_type(TRAIL)
     if not trails:
-        return [stack_failed("no CloudTrail trail: API activity is not recorded; fix: add the monitoring component's "
-                             "multi-region trail")]
+        return [stack_failed("no CloudTrail trail: API activity is not recorded")]
     return [stack_passed(f"trail {trails[0].name} records API activity")]
 
 
@@ -162,7 +161,7 @@ def account_require_guardduty(resources: Sequence[ResourceView]) -> list[RuleRes
     g = graph(resources)
     detectors = g.of_type(GUARDDUTY_DETECTOR)
     if not detectors:
-        return [stack_failed("no GuardDuty detector: threats go undetected; fix: add aws.guardduty.Detector")]
+        return [stack_failed("no GuardDuty detector: threats go undetected")]
 
     def check(detector: ResourceView) -> RuleResult:
         enabled = as_bool(props(detector).get("enable"))
@@ -183,8 +182,7 @@ def account_require_security_hub(resources: Sequence[ResourceView]) -> list[Rule
     g = graph(resources)
     hubs = g.of_type(*SECURITY_HUB_ACCOUNTS)
     if not hubs:
-        return [stack_failed("no Security Hub account: findings are not aggregated or scored; fix: add "
-                             "aws.securityhub.Account")]
+        return [stack_failed("no Security Hub account: findings are not aggregated or scored")]
     arns = [str(props(s).get("standardsArn")) for s in g.of_type(SECURITY_HUB_STANDARD)]
     defaults = any(h.type == SECURITY_HUB_ACCOUNT and as_bool(props(h).get("enableDefaultStandards")) is not False
                    for h in hubs)
@@ -226,8 +224,7 @@ def account_require_config_recording(resources: Sequence[ResourceView]) -> list[
     g = graph(resources)
     recorders = g.of_type(CONFIG_RECORDER)
     if not recorders:
-        return [stack_failed("no AWS Config recorder: configuration history is not kept; fix: add aws.cfg.Recorder, "
-                             "a DeliveryChannel and a RecorderStatus with is_enabled=True")]
+        return [stack_failed("no AWS Config recorder: configuration history is not kept")]
     if not g.of_type(CONFIG_DELIVERY_CHANNEL):
         return [failed(recorders[0], "deliveryChannel", None, "the recorder has nowhere to deliver",
                        "add aws.cfg.DeliveryChannel")]
@@ -263,17 +260,15 @@ def account_require_inspector(resources: Sequence[ResourceView]) -> list[RuleRes
     g = graph(resources)
     enablers = [e for e in g.of_type(INSPECTOR_ENABLER) if len(props(e).get("resourceTypes") or [])]
     if not enablers:
-        return [stack_failed("no Amazon Inspector enabler: workloads are not scanned for vulnerabilities; fix: add "
-                             "aws.inspector2.Enabler with the resource types the application runs on")]
+        return [stack_failed("no Amazon Inspector enabler: workloads are not scanned for vulnerabilities")]
     return [passed(enablers[0], f"scanning {', '.join(props(enablers[0]).get('resourceTypes'))}")]
 
 
 def account_require_cis_alarms(resources: Sequence[ResourceView]) -> list[RuleResult]:
     chains = alarm_chains(resources)
-    fix = ("add a LogMetricFilter on the trail's log group and a MetricAlarm with alarm_actions to a subscribed "
-           "topic")
+    expected = "a metric filter on the trail's log group and an alarm with actions to a subscribed topic"
     return [judge(chains, f"CIS {item}", lambda pattern, needles=needles: all(n.lower() in pattern for n in needles),
-                  fix) for item, needles in CIS_ALARMS.items()]
+                  expected) for item, needles in CIS_ALARMS.items()]
 
 
 # --- the bank token's change alarm (BANK-4) ----------------------------------------------------
@@ -306,12 +301,12 @@ def bank_token_require_change_alarm(resources: Sequence[ResourceView]) -> list[R
                                           "a bank or aggregator token")
         p = props(secret)
         names = [str(v) for v in (p.get("name"), p.get("namePrefix"), p.get("arn")) if isinstance(v, str)]
-        fix = (f"add a LogMetricFilter on the trail's log group matching {', '.join(BANK_TOKEN_CHANGES)} for this "
-               "secret, and a MetricAlarm with alarm_actions (MonitoringArgs.bank_token_secret_name does both)")
-        verdict = judge(chains, f"changes to {secret.name}", lambda pattern: _watches(pattern, names), fix)
+        expected = (f"a metric filter on the trail's log group matching {', '.join(BANK_TOKEN_CHANGES)} for this "
+                    "secret, and an alarm with actions")
+        verdict = judge(chains, f"changes to {secret.name}", lambda pattern: _watches(pattern, names), expected)
         if verdict.verdict is Verdict.FAIL and verdict.urn is None:
             return dataclasses.replace(failed(secret, "changeAlarm", None, "a new token value, key, policy or a "
-                                              "deletion goes unnoticed on the supervised bank channel", fix),
+                                              "deletion goes unnoticed on the supervised bank channel", expected),
                                        evidence=verdict.evidence)
         if verdict.verdict is Verdict.PASS:
             return dataclasses.replace(passed(secret, "changes to the bank token raise an alarm that reaches a "

@@ -156,7 +156,7 @@ def _is_all_ports(rule: Ingress) -> bool:
     return rule.all_ports and rule.has_source
 
 
-def _ingress_rule(predicate, problem: str, fix: str, ok: str):
+def _ingress_rule(predicate, problem: str, expected: str, ok: str):
     def rule(resource: ResourceView) -> RuleResult:
         if resource.type == SECURITY_GROUP_RULE and props(resource).get("type") != "ingress":
             return not_applicable(resource, "an egress rule")
@@ -164,7 +164,7 @@ def _ingress_rule(predicate, problem: str, fix: str, ok: str):
         if offending:
             first = offending[0]
             return failed(resource, f"{first.prop}fromPort/toPort",
-                          "; ".join(r.describe() for r in offending), problem, fix)
+                          "; ".join(r.describe() for r in offending), problem, expected)
         return passed(resource, ok)
 
     return rule

@@ -32,7 +32,7 @@ def vpcendpoint_require_restrictive_policy(resource: ResourceView) -> RuleResult
     raw = p.get("policy")
     if not raw:
         return failed(resource, "policy", None, "the endpoint keeps AWS's default policy: any principal of any "
-                      "account may call any action through it", _FIX)
+                      "account may call any action through it", _EXPECTED)
     document = policy_document(raw)
     own = _account_of(str(p.get("arn") or ""))
     for i, statement in enumerate(document["Statement"]):
@@ -42,28 +42,28 @@ def vpcendpoint_require_restrictive_policy(resource: ResourceView) -> RuleResult
         actions = [str(a) for a in as_list(statement.get("Action"))]
         if statement.get("NotAction") is not None or any(a == "*" or a.endswith(":*") for a in actions):
             return failed(resource, f"{where}.Action", actions or statement.get("NotAction"),
-                          "the statement allows every action of the service", _FIX)
+                          "the statement allows every action of the service", _EXPECTED)
         principal = statement.get("Principal")
         if is_everyone(principal):
             pinned = pinned_keys(statement.get("Condition")) & _CALLER_PINS
             if not pinned:
                 return failed(resource, f"{where}.Condition", statement.get("Condition"),
                               "Principal \"*\" with no aws:PrincipalAccount or aws:PrincipalOrgID condition admits "
-                              "callers from any account", _FIX)
+                              "callers from any account", _EXPECTED)
             strangers = _other_accounts(statement.get("Condition"), own)
             if strangers:
                 return failed(resource, f"{where}.Condition", sorted(strangers),
-                              "aws:PrincipalAccount names accounts other than this one", _FIX)
+                              "aws:PrincipalAccount names accounts other than this one", _EXPECTED)
         else:
             strangers = {a for a in _principal_accounts(principal) if own and a != own}
             if strangers:
                 return failed(resource, f"{where}.Principal", sorted(strangers),
-                              "the statement admits principals of other accounts", _FIX)
+                              "the statement admits principals of other accounts", _EXPECTED)
     return passed(resource, "endpoint policy admits only this account's (or organization's) principals and the "
                             "actions the services need")
 
 
-_FIX = ("set policy= to Allow only the actions the workloads need, to Principal \"*\" with a StringEquals "
+_EXPECTED = ("set policy= to Allow only the actions the workloads need, to Principal \"*\" with a StringEquals "
         "aws:PrincipalAccount (this account) or aws:PrincipalOrgID condition")
 
 
@@ -146,8 +146,7 @@ def account_require_s3_public_access_block(resources: Sequence[ResourceView]) ->
     bucket someone creates later by hand or with another tool."""
     blocks = graph(resources).of_type(ACCOUNT_PUBLIC_ACCESS_BLOCK)
     if not blocks:
-        return [stack_failed("no account-level S3 Block Public Access in this stack; fix: declare "
-                             "aws.s3.AccountPublicAccessBlock with all four flags true")]
+        return [stack_failed("no account-level S3 Block Public Access in this stack")]
     results = []
     for block in blocks:
         p = props(block)

@@ -40,13 +40,16 @@ _SECRET_PROPERTY = re.compile(r"(password|secret(string|binary)|token|privatekey
 that quoted the value would put it into the CLI output, Pulumi Cloud and every report."""
 
 
-def failed(resource: ResourceView, path: str, value: Any, problem: str, fix: str) -> RuleResult:
+def failed(resource: ResourceView, path: str, value: Any, problem: str, expected: str) -> RuleResult:
+    """What is wrong, where, and the condition the property must meet (``expected``). The fix is the
+    control's remediation in the catalog, which every report and the pack print beside it; a rule
+    never writes its own."""
     leaf = path.rsplit(".", 1)[-1]
     top = re.split(r"[.\[]", path, maxsplit=1)[0]
     withheld = _SECRET_PROPERTY.search(leaf) or top in resource.secret_properties
     shown = "set (value withheld)" if value is not None and withheld else show(value)
-    return RuleResult(Verdict.FAIL, f"{resource.name}: {label(path)} is {shown}: {problem}; fix: {fix}", resource.urn,
-                      path=path, observed=shown, expected=fix)
+    return RuleResult(Verdict.FAIL, f"{resource.name}: {label(path)} is {shown}: {problem}", resource.urn,
+                      path=path, observed=shown, expected=expected)
 
 
 def not_applicable(resource: ResourceView, reason: str) -> RuleResult:

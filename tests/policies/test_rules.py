@@ -23,7 +23,7 @@ def test_case(case: Case, baseline) -> None:
         assert failing(findings) == {case.control, *case.also}, [
             f"{f.control_id}: {f.message}" for f in findings if f.verdict in (Verdict.FAIL, Verdict.ERROR)]
         bad = [f for f in mine if f.verdict in (Verdict.FAIL, Verdict.ERROR)]
-        assert all("fix:" in f.message or f.verdict is Verdict.ERROR for f in bad), [f.message for f in bad]
+        assert not [f.message for f in bad if "fix:" in f.message], "the fix is the catalog's remediation, not the rule's"
     else:
         assert case.kind == "unknown"
         assert failing(findings) == set(), [f.message for f in findings if f.verdict in (Verdict.FAIL, Verdict.ERROR)]
@@ -32,15 +32,6 @@ def test_case(case: Case, baseline) -> None:
         assert all(f.message.split(": ", 1)[-1].startswith("cannot verify during preview:")
                    or f.message.startswith("cannot verify during preview:") for f in unknowns)
         assert all("is not known yet" in f.message for f in unknowns)
-
-
-def test_every_control_has_a_pass_and_a_fail_case() -> None:
-    kinds: dict[str, set[str]] = {}
-    for case in CASES + ADVERSARIAL:
-        kinds.setdefault(case.control, set()).add(case.kind)
-    missing = {c.id: sorted({"pass", "fail"} - kinds.get(c.id, set())) for c in CONTROLS
-               if not {"pass", "fail"} <= kinds.get(c.id, set())}
-    assert missing == {}
 
 
 def test_cases_name_known_controls_and_are_unique() -> None:

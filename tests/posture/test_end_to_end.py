@@ -142,4 +142,4 @@ def test_a_copy_of_the_project_with_one_protection_removed_fails_naming_resource
     for finding in blocking:
         assert finding["source"]["path"].startswith("components/")
         assert finding["resource"]["name"] in finding["message"]
-        assert protection.split("=")[0] in finding["message"] and fix in finding["message"]
+        assert protection.split("=")[0] in finding["message"] and fix in finding["expected"]
