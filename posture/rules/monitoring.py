@@ -42,7 +42,7 @@ from posture.rules.values import as_bool, as_int, as_list, customer_key, is_aws_
 MIN_LOG_RETENTION_DAYS = 365
 REQUIRED_STANDARDS = {"AWS FSBP": "aws-foundational-security-best-practices",
                       "CIS AWS Foundations": "cis-aws-foundations-benchmark"}
-CIS_ALARMS: dict[str, tuple[str, ...]] = {
+CIS_FILTER_TERMS: dict[str, tuple[str, ...]] = {
     # CIS AWS Foundations v3.0 section 4: a metric filter whose pattern names these events, and
     # an alarm on its metric with somewhere to send it.
     "4.1 unauthorized API calls": ("UnauthorizedOperation", "AccessDenied"),
@@ -273,7 +273,7 @@ def account_require_cis_alarms(resources: Sequence[ResourceView]) -> list[RuleRe
     fix = ("add a LogMetricFilter on the trail's log group and a MetricAlarm with alarm_actions to a subscribed "
            "topic")
     return [judge(chains, f"CIS {item}", lambda pattern, needles=needles: all(n.lower() in pattern for n in needles),
-                  fix) for item, needles in CIS_ALARMS.items()]
+                  fix) for item, needles in CIS_FILTER_TERMS.items()]
 
 
 # --- the bank token's change alarm (BANK-4) ----------------------------------------------------
