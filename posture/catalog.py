@@ -932,18 +932,18 @@ CONTROLS: tuple[Control, ...] = (
              "and no throttling of its own.",
              'Set authorization_type="AWS_IAM"; put API Gateway or CloudFront in front for public traffic.'),
     _control("aws-apigateway-stage-enable-access-logs", "API Gateway REST API stages write access logs", MEDIUM,
-             "APP-4 BANK-4", _frameworks("", "", "AU-2 AU-3 AU-12", "10.2.1"), (tok.APIGATEWAY_STAGE,),
+             "APP-4 BANK-4", _frameworks("", "", "AU-2 AU-3 AU-12", "10.2.1"), (tok.API_GATEWAY_STAGE,),
              "Access logs record who called which route from where and with what result: the trail an "
              "investigation of an API starts from.",
              "Set access_log_settings with destination_arn (a CloudWatch log group) and a format."),
     _control("aws-apigatewayv2-stage-enable-access-logs", "API Gateway HTTP and WebSocket stages write access logs",
              MEDIUM, "APP-4 BANK-4", _frameworks("APIGateway.9", "", "AU-2 AU-3 AU-12", "10.2.1"),
-             (tok.APIGATEWAYV2_STAGE,),
+             (tok.API_GATEWAY_V2_STAGE,),
              "Access logs record who called which route from where and with what result.",
              "Set access_log_settings with destination_arn (a CloudWatch log group) and a format."),
     _control("aws-apigatewayv2-route-require-authorization", "API Gateway HTTP and WebSocket routes require "
              "authorization", HIGH, "BANK-3 APP-3", _frameworks("APIGateway.8", "", "AC-3 IA-2"),
-             (tok.APIGATEWAYV2_ROUTE,),
+             (tok.API_GATEWAY_V2_ROUTE,),
              "A route's authorization_type defaults to NONE: anyone who finds the URL calls the integration. A route "
              "that must be public (a webhook with its own signature check) is waived with a reason.",
              'Set authorization_type to "AWS_IAM", "JWT" or "CUSTOM" (with authorizer_id).'),
