@@ -40,6 +40,7 @@ import pulumi_aws as aws
 from components import arns
 from components.iam import service_trust_policy
 from components.validation import (
+    SECRET_NAME,
     parse_cidr,
     refuse_anywhere,
     refuse_duplicates,
@@ -81,7 +82,6 @@ _SERVICE_PRINCIPAL = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com$")
 _ATTRIBUTE = re.compile(r"^[A-Za-z0-9_.-]{1,255}$")
 _TABLE_PREFIX = re.compile(r"^[A-Za-z0-9_.-]{1,200}$")
 _ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
-_SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$")
 
 
 def _require_arn(value: object, pattern: re.Pattern[str], field_name: str, kind: str, example: str) -> None:
@@ -194,7 +194,7 @@ class DataStoresArgs:
                     f"{value!r} is not a DynamoDB attribute name", "name the expiry attribute, e.g. 'expires_at'")
             require(value not in _KEY_ATTRIBUTES, ttl_field, f"{value!r} is a key attribute",
                     "use a separate numeric attribute holding the expiry epoch seconds")
-        require(bool(_SECRET_NAME.match(self.bank_token_secret_name)), "bank_token_secret_name",
+        require(bool(SECRET_NAME.match(self.bank_token_secret_name)), "bank_token_secret_name",
                 f"{self.bank_token_secret_name!r} is not a valid secret name",
                 "use letters, digits and /_+=.@- only")
         self._validate_aggregator_cidrs()

@@ -35,8 +35,8 @@ import pulumi_aws as aws
 from components import arns
 from components.buckets import SecureBucket, SecureBucketArgs
 from components.iam import log_writer_role, service_trust_policy
-from components.validation import REGION, refuse_duplicates, require, require_account_and_region, require_key_arn
-from posture.facts import ORGANIZATIONS_CHANGE_EVENTS  # the rule checks the list the component writes
+from components.validation import SECRET_NAME, refuse_duplicates, require, require_account_and_region, require_key_arn
+from posture.facts import AWS_REGION_NAME, ORGANIZATIONS_CHANGE_EVENTS  # the rule checks the list the component writes
 
 MIN_AUDIT_RETENTION_DAYS = 365
 LOG_RETENTION_VALUES = (365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
@@ -138,7 +138,6 @@ BANK_TOKEN_CHANGE_EVENTS = (
 
 _TABLE_ARN = re.compile(r"^arn:aws(-cn|-us-gov)?:dynamodb:[a-z0-9-]+:\d{12}:table/[A-Za-z0-9_.-]{3,255}$")
 _TRAIL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$")
-_SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -194,7 +193,7 @@ class MonitoringArgs:
                 "audit_retention_days", f"{self.audit_retention_days} days expires audit logs too soon",
                 f"keep them at least {max(MIN_AUDIT_RETENTION_DAYS, self.trail_object_lock_days)} days (and no "
                 "shorter than trail_object_lock_days)")
-        require(self.bank_token_secret_name is None or bool(_SECRET_NAME.match(self.bank_token_secret_name)),
+        require(self.bank_token_secret_name is None or bool(SECRET_NAME.match(self.bank_token_secret_name)),
                 "bank_token_secret_name", f"{self.bank_token_secret_name!r} is not a valid secret name",
                 "pass data_stores' bank_token_secret_name")
         refuse_duplicates(self.alarm_emails, "alarm_emails")
@@ -204,7 +203,7 @@ class MonitoringArgs:
 
     @property
     def partition(self) -> str:
-        match = REGION.match(self.region)
+        match = AWS_REGION_NAME.match(self.region)
         if match and match.group("prefix") == "cn":
             return "aws-cn"
         return "aws-us-gov" if match and match.group("gov") else "aws"

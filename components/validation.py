@@ -12,12 +12,13 @@ from collections.abc import Iterable, Sequence
 
 import pulumi
 
-from posture.facts import is_internet
+from posture.facts import AWS_REGION_NAME, is_internet
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 ACCOUNT_ID = re.compile(r"^\d{12}$")
-REGION = re.compile(r"^(?P<prefix>[a-z]{2})(?P<gov>-gov)?-[a-z]+-\d$")
+SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$")
+"""A name Secrets Manager accepts for a secret."""
 KMS_KEY_ARN = re.compile(r"^arn:aws(-cn|-us-gov)?:kms:(?P<region>[a-z0-9-]+):\d{12}:key/"
                          r"(mrk-[0-9a-f]{32}|[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12})$")
 
@@ -78,7 +79,10 @@ def refuse_duplicates(values: Iterable[str], field: str) -> None:
 def require_account_and_region(account_id: str, region: str) -> None:
     require(bool(ACCOUNT_ID.match(account_id)), "account_id", f"{account_id!r} is not a 12-digit account id",
             "pass the id of the account that owns the resources")
-    require(bool(REGION.match(region)), "region", f"{region!r} is not an AWS region name", "use a name like eu-west-1")
+    match = AWS_REGION_NAME.match(region)
+    # The ISO partitions are closed regions these components build no ARNs for.
+    require(bool(match) and not match["iso"], "region", f"{region!r} is not an AWS region name",
+            "use a name like eu-west-1")
 
 
 def require_key_arn(value: object, field: str, region: str) -> None:

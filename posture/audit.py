@@ -25,7 +25,6 @@ enabled in the region, an API the endpoint does not implement, a crash) becomes:
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -37,6 +36,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from posture.catalog import CONTROLS, Control
 from posture.evaluate import STACK_TYPE, evaluate
+from posture.facts import AWS_REGION_NAME
 from posture.findings import Enforcement, Finding, Verdict
 from posture.identity import Identity, identity_of, inherit_identities
 from posture.live import COLLECTORS, Collector
@@ -47,7 +47,6 @@ from posture.progress import Progress
 from posture.resources import ResourceView
 from posture.rules.values import label
 
-REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$")
 _STACK_WORDS = (("declared in this stack", "present in the audited account"), ("in this stack", "in the audited account"))
 
 
@@ -139,7 +138,7 @@ def checked_regions(regions: Sequence[str]) -> list[str]:
     unique = list(dict.fromkeys(r.strip() for r in regions))
     if not unique:
         raise AuditSetupError("no region to audit; pass --region at least once (e.g. --region eu-west-1)")
-    bad = [r for r in unique if not REGION.match(r)]
+    bad = [r for r in unique if not AWS_REGION_NAME.match(r)]
     if bad:
         raise AuditSetupError(f"{', '.join(map(repr, bad))} is not an AWS region name (e.g. eu-west-1)")
     return unique

@@ -1687,7 +1687,7 @@ CONTROLS: tuple[Control, ...] = (
         severity=MEDIUM,
         promises="APP-4 BANK-4",
         frameworks=_frameworks(nist="AU-2 AU-3 AU-12", pci="10.2.1"),
-        resource_types=(tok.APIGATEWAY_STAGE,),
+        resource_types=(tok.API_GATEWAY_STAGE,),
         description=(
             "Access logs record who called which route from where and with what result: the trail an investigation of an API starts "
             "from."
@@ -1700,7 +1700,7 @@ CONTROLS: tuple[Control, ...] = (
         severity=MEDIUM,
         promises="APP-4 BANK-4",
         frameworks=_frameworks(fsbp="APIGateway.9", nist="AU-2 AU-3 AU-12", pci="10.2.1"),
-        resource_types=(tok.APIGATEWAYV2_STAGE,),
+        resource_types=(tok.API_GATEWAY_V2_STAGE,),
         description="Access logs record who called which route from where and with what result.",
         remediation="Set access_log_settings with destination_arn (a CloudWatch log group) and a format.",
     ),
@@ -1710,7 +1710,7 @@ CONTROLS: tuple[Control, ...] = (
         severity=HIGH,
         promises="BANK-3 APP-3",
         frameworks=_frameworks(fsbp="APIGateway.8", nist="AC-3 IA-2"),
-        resource_types=(tok.APIGATEWAYV2_ROUTE,),
+        resource_types=(tok.API_GATEWAY_V2_ROUTE,),
         description=(
             "A route's authorization_type defaults to NONE: anyone who finds the URL calls the integration. A route that must be public "
             "(a webhook with its own signature check) is waived with a reason."

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn
 
-from posture.reports import FORMATS
+from posture.reports import FILE_FORMATS, FORMATS
 
 REPORT_FRAMEWORKS = ("fsbp", "cis", "nist", "pci")
 """--framework keys (posture.reports.model.FRAMEWORKS names them); listed here so --help needs no import."""
@@ -524,7 +524,7 @@ def plan_outputs(formats: list[str] | None, outs: list[str] | None) -> list[Outp
     if len(outs) != len(file_formats):
         if not file_formats:
             raise UsageError(f"--out {outs[0]} has no format to pair with (console always writes to stdout); "
-                             "add --format json|sarif|junit|markdown|html before it")
+                             f"add --format {'|'.join(FILE_FORMATS)} before it")
         raise UsageError(f"{len(file_formats)} file format(s) ({', '.join(file_formats)}) but {len(outs)} --out; "
                          "give one --out FILE per non-console --format, in the same order")
     plan = [Output(f, None) for f in formats if f == "console"]

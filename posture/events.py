@@ -31,8 +31,7 @@ from typing import Any
 
 from posture.catalog import PACK_NAME, Control
 from posture.findings import Enforcement, Finding, Severity, Verdict
-from posture.reports.model import resource_name, resource_type_of
-from posture.resources import REDACTED, ResourceView
+from posture.resources import REDACTED, ResourceView, resource_name, resource_type_of
 
 PREVIEW_ERROR_CONTROL = "pulumi-preview-failed"
 """The control id of the ERROR finding recorded when the preview itself failed."""

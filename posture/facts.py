@@ -4,9 +4,13 @@ accepts. It sits below both: it imports neither."""
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterable
 from typing import Any
 
+AWS_REGION_NAME = re.compile(r"^(?P<prefix>[a-z]{2})(?P<gov>-gov)?(?P<iso>-iso[a-z]?)?-[a-z]+-\d+$")
+"""Any AWS region name (eu-west-1, us-gov-west-1, us-isob-east-1): the audit's ``--region`` and the
+components' ``region`` input are checked against this one pattern."""
 INTERNET_PREFIX = {4: 8, 6: 16}
 """A public range shorter than /8 (IPv4) or /16 (IPv6) counts as "the internet". 0.0.0.0/0 is the
 obvious form, but 0.0.0.0/1 + 128.0.0.0/1 admits exactly the same sources, so every internet

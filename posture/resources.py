@@ -53,3 +53,18 @@ class ResourceView:
     followed by value only."""
     secret_properties: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
     """Top-level properties the program marked secret: judged like any value, never quoted."""
+
+
+def resource_name(urn: str) -> str:
+    """The logical name at the end of a URN (the whole string for ARNs and ids)."""
+    if urn.startswith("urn:pulumi:"):
+        return urn.rsplit("::", 1)[-1]
+    return urn or "(stack)"
+
+
+def resource_type_of(urn: str) -> str:
+    """The resource's own type token from a URN (``a$b$aws:s3/bucket:Bucket`` -> the last part)."""
+    parts = urn.split("::")
+    if not urn.startswith("urn:pulumi:") or len(parts) < 4:
+        return ""
+    return parts[2].rsplit("$", 1)[-1]

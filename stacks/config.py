@@ -14,11 +14,12 @@ from typing import Any
 import pulumi
 from pulumi.runtime import config as runtime_config
 
-from components.validation import ACCOUNT_ID, REGION
+from components.validation import ACCOUNT_ID
+from posture.facts import AWS_REGION_NAME
 
 ENVIRONMENTS = ("prod", "staging")
 MIN_PROD_AVAILABILITY_ZONES = 3
-_SECRET_NAME = re.compile(r"(password|passwd|secret|token|api[-_]?key|private[-_]?key|credential)", re.IGNORECASE)
+_SECRET_LOOKING_KEY = re.compile(r"(password|passwd|secret|token|api[-_]?key|private[-_]?key|credential)", re.IGNORECASE)
 
 
 class ConfigError(pulumi.RunError):
@@ -109,7 +110,7 @@ class _Reader:
         values: dict[str, Any] = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
         secret_keys = set(runtime_config.get_config_secret_keys_env()) | runtime_config._SECRET_KEYS.get()
         for key in sorted(values):
-            if _SECRET_NAME.search(key.split(":", 1)[-1]) and key not in secret_keys:
+            if _SECRET_LOOKING_KEY.search(key.split(":", 1)[-1]) and key not in secret_keys:
                 raise self.fail(key, "holds a secret in plain text",
                                 f"remove it and run `pulumi config set --secret {key.split(':', 1)[-1]} <value>`")
 
@@ -128,7 +129,7 @@ def load_stack_config() -> StackConfig:
     region = reader.text("region", namespace="aws")
     copy_region = reader.text("backupCopyRegion")
     for key, value in (("aws:region", region), (f"{reader.project}:backupCopyRegion", copy_region)):
-        if not REGION.match(value):
+        if not AWS_REGION_NAME.match(value):
             raise reader.fail(key, f"{value!r} is not an AWS region name", "use a name like eu-west-1")
     zones = reader.string_list("availabilityZones")
     if environment == "prod" and len(zones) < MIN_PROD_AVAILABILITY_ZONES:

@@ -3,7 +3,8 @@
 ``DescribeHub`` answers ``InvalidAccessException`` ("not subscribed") for an account without
 Security Hub: that is the state the control judges, not a failure to read it, so it means "no
 hub". The live view never claims default standards (``enableDefaultStandards`` is False):
-only the standards ``GetEnabledStandards`` lists count.
+only the standards ``GetEnabledStandards`` lists count. Every listed subscription is reported
+with its ``status``; whether a failed or deleting one still counts is the rule's decision.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from posture.rules import tokens as tok
 
 HUB = tok.SECURITY_HUB_ACCOUNT
 TYPES = (HUB, tok.SECURITY_HUB_STANDARD)
-_ACTIVE = ("PENDING", "READY", "INCOMPLETE")
 
 
 def collect(ctx: Context) -> list[ResourceView]:
@@ -29,8 +29,6 @@ def collect(ctx: Context) -> list[ResourceView]:
     })]
     for subscription in ctx.items("securityhub", "get_enabled_standards", "StandardsSubscriptions",
                                   types=(tok.SECURITY_HUB_STANDARD,)):
-        if subscription.get("StandardsStatus") not in _ACTIVE:
-            continue
         sub_arn = subscription["StandardsSubscriptionArn"]
         views.append(ctx.view(tok.SECURITY_HUB_STANDARD, sub_arn, sub_arn.split(":subscription/", 1)[-1], {
             "id": sub_arn, "arn": sub_arn, "standardsArn": subscription.get("StandardsArn"),

@@ -12,7 +12,8 @@ from rich.table import Table
 from rich.text import Text
 
 from posture.findings import Finding, Verdict
-from posture.reports.model import STATE_LABELS, TALLY_STATES, Report, resource_name, state
+from posture.reports.model import STATE_LABELS, TALLY_STATES, Report, state
+from posture.resources import resource_name
 
 STYLES = {"error": "bold red", "fail": "red", "unknown": "yellow", "waived": "magenta", "pass": "green",
           "not_applicable": "dim", "not_evaluated": "dim"}

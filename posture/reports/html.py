@@ -21,7 +21,8 @@ from functools import cache
 import jinja2
 
 from posture.reports import network
-from posture.reports.model import FRAMEWORKS, KINDS, STATE_LABELS, Report, resource_name, state
+from posture.reports.model import FRAMEWORKS, KINDS, STATE_LABELS, Report, state
+from posture.resources import resource_name
 
 WAIVER_LABELS = {"expired": "expired", "refused": "refused (critical)", "unused": "unused"}
 MAX_PASSES = 50

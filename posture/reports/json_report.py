@@ -10,7 +10,8 @@ import json
 from typing import Any
 
 from posture.findings import Finding
-from posture.reports.model import FRAMEWORKS, STATES, TALLY_STATES, VIEWS, Report, resource_name, state
+from posture.reports.model import FRAMEWORKS, STATES, TALLY_STATES, VIEWS, Report, state
+from posture.resources import resource_name
 
 SCHEMA_VERSION = 2
 

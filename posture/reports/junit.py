@@ -12,7 +12,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from posture.findings import Finding, Verdict
-from posture.reports.model import Report, resource_name, waiver_text
+from posture.reports.model import Report, waiver_text
+from posture.resources import resource_name
 
 
 def render(report: Report) -> str:

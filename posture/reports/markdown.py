@@ -7,7 +7,8 @@ are in the JSON/HTML reports.
 from __future__ import annotations
 
 from posture.findings import Finding, Verdict
-from posture.reports.model import KINDS, STATE_LABELS, TALLY_STATES, Report, resource_name, state
+from posture.reports.model import KINDS, STATE_LABELS, TALLY_STATES, Report, state
+from posture.resources import resource_name
 
 MAX_ROWS = 50
 ICONS = {"error": "🛑", "fail": "❌", "unknown": "❔", "waived": "🟡", "pass": "✅", "not_applicable": "·",

@@ -300,21 +300,6 @@ def _finding_order(f: Finding) -> tuple:
     return (_STATE_RANK[state(f)], _SEVERITY_RANK[f.severity], f.control_id, f.resource_urn, f.message)
 
 
-def resource_name(urn: str) -> str:
-    """The logical name at the end of a URN (the whole string for ARNs and ids)."""
-    if urn.startswith("urn:pulumi:"):
-        return urn.rsplit("::", 1)[-1]
-    return urn or "(stack)"
-
-
-def resource_type_of(urn: str) -> str:
-    """The resource's own type token from a URN (``a$b$aws:s3/bucket:Bucket`` -> the last part)."""
-    parts = urn.split("::")
-    if not urn.startswith("urn:pulumi:") or len(parts) < 4:
-        return ""
-    return parts[2].rsplit("$", 1)[-1]
-
-
 def waiver_text(finding: Finding) -> str:
     w = finding.waiver
     if w is None:

@@ -20,7 +20,8 @@ from typing import Any
 
 from posture.catalog import Control
 from posture.findings import Enforcement, Finding, Severity, Verdict
-from posture.reports.model import Report, resource_name
+from posture.reports.model import Report
+from posture.resources import resource_name
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SECURITY_SEVERITY = {Severity.CRITICAL: "9.5", Severity.HIGH: "8.0", Severity.MEDIUM: "5.5", Severity.LOW: "3.0"}

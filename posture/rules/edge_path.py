@@ -19,6 +19,7 @@ from posture.rules.reachability import named
 from posture.rules.results import RuleResult, each, failed, not_applicable, passed
 from posture.rules.tokens import (
     API_GATEWAY_REST_API,
+    API_GATEWAY_STAGE,
     API_GATEWAY_V2_API,
     CLOUDFRONT_DISTRIBUTION,
     EIP,
@@ -35,7 +36,6 @@ from posture.rules.values import Props, as_bool, as_int, props
 TARGET_GROUP_ATTACHMENTS = ("aws:lb/targetGroupAttachment:TargetGroupAttachment",
                             "aws:alb/targetGroupAttachment:TargetGroupAttachment",
                             "aws:elasticloadbalancingv2/targetGroupAttachment:TargetGroupAttachment")
-API_GATEWAY_STAGE = "aws:apigateway/stage:Stage"
 ENTRY_POINT_TYPES = (*LOAD_BALANCERS, API_GATEWAY_REST_API, API_GATEWAY_V2_API,
                      CLOUDFRONT_DISTRIBUTION, EIP, INSTANCE)
 

@@ -42,7 +42,9 @@ from posture.rules.values import as_bool, as_int, as_list, customer_key, is_aws_
 MIN_LOG_RETENTION_DAYS = 365
 REQUIRED_STANDARDS = {"AWS FSBP": "aws-foundational-security-best-practices",
                       "CIS AWS Foundations": "cis-aws-foundations-benchmark"}
-CIS_ALARMS: dict[str, tuple[str, ...]] = {
+ACTIVE_STANDARD_STATES = (None, "PENDING", "READY", "INCOMPLETE")
+"""A planned subscription has no status; a live one whose enabling FAILED or that is DELETING runs no checks."""
+CIS_FILTER_TERMS: dict[str, tuple[str, ...]] = {
     # CIS AWS Foundations v3.0 section 4: a metric filter whose pattern names these events, and
     # an alarm on its metric with somewhere to send it.
     "4.1 unauthorized API calls": ("UnauthorizedOperation", "AccessDenied"),
@@ -183,7 +185,8 @@ def account_require_security_hub(resources: Sequence[ResourceView]) -> list[Rule
     hubs = g.of_type(*SECURITY_HUB_ACCOUNTS)
     if not hubs:
         return [stack_failed("no Security Hub account: findings are not aggregated or scored")]
-    arns = [str(props(s).get("standardsArn")) for s in g.of_type(SECURITY_HUB_STANDARD)]
+    arns = [str(props(s).get("standardsArn")) for s in g.of_type(SECURITY_HUB_STANDARD)
+            if props(s).get("status") in ACTIVE_STANDARD_STATES]
     defaults = any(h.type == SECURITY_HUB_ACCOUNT and as_bool(props(h).get("enableDefaultStandards")) is not False
                    for h in hubs)
     missing = [name for name, marker in REQUIRED_STANDARDS.items()
@@ -268,7 +271,7 @@ def account_require_cis_alarms(resources: Sequence[ResourceView]) -> list[RuleRe
     chains = alarm_chains(resources)
     expected = "a metric filter on the trail's log group and an alarm with actions to a subscribed topic"
     return [judge(chains, f"CIS {item}", lambda pattern, needles=needles: all(n.lower() in pattern for n in needles),
-                  expected) for item, needles in CIS_ALARMS.items()]
+                  expected) for item, needles in CIS_FILTER_TERMS.items()]
 
 
 # --- the bank token's change alarm (BANK-4) ----------------------------------------------------

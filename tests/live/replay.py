@@ -4,9 +4,12 @@ program would deploy ("posture before deploy, in moto").
 The offline graph holds the program's inputs with mock-engine references (``<name>-id``,
 ``<name>-bucket``, ``arn:aws:<service>:<region>:<account>:<kind>/<name>``); each resource is
 created with boto3 in dependency order, and every later reference to it is rewritten to the id,
-name or ARN moto returned. Resource types moto cannot create, or that no control reads, are
-listed with the reason instead of being silently dropped; a type the replay does not know at all
-is an error, so a new component cannot slip past the posture-in-moto tests.
+name or ARN moto returned. ``REPLAYED`` holds one entry per type: a ``Call`` (the boto3 method,
+its arguments from the planned properties, where moto's answer keeps the id and ARN) for a type
+one call creates, a function for the few that take several dependent calls. A type moto does not
+implement is listed with the API it lacks, one that creates no AWS resource with the reason
+(``SKIPPED``), never silently dropped; a type the replay does not know at all is an error, so a
+new component cannot slip past the posture-in-moto tests.
 
 This module writes. It refuses to run unless the session holds moto's fake credentials.
 """
@@ -29,6 +32,20 @@ from posture.resources import ResourceView
 from posture.rules import tokens as tok
 from posture.rules.perimeter import ACCOUNT_PUBLIC_ACCESS_BLOCK, PUBLIC_ACCESS_FLAGS
 
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+NAT_GATEWAY = "aws:ec2/natGateway:NatGateway"
+BUCKET_OWNERSHIP_CONTROLS = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
+BUCKET_LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+BUCKET_LOGGING = "aws:s3/bucketLogging:BucketLogging"
+BUCKET_OBJECT_LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
+TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
+SECRET_POLICY = "aws:secretsmanager/secretPolicy:SecretPolicy"
+VAULT_NOTIFICATIONS = "aws:backup/vaultNotifications:VaultNotifications"
+WAF_LOGGING = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
+EVENT_RULE = "aws:cloudwatch/eventRule:EventRule"
+EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget"
+"""Types no rule names, so not in ``posture.rules.tokens``; the replay creates them all the same."""
 FAKE_KEYS = ("testing", "FOOBARKEY")
 """moto's fake access keys (the conventional one, and the one ``mock_aws`` sets)."""
 _PROTOCOL_NUMBERS = {"tcp": "6", "udp": "17", "icmp": "1", "all": "-1", "-1": "-1", "icmpv6": "58"}
@@ -42,9 +59,6 @@ _ACCOUNT_SINGLETONS = {tok.CONFIG_RECORDER, tok.CONFIG_DELIVERY_CHANNEL, tok.CON
 SKIPPED: dict[str, str] = {
     "aws:iam/rolePoliciesExclusive:RolePoliciesExclusive": "a Pulumi-side exclusivity marker, no AWS resource",
     "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive": "a Pulumi-side exclusivity marker",
-    "aws:backup/vaultNotifications:VaultNotifications": "no control reads vault notifications",
-    "aws:cloudwatch/eventRule:EventRule": "no control reads EventBridge rules",
-    "aws:cloudwatch/eventTarget:EventTarget": "no control reads EventBridge targets",
 }
 
 
@@ -166,17 +180,21 @@ class Replay:
     def run(self, resources: Iterable[ResourceView]) -> Replayed:
         custom = [r for r in resources if r.custom and not r.type.startswith("pulumi:")]
         self.planned_account = _planned_account(custom)
-        unknown = sorted({r.type for r in custom} - set(HANDLERS) - set(SKIPPED))
+        unknown = sorted({r.type for r in custom} - set(REPLAYED) - set(SKIPPED))
         if unknown:
-            raise ReplayError(f"the replay does not know {', '.join(unknown)}: add a handler or a SKIPPED reason")
-        order = {t: i for i, t in enumerate(HANDLERS)}
-        for view in sorted((r for r in custom if r.type in HANDLERS), key=lambda r: order[r.type]):
+            raise ReplayError(f"the replay does not know {', '.join(unknown)}: add a REPLAYED entry or a SKIPPED reason")
+        order = {t: i for i, t in enumerate(REPLAYED)}
+        for view in sorted((r for r in custom if r.type in REPLAYED), key=lambda r: order[r.type]):
             if not self.singletons and view.type in _ACCOUNT_SINGLETONS:
                 self.result.skipped[view.name] = "account-level singleton, created once"
                 continue
             props = self.sub(view.props)
+            creator = REPLAYED[view.type]
             try:
-                HANDLERS[view.type](self, view, props, self.client_for(view))
+                if isinstance(creator, Call):
+                    creator.create(self, view, props, self.client_for(view))
+                else:
+                    creator(self, view, props, self.client_for(view))
             except ClientError as exc:
                 if not _not_implemented(exc):
                     raise ReplayError(f"{view.type} {view.name}: {exc}") from exc
@@ -203,6 +221,7 @@ def _not_implemented(exc: ClientError) -> bool:
 
 
 Handler = Callable[[Replay, ResourceView, dict[str, Any], Callable[[str], Any]], None]
+"""Creates one resource whose creation takes several dependent calls; a ``Call`` entry covers the rest."""
 
 
 # --- keys and identity -------------------------------------------------------------------------
@@ -223,10 +242,6 @@ def _key(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], An
     r.register(view, key["KeyId"], key["Arn"])
 
 
-def _alias(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
-    name = f"{p['name']}{r.suffix}"
-    c("kms").create_alias(AliasName=name, TargetKeyId=p["targetKeyId"])
-    r.register(view, name)
 
 
 def _role(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
@@ -240,14 +255,8 @@ def _role(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], A
                                          view.name: name})
 
 
-def _role_policy(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
-    c("iam").put_role_policy(RoleName=p["role"], PolicyName=p.get("name") or view.name, PolicyDocument=p["policy"])
-    r.register(view, f"{p['role']}:{p.get('name') or view.name}")
 
 
-def _role_attachment(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
-    c("iam").attach_role_policy(RoleName=p["role"], PolicyArn=p["policyArn"])
-    r.register(view, f"{p['role']}/{p['policyArn']}")
 
 
 # --- network ------------------------------------------------------------------------------------
@@ -282,13 +291,8 @@ def _internet_gateway(r: Replay, view: ResourceView, p: dict[str, Any], c: Calla
     r.register(view, igw["InternetGatewayId"])
 
 
-def _eip(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
-    r.register(view, c("ec2").allocate_address(Domain="vpc")["AllocationId"])
 
 
-def _nat_gateway(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
-    nat = c("ec2").create_nat_gateway(SubnetId=p["subnetId"], AllocationId=p["allocationId"])["NatGateway"]
-    r.register(view, nat["NatGatewayId"])
 
 
 _ROUTE_TARGETS = {"gatewayId": "GatewayId", "natGatewayId": "NatGatewayId", "egressOnlyGatewayId":
@@ -309,9 +313,6 @@ def _route_table(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[
     r.register(view, table["RouteTableId"])
 
 
-def _route_table_association(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
-    assoc = c("ec2").associate_route_table(RouteTableId=p["routeTableId"], SubnetId=p["subnetId"])
-    r.register(view, assoc["AssociationId"])
 
 
 def _acl_entries(ec2: Any, acl_id: str, p: dict[str, Any]) -> None:
@@ -358,12 +359,6 @@ def _network_acl(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[
     r.register(view, acl_id)
 
 
-def _prefix_list(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
-    plist = c("ec2").create_managed_prefix_list(
-        PrefixListName=r.physical_name(view, p), MaxEntries=_int(p["maxEntries"]), AddressFamily=p["addressFamily"],
-        Entries=[{"Cidr": e["cidr"], "Description": e.get("description", "")} for e in p.get("entries") or []],
-        TagSpecifications=_spec("prefix-list", p))["PrefixList"]
-    r.register(view, plist["PrefixListId"], plist.get("PrefixListArn"))
 
 
 def _security_group(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
@@ -376,10 +371,6 @@ def _security_group(r: Replay, view: ResourceView, p: dict[str, Any], c: Callabl
     r.register(view, group_id)
 
 
-def _account_public_access_block(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
-    flags = {k[0].upper() + k[1:]: bool(p.get(k)) for k in PUBLIC_ACCESS_FLAGS}
-    c("s3control").put_public_access_block(AccountId=r.account, PublicAccessBlockConfiguration=flags)
-    r.register(view, r.account)
 
 
 def _default_security_group(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
@@ -411,14 +402,8 @@ def _permission(p: dict[str, Any]) -> dict[str, Any]:
     return permission
 
 
-def _ingress_rule(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
-    rules = c("ec2").authorize_security_group_ingress(GroupId=p["securityGroupId"], IpPermissions=[_permission(p)])
-    r.register(view, rules["SecurityGroupRules"][0]["SecurityGroupRuleId"])
 
 
-def _egress_rule(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
-    rules = c("ec2").authorize_security_group_egress(GroupId=p["securityGroupId"], IpPermissions=[_permission(p)])
-    r.register(view, rules["SecurityGroupRules"][0]["SecurityGroupRuleId"])
 
 
 def _log_group(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
@@ -432,31 +417,8 @@ def _log_group(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[st
     r.register(view, name, arn, **{f"arn:aws:cloudwatch:{view.region}:{r.planned_account}:loggroup/{view.name}": arn})
 
 
-def _flow_log(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
-    params: dict[str, Any] = {"ResourceIds": [p["vpcId"]], "ResourceType": "VPC", "TrafficType": p["trafficType"],
-                              "LogDestinationType": p.get("logDestinationType", "cloud-watch-logs"),
-                              "LogDestination": p["logDestination"]}
-    if p.get("iamRoleArn"):
-        params["DeliverLogsPermissionArn"] = p["iamRoleArn"]
-    if p.get("maxAggregationInterval"):
-        params["MaxAggregationInterval"] = _int(p["maxAggregationInterval"])
-    r.register(view, c("ec2").create_flow_logs(**params)["FlowLogIds"][0])
 
 
-def _endpoint(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
-    params: dict[str, Any] = {"VpcId": p["vpcId"], "ServiceName": p["serviceName"],
-                              "VpcEndpointType": p.get("vpcEndpointType", "Gateway")}
-    for key, api in (("subnetIds", "SubnetIds"), ("securityGroupIds", "SecurityGroupIds"),
-                     ("routeTableIds", "RouteTableIds")):
-        if p.get(key):
-            params[api] = p[key]
-    if p.get("privateDnsEnabled") is not None:
-        params["PrivateDnsEnabled"] = p["privateDnsEnabled"]
-    if p.get("policy"):
-        params["PolicyDocument"] = p["policy"]
-    if _spec("vpc-endpoint", p):
-        params["TagSpecifications"] = _spec("vpc-endpoint", p)
-    r.register(view, c("ec2").create_vpc_endpoint(**params)["VpcEndpoint"]["VpcEndpointId"])
 
 
 # --- storage ------------------------------------------------------------------------------------
@@ -474,40 +436,22 @@ def _bucket(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str],
     r.register(view, name, f"arn:aws:s3:::{name}", **{f"{view.name}-bucket": name})
 
 
-def _public_access_block(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
-    flags = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
-    c("s3").put_public_access_block(Bucket=p["bucket"], PublicAccessBlockConfiguration={
-        f[0].upper() + f[1:]: bool(p.get(f)) for f in flags})
-    r.register(view, p["bucket"])
 
 
-def _bucket_encryption(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
-    rules = []
-    for rule in p.get("rules") or []:
-        default = rule.get("applyServerSideEncryptionByDefault") or {}
-        applied = {"SSEAlgorithm": default.get("sseAlgorithm")}
-        if default.get("kmsMasterKeyId"):
-            applied["KMSMasterKeyID"] = default["kmsMasterKeyId"]
-        rules.append({"ApplyServerSideEncryptionByDefault": applied, "BucketKeyEnabled": bool(rule.get("bucketKeyEnabled"))})
-    c("s3").put_bucket_encryption(Bucket=p["bucket"], ServerSideEncryptionConfiguration={"Rules": rules})
-    r.register(view, p["bucket"])
 
 
-def _bucket_versioning(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
-    c("s3").put_bucket_versioning(Bucket=p["bucket"], VersioningConfiguration={
-        "Status": p["versioningConfiguration"]["status"]})
-    r.register(view, p["bucket"])
 
 
-def _ownership_controls(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
-    c("s3").put_bucket_ownership_controls(Bucket=p["bucket"], OwnershipControls={"Rules": [pascal(p["rule"])]})
-    r.register(view, p["bucket"])
 
 
-def _lifecycle(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
-    rules = [{("ID" if k == "Id" else k): v for k, v in rule.items()} for rule in pascal(p["rules"])]
-    c("s3").put_bucket_lifecycle_configuration(Bucket=p["bucket"], LifecycleConfiguration={"Rules": rules})
-    r.register(view, p["bucket"])
+
+
+def _default_encryption(default: dict[str, Any] | None) -> dict[str, Any]:
+    default = default or {}
+    applied = {"SSEAlgorithm": default.get("sseAlgorithm")}
+    if default.get("kmsMasterKeyId"):
+        applied["KMSMasterKeyID"] = default["kmsMasterKeyId"]
+    return applied
 
 
 def _bucket_logging(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
@@ -530,37 +474,17 @@ def _bucket_logging(r: Replay, view: ResourceView, p: dict[str, Any], c: Callabl
     r.register(view, p["bucket"])
 
 
-def _bucket_policy(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
-    c("s3").put_bucket_policy(Bucket=p["bucket"], Policy=p["policy"])
-    r.register(view, p["bucket"])
 
 
-def _object_lock(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
-    config: dict[str, Any] = {"ObjectLockEnabled": "Enabled"}
-    if p.get("rule"):
-        config["Rule"] = pascal(p["rule"])
-    c("s3").put_object_lock_configuration(Bucket=p["bucket"], ObjectLockConfiguration=config)
-    r.register(view, p["bucket"])
 
 
 # --- data stores --------------------------------------------------------------------------------
 
 
-def _topic(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
-    attributes = {"KmsMasterKeyId": p["kmsMasterKeyId"]} if p.get("kmsMasterKeyId") else {}
-    arn = c("sns").create_topic(Name=r.physical_name(view, p), Attributes=attributes)["TopicArn"]
-    r.register(view, arn, arn)
 
 
-def _topic_policy(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
-    c("sns").set_topic_attributes(TopicArn=p["arn"], AttributeName="Policy", AttributeValue=p["policy"])
-    r.register(view, p["arn"])
 
 
-def _topic_subscription(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
-    arn = c("sns").subscribe(TopicArn=p["topic"], Protocol=p["protocol"], Endpoint=p["endpoint"],
-                             ReturnSubscriptionArn=True)["SubscriptionArn"]
-    r.register(view, arn, arn)
 
 
 def _parameter_group(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
@@ -575,11 +499,6 @@ def _parameter_group(r: Replay, view: ResourceView, p: dict[str, Any], c: Callab
     r.register(view, name, None, **{view.name: name})
 
 
-def _subnet_group(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
-    name = r.physical_name(view, p)
-    c("rds").create_db_subnet_group(DBSubnetGroupName=name, DBSubnetGroupDescription=p.get("description") or name,
-                                    SubnetIds=p["subnetIds"])
-    r.register(view, name, None, **{view.name: name})
 
 
 def _db_instance(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
@@ -632,53 +551,21 @@ def _table(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], 
     r.register(view, name, table["TableArn"])
 
 
-def _table_policy(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
-    c("dynamodb").put_resource_policy(ResourceArn=p["resourceArn"], Policy=p["policy"])
-    r.register(view, p["resourceArn"])
 
 
-def _log_resource_policy(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
-    name = r.physical_name(view, p, "policyName")
-    c("logs").put_resource_policy(policyName=name, policyDocument=p["policyDocument"])
-    r.register(view, name)
 
 
-def _secret(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
-    params: dict[str, Any] = {"Name": r.physical_name(view, p), "Description": p.get("description", ""),
-                              "Tags": _tags(p)}
-    if p.get("kmsKeyId"):
-        params["KmsKeyId"] = p["kmsKeyId"]
-    arn = c("secretsmanager").create_secret(**params)["ARN"]
-    r.register(view, arn, arn)
 
 
-def _secret_policy(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
-    c("secretsmanager").put_resource_policy(SecretId=p["secretArn"], ResourcePolicy=p["policy"])
-    r.register(view, p["secretArn"])
 
 
 # --- backups ------------------------------------------------------------------------------------
 
 
-def _vault(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
-    name = r.physical_name(view, p)
-    params = {"BackupVaultName": name, **({"EncryptionKeyArn": p["kmsKeyArn"]} if p.get("kmsKeyArn") else {})}
-    arn = c("backup").create_backup_vault(**params)["BackupVaultArn"]
-    r.register(view, name, arn, **{view.name: name})
 
 
-def _vault_lock(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
-    params = {"BackupVaultName": p["backupVaultName"], "MinRetentionDays": _int(p.get("minRetentionDays")),
-              "MaxRetentionDays": _int(p.get("maxRetentionDays"))}
-    if p.get("changeableForDays") is not None:
-        params["ChangeableForDays"] = _int(p["changeableForDays"])
-    c("backup").put_backup_vault_lock_configuration(**{k: v for k, v in params.items() if v is not None})
-    r.register(view, p["backupVaultName"])
 
 
-def _vault_policy(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
-    c("backup").put_backup_vault_access_policy(BackupVaultName=p["backupVaultName"], Policy=p["policy"])
-    r.register(view, p["backupVaultName"])
 
 
 def _plan(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
@@ -701,11 +588,6 @@ def _plan(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], A
     r.register(view, plan["BackupPlanId"], plan["BackupPlanArn"])
 
 
-def _selection(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
-    selection = {"SelectionName": r.physical_name(view, p), "IamRoleArn": p["iamRoleArn"],
-                 "Resources": p.get("resources") or []}
-    response = c("backup").create_backup_selection(BackupPlanId=p["planId"], BackupSelection=selection)
-    r.register(view, response["SelectionId"])
 
 
 # --- edge ---------------------------------------------------------------------------------------
@@ -723,11 +605,6 @@ def _attribute(value: Any) -> str:
     return str(_int(value)) if isinstance(value, float) else str(value)
 
 
-def _target_group(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
-    params: dict[str, Any] = {"Name": r.physical_name(view, p)[:32], "Protocol": p["protocol"], "Port": _int(p["port"]),
-                              "VpcId": p["vpcId"], "TargetType": p.get("targetType", "instance")}
-    group = c("elbv2").create_target_group(**params)["TargetGroups"][0]
-    r.register(view, group["TargetGroupArn"], group["TargetGroupArn"])
 
 
 def _load_balancer(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
@@ -787,31 +664,12 @@ _LISTENER_ATTRIBUTES = {
 }
 
 
-def _ip_set(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
-    summary = c("wafv2").create_ip_set(Name=r.physical_name(view, p), Scope=p.get("scope", "REGIONAL"),
-                                       IPAddressVersion=p["ipAddressVersion"], Addresses=p.get("addresses") or [],
-                                       Description=p.get("description", ""))["Summary"]
-    r.register(view, summary["Id"], summary["ARN"])
 
 
-def _web_acl(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
-    summary = c("wafv2").create_web_acl(
-        Name=r.physical_name(view, p), Scope=p.get("scope", "REGIONAL"), DefaultAction=pascal(p["defaultAction"]),
-        Rules=pascal(p.get("rules") or []), VisibilityConfig=pascal(p["visibilityConfig"]),
-        Description=p.get("description", ""))["Summary"]
-    r.register(view, summary["Id"], summary["ARN"])
 
 
-def _waf_logging(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
-    config = {"ResourceArn": p["resourceArn"], "LogDestinationConfigs": p["logDestinationConfigs"],
-              "RedactedFields": pascal(p.get("redactedFields") or [])}
-    c("wafv2").put_logging_configuration(LoggingConfiguration=config)
-    r.register(view, p["resourceArn"])
 
 
-def _web_acl_association(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
-    c("wafv2").associate_web_acl(WebACLArn=p["webAclArn"], ResourceArn=p["resourceArn"])
-    r.register(view, f"{p['webAclArn']},{p['resourceArn']}")
 
 
 # --- monitoring ---------------------------------------------------------------------------------
@@ -833,30 +691,10 @@ def _trail(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], 
     r.register(view, trail["TrailARN"], trail["TrailARN"])
 
 
-def _metric_filter(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
-    transform = p["metricTransformation"]
-    c("logs").put_metric_filter(logGroupName=p["logGroupName"], filterName=r.physical_name(view, p),
-                                filterPattern=p["pattern"], metricTransformations=[{
-                                    "metricName": transform["name"], "metricNamespace": transform["namespace"],
-                                    "metricValue": str(transform["value"])}])
-    r.register(view, r.physical_name(view, p))
 
 
-def _alarm(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
-    name = r.physical_name(view, p)
-    params = {"AlarmName": name, "MetricName": p["metricName"], "Namespace": p["namespace"],
-              "Statistic": p["statistic"], "Period": _int(p["period"]), "EvaluationPeriods": _int(p["evaluationPeriods"]),
-              "Threshold": float(p["threshold"]), "ComparisonOperator": p["comparisonOperator"],
-              "AlarmActions": p.get("alarmActions") or [], "TreatMissingData": p.get("treatMissingData", "missing"),
-              "AlarmDescription": p.get("alarmDescription", "")}
-    c("cloudwatch").put_metric_alarm(**params)
-    r.register(view, name)
 
 
-def _detector(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
-    detector = c("guardduty").create_detector(Enable=bool(p.get("enable", True)),
-                                              FindingPublishingFrequency=p.get("findingPublishingFrequency", "SIX_HOURS"))
-    r.register(view, detector["DetectorId"])
 
 
 def _detector_feature(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
@@ -871,31 +709,12 @@ def _detector_feature(r: Replay, view: ResourceView, p: dict[str, Any], c: Calla
     r.register(view, f"{p['detectorId']}/{p['name']}")
 
 
-def _security_hub(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
-    params: dict[str, Any] = {"EnableDefaultStandards": bool(p.get("enableDefaultStandards", True))}
-    if p.get("controlFindingGenerator"):
-        params["ControlFindingGenerator"] = p["controlFindingGenerator"]
-    c("securityhub").enable_security_hub(**params)
-    r.register(view, r.account)
 
 
-def _standard(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
-    c("securityhub").batch_enable_standards(StandardsSubscriptionRequests=[{"StandardsArn": p["standardsArn"]}])
-    r.register(view, p["standardsArn"])
 
 
-def _recorder(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
-    c("config").put_configuration_recorder(ConfigurationRecorder={
-        "name": p["name"], "roleARN": p["roleArn"], "recordingGroup": p.get("recordingGroup") or {}})
-    r.register(view, p["name"])
 
 
-def _delivery_channel(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
-    channel = {"name": p["name"], "s3BucketName": p["s3BucketName"]}
-    if p.get("s3KmsKeyArn"):
-        channel["s3KmsKeyArn"] = p["s3KmsKeyArn"]
-    c("config").put_delivery_channel(DeliveryChannel=channel)
-    r.register(view, p["name"])
 
 
 def _recorder_status(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
@@ -904,44 +723,228 @@ def _recorder_status(r: Replay, view: ResourceView, p: dict[str, Any], c: Callab
     r.register(view, p["name"])
 
 
-def _enabler(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
-    c("inspector2").enable(accountIds=[r.account], resourceTypes=p["resourceTypes"])
-    r.register(view, r.account)
 
 
-HANDLERS: dict[str, Handler] = {
-    # order matters: a resource is created after everything it refers to
-    tok.KMS_KEY: _key, tok.KMS_ALIAS: _alias,
-    tok.IAM_ROLE: _role, "aws:iam/rolePolicy:RolePolicy": _role_policy,
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": _role_attachment,
-    tok.VPC: _vpc, tok.SUBNET: _subnet, tok.INTERNET_GATEWAY: _internet_gateway, "aws:ec2/eip:Eip": _eip,
-    "aws:ec2/natGateway:NatGateway": _nat_gateway, tok.ROUTE_TABLE: _route_table,
-    tok.ROUTE_TABLE_ASSOCIATION: _route_table_association, tok.NETWORK_ACL: _network_acl,
-    tok.DEFAULT_NETWORK_ACL: _default_network_acl, ACCOUNT_PUBLIC_ACCESS_BLOCK: _account_public_access_block,
-    tok.MANAGED_PREFIX_LIST: _prefix_list, tok.SECURITY_GROUP: _security_group,
-    tok.DEFAULT_SECURITY_GROUP: _default_security_group, tok.SECURITY_GROUP_INGRESS_RULE: _ingress_rule,
-    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": _egress_rule,
-    tok.LOG_GROUP: _log_group, tok.FLOW_LOG: _flow_log, tok.VPC_ENDPOINT: _endpoint,
-    tok.BUCKETS[0]: _bucket, tok.BUCKET_PUBLIC_ACCESS_BLOCK: _public_access_block,
-    tok.BUCKET_ENCRYPTION[0]: _bucket_encryption, tok.BUCKET_VERSIONING[0]: _bucket_versioning,
-    tok.BUCKET_POLICY: _bucket_policy, "aws:s3/bucketOwnershipControls:BucketOwnershipControls": _ownership_controls,
-    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": _lifecycle,
-    "aws:s3/bucketLogging:BucketLogging": _bucket_logging,
-    "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": _object_lock,
-    tok.SNS_TOPIC: _topic, "aws:sns/topicPolicy:TopicPolicy": _topic_policy, tok.SNS_TOPIC_SUBSCRIPTION: _topic_subscription,
-    tok.RDS_PARAMETER_GROUP: _parameter_group, tok.RDS_SUBNET_GROUP: _subnet_group, tok.RDS_INSTANCE: _db_instance,
-    tok.DYNAMODB_TABLE: _table, tok.DYNAMODB_RESOURCE_POLICY: _table_policy, tok.LOG_RESOURCE_POLICY: _log_resource_policy,
-    tok.SECRET: _secret, "aws:secretsmanager/secretPolicy:SecretPolicy": _secret_policy,
-    tok.BACKUP_VAULT: _vault, tok.BACKUP_VAULT_LOCK: _vault_lock, tok.BACKUP_VAULT_POLICY: _vault_policy,
-    tok.BACKUP_PLAN: _plan, tok.BACKUP_SELECTION: _selection,
-    "aws:lb/targetGroup:TargetGroup": _target_group, tok.LOAD_BALANCERS[0]: _load_balancer, tok.LISTENERS[0]: _listener,
-    tok.IP_SET: _ip_set, tok.WEB_ACL: _web_acl, tok.WEB_ACL_ASSOCIATION: _web_acl_association,
-    "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": _waf_logging,
-    tok.TRAIL: _trail, tok.LOG_METRIC_FILTER: _metric_filter, tok.METRIC_ALARM: _alarm,
-    tok.GUARDDUTY_DETECTOR: _detector, tok.GUARDDUTY_DETECTOR_FEATURE: _detector_feature,
-    tok.SECURITY_HUB_ACCOUNT: _security_hub, tok.SECURITY_HUB_STANDARD: _standard,
-    tok.CONFIG_RECORDER: _recorder, tok.CONFIG_DELIVERY_CHANNEL: _delivery_channel,
-    tok.CONFIG_RECORDER_STATUS: _recorder_status, tok.INSPECTOR_ENABLER: _enabler,
+def _arg(name: str) -> Callable[[Replay, dict[str, Any], dict[str, Any]], str]:
+    """The physical id is one of the call's own arguments (a bucket name, a role/policy pair...)."""
+    return lambda r, args, answer: args[name]
+
+
+def _dig(answer: Any, path: str) -> Any:
+    """``"TargetGroups.0.TargetGroupArn"`` in a boto3 answer (None where a step is missing)."""
+    for step in path.split("."):
+        if isinstance(answer, list):
+            answer = answer[int(step)] if len(answer) > int(step) else None
+        elif isinstance(answer, dict):
+            answer = answer.get(step)
+    return answer
+
+
+def _ints(**values: Any) -> dict[str, int]:
+    """Optional whole-number arguments: the ones the plan sets, as ints."""
+    return {api: _int(value) for api, value in values.items() if value is not None}
+
+
+@dataclass(frozen=True)
+class Call:
+    """One resource type the replay creates with a single boto3 call: its arguments come from the
+    planned (already rewritten) properties, its physical id and ARN from moto's answer."""
+
+    service: str
+    method: str
+    args: Callable[[Replay, ResourceView, dict[str, Any]], dict[str, Any]]
+    id: str | Callable[[Replay, dict[str, Any], dict[str, Any]], str]
+    """A dotted path into the answer, or a function of (replay, arguments, answer)."""
+    arn: str | None = None
+    by_name: bool = False
+    """Other resources name it by its logical name (a vault, a subnet group): rewrite that too."""
+
+    def create(self, r: Replay, view: ResourceView, p: dict[str, Any], client: Callable[[str], Any]) -> None:
+        args = self.args(r, view, p)
+        answer = getattr(client(self.service), self.method)(**args)
+        physical = _dig(answer, self.id) if isinstance(self.id, str) else self.id(r, args, answer)
+        r.register(view, physical, _dig(answer, self.arn) if self.arn else None,
+                   **({view.name: physical} if self.by_name else {}))
+
+
+REPLAYED: dict[str, Call | Handler] = {
+    # One entry per type, in creation order: a resource comes after everything it refers to. A Call
+    # covers a type created by one boto3 call; a function the few that take several dependent calls.
+    tok.KMS_KEY: _key,
+    tok.KMS_ALIAS: Call("kms", "create_alias", lambda r, v, p: {
+        "AliasName": r.physical_name(v, p), "TargetKeyId": p["targetKeyId"]}, _arg("AliasName")),
+    tok.IAM_ROLE: _role,
+    ROLE_POLICY: Call("iam", "put_role_policy", lambda r, v, p: {
+        "RoleName": p["role"], "PolicyName": p.get("name") or v.name, "PolicyDocument": p["policy"]},
+        lambda r, a, _: f"{a['RoleName']}:{a['PolicyName']}"),
+    ROLE_POLICY_ATTACHMENT: Call("iam", "attach_role_policy", lambda r, v, p: {
+        "RoleName": p["role"], "PolicyArn": p["policyArn"]}, lambda r, a, _: f"{a['RoleName']}/{a['PolicyArn']}"),
+    tok.VPC: _vpc,
+    tok.SUBNET: _subnet,
+    tok.INTERNET_GATEWAY: _internet_gateway,
+    tok.EIP: Call("ec2", "allocate_address", lambda r, v, p: {"Domain": "vpc"}, "AllocationId"),
+    NAT_GATEWAY: Call("ec2", "create_nat_gateway", lambda r, v, p: {
+        "SubnetId": p["subnetId"], "AllocationId": p["allocationId"]}, "NatGateway.NatGatewayId"),
+    tok.ROUTE_TABLE: _route_table,
+    tok.ROUTE_TABLE_ASSOCIATION: Call("ec2", "associate_route_table", lambda r, v, p: {
+        "RouteTableId": p["routeTableId"], "SubnetId": p["subnetId"]}, "AssociationId"),
+    tok.NETWORK_ACL: _network_acl,
+    tok.DEFAULT_NETWORK_ACL: _default_network_acl,
+    ACCOUNT_PUBLIC_ACCESS_BLOCK: Call("s3control", "put_public_access_block", lambda r, v, p: {
+        "AccountId": r.account,
+        "PublicAccessBlockConfiguration": {k[0].upper() + k[1:]: bool(p.get(k)) for k in PUBLIC_ACCESS_FLAGS}},
+        _arg("AccountId")),
+    tok.MANAGED_PREFIX_LIST: Call("ec2", "create_managed_prefix_list", lambda r, v, p: {
+        "PrefixListName": r.physical_name(v, p), "MaxEntries": _int(p["maxEntries"]),
+        "AddressFamily": p["addressFamily"], "TagSpecifications": _spec("prefix-list", p),
+        "Entries": [{"Cidr": e["cidr"], "Description": e.get("description", "")} for e in p.get("entries") or []]},
+        "PrefixList.PrefixListId", "PrefixList.PrefixListArn"),
+    tok.SECURITY_GROUP: _security_group,
+    tok.DEFAULT_SECURITY_GROUP: _default_security_group,
+    tok.SECURITY_GROUP_INGRESS_RULE: Call("ec2", "authorize_security_group_ingress", lambda r, v, p: {
+        "GroupId": p["securityGroupId"], "IpPermissions": [_permission(p)]}, "SecurityGroupRules.0.SecurityGroupRuleId"),
+    tok.SECURITY_GROUP_EGRESS_RULE: Call("ec2", "authorize_security_group_egress", lambda r, v, p: {
+        "GroupId": p["securityGroupId"], "IpPermissions": [_permission(p)]}, "SecurityGroupRules.0.SecurityGroupRuleId"),
+    tok.LOG_GROUP: _log_group,
+    tok.FLOW_LOG: Call("ec2", "create_flow_logs", lambda r, v, p: {
+        "ResourceIds": [p["vpcId"]], "ResourceType": "VPC", "TrafficType": p["trafficType"],
+        "LogDestinationType": p.get("logDestinationType", "cloud-watch-logs"), "LogDestination": p["logDestination"],
+        **({"DeliverLogsPermissionArn": p["iamRoleArn"]} if p.get("iamRoleArn") else {}),
+        **_ints(MaxAggregationInterval=p.get("maxAggregationInterval"))}, "FlowLogIds.0"),
+    tok.VPC_ENDPOINT: Call("ec2", "create_vpc_endpoint", lambda r, v, p: {
+        "VpcId": p["vpcId"], "ServiceName": p["serviceName"], "VpcEndpointType": p.get("vpcEndpointType", "Gateway"),
+        **{api: p[key] for key, api in (("subnetIds", "SubnetIds"), ("securityGroupIds", "SecurityGroupIds"),
+                                        ("routeTableIds", "RouteTableIds"), ("policy", "PolicyDocument")) if p.get(key)},
+        **({"PrivateDnsEnabled": p["privateDnsEnabled"]} if p.get("privateDnsEnabled") is not None else {}),
+        **({"TagSpecifications": _spec("vpc-endpoint", p)} if _tags(p) else {})}, "VpcEndpoint.VpcEndpointId"),
+    tok.BUCKETS[0]: _bucket,
+    tok.BUCKET_PUBLIC_ACCESS_BLOCK: Call("s3", "put_public_access_block", lambda r, v, p: {
+        "Bucket": p["bucket"], "PublicAccessBlockConfiguration": {
+            f[0].upper() + f[1:]: bool(p.get(f)) for f in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls",
+                                                            "restrictPublicBuckets")}}, _arg("Bucket")),
+    tok.BUCKET_ENCRYPTION[0]: Call("s3", "put_bucket_encryption", lambda r, v, p: {
+        "Bucket": p["bucket"], "ServerSideEncryptionConfiguration": {"Rules": [
+            {"ApplyServerSideEncryptionByDefault": _default_encryption(rule.get("applyServerSideEncryptionByDefault")),
+             "BucketKeyEnabled": bool(rule.get("bucketKeyEnabled"))} for rule in p.get("rules") or []]}},
+        _arg("Bucket")),
+    tok.BUCKET_VERSIONING[0]: Call("s3", "put_bucket_versioning", lambda r, v, p: {
+        "Bucket": p["bucket"], "VersioningConfiguration": {"Status": p["versioningConfiguration"]["status"]}},
+        _arg("Bucket")),
+    tok.BUCKET_POLICY: Call("s3", "put_bucket_policy", lambda r, v, p: {"Bucket": p["bucket"], "Policy": p["policy"]},
+                            _arg("Bucket")),
+    BUCKET_OWNERSHIP_CONTROLS: Call("s3", "put_bucket_ownership_controls", lambda r, v, p: {
+        "Bucket": p["bucket"], "OwnershipControls": {"Rules": [pascal(p["rule"])]}}, _arg("Bucket")),
+    BUCKET_LIFECYCLE: Call("s3", "put_bucket_lifecycle_configuration", lambda r, v, p: {
+        "Bucket": p["bucket"], "LifecycleConfiguration": {"Rules": [
+            {("ID" if k == "Id" else k): value for k, value in rule.items()} for rule in pascal(p["rules"])]}},
+        _arg("Bucket")),
+    BUCKET_LOGGING: _bucket_logging,
+    BUCKET_OBJECT_LOCK: Call("s3", "put_object_lock_configuration", lambda r, v, p: {
+        "Bucket": p["bucket"], "ObjectLockConfiguration": {
+            "ObjectLockEnabled": "Enabled", **({"Rule": pascal(p["rule"])} if p.get("rule") else {})}}, _arg("Bucket")),
+    tok.SNS_TOPIC: Call("sns", "create_topic", lambda r, v, p: {
+        "Name": r.physical_name(v, p),
+        "Attributes": {"KmsMasterKeyId": p["kmsMasterKeyId"]} if p.get("kmsMasterKeyId") else {}},
+        "TopicArn", "TopicArn"),
+    TOPIC_POLICY: Call("sns", "set_topic_attributes", lambda r, v, p: {
+        "TopicArn": p["arn"], "AttributeName": "Policy", "AttributeValue": p["policy"]}, _arg("TopicArn")),
+    tok.SNS_TOPIC_SUBSCRIPTION: Call("sns", "subscribe", lambda r, v, p: {
+        "TopicArn": p["topic"], "Protocol": p["protocol"], "Endpoint": p["endpoint"], "ReturnSubscriptionArn": True},
+        "SubscriptionArn", "SubscriptionArn"),
+    tok.RDS_PARAMETER_GROUP: _parameter_group,
+    tok.RDS_SUBNET_GROUP: Call("rds", "create_db_subnet_group", lambda r, v, p: {
+        "DBSubnetGroupName": r.physical_name(v, p),
+        "DBSubnetGroupDescription": p.get("description") or r.physical_name(v, p), "SubnetIds": p["subnetIds"]},
+        _arg("DBSubnetGroupName"), by_name=True),
+    tok.RDS_INSTANCE: _db_instance,
+    tok.DYNAMODB_TABLE: _table,
+    tok.DYNAMODB_RESOURCE_POLICY: Call("dynamodb", "put_resource_policy", lambda r, v, p: {
+        "ResourceArn": p["resourceArn"], "Policy": p["policy"]}, _arg("ResourceArn")),
+    tok.LOG_RESOURCE_POLICY: Call("logs", "put_resource_policy", lambda r, v, p: {
+        "policyName": r.physical_name(v, p, "policyName"), "policyDocument": p["policyDocument"]},
+        _arg("policyName")),
+    tok.SECRET: Call("secretsmanager", "create_secret", lambda r, v, p: {
+        "Name": r.physical_name(v, p), "Description": p.get("description", ""), "Tags": _tags(p),
+        **({"KmsKeyId": p["kmsKeyId"]} if p.get("kmsKeyId") else {})}, "ARN", "ARN"),
+    SECRET_POLICY: Call("secretsmanager", "put_resource_policy", lambda r, v, p: {
+        "SecretId": p["secretArn"], "ResourcePolicy": p["policy"]}, _arg("SecretId")),
+    tok.BACKUP_VAULT: Call("backup", "create_backup_vault", lambda r, v, p: {
+        "BackupVaultName": r.physical_name(v, p), **({"EncryptionKeyArn": p["kmsKeyArn"]} if p.get("kmsKeyArn") else {})},
+        _arg("BackupVaultName"), "BackupVaultArn", by_name=True),
+    tok.BACKUP_VAULT_LOCK: Call("backup", "put_backup_vault_lock_configuration", lambda r, v, p: {
+        "BackupVaultName": p["backupVaultName"], **_ints(
+            MinRetentionDays=p.get("minRetentionDays"), MaxRetentionDays=p.get("maxRetentionDays"),
+            ChangeableForDays=p.get("changeableForDays"))}, _arg("BackupVaultName")),
+    tok.BACKUP_VAULT_POLICY: Call("backup", "put_backup_vault_access_policy", lambda r, v, p: {
+        "BackupVaultName": p["backupVaultName"], "Policy": p["policy"]}, _arg("BackupVaultName")),
+    VAULT_NOTIFICATIONS: Call("backup", "put_backup_vault_notifications", lambda r, v, p: {
+        "BackupVaultName": p["backupVaultName"], "SNSTopicArn": p["snsTopicArn"],
+        "BackupVaultEvents": p["backupVaultEvents"]}, _arg("BackupVaultName")),
+    tok.BACKUP_PLAN: _plan,
+    tok.BACKUP_SELECTION: Call("backup", "create_backup_selection", lambda r, v, p: {
+        "BackupPlanId": p["planId"], "BackupSelection": {
+            "SelectionName": r.physical_name(v, p), "IamRoleArn": p["iamRoleArn"], "Resources": p.get("resources") or []}},
+        "SelectionId"),
+    tok.TARGET_GROUPS[0]: Call("elbv2", "create_target_group", lambda r, v, p: {
+        "Name": r.physical_name(v, p)[:32], "Protocol": p["protocol"], "Port": _int(p["port"]), "VpcId": p["vpcId"],
+        "TargetType": p.get("targetType", "instance")}, "TargetGroups.0.TargetGroupArn", "TargetGroups.0.TargetGroupArn"),
+    tok.LOAD_BALANCERS[0]: _load_balancer,
+    tok.LISTENERS[0]: _listener,
+    tok.IP_SET: Call("wafv2", "create_ip_set", lambda r, v, p: {
+        "Name": r.physical_name(v, p), "Scope": p.get("scope", "REGIONAL"), "IPAddressVersion": p["ipAddressVersion"],
+        "Addresses": p.get("addresses") or [], "Description": p.get("description", "")}, "Summary.Id", "Summary.ARN"),
+    tok.WEB_ACL: Call("wafv2", "create_web_acl", lambda r, v, p: {
+        "Name": r.physical_name(v, p), "Scope": p.get("scope", "REGIONAL"), "DefaultAction": pascal(p["defaultAction"]),
+        "Rules": pascal(p.get("rules") or []), "VisibilityConfig": pascal(p["visibilityConfig"]),
+        "Description": p.get("description", "")}, "Summary.Id", "Summary.ARN"),
+    tok.WEB_ACL_ASSOCIATION: Call("wafv2", "associate_web_acl", lambda r, v, p: {
+        "WebACLArn": p["webAclArn"], "ResourceArn": p["resourceArn"]},
+        lambda r, a, _: f"{a['WebACLArn']},{a['ResourceArn']}"),
+    WAF_LOGGING: Call("wafv2", "put_logging_configuration", lambda r, v, p: {"LoggingConfiguration": {
+        "ResourceArn": p["resourceArn"], "LogDestinationConfigs": p["logDestinationConfigs"],
+        "RedactedFields": pascal(p.get("redactedFields") or [])}},
+        lambda r, a, _: a["LoggingConfiguration"]["ResourceArn"]),
+    tok.TRAIL: _trail,
+    tok.LOG_METRIC_FILTER: Call("logs", "put_metric_filter", lambda r, v, p: {
+        "logGroupName": p["logGroupName"], "filterName": r.physical_name(v, p), "filterPattern": p["pattern"],
+        "metricTransformations": [{"metricName": p["metricTransformation"]["name"],
+                                   "metricNamespace": p["metricTransformation"]["namespace"],
+                                   "metricValue": str(p["metricTransformation"]["value"])}]}, _arg("filterName")),
+    tok.METRIC_ALARM: Call("cloudwatch", "put_metric_alarm", lambda r, v, p: {
+        "AlarmName": r.physical_name(v, p), "MetricName": p["metricName"], "Namespace": p["namespace"],
+        "Statistic": p["statistic"], "Period": _int(p["period"]), "EvaluationPeriods": _int(p["evaluationPeriods"]),
+        "Threshold": float(p["threshold"]), "ComparisonOperator": p["comparisonOperator"],
+        "AlarmActions": p.get("alarmActions") or [], "TreatMissingData": p.get("treatMissingData", "missing"),
+        "AlarmDescription": p.get("alarmDescription", "")}, _arg("AlarmName")),
+    tok.GUARDDUTY_DETECTOR: Call("guardduty", "create_detector", lambda r, v, p: {
+        "Enable": bool(p.get("enable", True)),
+        "FindingPublishingFrequency": p.get("findingPublishingFrequency", "SIX_HOURS")}, "DetectorId"),
+    tok.GUARDDUTY_DETECTOR_FEATURE: _detector_feature,
+    tok.SECURITY_HUB_ACCOUNT: Call("securityhub", "enable_security_hub", lambda r, v, p: {
+        "EnableDefaultStandards": bool(p.get("enableDefaultStandards", True)),
+        **({"ControlFindingGenerator": p["controlFindingGenerator"]} if p.get("controlFindingGenerator") else {})},
+        lambda r, a, _: r.account),
+    tok.SECURITY_HUB_STANDARD: Call("securityhub", "batch_enable_standards", lambda r, v, p: {
+        "StandardsSubscriptionRequests": [{"StandardsArn": p["standardsArn"]}]},
+        lambda r, a, _: a["StandardsSubscriptionRequests"][0]["StandardsArn"]),
+    EVENT_RULE: Call("events", "put_rule", lambda r, v, p: {
+        "Name": r.physical_name(v, p), "Description": p.get("description", ""),
+        **{api: p[key] for key, api in (("eventPattern", "EventPattern"), ("scheduleExpression", "ScheduleExpression"))
+           if p.get(key)}},
+        _arg("Name"), "RuleArn", by_name=True),
+    EVENT_TARGET: Call("events", "put_targets", lambda r, v, p: {
+        "Rule": p["rule"], "Targets": [{"Id": p.get("targetId") or v.name, "Arn": p["arn"]}]},
+        lambda r, a, _: f"{a['Rule']}-{a['Targets'][0]['Id']}"),
+    tok.CONFIG_RECORDER: Call("config", "put_configuration_recorder", lambda r, v, p: {"ConfigurationRecorder": {
+        "name": p["name"], "roleARN": p["roleArn"], "recordingGroup": p.get("recordingGroup") or {}}},
+        lambda r, a, _: a["ConfigurationRecorder"]["name"]),
+    tok.CONFIG_DELIVERY_CHANNEL: Call("config", "put_delivery_channel", lambda r, v, p: {"DeliveryChannel": {
+        "name": p["name"], "s3BucketName": p["s3BucketName"],
+        **({"s3KmsKeyArn": p["s3KmsKeyArn"]} if p.get("s3KmsKeyArn") else {})}},
+        lambda r, a, _: a["DeliveryChannel"]["name"]),
+    tok.CONFIG_RECORDER_STATUS: _recorder_status,
+    tok.INSPECTOR_ENABLER: Call("inspector2", "enable", lambda r, v, p: {
+        "accountIds": [r.account], "resourceTypes": p["resourceTypes"]}, lambda r, a, _: r.account),
 }
 
 

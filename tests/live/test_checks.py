@@ -18,7 +18,7 @@ import pytest
 from posture.facts import TABLE_DATA_ACTIONS
 from posture.findings import Verdict
 from posture.live.coverage import LIVE_CONTROLS
-from posture.rules.monitoring import BANK_TOKEN_CHANGES, CIS_ALARMS
+from posture.rules.monitoring import BANK_TOKEN_CHANGES, CIS_FILTER_TERMS
 from posture.rules.network import REQUIRED_ENDPOINT_SERVICES
 from tests.live.conftest import COPY_REGION, REGION, failing_controls, verdict_of
 from tests.live.replay import remove_default_vpcs
@@ -678,7 +678,7 @@ def build_storage_and_monitoring(b: Builder, n: dict[str, Any]) -> None:
                                  AttributeValue=topic_policy(arn, b.id, tls=tls, pinned=pinned))
     sns.subscribe(TopicArn=topics["pass-topic"], Protocol="email", Endpoint="security@example.com")
     cloudwatch = b.c("cloudwatch")
-    patterns = {f"cis-{i}": cis_pattern(needles) for i, needles in enumerate(CIS_ALARMS.values())}
+    patterns = {f"cis-{i}": cis_pattern(needles) for i, needles in enumerate(CIS_FILTER_TERMS.values())}
     patterns["bank-token-changes"] = ("{ ($.eventSource = \"secretsmanager.amazonaws.com\") && (" + " || ".join(
         f'($.eventName = "{e}")' for e in BANK_TOKEN_CHANGES) + ") && ($.requestParameters.secretId = "
                                       "\"*pass-bank-token*\") }")

@@ -118,13 +118,15 @@ def test_a_data_store_in_a_selection_passes_and_one_outside_fails(backups):
     assert verdict_of(backups, "stack-data-store-require-backup-plan", "forgotten-table") is Verdict.FAIL
 
 
-@pytest.mark.parametrize(("standards", "verdict"), [((FSBP, CIS), Verdict.PASS), ((FSBP,), Verdict.FAIL)])
-def test_security_hub_passes_only_with_both_standards(moto_account, standards, verdict):
+@pytest.mark.parametrize(("standards", "verdict"), [
+    ({FSBP: "READY", CIS: "INCOMPLETE"}, Verdict.PASS), ({FSBP: "READY"}, Verdict.FAIL),
+    ({FSBP: "READY", CIS: "FAILED"}, Verdict.FAIL)])
+def test_security_hub_passes_only_with_both_standards_active(moto_account, standards, verdict):
     moto_account.client("securityhub").enable_security_hub(EnableDefaultStandards=False)
     try:
         subscriptions = [{"StandardsSubscriptionArn": f"arn:aws:securityhub:{REGION}:111122223333:subscription/{i}",
-                          "StandardsArn": arn, "StandardsInput": {}, "StandardsStatus": "READY"}
-                         for i, arn in enumerate(standards)]
+                          "StandardsArn": arn, "StandardsInput": {}, "StandardsStatus": status}
+                         for i, (arn, status) in enumerate(standards.items())]
         result = audit_account(answering({"securityhub:GetEnabledStandards": lambda p: {
             "StandardsSubscriptions": subscriptions}}), [REGION], collectors=only("security-hub"))
     finally:

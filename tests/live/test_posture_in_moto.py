@@ -19,7 +19,7 @@ from posture.reports import Report
 from posture.reports.json_report import document
 from posture.rules import tokens as tok
 from tests.live.conftest import COPY_REGION, REGION, names, verdict_of
-from tests.live.replay import SKIPPED, delete_vpc, remove_default_vpcs, replay_stack
+from tests.live.replay import SKIPPED, VAULT_NOTIFICATIONS, delete_vpc, remove_default_vpcs, replay_stack
 
 MOTO_GAPS = {
     "backup:GetBackupVaultAccessPolicy": tok.BACKUP_VAULT_POLICY,
@@ -64,7 +64,7 @@ def test_replay_creates_every_planned_resource_moto_can_hold(replayed, prod_stac
                for reason in not_created.values()), not_created
     assert {name for name, reason in not_created.items() if reason.startswith("moto")} == {
         r.name for r in prod_stack if r.type in (tok.BACKUP_VAULT_POLICY, tok.BACKUP_SELECTION,
-                                                 tok.SECURITY_HUB_STANDARD)}
+                                                 tok.SECURITY_HUB_STANDARD, VAULT_NOTIFICATIONS)}
     assert replayed.created[tok.RDS_INSTANCE] == 1 and replayed.created[tok.SECURITY_GROUP_INGRESS_RULE] >= 5
 
 

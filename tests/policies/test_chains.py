@@ -20,7 +20,7 @@ BACKUP = "stack-data-store-require-backup-plan"
 ACCOUNT = "111122223333"
 TRAIL, ROOT, ROOT_ALARM = "monitoring-trail", "monitoring-root-account-use", "monitoring-root-account-use-alarm"
 BANK_FILTER, BANK_ALARM = "monitoring-bank-token-changes", "monitoring-bank-token-changes-alarm"
-CIS_ALARMS = ("unauthorized-api-calls", "console-signin-without-mfa", "root-account-use", "iam-policy-changes",
+CIS_ALARM_SLUGS = ("unauthorized-api-calls", "console-signin-without-mfa", "root-account-use", "iam-policy-changes",
               "cloudtrail-config-changes", "console-auth-failures", "kms-cmk-disable-or-deletion",
               "s3-bucket-policy-changes", "config-changes", "security-group-changes", "nacl-changes",
               "network-gateway-changes", "route-table-changes", "vpc-changes", "organizations-changes")
@@ -30,7 +30,7 @@ UNUSED_GROUP = "/security-baseline/unused"
 
 
 def _every_alarm(**props):
-    return chain(*(change(f"monitoring-{slug}-alarm", **props) for slug in CIS_ALARMS))
+    return chain(*(change(f"monitoring-{slug}-alarm", **props) for slug in CIS_ALARM_SLUGS))
 
 
 def _guardduty_filter(action: str, *criterions: dict):

@@ -14,7 +14,8 @@ from posture.catalog import CONTROLS, FRAMEWORK_VERSIONS, PROMISES
 from posture.evaluate import evaluate
 from posture.findings import Verdict
 from posture.reports import FORMATS, render
-from posture.reports.model import STATES, TALLY_STATES, resource_name
+from posture.reports.model import STATES, TALLY_STATES
+from posture.resources import resource_name
 from tests.posture.conftest import FINDINGS, make_report
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"

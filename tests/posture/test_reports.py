@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 
 from posture.findings import Severity, Verdict
-from posture.reports import render
+from posture.reports import FORMATS, render
 from posture.reports.json_report import SCHEMA
 from posture.resources import REDACTED, ResourceView
 from tests.conftest import PROJECT_DIR
@@ -248,7 +248,7 @@ def test_no_report_renders_a_secret_or_the_redacted_marker():
                               "ingress": [{"protocol": "tcp", "fromPort": 5432.0, "toPort": 5432.0,
                                            "cidrBlocks": [REDACTED]}]})
     report = make_report(resources=(secret_sg,))
-    for fmt in ("console", "json", "sarif", "junit", "markdown", "html"):
+    for fmt in FORMATS:
         assert "REDACTED" not in render(report, fmt), fmt
 
 
