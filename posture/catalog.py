@@ -183,6 +183,9 @@ OFFLINE_ONLY: dict[str, str] = {
         "the live audit has no moto case for egress of data-tier groups yet, and does not collect RDS Proxies "
         "or ElastiCache; checked before deploy",
     "aws-rds-proxy-require-tls": "the live audit does not collect RDS Proxies yet; checked before deploy",
+    "aws-kms-key-require-30-day-deletion-window":
+        "deletion_window_in_days is an argument of the ScheduleKeyDeletion call; AWS keeps no trace of it on a key "
+        "that is not pending deletion",
 }
 """Controls the audit cannot check against a running account, with the reason."""
 OFFLINE_ONLY["stack-bank-data-require-walled-off-readers"] = (
@@ -1114,6 +1117,22 @@ CONTROLS: tuple[Control, ...] = (
             "CreateGrant), or name the roles in Principal."
         ),
         satisfied_by="components.keys.DomainKeyArgs.via_services",
+    ),
+    _control(
+        id="aws-kms-key-require-30-day-deletion-window",
+        title="Customer-managed keys wait 30 days before deletion",
+        severity=MEDIUM,
+        promises="DB-3",
+        frameworks=_frameworks(nist="SC-12 CP-9"),
+        resource_types=(tok.KMS_KEY, tok.KMS_REPLICA_KEY, tok.KMS_EXTERNAL_KEY),
+        description=(
+            "Deleting a key makes everything it encrypts unreadable for good: the database, its snapshots and every "
+            "backup copy. The deletion waits deletion_window_in_days (7 to 30; 30 when unset), the time there is to "
+            "notice a mistaken or malicious ScheduleKeyDeletion and cancel it. Complements FSBP KMS.3, which flags "
+            "keys already scheduled for deletion."
+        ),
+        remediation="Set deletion_window_in_days=30, or leave it unset.",
+        satisfied_by="components.keys.DomainKeyArgs.deletion_window_days",
     ),
     # --- storage ---
     _control(

@@ -95,6 +95,19 @@ def key_enable_rotation(resource: ResourceView) -> RuleResult:
     return passed(resource, f"rotates every {period or MAX_ROTATION_DAYS} days")
 
 
+MIN_DELETION_WINDOW_DAYS = 30
+"""The longest wait AWS allows between ScheduleKeyDeletion and the deletion, and its default."""
+
+
+def key_require_30_day_deletion_window(resource: ResourceView) -> RuleResult:
+    days = as_int(props(resource).get("deletionWindowInDays"))
+    if days is not None and days < MIN_DELETION_WINDOW_DAYS:
+        return failed(resource, "deletionWindowInDays", days, f"a mistaken or malicious deletion of the key, and of "
+                      f"every backup it encrypts, can be cancelled for only {days} days",
+                      f"{MIN_DELETION_WINDOW_DAYS} days (or unset)")
+    return passed(resource, f"deletion waits {days or MIN_DELETION_WINDOW_DAYS} days")
+
+
 def _broad_use(statement: dict[str, Any]) -> str | None:
     """A use grant to a whole account, to everyone in an account or organization, or to a service on
     anyone's behalf, with nothing narrowing it. ``kms:*``, NotAction and an unpinned Principal "*"

@@ -536,6 +536,12 @@ cases("aws-kms-key-enable-rotation",
       ("fail_two_year_period", change("backups-copy-key", rotationPeriodInDays=730.0)),
       ("pass_asymmetric_key_not_applicable", add("aws:kms/key:Key", "fx-signing-key", {
           "customerMasterKeySpec": "RSA_2048", "keyUsage": "SIGN_VERIFY"})))
+cases("aws-kms-key-require-30-day-deletion-window",
+      ("fail_seven_days", change("backups-key", deletionWindowInDays=7.0)),
+      ("fail_replica_key_twenty_nine_days", add("aws:kms/replicaKey:ReplicaKey", "fx-replica-key", {
+          "primaryKeyArn": f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/backups-key", "deletionWindowInDays": 29.0})),
+      ("pass_window_left_to_aws", change("logs-key", deletionWindowInDays=DELETE)),
+      ("unknown_window", change("database-key", deletionWindowInDays=UNKNOWN)))
 cases("stack-data-store-require-rotating-key",
       ("fail_key_outside_stack", paths("data-sessions", {
           "serverSideEncryption.kmsKeyArn": "arn:aws:kms:eu-west-1:999999999999:key/foreign"})),

@@ -142,7 +142,6 @@ def test_satisfied_by_names_real_code() -> None:
         for name in c.satisfied_by:
             assert name.startswith(("components.", "stacks.")), (c.id, name)
             resolve(name)  # raises when the module, class or argument is gone
-            assert name in c.remediation, c.id
     with pytest.raises(AttributeError):
         resolve("components.data_stores.DataStoresArgs.session_ttl_attr")
     assert resolve("components.data_stores.DataStoresArgs.account_id") is DataStoresArgs
