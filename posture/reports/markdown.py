@@ -95,6 +95,12 @@ def _network(report: Report) -> list[str]:
     if net.violations:
         lines += [f"{ICONS['fail']} {net.violations} violation{'s' if net.violations > 1 else ''} of the network "
                   "promises (DB-1, DB-2, ADM-1), in red; the HTML report lists them.", ""]
+    if net.paths:
+        lines += ["Failing paths, hop by hop:", ""]
+        lines += [f"- `{p.control_id}`: {_cell(' → '.join(p.hops))}" for p in net.paths[:network.MAX_PATHS_SHOWN]]
+        if len(net.paths) > network.MAX_PATHS_SHOWN:
+            lines.append(f"- and {len(net.paths) - network.MAX_PATHS_SHOWN} more in the findings")
+        lines.append("")
     return lines
 
 
