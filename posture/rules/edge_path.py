@@ -36,6 +36,7 @@ TARGET_GROUP_ATTACHMENTS = ("aws:lb/targetGroupAttachment:TargetGroupAttachment"
                             "aws:alb/targetGroupAttachment:TargetGroupAttachment",
                             "aws:elasticloadbalancingv2/targetGroupAttachment:TargetGroupAttachment")
 API_GATEWAY_STAGE = "aws:apigateway/stage:Stage"
+NAT_GATEWAY = "aws:ec2/natGateway:NatGateway"
 ENTRY_POINT_TYPES = (*LOAD_BALANCERS, API_GATEWAY_REST_API, API_GATEWAY_V2_API,
                      CLOUDFRONT_DISTRIBUTION, EIP, INSTANCE)
 
@@ -188,6 +189,10 @@ class EntryPoints:
             # misconfiguration, one violation.
             return passed(entry, "distribution behind a web ACL")
         if entry.type == EIP:
+            nat = next((n for n in self.g.of_type(NAT_GATEWAY)
+                        if self.g.resolve(props(n).ref("allocationId"), EIP) is entry), None)
+            if nat is not None:
+                return passed(entry, f"the address of NAT gateway {nat.name}: outbound only")
             for key in ("instance", "networkInterface"):
                 if p.is_set(key):
                     return _open(entry, key, named(p.ref(key)), f"public address {entry.name}",
