@@ -338,16 +338,17 @@ def _within_budget(net: Network) -> Network:
 
 def _merge_edges(edges: list[Edge], alias: Mapping[str, str]) -> list[Edge]:
     """Redirect arrows through ``alias``; arrows that now share both ends become one."""
-    merged: dict[tuple[str, str], Edge] = {}
+    merged: dict[tuple[str, str, bool], Edge] = {}
     for e in edges:
         source, target = alias.get(e.source, e.source), alias.get(e.target, e.target)
-        prev = merged.get((source, target))
+        prev = merged.get((source, target, e.egress))
         if prev is None:
-            merged[source, target] = Edge(source, target, e.ports, e.to_database, e.from_internet, e.violation)
+            merged[source, target, e.egress] = dataclasses.replace(e, source=source, target=target)
         else:
-            merged[source, target] = Edge(source, target, prev.ports if prev.ports == e.ports else "various ports",
-                                          prev.to_database or e.to_database, prev.from_internet or e.from_internet,
-                                          prev.violation or e.violation)
+            merged[source, target, e.egress] = Edge(
+                source, target, prev.ports if prev.ports == e.ports else "various ports",
+                prev.to_database or e.to_database, prev.from_internet or e.from_internet,
+                prev.violation or e.violation, e.egress)
     return list(merged.values())
 
 
