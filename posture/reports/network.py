@@ -99,6 +99,8 @@ class Facts:
     owners: dict[str, list[str]]
     """Resource URN -> the security groups it belongs to or uses (findings about it land there)."""
     db_port: int
+    unreadable: list[str] = field(default_factory=list)
+    """Why some permissions are not drawn (the model could not read them: not known yet, or secret)."""
 
 
 def extract(resources: Iterable[ResourceView], ids: Mapping[str, str] | None = None) -> Facts | None:
@@ -144,7 +146,7 @@ def extract(resources: Iterable[ResourceView], ids: Mapping[str, str] | None = N
     outside = {rule.source: _outside_node(rule.source, prefix_lists.get(rule.source)) for rule in rules
                if rule.source not in groups and not is_internet(rule.source)}
     return Facts({t: sorted(v) for t, v in subnets.items()}, groups, rules, outside,
-                 {urn: list(dict.fromkeys(sgs)) for urn, sgs in owners.items()}, db_port)
+                 {urn: list(dict.fromkeys(sgs)) for urn, sgs in owners.items()}, db_port, list(model["unknown"]))
 
 
 # --- the picture -------------------------------------------------------------------------------
@@ -202,6 +204,8 @@ class Network:
     """Violations of network controls that belong to no drawn box (e.g. stack-wide findings)."""
     paths: list[Path] = field(default_factory=list)
     """The failing paths, in the order of the findings, to show beside the picture."""
+    unreadable: list[str] = field(default_factory=list)
+    """Permissions and routes the model could not read, so the picture cannot show them."""
 
     @property
     def database_access(self) -> list[Edge]:
@@ -268,7 +272,7 @@ def picture(facts: Facts, violations: Sequence[Finding] = ()) -> Network:
     linked = {e.source for e in edges} | {e.target for e in edges}
     idle = {k for k, n in nodes.items() if k not in linked and not n.used_by and not n.database and not n.violations}
     network = Network(facts.subnets, {k: n for k, n in nodes.items() if k not in idle}, edges, facts.db_port,
-                      sorted(nodes[k].label for k in idle), unplaced, paths)
+                      sorted(nodes[k].label for k in idle), unplaced, paths, facts.unreadable)
     return _within_budget(_aggregate(network))
 
 

@@ -9,6 +9,7 @@ import html
 from posture.catalog import CONTROLS
 from posture.evaluate import evaluate
 from posture.reports import network, render
+from posture.resources import REDACTED
 from posture.rules import tokens as tok
 from posture.rules.reachability import reachability_model
 from tests.policies.helpers import add
@@ -81,3 +82,16 @@ def test_an_inline_permission_is_red_only_at_the_path_the_finding_names(prod_sta
     fx = next(k for k, n in net.nodes.items() if n.label == "fx-open")
     flagged = {net.nodes[e.source].label: e.violation for e in net.edges if e.target == fx}
     assert flagged == {"The internet": True, "network-app": False}
+
+
+def test_a_secret_source_is_said_to_be_unreadable_never_dropped_silently(prod_stack):
+    """The issue's case: a 0.0.0.0/0 wrapped in Output.secret. The picture cannot draw it; it says so."""
+    resources = add(tok.SECURITY_GROUP_INGRESS_RULE, "fx-secret-open", {
+        "securityGroupId": "database-sg-id", "cidrIpv4": REDACTED, "ipProtocol": "tcp",
+        "fromPort": 5432.0, "toPort": 5432.0})(list(prod_stack))
+    report = _report(resources)
+    [why] = report.network.unreadable
+    assert why.startswith("fx-secret-open: ") and "secret" in why
+    for fmt in ("html", "markdown"):
+        text = render(report, fmt)
+        assert why in html.unescape(text) and "REDACTED" not in text, fmt
