@@ -172,17 +172,6 @@ OFFLINE_ONLY: dict[str, str] = {
     "stack-vpc-require-locked-default-security-group":
         "adoption by the stack is a property of the program; live, every VPC has its default group, whose rules "
         "aws-ec2-defaultsecuritygroup-disallow-rules checks",
-    # --- reachability and the edge path (issue 11): the collectors do not read these yet ---
-    "stack-entry-point-require-tls-and-waf":
-        "the live audit does not collect listener rules, target-group attachments, Lambda function URLs, API "
-        "Gateway, CloudFront or Elastic IPs yet; checked before deploy",
-    "stack-network-acl-require-denies-first":
-        "the live collector folds network-ACL entries into views without a moto case for rule order yet; checked "
-        "before deploy",
-    "stack-walled-off-group-disallow-internet-egress":
-        "the live audit has no moto case for egress of data-tier groups yet, and does not collect RDS Proxies "
-        "or ElastiCache; checked before deploy",
-    "aws-rds-proxy-require-tls": "the live audit does not collect RDS Proxies yet; checked before deploy",
     "aws-kms-key-require-30-day-deletion-window":
         "deletion_window_in_days is an argument of the ScheduleKeyDeletion call; AWS keeps no trace of it on a key "
         "that is not pending deletion",
@@ -250,11 +239,15 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
 """Thresholds an organization sets in the pack config instead of the code (``Control.settings``)."""
 
 
-NOT_COLLECTED_LIVE: dict[str, str] = dict.fromkeys((
-    "aws-lambda-permission-disallow-public-invoke", "aws-lambda-functionurl-require-iam-auth",
-    "aws-cloudfront-distribution-require-https-to-viewers", "aws-cloudfront-distribution-require-https-to-origins",
-    "aws-cloudfront-distribution-require-minimum-viewer-tls",
-), "no live collector reads this resource yet; the control is checked before deploy (docs/pack-coverage.md)")
+NOT_COLLECTED_LIVE: dict[str, str] = {
+    "aws-lambda-permission-disallow-public-invoke":
+        "no live collector reads this resource yet; the control is checked before deploy (docs/pack-coverage.md)",
+    **dict.fromkeys((
+        "aws-cloudfront-distribution-require-https-to-viewers", "aws-cloudfront-distribution-require-https-to-origins",
+        "aws-cloudfront-distribution-require-minimum-viewer-tls",
+    ), "the distributions collector reads web ACLs and the default behavior, not every origin and cache behavior "
+       "yet, and has no moto case for these settings; checked before deploy (docs/pack-coverage.md)"),
+}
 """Controls the audit could check but has no collector for yet: unlike OFFLINE_ONLY, a gap, not a limit."""
 
 

@@ -15,12 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from posture.live import (
+    addresses,
     apis,
     aws_config,
     backup,
     caches,
     containers,
     database,
+    distributions,
     event_buses,
     file_systems,
     functions,
@@ -84,7 +86,9 @@ COLLECTORS: tuple[Collector, ...] = (
     Collector("tasks", tasks.collect, tasks.TYPES),
     Collector("apis", apis.collect, apis.TYPES),
     Collector("caches", caches.collect, caches.TYPES),
+    Collector("addresses", addresses.collect, addresses.TYPES),
     Collector("event-buses", event_buses.collect, event_buses.TYPES),
     Collector("storage", storage.collect, storage.TYPES, scope="global"),
     Collector("identity", identity.collect, identity.TYPES, scope="global"),
+    Collector("distributions", distributions.collect, distributions.TYPES, scope="global"),
 )

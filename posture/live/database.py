@@ -1,5 +1,5 @@
-"""RDS: DB instances (and Aurora cluster members), DB clusters, DB subnet groups and the parameter
-groups the databases use, with their effective parameter values.
+"""RDS: DB instances (and Aurora cluster members), DB clusters, DB proxies, DB subnet groups and the
+parameter groups the databases use, with their effective parameter values.
 
 Inputs that exist only in the Pulumi program (``skipFinalSnapshot``, ``finalSnapshotIdentifier``,
 ``deleteAutomatedBackups``, a plaintext ``password``) are not properties of a running database;
@@ -17,7 +17,7 @@ from posture.resources import ResourceView
 from posture.rules import tokens as tok
 
 TYPES = (tok.RDS_INSTANCE, tok.RDS_CLUSTER_INSTANCE, tok.RDS_CLUSTER, tok.RDS_SUBNET_GROUP, tok.RDS_PARAMETER_GROUP,
-         tok.RDS_CLUSTER_PARAMETER_GROUP)
+         tok.RDS_CLUSTER_PARAMETER_GROUP, tok.RDS_PROXY)
 
 
 def collect(ctx: Context) -> list[ResourceView]:
@@ -25,6 +25,7 @@ def collect(ctx: Context) -> list[ResourceView]:
     clusters = ctx.items("rds", "describe_db_clusters", "DBClusters", types=(tok.RDS_CLUSTER,))
     views = [_instance(ctx, db) for db in instances] + [_cluster(ctx, c) for c in clusters]
     views += _subnet_groups(ctx)
+    views += _proxies(ctx)
     used = {g["DBParameterGroupName"] for db in instances for g in db.get("DBParameterGroups") or []}
     views += _parameter_groups(ctx, used, cluster=False)
     used_cluster = {c["DBClusterParameterGroup"] for c in clusters if c.get("DBClusterParameterGroup")}
@@ -87,6 +88,17 @@ def _cluster(ctx: Context, cluster: dict[str, Any]) -> ResourceView:
         "tags": tags_of(cluster.get("TagList")),
         **_master_secret(cluster),
     })
+
+
+def _proxies(ctx: Context) -> list[ResourceView]:
+    """DB proxies: a second door to the databases, with its own TLS setting and security groups."""
+    return [ctx.view(tok.RDS_PROXY, proxy["DBProxyArn"], proxy["DBProxyName"], {
+        "id": proxy["DBProxyName"], "arn": proxy["DBProxyArn"], "name": proxy["DBProxyName"],
+        "engineFamily": proxy.get("EngineFamily"), "requireTls": proxy.get("RequireTLS"),
+        "vpcSecurityGroupIds": proxy.get("VpcSecurityGroupIds") or [], "vpcSubnetIds": proxy.get("VpcSubnetIds") or [],
+        "roleArn": proxy.get("RoleArn"), "debugLogging": proxy.get("DebugLogging"),
+        "idleClientTimeout": proxy.get("IdleClientTimeout"),
+    }) for proxy in ctx.items("rds", "describe_db_proxies", "DBProxies", types=(tok.RDS_PROXY,))]
 
 
 def _subnet_groups(ctx: Context) -> list[ResourceView]:

@@ -1,4 +1,7 @@
-"""Elastic Load Balancing v2: load balancers with their attributes, listeners with theirs, and target groups.
+"""Elastic Load Balancing v2: load balancers with their attributes, listeners with theirs and their
+rules, target groups, and what each target group sends to (``DescribeTargetHealth``, one
+``targetGroupAttachment`` per registered target: a network load balancer passing to an application
+load balancer names it by ARN).
 
 Attributes are key/value strings in the API (``routing.http.drop_invalid_header_fields.enabled``)
 and typed inputs in Pulumi (``dropInvalidHeaderFields``); the table below maps the ones the
@@ -12,12 +15,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from posture.live.base import UNREADABLE, Context, as_bool_attr, display_name, tags_of, wire
+from posture.live.base import UNREADABLE, Context, as_bool_attr, display_name, sub_urn, tags_of, wire
 from posture.resources import ResourceView
 from posture.rules import tokens as tok
+from posture.rules.edge_path import TARGET_GROUP_ATTACHMENTS
 
 LOAD_BALANCER, LISTENER, TARGET_GROUP = tok.LOAD_BALANCERS[0], tok.LISTENERS[0], tok.TARGET_GROUPS[0]
-TYPES = (LOAD_BALANCER, LISTENER, TARGET_GROUP)
+LISTENER_RULE = tok.LISTENER_RULES[0]
+TARGET_GROUP_ATTACHMENT = TARGET_GROUP_ATTACHMENTS[0]
+TYPES = (LOAD_BALANCER, LISTENER, LISTENER_RULE, TARGET_GROUP, TARGET_GROUP_ATTACHMENT)
 _BOOL_ATTRIBUTES = {
     "routing.http.drop_invalid_header_fields.enabled": "dropInvalidHeaderFields",
     "deletion_protection.enabled": "enableDeletionProtection",
@@ -47,7 +53,9 @@ def collect(ctx: Context) -> list[ResourceView]:
         views.append(_load_balancer(ctx, lb, tags))
         listeners = ctx.items("elbv2", "describe_listeners", "Listeners", types=(LISTENER,),
                               LoadBalancerArn=lb["LoadBalancerArn"])
-        views += [_listener(ctx, listener, lb) for listener in listeners]
+        for listener in listeners:
+            view = _listener(ctx, listener, lb)
+            views += [view, *_rules(ctx, listener, view.name)]
     for group in ctx.items("elbv2", "describe_target_groups", "TargetGroups", types=(TARGET_GROUP,)):
         arn = group["TargetGroupArn"]
         views.append(ctx.view(TARGET_GROUP, arn, group.get("TargetGroupName") or arn, {
@@ -56,7 +64,36 @@ def collect(ctx: Context) -> list[ResourceView]:
             "protocolVersion": group.get("ProtocolVersion"),
             "loadBalancerArns": group.get("LoadBalancerArns") or [],
         }))
+        views += _attachments(ctx, group)
     return views
+
+
+def _rules(ctx: Context, listener: dict[str, Any], listener_name: str) -> list[ResourceView]:
+    """The listener's rules but its default one (that is the listener's ``defaultActions``)."""
+    views = []
+    for rule in ctx.items("elbv2", "describe_rules", "Rules", types=(LISTENER_RULE,),
+                          ListenerArn=listener["ListenerArn"]):
+        if rule.get("IsDefault"):
+            continue
+        arn = rule["RuleArn"]
+        views.append(ctx.view(LISTENER_RULE, arn, f"{listener_name} rule {rule.get('Priority')}", {
+            "id": arn, "arn": arn, "listenerArn": listener["ListenerArn"], "priority": int(rule["Priority"]),
+            "actions": [_action(a) for a in rule.get("Actions") or []],
+            "conditions": wire(rule.get("Conditions") or []),
+        }))
+    return views
+
+
+def _attachments(ctx: Context, group: dict[str, Any]) -> list[ResourceView]:
+    arn = group["TargetGroupArn"]
+    response = ctx.call("elbv2", "describe_target_health", types=(TARGET_GROUP_ATTACHMENT,), resource=arn,
+                        TargetGroupArn=arn)
+    return [ctx.view(TARGET_GROUP_ATTACHMENT, sub_urn(arn, "target", str(target["Target"]["Id"])),
+                     f"{group.get('TargetGroupName')} -> {target['Target']['Id']}", {
+                         "targetGroupArn": arn, "targetId": target["Target"]["Id"],
+                         "port": target["Target"].get("Port"),
+                         "availabilityZone": target["Target"].get("AvailabilityZone")})
+            for target in (response or {}).get("TargetHealthDescriptions") or []]
 
 
 def _tags(ctx: Context, arns: list[str]) -> dict[str, dict[str, str]]:

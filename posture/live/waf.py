@@ -1,4 +1,5 @@
-"""WAFv2 (regional scope): web ACLs with their rules, IP sets, and which load balancer each ACL protects.
+"""WAFv2 (regional scope): web ACLs with their rules, IP sets, and which load balancer or REST API
+stage each ACL protects.
 
 Associations are read per application load balancer with ``GetWebACLForResource``: it answers
 the question the control asks ("is this load balancer behind a web ACL?") directly, whatever
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from posture.live import apis
 from posture.live.base import FAILED, UNREADABLE, Context, sub_urn, wire
 from posture.resources import ResourceView
 from posture.rules import tokens as tok
@@ -98,4 +100,20 @@ def _associations(ctx: Context) -> list[ResourceView]:
         if acl:
             views.append(ctx.view(tok.WEB_ACL_ASSOCIATION, sub_urn(lb_arn, "web-acl"), f"{lb.get('LoadBalancerName')} web ACL", {
                 "id": f"{acl['ARN']},{lb_arn}", "resourceArn": lb_arn, "webAclArn": acl["ARN"]}))
+    return views + _stage_associations(ctx)
+
+
+def _stage_associations(ctx: Context) -> list[ResourceView]:
+    """The web ACL of each REST API stage (the only API Gateway resource that can carry one)."""
+    views = []
+    for api in apis.rest_apis(ctx):
+        for stage in apis.rest_stages(ctx, api):
+            arn = f"{apis.rest_api_arn(ctx, api['id'])}/stages/{stage['stageName']}"
+            response = ctx.call("wafv2", "get_web_acl_for_resource", types=(tok.WEB_ACL_ASSOCIATION,), resource=arn,
+                                absent=("WAFNonexistentItemException",), ResourceArn=arn)
+            acl = (response or {}).get("WebACL")
+            if acl:
+                views.append(ctx.view(tok.WEB_ACL_ASSOCIATION, sub_urn(arn, "web-acl"),
+                                      f"{api['name']}/{stage['stageName']} web ACL",
+                                      {"id": f"{acl['ARN']},{arn}", "resourceArn": arn, "webAclArn": acl["ARN"]}))
     return views

@@ -45,7 +45,8 @@ def render(report: Report) -> str:
         resource_name=resource_name, tally=tally, control_states=lambda controls: [
             report.control_state(c.id) for c in controls],
         keys={name: key for key, name in FRAMEWORKS.items()}, waiver_labels=WAIVER_LABELS, waiver_css=WAIVER_CSS,
-        max_passes=MAX_PASSES, network=picture, network_layout=network.layout(picture) if picture else None, fit=network.fit,
+        max_passes=MAX_PASSES, max_paths=network.MAX_PATHS_SHOWN,
+        network=picture, network_layout=network.layout(picture) if picture else None, fit=network.fit,
     ) + "\n"
 
 

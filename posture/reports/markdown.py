@@ -96,6 +96,15 @@ def _network(report: Report) -> list[str]:
     if net.violations:
         lines += [f"{ICONS['fail']} {net.violations} violation{'s' if net.violations > 1 else ''} of the network "
                   "promises (DB-1, DB-2, ADM-1), in red; the HTML report lists them.", ""]
+    if net.unreadable:
+        lines += [f"{ICONS['unknown']} Not on the picture (cannot be read): " + _cell("; ".join(net.unreadable[:5]))
+                  + (f" and {len(net.unreadable) - 5} more" if len(net.unreadable) > 5 else ""), ""]
+    if net.paths:
+        lines += ["Failing paths, hop by hop:", ""]
+        lines += [f"- `{p.control_id}`: {_cell(' → '.join(p.hops))}" for p in net.paths[:network.MAX_PATHS_SHOWN]]
+        if len(net.paths) > network.MAX_PATHS_SHOWN:
+            lines.append(f"- and {len(net.paths) - network.MAX_PATHS_SHOWN} more in the findings")
+        lines.append("")
     return lines
 
 

@@ -1,15 +1,18 @@
 """The network picture (HTML and Markdown): tiers, security groups, who may reach whom, and what
 the findings say is wrong there.
 
-``extract`` is the only function that reads resources: it turns them into ``Facts`` (subnets by
-tier, security groups with their users, ingress permissions with the resource declaring each).
-Everything after it (merging, aggregation, marking violations, layout) reads only ``Facts``, so
-the extraction can be replaced by the reachability model without touching the drawing.
+``extract`` is the only function that reads resources, and it reads permissions through
+``posture.rules.reachability.reachability_model``, the model the network controls judge: every
+security-group permission, ingress and egress, in every form pulumi-aws v7 accepts, with its peers
+resolved to the stack's groups and prefix lists. Picture and verdict therefore cannot disagree
+about who may reach whom. Everything after ``extract`` (merging, aggregation, marking violations,
+layout) reads only ``Facts``.
 
 Subnets are placed by their ``tier`` tag; a security group by its own ``tier`` tag, else by the
-subnets of the resources that use it. Ingress comes in all three forms pulumi-aws v7 accepts
-(standalone ``vpc.SecurityGroupIngressRule``, ``ec2.SecurityGroupRule`` of type ingress, inline
-``ingress``).
+subnets of the resources that use it. Ingress is drawn as arrows; egress is drawn only where a
+failing finding names it (a walled-off group's way out to the internet), since every group has
+egress. A failing finding's counterexample (``Finding.evidence``) is listed hop by hop beside the
+picture, with the boxes it is about; its boxes and arrows are red in the picture.
 
 To stay readable at any size, the picture aggregates what repeats: the subnets of a tier become
 one chip, and security groups of the same shape (same tier, same sources and ports in and out,
@@ -22,6 +25,7 @@ or other resource using it) and drawn in red; those that fit no box are listed u
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -31,24 +35,25 @@ from typing import Any
 from posture.facts import is_internet
 from posture.findings import Finding, Verdict
 from posture.resources import ResourceView
+from posture.rules.graph import Graph
+from posture.rules.reachability import EGRESS, INGRESS, SECURITY_GROUPS, reachability_model
+from posture.rules.tokens import MANAGED_PREFIX_LIST, RDS_SUBNET_GROUP, SUBNET
+from posture.rules.values import ValueNotKnownError, props
 
 TIERS = ("public", "app", "data")
 COLUMNS = ("outside", *TIERS, "other")
 COLUMN_TITLES = {"outside": "Sources outside the VPC", "public": "Public tier", "app": "App tier",
                  "data": "Data tier", "other": "Not in a tier"}
 DEFAULT_DB_PORT = 5432
-SG_TYPES = ("aws:ec2/securityGroup:SecurityGroup", "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
 DB_TYPES = ("aws:rds/instance:Instance", "aws:rds/cluster:Cluster", "aws:rds/clusterInstance:ClusterInstance")
 _SG_KEYS = ("vpcSecurityGroupIds", "securityGroupIds", "securityGroups")
 _SUBNET_KEYS = ("subnetIds", "subnets", "subnetId")
 INTERNET = "internet"
-PREFIX_LIST_TYPE = "aws:ec2/managedPrefixList:ManagedPrefixList"
-REFERENCED_TYPES = frozenset((*SG_TYPES, "aws:ec2/subnet:Subnet", "aws:rds/subnetGroup:SubnetGroup",
-                              PREFIX_LIST_TYPE))
-"""What ingress rules, databases and other users of security groups refer to."""
 NETWORK_PROMISES = ("DB-1", "DB-2", "ADM-1")
 """Controls backing these promises are the ones whose violations belong on the picture."""
 MAX_NODES_PER_COLUMN = 12
+MAX_PATHS_SHOWN = 10
+"""Failing paths listed beside the picture; the findings hold them all."""
 MAX_VIOLATIONS_SHOWN = 2
 """Violation lines drawn inside one box; the rest are counted ("+3 more")."""
 
@@ -58,6 +63,9 @@ MAX_VIOLATIONS_SHOWN = 2
 
 @dataclass(frozen=True)
 class Rule:
+    """One permission between two boxes. For egress ``target`` is still the group that holds the
+    permission and ``source`` its destination: the arrow is drawn from ``target`` to ``source``."""
+
     declared_by: str
     """URN of the resource that declares the permission (a rule resource, or the group for inline rules)."""
     target: str
@@ -65,6 +73,9 @@ class Rule:
     low: int
     high: int
     protocol: str
+    direction: str = INGRESS
+    path: str = ""
+    """Where an inline permission sits in its group (``ingress[0]``); empty for rule resources."""
 
 
 @dataclass
@@ -88,28 +99,30 @@ class Facts:
     owners: dict[str, list[str]]
     """Resource URN -> the security groups it belongs to or uses (findings about it land there)."""
     db_port: int
+    unreadable: list[str] = field(default_factory=list)
+    """Why some permissions are not drawn (the model could not read them: not known yet, or secret)."""
 
 
 def extract(resources: Iterable[ResourceView], ids: Mapping[str, str] | None = None) -> Facts | None:
-    """None when the resources hold no subnet and no security group (nothing to draw)."""
-    resources = list(resources)
-    lookup = _Lookup(resources, ids or {})
+    """None when the resources hold no subnet and no security group (nothing to draw). Permissions
+    come from ``reachability_model``, the model the network controls judge."""
+    g = Graph(_with_ids(resources, ids or {}))
+    model = reachability_model(g)
     subnets: dict[str, list[tuple[str, str]]] = {t: [] for t in TIERS}
     subnet_tier: dict[str, str] = {}
-    for r in resources:
-        if r.type == "aws:ec2/subnet:Subnet":
-            tier = _tags(r).get("tier")
-            if tier in subnets:
-                subnets[tier].append((_text(r.props.get("cidrBlock")), _text(r.props.get("availabilityZone"))))
-                subnet_tier[r.urn] = tier
-    sgs = [r for r in resources if r.type in SG_TYPES]
+    for subnet in model["subnets"].values():
+        if subnet["tier"] in subnets:
+            subnets[subnet["tier"]].append((_text(subnet["cidr"]), _text(subnet["zone"])))
+            subnet_tier[subnet["urn"]] = subnet["tier"]
+    sgs = g.of_type(*SECURITY_GROUPS)
     if not sgs and not subnet_tier:
         return None
 
-    db_port = next((int(r.props["port"]) for r in resources
-                    if r.type in DB_TYPES and isinstance(r.props.get("port"), (int, float))), DEFAULT_DB_PORT)
-    users, tiers_seen, owners = _usage(resources, lookup, subnet_tier)
-    db_groups = {sg for r in resources if r.type in DB_TYPES for sg in lookup.refs(r.props.get("vpcSecurityGroupIds"))}
+    db_port = next((int(r.props["port"]) for r in g.of_type(*DB_TYPES)
+                    if isinstance(r.props.get("port"), (int, float))), DEFAULT_DB_PORT)
+    users, tiers_seen, owners = _usage(g, subnet_tier)
+    db_groups = {sg.urn for r in g.of_type(*DB_TYPES) for sg in _resolved(g, r, ("vpcSecurityGroupIds",),
+                                                                            SECURITY_GROUPS)}
     groups: dict[str, Group] = {}
     for sg in sgs:
         tags = _tags(sg)
@@ -122,18 +135,18 @@ def extract(resources: Iterable[ResourceView], ids: Mapping[str, str] | None = N
         groups[sg.urn] = Group(label, tier, _text(sg.props.get("description")), users.get(sg.urn, []),
                                sg.urn in db_groups)
         owners.setdefault(sg.urn, []).append(sg.urn)
-    rules = [rule for rule in _ingress_rules(resources, sgs, lookup) if rule.target in groups]
+    rules = [rule for rule in _rules(model["permissions"]) if rule.target in groups]
     if not db_groups:  # no RDS resource seen: a group admitting the database port is the database's
         for rule in rules:
-            if rule.low <= DEFAULT_DB_PORT <= rule.high:
+            if rule.direction == INGRESS and rule.low <= DEFAULT_DB_PORT <= rule.high:
                 groups[rule.target].database = True
     for rule in rules:
         owners.setdefault(rule.declared_by, []).append(rule.target)
-    prefix_lists = {r.urn: r for r in resources if r.type == PREFIX_LIST_TYPE}
+    prefix_lists = {r.urn: r for r in g.of_type(MANAGED_PREFIX_LIST)}
     outside = {rule.source: _outside_node(rule.source, prefix_lists.get(rule.source)) for rule in rules
                if rule.source not in groups and not is_internet(rule.source)}
     return Facts({t: sorted(v) for t, v in subnets.items()}, groups, rules, outside,
-                 {urn: list(dict.fromkeys(sgs)) for urn, sgs in owners.items()}, db_port)
+                 {urn: list(dict.fromkeys(sgs)) for urn, sgs in owners.items()}, db_port, list(model["unknown"]))
 
 
 # --- the picture -------------------------------------------------------------------------------
@@ -164,7 +177,18 @@ class Edge:
     to_database: bool
     from_internet: bool
     violation: bool = False
-    """A failing finding is about a rule resource behind this arrow."""
+    """A failing finding is about a permission behind this arrow."""
+    egress: bool = False
+    """An egress permission of ``source`` (drawn only when it is a failing way out)."""
+
+
+@dataclass(frozen=True)
+class Path:
+    """The counterexample a failing finding carries, hop by hop, and the labels of the boxes it is about."""
+
+    control_id: str
+    hops: tuple[str, ...]
+    boxes: tuple[str, ...]
 
 
 @dataclass
@@ -178,6 +202,10 @@ class Network:
     """Security groups with no ingress, no use and no database: listed, not drawn."""
     unplaced: list[str] = field(default_factory=list)
     """Violations of network controls that belong to no drawn box (e.g. stack-wide findings)."""
+    paths: list[Path] = field(default_factory=list)
+    """The failing paths, in the order of the findings, to show beside the picture."""
+    unreadable: list[str] = field(default_factory=list)
+    """Permissions and routes the model could not read, so the picture cannot show them."""
 
     @property
     def database_access(self) -> list[Edge]:
@@ -205,21 +233,25 @@ def network_violations(findings: Iterable[Finding], controls: Iterable[Any]) -> 
 def picture(facts: Facts, violations: Sequence[Finding] = ()) -> Network:
     nodes = {urn: Node(urn, g.label, g.tier or "other", g.description, list(g.used_by), database=g.database)
              for urn, g in facts.groups.items()}
-    merged: dict[tuple[str, str], list[tuple[str, int, int]]] = {}
-    flagged_rules = {f.resource_urn for f in violations}
-    flagged_edges: set[tuple[str, str]] = set()
+    merged: dict[tuple[str, str, str], list[tuple[str, int, int]]] = {}
+    flagged_edges: set[tuple[str, str, str]] = set()
     for rule in facts.rules:
-        source = rule.source
-        if is_internet(source):
+        flagged = any(_about(f, rule) for f in violations)
+        if rule.direction == EGRESS and not flagged:
+            continue  # egress is drawn only where it is the way out a failing finding names
+        peer = rule.source
+        if is_internet(peer):
             internet = nodes.setdefault(INTERNET, Node(INTERNET, "The internet", "outside", internet=True))
-            internet.detail = ", ".join(dict.fromkeys([*filter(None, internet.detail.split(", ")), source]))
-            source = INTERNET
-        elif source not in nodes:
-            nodes[source] = facts.outside[source]
-        merged.setdefault((source, rule.target), []).append((rule.protocol, rule.low, rule.high))
-        if rule.declared_by in flagged_rules and rule.declared_by != rule.target:
-            flagged_edges.add((source, rule.target))
+            internet.detail = ", ".join(dict.fromkeys([*filter(None, internet.detail.split(", ")), peer]))
+            peer = INTERNET
+        elif peer not in nodes:
+            nodes[peer] = facts.outside[peer]
+        source, target = (peer, rule.target) if rule.direction == INGRESS else (rule.target, peer)
+        merged.setdefault((source, target, rule.direction), []).append((rule.protocol, rule.low, rule.high))
+        if flagged:
+            flagged_edges.add((source, target, rule.direction))
     unplaced = []
+    paths = []
     for f in violations:
         where = facts.owners.get(f.resource_urn, [])
         text = f"{f.control_id}: {f.message}"
@@ -230,15 +262,28 @@ def picture(facts: Facts, violations: Sequence[Finding] = ()) -> Network:
                 nodes[urn].marks.append(mark)
         if not where:
             unplaced.append(text)
+        if f.evidence:
+            paths.append(Path(f.control_id, tuple(f.evidence), tuple(dict.fromkeys(nodes[urn].label for urn in where))))
     edges = [Edge(source, target, _ports(ranges),
-                  any(nodes[target].database and lo <= facts.db_port <= hi for _, lo, hi in ranges),
-                  nodes[source].internet, (source, target) in flagged_edges)
-             for (source, target), ranges in merged.items()]
+                  direction == INGRESS and any(nodes[target].database and lo <= facts.db_port <= hi
+                                               for _, lo, hi in ranges),
+                  nodes[source].internet, (source, target, direction) in flagged_edges, direction == EGRESS)
+             for (source, target, direction), ranges in merged.items()]
     linked = {e.source for e in edges} | {e.target for e in edges}
     idle = {k for k, n in nodes.items() if k not in linked and not n.used_by and not n.database and not n.violations}
     network = Network(facts.subnets, {k: n for k, n in nodes.items() if k not in idle}, edges, facts.db_port,
-                      sorted(nodes[k].label for k in idle), unplaced)
+                      sorted(nodes[k].label for k in idle), unplaced, paths, facts.unreadable)
     return _within_budget(_aggregate(network))
+
+
+def _about(finding: Finding, rule: Rule) -> bool:
+    """The finding is about this permission: about the rule resource that declares it, or, for a
+    permission inline on a group, about that group at the permission's own path (``egress[1].cidr``)."""
+    if finding.resource_urn != rule.declared_by:
+        return False
+    if not rule.path:
+        return rule.declared_by != rule.target
+    return finding.path is not None and (finding.path == rule.path or finding.path.startswith(rule.path + "."))
 
 
 def _aggregate(net: Network) -> Network:
@@ -297,60 +342,59 @@ def _within_budget(net: Network) -> Network:
 
 def _merge_edges(edges: list[Edge], alias: Mapping[str, str]) -> list[Edge]:
     """Redirect arrows through ``alias``; arrows that now share both ends become one."""
-    merged: dict[tuple[str, str], Edge] = {}
+    merged: dict[tuple[str, str, bool], Edge] = {}
     for e in edges:
         source, target = alias.get(e.source, e.source), alias.get(e.target, e.target)
-        prev = merged.get((source, target))
+        prev = merged.get((source, target, e.egress))
         if prev is None:
-            merged[source, target] = Edge(source, target, e.ports, e.to_database, e.from_internet, e.violation)
+            merged[source, target, e.egress] = dataclasses.replace(e, source=source, target=target)
         else:
-            merged[source, target] = Edge(source, target, prev.ports if prev.ports == e.ports else "various ports",
-                                          prev.to_database or e.to_database, prev.from_internet or e.from_internet,
-                                          prev.violation or e.violation)
+            merged[source, target, e.egress] = Edge(
+                source, target, prev.ports if prev.ports == e.ports else "various ports",
+                prev.to_database or e.to_database, prev.from_internet or e.from_internet,
+                prev.violation or e.violation, e.egress)
     return list(merged.values())
 
 
 # --- extraction helpers ---------------------------------------------------------------------------
 
 
-class _Lookup:
-    """Resolves the ids a resource uses to refer to another (physical id, name, ARN) to that one's URN.
-    Only the kinds the picture follows references to are indexed."""
-
-    def __init__(self, resources: list[ResourceView], ids: Mapping[str, str]) -> None:
-        self.keys: dict[str, str] = {}
-        for r in resources:
-            if r.type not in REFERENCED_TYPES:
-                continue
-            for key in (ids.get(r.urn), r.props.get("id"), r.props.get("arn"), f"{r.name}-id", r.name,
-                        r.props.get("name"), r.urn):
-                if isinstance(key, str) and key:
-                    self.keys.setdefault(key, r.urn)
-
-    def ref(self, value: Any) -> str | None:
-        return self.keys.get(value) if isinstance(value, str) else None
-
-    def refs(self, value: Any) -> list[str]:
-        values = value if isinstance(value, list) else [value]
-        return [urn for v in values if (urn := self.ref(v))]
+def _with_ids(resources: Iterable[ResourceView], ids: Mapping[str, str]) -> list[ResourceView]:
+    """Views with the ids an event log records beside them (``ids``), so references resolve by id."""
+    return [dataclasses.replace(r, props={**r.props, "id": ids[r.urn]}) if r.urn in ids and "id" not in r.props
+            else r for r in resources]
 
 
-def _usage(resources: list[ResourceView], lookup: _Lookup, subnet_tier: dict[str, str]
+def _resolved(g: Graph, r: ResourceView, keys: Sequence[str], types: Sequence[str]) -> list[ResourceView]:
+    """What ``r``'s list properties ``keys`` point at; nothing where that is not known yet (the
+    picture places a box by its users and skips the ones it cannot tell)."""
+    found: list[ResourceView] = []
+    for key in keys:
+        try:
+            found += g.resolve_all(props(r).refs(key), *types)
+        except ValueNotKnownError:
+            continue
+    return found
+
+
+def _usage(g: Graph, subnet_tier: dict[str, str]
            ) -> tuple[dict[str, list[str]], dict[str, Counter], dict[str, list[str]]]:
     """Which resources use each security group, the tiers of the subnets they sit in, and the
     groups each resource uses."""
-    subnet_groups = {r.urn: lookup.refs(r.props.get("subnetIds")) for r in resources
-                     if r.type == "aws:rds/subnetGroup:SubnetGroup"}
+    subnet_groups = {r.urn: [s.urn for s in _resolved(g, r, ("subnetIds",), (SUBNET,))]
+                     for r in g.of_type(RDS_SUBNET_GROUP)}
     users: dict[str, list[str]] = {}
     tiers: dict[str, Counter] = {}
     owners: dict[str, list[str]] = {}
-    for r in resources:
-        groups = [sg for key in _SG_KEYS for sg in lookup.refs(r.props.get(key))]
-        if not groups or r.type in SG_TYPES:
+    for r in g:
+        if r.type in SECURITY_GROUPS or not any(key in r.props for key in _SG_KEYS):
             continue
-        subnets = [s for key in _SUBNET_KEYS for s in lookup.refs(r.props.get(key))]
-        group_ref = lookup.ref(r.props.get("dbSubnetGroupName"))
-        subnets += subnet_groups.get(group_ref or "", [])
+        groups = [sg.urn for sg in _resolved(g, r, _SG_KEYS, SECURITY_GROUPS)]
+        if not groups:
+            continue
+        subnets = [s.urn for s in _resolved(g, r, _SUBNET_KEYS, (SUBNET,))]
+        for group in _resolved(g, r, ("dbSubnetGroupName",), (RDS_SUBNET_GROUP,)):
+            subnets += subnet_groups.get(group.urn, [])
         kind = r.type.rsplit(":", 1)[-1]
         owners[r.urn] = list(dict.fromkeys(groups))
         for sg in dict.fromkeys(groups):
@@ -359,56 +403,17 @@ def _usage(resources: list[ResourceView], lookup: _Lookup, subnet_tier: dict[str
     return users, tiers, owners
 
 
-def _ingress_rules(resources: list[ResourceView], groups: list[ResourceView], lookup: _Lookup
-                   ) -> Iterable[Rule]:
-    """Every ingress permission, with the resource that declares it (a rule resource or the group)."""
-    for r in resources:
-        p = r.props
-        if r.type == "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
-            target = lookup.ref(p.get("securityGroupId"))
-            sources = [lookup.ref(p.get("referencedSecurityGroupId")) or _raw(p.get("referencedSecurityGroupId")),
-                       _raw(p.get("cidrIpv4")), _raw(p.get("cidrIpv6")),
-                       lookup.ref(p.get("prefixListId")) or _raw(p.get("prefixListId"))]
-            yield from _rules(r.urn, target, sources, p.get("fromPort"), p.get("toPort"), p.get("ipProtocol"))
-        elif r.type == "aws:ec2/securityGroupRule:SecurityGroupRule" and p.get("type") == "ingress":
-            target = lookup.ref(p.get("securityGroupId"))
-            yield from _rules(r.urn, target, _sources(p, target, lookup, "sourceSecurityGroupId"), p.get("fromPort"),
-                              p.get("toPort"), p.get("protocol"))
-    for sg in groups:
-        for rule in sg.props.get("ingress") or []:
-            if isinstance(rule, dict):
-                yield from _rules(sg.urn, sg.urn, _sources(rule, sg.urn, lookup, "securityGroups"),
-                                  rule.get("fromPort"), rule.get("toPort"), rule.get("protocol"))
-
-
-def _sources(p: dict, target: str | None, lookup: _Lookup, group_key: str) -> list[str | None]:
-    groups = p.get(group_key)
-    groups = groups if isinstance(groups, list) else [groups]
-    found: list[str | None] = [lookup.ref(g) or _raw(g) for g in groups]
-    for key in ("cidrBlocks", "ipv6CidrBlocks", "prefixListIds"):
-        values = p.get(key)
-        found += [lookup.ref(v) or _raw(v) for v in (values if isinstance(values, list) else [])]
-    if p.get("self") is True:
-        found.append(target)
-    return found
-
-
-def _rules(declared_by: str, target: str | None, sources: list[str | None], low: Any, high: Any, protocol: Any
-           ) -> Iterable[Rule]:
-    if target is None:
-        return
-    protocol = str(protocol) if isinstance(protocol, str) else "-1"
-    if protocol in ("-1", "all"):
-        low, high = 0, 65535
-    low = int(low) if isinstance(low, (int, float)) else 0
-    high = int(high) if isinstance(high, (int, float)) else 65535
-    for source in sources:
-        if source:
-            yield Rule(declared_by, target, source, low, high, protocol)
-
-
-def _raw(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
+def _rules(permissions: Iterable[Mapping[str, Any]]) -> Iterable[Rule]:
+    """The model's permissions as arrows: one per peer, ports spelled out (all of them when the
+    protocol has none)."""
+    for permission in permissions:
+        protocol = permission["protocol"]
+        low, high = permission["from_port"], permission["to_port"]
+        if protocol == "all" or low is None or high is None:
+            low, high = 0, 65535
+        for peer in permission["peers"]:
+            yield Rule(permission["declared_by"], permission["group"], peer["key"], low, high, protocol,
+                       permission["direction"], permission["path"])
 
 
 def _outside_node(source: str, prefix_list: ResourceView | None) -> Node:

@@ -27,6 +27,7 @@ from posture.rules.tokens import (
     LISTENER_RULES,
     LISTENERS,
     LOAD_BALANCERS,
+    NAT_GATEWAY,
     TARGET_GROUPS,
     WEB_ACL,
     WEB_ACL_ASSOCIATION,
@@ -188,6 +189,10 @@ class EntryPoints:
             # misconfiguration, one violation.
             return passed(entry, "distribution behind a web ACL")
         if entry.type == EIP:
+            nat = next((n for n in self.g.of_type(NAT_GATEWAY)
+                        if self.g.resolve(props(n).ref("allocationId"), EIP) is entry), None)
+            if nat is not None:
+                return passed(entry, f"the address of NAT gateway {nat.name}: outbound only")
             for key in ("instance", "networkInterface"):
                 if p.is_set(key):
                     return _open(entry, key, named(p.ref(key)), f"public address {entry.name}",

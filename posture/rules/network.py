@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
 from posture.facts import cidr_within, is_internet
 from posture.findings import Verdict
@@ -20,9 +18,13 @@ from posture.resources import ResourceView
 from posture.rules.graph import Graph, graph
 from posture.rules.perimeter import vpc_of_default_acl
 from posture.rules.reachability import (
+    INGRESS,
+    Permission,
     RouteTable,
     acl_entries,
+    group_of,
     named,
+    permissions,
     protocol_name,
     route_tables,
     show_refs,
@@ -44,13 +46,12 @@ from posture.rules.tokens import (
     RDS_INSTANCE,
     RDS_SUBNET_GROUP,
     SECURITY_GROUP,
-    SECURITY_GROUP_INGRESS_RULE,
     SECURITY_GROUP_RULE,
     SUBNET,
     VPC,
     VPC_ENDPOINT,
 )
-from posture.rules.values import Props, Reference, ValueNotKnownError, as_bool, as_int, as_list, props, tags
+from posture.rules.values import ValueNotKnownError, as_bool, as_int, props, tags
 
 REMOTE_ADMIN_PORTS = (22, 3389)
 PUBLIC_WEB_PORTS = frozenset({80, 443})
@@ -64,96 +65,16 @@ TIER_TAG = "tier"
 # --- security-group ingress, all three forms ---------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Ingress:
-    """One ingress permission, whatever form declared it."""
-
-    resource: ResourceView
-    path: str
-    group_ref: Reference | None
-    protocol: str
-    from_port: int | None
-    to_port: int | None
-    cidrs: tuple[str, ...]
-    prefix_lists: tuple[Reference, ...]
-    groups: tuple[Reference, ...]
-    self_ref: bool
-
-    @property
-    def prop(self) -> str:
-        return f"{self.path}." if self.path else ""
-
-    @property
-    def all_ports(self) -> bool:
-        if self.protocol == "all":
-            return True
-        return self.protocol in ("tcp", "udp") and (self.from_port or 0) <= 1 and (self.to_port or 0) >= 65535
-
-    def covers(self, port: int) -> bool:
-        if self.protocol == "all":
-            return True
-        if self.protocol not in ("tcp", "udp") or self.from_port is None or self.to_port is None:
-            return False
-        return self.from_port <= port <= self.to_port
-
-    @property
-    def has_source(self) -> bool:
-        return bool(self.cidrs or self.prefix_lists or self.groups or self.self_ref)
-
-    @property
-    def from_internet(self) -> bool:
-        """0.0.0.0/0, ::/0 or any other public range broad enough to be the internet (base.is_internet)."""
-        return any(is_internet(c) for c in self.cidrs)
-
-    def describe(self) -> str:
-        ports = "all ports" if self.protocol == "all" else f"{self.protocol} {self.from_port}-{self.to_port}"
-        sources = [*self.cidrs, *map(named, self.prefix_lists), *map(named, self.groups),
-                   *(["self"] if self.self_ref else [])]
-        return f"{ports} from {', '.join(sources) or 'nowhere'}"
+def ingress_rules(resource: ResourceView) -> list[Permission]:
+    return [rule for rule in permissions(resource) if rule.direction == INGRESS]
 
 
-def _strings(value: Any) -> tuple[str, ...]:
-    return tuple(str(v) for v in as_list(value) if v)
+def _is_remote_admin(rule: Permission) -> bool:
+    return not rule.all_ports and rule.has_peer and any(rule.covers(port) for port in REMOTE_ADMIN_PORTS)
 
 
-def _refs(p: Props, key: str) -> tuple[Reference, ...]:
-    """Prefix-list and security-group sources name resources this stack usually creates, so they
-    are read as references: a first preview does not know their ids yet."""
-    return tuple(r for r in p.refs(key) if r.value != "")
-
-
-def _inline(resource: ResourceView, rule: Props, path: str) -> Ingress:
-    return Ingress(resource, path, None, protocol_name(rule.get("protocol")), as_int(rule.get("fromPort")),
-                   as_int(rule.get("toPort")),
-                   _strings(rule.get("cidrBlocks")) + _strings(rule.get("ipv6CidrBlocks")),
-                   _refs(rule, "prefixListIds"), _refs(rule, "securityGroups"),
-                   bool(as_bool(rule.get("self"))))
-
-
-def ingress_rules(resource: ResourceView) -> list[Ingress]:
-    p = props(resource)
-    if resource.type == SECURITY_GROUP:
-        return [_inline(resource, rule, f"ingress[{i}]") for i, rule in enumerate(p.get("ingress") or [])]
-    if resource.type == SECURITY_GROUP_RULE:
-        if p.get("type") != "ingress":
-            return []
-        rule = _inline(resource, p, "")
-        return [Ingress(resource, "", p.ref("securityGroupId"), rule.protocol, rule.from_port, rule.to_port,
-                        rule.cidrs, rule.prefix_lists, _refs(p, "sourceSecurityGroupId"), rule.self_ref)]
-    if resource.type == SECURITY_GROUP_INGRESS_RULE:
-        return [Ingress(resource, "", p.ref("securityGroupId"), protocol_name(p.get("ipProtocol")),
-                        as_int(p.get("fromPort")), as_int(p.get("toPort")),
-                        _strings(p.get("cidrIpv4")) + _strings(p.get("cidrIpv6")), _refs(p, "prefixListId"),
-                        _refs(p, "referencedSecurityGroupId"), False)]
-    return []
-
-
-def _is_remote_admin(rule: Ingress) -> bool:
-    return not rule.all_ports and rule.has_source and any(rule.covers(port) for port in REMOTE_ADMIN_PORTS)
-
-
-def _is_all_ports(rule: Ingress) -> bool:
-    return rule.all_ports and rule.has_source
+def _is_all_ports(rule: Permission) -> bool:
+    return rule.all_ports and rule.has_peer
 
 
 def _ingress_rule(predicate, problem: str, expected: str, ok: str):
@@ -201,23 +122,17 @@ def _public_load_balancer_groups(g: Graph) -> dict[str, set[int]] | None:
     return found
 
 
-def _group_of(g: Graph, rule: Ingress) -> ResourceView | None:
-    if rule.resource.type == SECURITY_GROUP:
-        return rule.resource
-    return g.resolve(rule.group_ref, SECURITY_GROUP)
-
-
 def security_group_disallow_internet_ingress(resources: Sequence[ResourceView]) -> list[RuleResult]:
     g = graph(resources)
     public_groups = _public_load_balancer_groups(g)
 
     def check(resource: ResourceView) -> RuleResult:
         rules = [r for r in ingress_rules(resource)
-                 if r.from_internet and not _is_remote_admin(r) and not _is_all_ports(r)]
+                 if r.internet and not _is_remote_admin(r) and not _is_all_ports(r)]
         if not rules:
             return passed(resource, "no internet ingress outside the remote-admin and all-ports controls")
         for rule in rules:
-            group = _group_of(g, rule)
+            group = group_of(g, rule)
             if public_groups is None:
                 raise ValueNotKnownError("securityGroups of the load balancers")
             ports = public_groups.get(group.urn, PUBLIC_WEB_PORTS) if group is not None else PUBLIC_WEB_PORTS
@@ -421,7 +336,7 @@ class _RulesOf(dict):
         self.unknown: dict[str, ValueNotKnownError] = {}
         self.unplaced: ValueNotKnownError | None = None
 
-    def of(self, sg: ResourceView) -> list[Ingress]:
+    def of(self, sg: ResourceView) -> list[Permission]:
         if self.unplaced is not None:
             raise self.unplaced
         if sg.urn in self.unknown:
@@ -451,7 +366,7 @@ def _ingress_by_group(g: Graph) -> _RulesOf:
 def database_reachable_only_from_app_tier(resources: Sequence[ResourceView]) -> list[RuleResult]:
     g = graph(resources)
     by_group = _ingress_by_group(g)
-    offending: dict[tuple[str, str], tuple[Ingress, str]] = {}
+    offending: dict[tuple[str, str], tuple[Permission, str]] = {}
     results: list[RuleResult] = []
 
     def check(db: ResourceView) -> RuleResult | None:
@@ -483,7 +398,7 @@ def database_reachable_only_from_app_tier(resources: Sequence[ResourceView]) -> 
     return results
 
 
-def _db_ingress_problem(g: Graph, rule: Ingress, port: int | None) -> str | None:
+def _db_ingress_problem(g: Graph, rule: Permission, port: int | None) -> str | None:
     if rule.cidrs or rule.prefix_lists:
         return "the database admits an address range; only the app tier's security group may connect"
     if rule.self_ref:

@@ -25,6 +25,7 @@ from posture.rules.results import RuleResult, each, failed, passed
 from posture.rules.tokens import (
     DEFAULT_NETWORK_ACL,
     DEFAULT_ROUTE_TABLE,
+    DEFAULT_SECURITY_GROUP,
     ELASTICACHE_REPLICATION_GROUP,
     INTERNET_GATEWAY,
     MAIN_ROUTE_TABLE_ASSOCIATION,
@@ -40,11 +41,12 @@ from posture.rules.tokens import (
     ROUTE_TABLE_ASSOCIATION,
     SECURITY_GROUP,
     SECURITY_GROUP_EGRESS_RULE,
+    SECURITY_GROUP_INGRESS_RULE,
     SECURITY_GROUP_RULE,
     SUBNET,
     VPC,
 )
-from posture.rules.values import Props, Reference, ValueNotKnownError, as_bool, as_int, props, tags
+from posture.rules.values import Props, Reference, ValueNotKnownError, as_bool, as_int, as_list, props, tags
 
 ROUTE_TABLES = (ROUTE_TABLE, DEFAULT_ROUTE_TABLE)
 ROUTE_TARGETS = {
@@ -194,6 +196,18 @@ def _table_key(g: Graph, ref: Reference | None, main_ids: Mapping[str, ResourceV
     return table.urn if table is not None else None
 
 
+def _associations(g: Graph, association_type: str, key: str, associated_type: str) -> dict[str, ResourceView]:
+    """URN of each subnet (or VPC, for the main table) an association of ``association_type`` names
+    -> the route table it associates."""
+    found: dict[str, ResourceView] = {}
+    for assoc in g.of_type(association_type):
+        associated = g.resolve(props(assoc).ref(key), associated_type)
+        table = g.resolve(props(assoc).ref("routeTableId"), *ROUTE_TABLES)
+        if associated is not None and table is not None:
+            found[associated.urn] = table
+    return found
+
+
 def route_tables(g: Graph) -> tuple[dict[str, RouteTable], dict[str, RouteTable]]:
     """Subnet URN -> the route table AWS uses for it, with every route it holds; and the tables
     tagged tier=data (judged as data-tier tables whether or not a subnet uses them yet)."""
@@ -215,18 +229,8 @@ def route_tables(g: Graph) -> tuple[dict[str, RouteTable], dict[str, RouteTable]
 
     tagged = {t.urn: declared(t, "tagged tier=data") for t in g.of_type(ROUTE_TABLE) if tags(t).get("tier") == "data"}
 
-    explicit: dict[str, ResourceView] = {}
-    for assoc in g.of_type(ROUTE_TABLE_ASSOCIATION):
-        subnet = g.resolve(props(assoc).ref("subnetId"), SUBNET)
-        table = g.resolve(props(assoc).ref("routeTableId"), *ROUTE_TABLES)
-        if subnet is not None and table is not None:
-            explicit[subnet.urn] = table
-    main_by_vpc: dict[str, ResourceView] = {}
-    for assoc in g.of_type(MAIN_ROUTE_TABLE_ASSOCIATION):
-        vpc = g.resolve(props(assoc).ref("vpcId"), VPC)
-        table = g.resolve(props(assoc).ref("routeTableId"), *ROUTE_TABLES)
-        if vpc is not None and table is not None:
-            main_by_vpc[vpc.urn] = table
+    explicit = _associations(g, ROUTE_TABLE_ASSOCIATION, "subnetId", SUBNET)
+    main_by_vpc = _associations(g, MAIN_ROUTE_TABLE_ASSOCIATION, "vpcId", VPC)
     for table in g.of_type(DEFAULT_ROUTE_TABLE):
         key = _table_key(g, props(table).ref("defaultRouteTableId"), main_ids)
         if key is not None and key.startswith("main:"):
@@ -316,74 +320,174 @@ def shadowed_denies(entries: Sequence[AclEntry]) -> list[tuple[AclEntry, AclEntr
     return found
 
 
-# --- security-group egress ----------------------------------------------------------------------
+# --- security-group permissions, ingress and egress, every form -----------------------------------
+
+
+INGRESS, EGRESS = "ingress", "egress"
+SECURITY_GROUPS = (SECURITY_GROUP, DEFAULT_SECURITY_GROUP)
+PERMISSION_TYPES = (*SECURITY_GROUPS, SECURITY_GROUP_RULE, SECURITY_GROUP_INGRESS_RULE, SECURITY_GROUP_EGRESS_RULE)
+"""Every resource type that declares security-group permissions."""
 
 
 @dataclass(frozen=True)
-class Egress:
-    owner: ResourceView
+class Permission:
+    """One security-group permission, whatever form declared it (inline on the group,
+    ``ec2.SecurityGroupRule``, ``vpc.SecurityGroup{Ingress,Egress}Rule``). ``peers`` are the sources
+    of an ingress permission and the destinations of an egress one; AWS treats both alike."""
+
+    direction: str
+    resource: ResourceView
+    """The resource that declares it: the group itself for inline permissions, else the rule resource."""
     path: str
+    group_ref: Reference | None
+    """The group a rule resource adds to (None for inline permissions: the group is ``resource``)."""
     protocol: str
     from_port: int | None
     to_port: int | None
     cidrs: tuple[str, ...]
     prefix_lists: tuple[Reference, ...]
     groups: tuple[Reference, ...]
+    self_ref: bool
 
     @property
-    def to_internet(self) -> bool:
+    def prop(self) -> str:
+        return f"{self.path}." if self.path else ""
+
+    @property
+    def all_ports(self) -> bool:
+        if self.protocol == "all":
+            return True
+        return self.protocol in ("tcp", "udp") and (self.from_port or 0) <= 1 and (self.to_port or 0) >= 65535
+
+    def covers(self, port: int) -> bool:
+        if self.protocol == "all":
+            return True
+        if self.protocol not in ("tcp", "udp") or self.from_port is None or self.to_port is None:
+            return False
+        return self.from_port <= port <= self.to_port
+
+    @property
+    def has_peer(self) -> bool:
+        return bool(self.cidrs or self.prefix_lists or self.groups or self.self_ref)
+
+    @property
+    def internet(self) -> bool:
+        """A peer is 0.0.0.0/0, ::/0 or another public range broad enough to be the internet."""
         return any(is_internet(c) for c in self.cidrs)
 
     def describe(self) -> str:
+        peers = [*self.cidrs, *map(named, self.prefix_lists), *map(named, self.groups),
+                 *(["self"] if self.self_ref else [])]
+        if self.direction == INGRESS:
+            ports = "all ports" if self.protocol == "all" else f"{self.protocol} {self.from_port}-{self.to_port}"
+            return f"{ports} from {', '.join(peers) or 'nowhere'}"
         ports = "all traffic" if self.protocol == "all" else f"{self.protocol} {self.from_port}-{self.to_port}"
-        to = [*self.cidrs, *map(named, self.prefix_lists), *map(named, self.groups)]
-        where = f"{self.owner.name}.{self.path}" if self.path else self.owner.name
-        return f"egress {ports} to {', '.join(to) or 'nowhere'} ({where})"
+        where = f"{self.resource.name}.{self.path}" if self.path else self.resource.name
+        return f"egress {ports} to {', '.join(peers) or 'nowhere'} ({where})"
 
 
-def egress_rules(g: Graph, group: ResourceView) -> list[Egress]:
-    """Every egress permission of ``group``: inline, ``ec2.SecurityGroupRule`` and ``vpc.SecurityGroupEgressRule``."""
-    found: list[Egress] = []
-    for i, rule in enumerate(props(group).get("egress") or []):
-        found.append(Egress(group, f"egress[{i}]", protocol_name(rule.get("protocol")), as_int(rule.get("fromPort")),
-                            as_int(rule.get("toPort")), _cidrs(rule, "cidrBlocks", "ipv6CidrBlocks"),
-                            tuple(rule.refs("prefixListIds")), tuple(rule.refs("securityGroups"))))
+def _strings(value: Any) -> tuple[str, ...]:
+    return tuple(str(v) for v in as_list(value) if v)
+
+
+def _refs(p: Props, key: str) -> tuple[Reference, ...]:
+    """Prefix-list and security-group peers name resources this stack usually creates, so they are
+    read as references: a first preview does not know their ids yet."""
+    return tuple(r for r in p.refs(key) if r.value != "")
+
+
+def _permission(direction: str, resource: ResourceView, path: str, group_ref: Reference | None, rule: Props,
+                protocol_key: str, cidr_keys: tuple[str, str], prefix_key: str, group_key: str) -> Permission:
+    return Permission(direction, resource, path, group_ref, protocol_name(rule.get(protocol_key)),
+                      as_int(rule.get("fromPort")), as_int(rule.get("toPort")),
+                      _strings(rule.get(cidr_keys[0])) + _strings(rule.get(cidr_keys[1])),
+                      _refs(rule, prefix_key), _refs(rule, group_key), bool(as_bool(rule.get("self"))))
+
+
+_INLINE = ("protocol", ("cidrBlocks", "ipv6CidrBlocks"), "prefixListIds")
+_STANDALONE = ("ipProtocol", ("cidrIpv4", "cidrIpv6"), "prefixListId", "referencedSecurityGroupId")
+
+
+def permissions(resource: ResourceView) -> list[Permission]:
+    """Every permission ``resource`` declares, in whichever of the forms it is."""
+    p = props(resource)
+    if resource.type in SECURITY_GROUPS:
+        return [_permission(direction, resource, f"{direction}[{i}]", None, rule, *_INLINE, "securityGroups")
+                for direction in (INGRESS, EGRESS) for i, rule in enumerate(p.get(direction) or [])]
+    if resource.type == SECURITY_GROUP_RULE:
+        direction = str(p.get("type"))
+        if direction not in (INGRESS, EGRESS):
+            return []
+        return [_permission(direction, resource, "", p.ref("securityGroupId"), p, *_INLINE, "sourceSecurityGroupId")]
+    if resource.type in (SECURITY_GROUP_INGRESS_RULE, SECURITY_GROUP_EGRESS_RULE):
+        direction = INGRESS if resource.type == SECURITY_GROUP_INGRESS_RULE else EGRESS
+        return [_permission(direction, resource, "", p.ref("securityGroupId"), p, *_STANDALONE)]
+    return []
+
+
+def group_of(g: Graph, permission: Permission) -> ResourceView | None:
+    """The security group a permission belongs to (None: a group outside this stack)."""
+    if permission.group_ref is None:
+        return permission.resource
+    return g.resolve(permission.group_ref, *SECURITY_GROUPS)
+
+
+def egress_rules(g: Graph, group: ResourceView) -> list[Permission]:
+    """Every egress permission of ``group``, in every form."""
+    found = [rule for rule in permissions(group) if rule.direction == EGRESS]
     for r in g.of_type(SECURITY_GROUP_RULE, SECURITY_GROUP_EGRESS_RULE):
-        p = props(r)
-        if r.type == SECURITY_GROUP_RULE and p.get("type") != "egress":
-            continue
-        if g.resolve(p.ref("securityGroupId"), SECURITY_GROUP) is not group:
-            continue
-        if r.type == SECURITY_GROUP_RULE:
-            found.append(Egress(r, "", protocol_name(p.get("protocol")), as_int(p.get("fromPort")), as_int(p.get("toPort")),
-                                _cidrs(p, "cidrBlocks", "ipv6CidrBlocks"), tuple(p.refs("prefixListIds")),
-                                tuple(p.refs("sourceSecurityGroupId"))))
-        else:
-            found.append(Egress(r, "", protocol_name(p.get("ipProtocol")), as_int(p.get("fromPort")), as_int(p.get("toPort")),
-                                _cidrs(p, "cidrIpv4", "cidrIpv6"), tuple(p.refs("prefixListId")),
-                                tuple(p.refs("referencedSecurityGroupId"))))
+        found += [rule for rule in permissions(r) if rule.direction == EGRESS and group_of(g, rule) is group]
     return found
-
-
-def _cidrs(p: Props, *keys: str) -> tuple[str, ...]:
-    out: list[str] = []
-    for key in keys:
-        value = p.get(key)
-        if isinstance(value, str):
-            out.append(value)
-        elif value is not None:
-            out.extend(str(v) for v in value)
-    return tuple(c for c in out if c)
 
 
 # --- the plain-data model the network picture reads ----------------------------------------------
 
 
+def _peers(g: Graph, rule: Permission, group: ResourceView) -> list[dict[str, str]]:
+    """Each peer as ``{"kind", "key"}``: a group or prefix list of this stack by URN, anything else
+    (a range, a resource outside the stack) by its value."""
+    peers = [{"kind": "range", "key": cidr} for cidr in rule.cidrs]
+    for kind, refs, types in (("prefix list", rule.prefix_lists, (MANAGED_PREFIX_LIST,)),
+                              ("group", rule.groups, SECURITY_GROUPS)):
+        for ref in refs:
+            try:
+                found = g.resolve(ref, *types)
+            except ValueNotKnownError:
+                found = None
+            peers.append({"kind": kind, "key": found.urn} if found is not None
+                         else {"kind": f"outside {kind}", "key": named(ref)})
+    if rule.self_ref:
+        peers.append({"kind": "group", "key": group.urn})
+    return peers
+
+
+def security_group_permissions(g: Graph) -> tuple[list[dict[str, Any]], list[str]]:
+    """Every permission of every security group of the stack as plain data, and why some could not
+    be placed (a group reference not known yet)."""
+    found, unknown = [], []
+    for resource in g.of_type(*PERMISSION_TYPES):
+        try:
+            placed = [(rule, group_of(g, rule)) for rule in permissions(resource)]
+        except ValueNotKnownError as exc:
+            unknown.append(f"{resource.name}: {exc.message}")
+            continue
+        for rule, group in placed:
+            if group is None:
+                continue
+            found.append({"direction": rule.direction, "group": group.urn, "declared_by": resource.urn,
+                          "path": rule.path,
+                          "protocol": rule.protocol, "from_port": rule.from_port, "to_port": rule.to_port,
+                          "peers": _peers(g, rule, group)})
+    return found, unknown
+
+
 def reachability_model(resources: Sequence[ResourceView]) -> dict[str, Any]:
-    """The network as plain data: per subnet its tier, route table and routes; per network ACL its
-    entries in evaluation order. A value not known yet is reported as such instead of guessed."""
+    """The network as plain data: per subnet its tier, route table and routes; every security-group
+    permission, ingress and egress, with its peers resolved to the stack's resources. A value not
+    known yet is reported as such instead of guessed."""
     g = graph(resources)
     model: dict[str, Any] = {"subnets": {}, "unknown": []}
+    model["permissions"], model["unknown"] = security_group_permissions(g)
     try:
         tables, _ = route_tables(g)
     except ValueNotKnownError as exc:
@@ -392,7 +496,8 @@ def reachability_model(resources: Sequence[ResourceView]) -> dict[str, Any]:
     for subnet in g.of_type(SUBNET):
         table = tables.get(subnet.urn)
         model["subnets"][subnet.name] = {
-            "tier": tags(subnet).get("tier"),
+            "urn": subnet.urn, "tier": tags(subnet).get("tier"),
+            "cidr": subnet.props.get("cidrBlock"), "zone": subnet.props.get("availabilityZone"),
             "public_ip_on_launch": bool(as_bool(subnet.props.get("mapPublicIpOnLaunch"))
                                         if subnet.props.get("mapPublicIpOnLaunch") is not UNKNOWN else False),
             "route_table": None if table is None else {
@@ -473,8 +578,8 @@ def walled_off_group_disallow_internet_egress(resources: Sequence[ResourceView])
         why = groups[sg.urn][1]
         for rule in egress_rules(g, sg):
             public = [c for c in rule.cidrs if not cidr_within(c, PRIVATE_NETWORKS)]
-            if rule.to_internet or (rule.protocol == "all" and public):
-                result = failed(rule.owner, f"{rule.path}.cidr" if rule.path else "cidr", rule.describe(),
+            if rule.internet or (rule.protocol == "all" and public):
+                result = failed(rule.resource, f"{rule.path}.cidr" if rule.path else "cidr", rule.describe(),
                                 f"{sg.name} ({why}) may send {rule.describe()}",
                                 "allow egress only to the security groups, prefix lists and aggregator ranges it needs")
                 return dataclasses.replace(result, evidence=(f"security group {sg.name} ({why})", rule.describe(),

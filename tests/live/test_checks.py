@@ -23,6 +23,8 @@ from posture.rules.network import REQUIRED_ENDPOINT_SERVICES
 from tests.live.conftest import COPY_REGION, REGION, failing_controls, verdict_of
 from tests.live.replay import remove_default_vpcs
 from tests.live.test_app_checks import APP_FAIL, APP_PASS
+from tests.live.test_reachability_live import FAIL as REACHABILITY_FAIL
+from tests.live.test_reachability_live import PASS as REACHABILITY_PASS
 
 EMPTY_ACCOUNT = "444455556666"
 HSTS = "max-age=31536000; includeSubDomains"
@@ -152,7 +154,7 @@ FAIL: dict[str, set[str]] = {
     "fail-open-nacl": {"aws-ec2-networkacl-disallow-all-traffic-from-internet"},
     "/fail/unencrypted-logs": {"aws-cloudwatch-loggroup-require-cmk-encryption"},
     "/fail/short-logs": {"aws-cloudwatch-loggroup-require-retention"},
-    "pass-alb:HTTP:8080": {"aws-lb-listener-require-tls"},
+    "pass-alb:HTTP:8080": {"aws-lb-listener-require-tls", "stack-entry-point-require-tls-and-waf"},
     "pass-alb:HTTPS:8443": {"aws-lb-listener-require-hsts-header"},
     "fail-headers-alb": {"aws-lb-loadbalancer-enable-drop-invalid-headers"},
     "fail-desync-alb": {"aws-lb-loadbalancer-configure-strictest-desync-mitigation"},
@@ -852,7 +854,8 @@ def test_nothing_else_fails(mixed, empty):
 
 def test_every_live_control_has_a_passing_and_a_failing_state():
     failing = {c for controls in [*FAIL.values(), *EMPTY_FAIL.values(), *APP_FAIL.values()] for c in controls}
-    assert LIVE_CONTROLS - set(PASS) - set(APP_PASS) - set(MOTO_GAPS) == set()
+    failing |= set(REACHABILITY_FAIL)
+    assert LIVE_CONTROLS - set(PASS) - set(APP_PASS) - set(REACHABILITY_PASS) - set(MOTO_GAPS) == set()
     assert LIVE_CONTROLS - failing - set(MOTO_GAPS) == set()
 
 

@@ -28,7 +28,7 @@ def test_collectors_are_registered_once_each():
     names = [c.name for c in COLLECTORS]
     assert len(names) == len(set(names))
     assert {c.scope for c in COLLECTORS} == {"regional", "global"}
-    assert [c.name for c in COLLECTORS if c.scope == "global"] == ["storage", "identity"]
+    assert [c.name for c in COLLECTORS if c.scope == "global"] == ["storage", "identity", "distributions"]
 
 
 def test_api_field_names_become_wire_names():

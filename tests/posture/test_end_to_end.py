@@ -96,7 +96,8 @@ def test_an_insecure_program_fails_and_every_report_shows_why_without_its_secret
     sources = {f["source"]["path"] for f in document["findings"] if f["source"]}
     assert sources == {"__main__.py"}
     html = outputs["html"].read_text()
-    assert "The internet (0.0.0.0/0)" in html and 'class="edge edge-internet"' in html
+    # the internet's arrow is red: the internet-ingress finding names that very permission (ingress[0])
+    assert "The internet (0.0.0.0/0)" in html and 'class="edge edge-violation"' in html
     for text in (result.stdout, *(p.read_text() for p in outputs.values())):
         assert "hunter2" not in text
 

@@ -273,7 +273,7 @@ def test_the_network_sees_every_ingress_form_and_flags_the_internet(prod_stack):
     prefix = "urn:pulumi:prod::security-baseline::"
     extra = [
         ResourceView(prefix + "aws:ec2/securityGroup:SecurityGroup::alb-sg", "aws:ec2/securityGroup:SecurityGroup",
-                     "alb-sg", {"tags": {"Name": "alb", "tier": "public"},
+                     "alb-sg", {"id": "alb-sg-id", "tags": {"Name": "alb", "tier": "public"},
                                 "ingress": [{"protocol": "tcp", "fromPort": 443.0, "toPort": 443.0,
                                              "cidrBlocks": ["0.0.0.0/0"]}]}),
         ResourceView(prefix + "aws:ec2/securityGroupRule:SecurityGroupRule::db-office",
