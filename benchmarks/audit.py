@@ -49,7 +49,7 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=10, help="copies of the stack in the large account")
     parser.add_argument("--repeat", type=int, default=3, help="audits per measurement (the median is shown)")
     args = parser.parse_args()
-    planned = run_project(ROOT, "prod")
+    planned = run_project(ROOT, "prod", "deployed")  # the replay needs ids; a first preview has none yet
     rows = []
     with mock_aws(config=MOTO_CONFIG):
         session = boto3.Session(region_name=REGION)

@@ -42,7 +42,7 @@ def main() -> None:
     try:
         session = boto3.Session(region_name=REGION)
         remove_default_vpcs(session, [REGION, COPY_REGION], endpoint_url=url)
-        replay_stack(session, run_project(ROOT, "prod"), REGION, endpoint_url=url)
+        replay_stack(session, run_project(ROOT, "prod", "deployed"), REGION, endpoint_url=url)
         times, result = [], None
         for _ in range(args.repeat):
             start = time.perf_counter()

@@ -16,6 +16,8 @@ line up resource for resource:
 - Every VPC's default network ACL is an ``aws:ec2/defaultNetworkAcl`` with its entries, and the
   VPC names it (``defaultNetworkAclId``), as a stack that adopts it declares. Whether its entries
   are acceptable is the rules' business: a collector translates, it never judges.
+- Every prefix list is reported with its ``ownerId``, AWS's own service lists (``AWS``) included:
+  the rules decide that those are no allowlist of this account.
 """
 
 from __future__ import annotations
@@ -244,8 +246,6 @@ def _endpoints(ctx: Context) -> list[ResourceView]:
 def _prefix_lists(ctx: Context) -> list[ResourceView]:
     views = []
     for plist in ctx.items("ec2", "describe_managed_prefix_lists", "PrefixLists", types=(tok.MANAGED_PREFIX_LIST,)):
-        if plist.get("OwnerId") == "AWS":
-            continue
         list_id = plist["PrefixListId"]
         arn = plist.get("PrefixListArn") or ctx.arn("ec2", f"prefix-list/{list_id}")
         tags = tags_of(plist.get("Tags"))
@@ -254,7 +254,7 @@ def _prefix_lists(ctx: Context) -> list[ResourceView]:
         entries = wire(response.get("Entries") or []) if response else UNREADABLE
         views.append(ctx.view(tok.MANAGED_PREFIX_LIST, arn, display_name(tags, plist.get("PrefixListName"), list_id), {
             "id": list_id, "arn": arn, "name": plist.get("PrefixListName"), "addressFamily": plist.get("AddressFamily"),
-            "maxEntries": plist.get("MaxEntries"), "tags": tags,
+            "maxEntries": plist.get("MaxEntries"), "ownerId": plist.get("OwnerId"), "tags": tags,
             "entries": entries,
         }))
     return views

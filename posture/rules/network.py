@@ -53,6 +53,8 @@ from posture.rules.tokens import (
 )
 from posture.rules.values import ValueNotKnownError, as_bool, as_int, props, tags
 
+AWS_OWNER = "AWS"
+"""The ``ownerId`` of AWS's own prefix lists (service ranges such as S3's): nobody's allowlist."""
 REMOTE_ADMIN_PORTS = (22, 3389)
 PUBLIC_WEB_PORTS = frozenset({80, 443})
 REQUIRED_ENDPOINT_SERVICES = ("s3", "dynamodb", "secretsmanager", "kms", "logs", "sts", "ssm", "ssmmessages",
@@ -245,6 +247,8 @@ def vpc_require_service_endpoints(resources: Sequence[ResourceView]) -> list[Rul
 
 def managedprefixlist_disallow_anywhere(resource: ResourceView) -> RuleResult:
     p = props(resource)
+    if p.get("ownerId") == AWS_OWNER:
+        return not_applicable(resource, "AWS's own service prefix list (its public service ranges), not an allowlist")
     if resource.type == MANAGED_PREFIX_LIST_ENTRY:
         entries = [("cidr", p.get("cidr"))]
     else:
