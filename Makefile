@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: check test lint bench lock docs schemas pack clean chromium
+.PHONY: check test lint bench lock docs schemas pack clean chromium refresh-managed-policies
 
 check: $(STAMP)
 	$(BIN)/posture check --stack prod
@@ -27,6 +27,11 @@ docs: $(STAMP)
 
 schemas: $(STAMP)
 	$(BIN)/python -m posture.schemas
+
+# The AWS managed policy documents the who-can-read model judges managed policies by, from the copy
+# the locked moto ships: bump moto in pyproject.toml, `make lock`, then run this and commit the file.
+refresh-managed-policies: $(STAMP)
+	$(BIN)/python scripts/refresh_managed_policies.py
 
 # The publishable CrossGuard pack: dist/pack/ holds PulumiPolicy.yaml, __main__.py, the wheel and a
 # hashed requirements.txt, so `pulumi policy publish dist/pack` uploads a pack that starts on its own.

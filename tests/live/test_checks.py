@@ -102,6 +102,7 @@ PASS: dict[str, str] = {
     "stack-account-require-inspector": "Inspector (eu-west-1)",
     "stack-account-require-cis-alarms": "(account)",
     "stack-bank-token-require-change-alarm": "pass-bank-token",
+    "stack-bank-data-require-walled-off-readers": "pass-bank-token",
     "aws-dynamodb-table-require-cmk-encryption": "pass-sessions",
     "aws-dynamodb-table-enable-point-in-time-recovery": "pass-sessions",
     "aws-dynamodb-table-enable-ttl-for-expiring-data": "pass-sessions",
@@ -184,7 +185,9 @@ FAIL: dict[str, set[str]] = {
     "fail-unencrypted-topic": {"aws-sns-topic-require-cmk-encryption"},
     "fail-plain-http-topic policy": {"stack-sns-topic-require-tls-only-policy"},
     "fail-deputy-topic policy": {"aws-iam-resourcepolicy-require-confused-deputy-conditions"},
-    "fail-unwatched-bank-token": {"stack-bank-token-require-change-alarm"},
+    # a bank token without the deny policy: every principal of the account can read it
+    "fail-unwatched-bank-token": {"stack-bank-token-require-change-alarm", "stack-bank-data-require-walled-off-readers"},
+    "fail-public-grant-bucket-111122223333": {"stack-bank-data-require-walled-off-readers"},
     "fail-owned-key-table": {"aws-dynamodb-table-require-cmk-encryption"},
     "fail-no-pitr-table": {"aws-dynamodb-table-enable-point-in-time-recovery"},
     "fail-sessions-without-ttl": {"aws-dynamodb-table-enable-ttl-for-expiring-data"},
@@ -767,6 +770,11 @@ def build_data_stores(b: Builder, n: dict[str, Any]) -> None:
     b.role("fail-admin-role")
     b.role("fail-deputy-role", "backup.amazonaws.com", pinned=False)
     iam.attach_role_policy(RoleName="fail-admin-role", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+    # pass-role is the walled-off reader of pass-bank-token, whose policy keeps every other principal out
+    iam.tag_role(RoleName="pass-role", Tags=[{"Key": "domain", "Value": "bank-data"}])
+    secrets.put_resource_policy(SecretId="pass-bank-token", ResourcePolicy=_policy(
+        {"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "secretsmanager:GetSecretValue", "Resource": "*",
+         "Condition": {"StringNotEquals": {"aws:PrincipalArn": f"arn:aws:iam::{b.id}:role/pass-role"}}}))
 
 
 def build_backups(b: Builder) -> None:
@@ -869,4 +877,5 @@ def test_unknown_only_where_moto_lacks_an_api(mixed):
     gap_apis = {"backup:GetBackupVaultAccessPolicy", "backup:ListBackupSelections", "securityhub:GetEnabledStandards"}
     assert {e.api for e in mixed.collector_errors} <= gap_apis
     assert unknown <= set(MOTO_GAPS) | {"aws-iam-resourcepolicy-disallow-wildcard-grants",
-                                        "aws-iam-resourcepolicy-require-confused-deputy-conditions"}
+                                        "aws-iam-resourcepolicy-require-confused-deputy-conditions",
+                                        "stack-bank-data-require-walled-off-readers"}  # vault policies

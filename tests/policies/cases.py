@@ -615,7 +615,7 @@ cases("aws-s3-bucketpolicy-require-tls",
            "Condition": {"Bool": {"aws:SecureTransport": "true"}}}))),
       ("fail_invalid_json", change("fx-alb-logs-policy", policy="{not json"),
        {"aws-iam-resourcepolicy-disallow-wildcard-grants",  # every control reading the document errors
-        "aws-iam-resourcepolicy-require-confused-deputy-conditions"}))
+        "aws-iam-resourcepolicy-require-confused-deputy-conditions", "stack-bank-data-require-walled-off-readers"}))
 cases("stack-s3-bucket-require-cmk-encryption",
       ("fail_trail_bucket_sse_s3", paths("monitoring-audit-trail-encryption", {
           "rules[0].applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}})),
@@ -889,7 +889,7 @@ cases("aws-iam-resourcepolicy-disallow-wildcard-grants",
            "Condition": {"StringLike": {"kms:ViaService": "*"}}}))),
       ("fail_everyone_over_tls", edit_policy("monitoring-config-history-policy", lambda d: d["Statement"].append(
           {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "s3:GetObject", "Resource": "*",
-           "Condition": {"Bool": {"aws:SecureTransport": "true"}}}))),
+           "Condition": {"Bool": {"aws:SecureTransport": "true"}}})), {"stack-bank-data-require-walled-off-readers"}),
       ("fail_everyone_in_any_org", edit_policy("monitoring-alarms-policy", lambda d: d["Statement"].append(
           {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sns:Publish", "Resource": "*",
            "Condition": {"StringLike": {"aws:PrincipalOrgID": "o-*"}}}))),

@@ -40,8 +40,20 @@ def _attach(policy_arn: str, role: str = "bank-sync-role"):
     return apply
 
 
-def _key_statement(statement: dict[str, Any]):
-    return edit_policy("bank-data-key", _statements(lambda s: s.append(statement)))
+def _key_statement(statement: dict[str, Any], key: str = "bank-data-key"):
+    return edit_policy(key, _statements(lambda s: s.append(statement)))
+
+
+def _bucket(policy: str, *statements: dict[str, Any]):
+    return edit_policy(policy, _statements(lambda s: s.extend(statements)))
+
+
+def _vault(statement: dict[str, Any], vault: str = "backups-vault-policy"):
+    return edit_policy(vault, _statements(lambda s: s.append(statement)))
+
+
+def _table_policy(policy: str, statement: dict[str, Any]):
+    return edit_policy(policy, _statements(lambda s: s.append(statement)))
 
 
 def _secret(edit):
@@ -50,6 +62,12 @@ def _secret(edit):
 
 def _table(edit):
     return edit_policy("data-transactions-policy", _statements(edit))
+
+
+def _exempt_from_secret_deny(resources):
+    other = find(resources, OTHER_ROLE).props["arn"]
+    return _secret(lambda s: s[0]["Condition"]["StringNotEquals"].update({"aws:PrincipalArn": [BANK_SYNC, other]}))(
+        resources)
 
 
 def _set(index: int, **fields):
@@ -163,6 +181,77 @@ CASES: list[tuple[str, str, Any]] = [
         _table(lambda s: (s[0].pop("Action"), s[0].update(NotAction="dynamodb:Scan"))),
         _role_policy("scans", _READ_TABLE))),
     ("pass", "admin_managed_policy_on_another_role", _attach("arn:aws:iam::aws:policy/AdministratorAccess", OTHER_ROLE)),
+    # AWS managed policies, judged by their documents (the secret's deny exempts another role)
+    ("pass", "s3_read_only_managed_policy_cannot_read_the_exempted_secret", chain(
+        _exempt_from_secret_deny, _attach("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess", OTHER_ROLE))),
+    ("fail", "secretsmanager_readwrite_managed_policy_reads_the_exempted_secret", chain(
+        _exempt_from_secret_deny, _attach("arn:aws:iam::aws:policy/SecretsManagerReadWrite", OTHER_ROLE))),
+    ("fail", "managed_policy_outside_the_snapshot_is_taken_to_allow_everything", chain(
+        _exempt_from_secret_deny, _attach("arn:aws:iam::aws:policy/NotYetPublishedPolicy", OTHER_ROLE))),
+    ("fail", "managed_policy_in_another_partition", chain(
+        _exempt_from_secret_deny, _attach("arn:aws-us-gov:iam::aws:policy/SecretsManagerReadWrite", OTHER_ROLE))),
+    ("fail", "bank_secret_without_its_deny_is_open_to_the_account", _secret(_clear)),
+    # the wall both ways: bank sync reaches no other data store
+    ("fail", "bank_sync_policy_reaches_every_table",
+     edit_policy("data-bank-sync-policy", _statements(_set(1, Resource="*")))),
+    ("fail", "bank_sync_restores_from_the_vault", _role_policy("bank-sync-restores", {
+        "Effect": "Allow", "Action": "backup:StartRestoreJob", "Resource": "*"}, role="security-baseline-bank-sync")),
+    ("pass", "bank_sync_reads_the_log_buckets", _role_policy("bank-sync-reads-logs", {
+        "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::*/*"}, role="security-baseline-bank-sync")),
+    # log buckets (load-balancer access logs, CloudTrail)
+    ("fail", "foreign_account_reads_the_load_balancer_access_logs", _bucket("web-access-logs-policy", {
+        "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{FOREIGN}:root"}, "Action": "s3:GetObject",
+        "Resource": f"arn:aws:s3:::web-access-logs-{ACCOUNT}-eu-west-1/*"})),
+    ("pass", "anyone_through_our_vpc_endpoint_reads_the_access_logs", _bucket("intranet-access-logs-policy", {
+        "Effect": "Allow", "Principal": "*", "Action": "s3:Get*", "Resource": "*",
+        "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-1"}}})),
+    ("fail", "anyone_but_through_our_vpc_endpoint_reads_the_access_logs", _bucket("intranet-access-logs-policy", {
+        "Effect": "Allow", "Principal": "*", "Action": "s3:Get*", "Resource": "*",
+        "Condition": {"StringNotEquals": {"aws:SourceVpce": "vpce-1"}}})),
+    ("pass", "anyone_of_our_account_reads_the_access_logs", _bucket("intranet-access-logs-policy", {
+        "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*",
+        "Condition": {"StringEquals": {"aws:PrincipalAccount": ACCOUNT}}})),
+    ("pass", "a_role_of_our_account_reads_the_access_logs", lambda r: _bucket("intranet-access-logs-policy", {
+        "Effect": "Allow", "Principal": {"AWS": find(r, OTHER_ROLE).props["arn"]}, "Action": "s3:GetObject",
+        "Resource": "*"})(r)),
+    ("fail", "foreign_role_reads_the_trail_through_partition_and_name_wildcards", _bucket("monitoring-audit-trail-policy", {
+        "Effect": "Allow", "Principal": {"AWS": FOREIGN_ROLE}, "Action": "S3:GETOBJECT*",
+        "Resource": "arn:*:s3:::monitoring-audit-trail-*/AWSLogs/*"})),
+    ("pass", "foreign_role_gets_the_trail_bucket_acl_only", _bucket("monitoring-audit-trail-policy", {
+        "Effect": "Allow", "Principal": {"AWS": FOREIGN_ROLE}, "Action": "s3:GetObject",
+        "Resource": f"arn:aws:s3:::monitoring-audit-trail-{ACCOUNT}-eu-west-1"})),
+    ("fail", "not_principal_allow_on_the_config_history", _bucket("monitoring-config-history-policy", {
+        "Effect": "Allow", "NotPrincipal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "s3:GetObjectVersion",
+        "Resource": "*"})),
+    ("pass", "foreign_read_denied_by_a_principal_account_deny", _bucket("web-access-logs-policy", {
+        "Effect": "Allow", "Principal": {"AWS": FOREIGN_ROLE}, "Action": "s3:GetObject", "Resource": "*"}, {
+        "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*",
+        "Condition": {"StringNotEquals": {"aws:PrincipalAccount": ACCOUNT}}})),
+    # the database's key (storage and the RDS-managed master secret)
+    ("fail", "database_key_admits_a_foreign_account", _key_statement({
+        "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{FOREIGN}:root"}, "Action": "kms:Decrypt",
+        "Resource": "*"}, key="database-key")),
+    ("fail", "database_key_use_open_to_everyone_through_rds", edit_policy("database-key", _statements(
+        _set(1, Principal="*", Condition={"StringEquals": {"kms:ViaService": "rds.eu-west-1.amazonaws.com"}})))),
+    ("pass", "database_key_use_open_to_everyone_of_our_account", edit_policy("database-key", _statements(
+        _set(1, Principal="*")))),
+    # backups
+    ("fail", "foreign_account_restores_from_the_vault", _vault({
+        "Effect": "Allow", "Principal": {"AWS": FOREIGN}, "Action": "backup:*", "Resource": "*"})),
+    ("pass", "foreign_account_may_copy_into_the_copy_vault", _vault({
+        "Effect": "Allow", "Principal": {"AWS": FOREIGN}, "Action": "backup:CopyIntoBackupVault", "Resource": "*"},
+        vault="backups-copy-vault-policy")),
+    ("fail", "grant_on_the_backups_key_to_a_foreign_account", lambda r: add("aws:kms/grant:Grant", "copy-grant", {
+        "keyId": find(r, "backups-key").props["keyId"], "granteePrincipal": FOREIGN_ROLE,
+        "operations": ["Decrypt", "DescribeKey"]})(r)),
+    ("pass", "grant_on_the_backups_key_to_our_backup_role", lambda r: add("aws:kms/grant:Grant", "own-backup-grant", {
+        "keyId": find(r, "backups-key").props["keyId"], "granteePrincipal": find(r, "backups-role").props["arn"],
+        "operations": ["Decrypt"]})(r)),
+    # session and OAuth tables
+    ("fail", "foreign_role_queries_the_sessions", _table_policy("data-sessions-policy", {
+        "Effect": "Allow", "Principal": {"AWS": FOREIGN_ROLE}, "Action": "dynamodb:Query", "Resource": "*"})),
+    ("pass", "foreign_role_describes_the_oauth_tokens_table", _table_policy("data-oauth-tokens-policy", {
+        "Effect": "Allow", "Principal": {"AWS": FOREIGN_ROLE}, "Action": "dynamodb:DescribeTable", "Resource": "*"})),
 ]
 
 
@@ -196,10 +285,13 @@ def test_read_actions_are_checked_against_the_iam_database():
         read_actions("secretsmanager:PutSecretValue")
 
 
-def test_key_and_secret_decide_on_the_first_preview(prod_first_preview):
-    """Each asset is judged on its own: the transaction table's policy names the VPC endpoint id
-    (AWS-computed, unknown until deploy), which must not keep the key and the secret undecided."""
+def test_every_asset_but_the_tables_decides_on_the_first_preview(prod_first_preview):
+    """Each asset is judged on its own: the tables' policies name the VPC endpoint id (AWS-computed,
+    unknown until deploy), which must not keep the keys, secret, buckets and vaults undecided."""
     by_resource = {f.resource_urn.rsplit("::", 1)[-1]: f.verdict for f in run(prod_first_preview)
                    if f.control_id == CONTROL}
-    assert by_resource == {"bank-data-key": Verdict.PASS, "data-bank-token": Verdict.PASS,
-                           "data-transactions": Verdict.UNKNOWN}
+    tables = {"data-sessions", "data-oauth-tokens", "data-transactions"}
+    assert {name for name, verdict in by_resource.items() if verdict is Verdict.UNKNOWN} == tables
+    assert {"bank-data-key", "data-bank-token", "database-key", "web-access-logs-bucket", "backups-vault"} <= {
+        name for name, verdict in by_resource.items() if verdict is Verdict.PASS}
+    assert set(by_resource.values()) == {Verdict.PASS, Verdict.UNKNOWN}
