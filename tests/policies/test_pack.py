@@ -265,8 +265,11 @@ def test_pulumi_policy_yaml_runs_python_in_the_project_virtualenv() -> None:
     runtime = document["runtime"]
     assert runtime["name"] == "python"
     assert runtime["options"]["toolchain"] == "pip"
-    assert runtime["options"]["virtualenv"] == "../.venv"
-    assert (PACK_DIR / runtime["options"]["virtualenv"]).resolve().is_dir()
+    # The virtualenv the pack names is the one `make` builds (the Makefile's VENV), not merely some
+    # directory that happens to exist on this machine.
+    venv = re.search(r"^VENV := (\S+)$", (PACK_DIR.parent / "Makefile").read_text(), re.MULTILINE)
+    assert venv, "the Makefile defines VENV"
+    assert (PACK_DIR / runtime["options"]["virtualenv"]).resolve() == (PACK_DIR.parent / venv.group(1)).resolve()
     assert document["version"]
 
 
