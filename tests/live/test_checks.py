@@ -831,12 +831,18 @@ def test_compliant_resource_passes(mixed, control_id):
     assert verdict_of(mixed, control_id, PASS[control_id]) is Verdict.PASS
 
 
-@pytest.mark.parametrize("name", sorted(FAIL))
+def _named_with_controls(expected: dict[str, set[str]]):
+    """Test ids carry the controls a resource must fail, so ``-k <control id>`` (and
+    tools/break_each_rule.py) selects the failing state of a control as well as its passing one."""
+    return lambda name: f"{name}->{'+'.join(sorted(expected[name]))}"
+
+
+@pytest.mark.parametrize("name", sorted(FAIL), ids=_named_with_controls(FAIL))
 def test_non_compliant_resource_fails_exactly_its_control(mixed, name):
     assert failing_controls(mixed, name) == FAIL[name]
 
 
-@pytest.mark.parametrize("name", sorted(EMPTY_FAIL))
+@pytest.mark.parametrize("name", sorted(EMPTY_FAIL), ids=_named_with_controls(EMPTY_FAIL))
 def test_account_without_services_fails_the_account_controls(empty, name):
     assert failing_controls(empty, name) == EMPTY_FAIL[name]
 
