@@ -68,7 +68,9 @@ def test_each_allowlist_becomes_a_prefix_list_per_address_family(built):
 
 def test_prefix_lists_have_fixed_capacity_and_every_entry_a_description(built):
     registered, _ = built
-    for prefix_list in registered.of_type(PREFIX_LIST):
+    prefix_lists = registered.of_type(PREFIX_LIST)
+    assert prefix_lists
+    for prefix_list in prefix_lists:
         assert prefix_list.props["maxEntries"] == 20
         assert all(entry["description"].strip() for entry in prefix_list.props["entries"])
         assert all(entry["cidr"] not in ("0.0.0.0/0", "::/0") for entry in prefix_list.props["entries"])

@@ -214,6 +214,7 @@ def test_bank_sync_service_principal_is_configurable():
 
 def test_bank_sync_policy_has_no_wildcards(deployed):
     policy = _policy(deployed[0].one(ROLE_POLICY, "data-bank-sync-policy"))
+    assert policy["Statement"]
     for statement in policy["Statement"]:
         assert statement["Effect"] == "Allow"
         for action in _as_list(statement["Action"]):

@@ -119,6 +119,7 @@ def test_port_80_only_redirects_to_https(public):
 
 def test_no_listener_serves_plain_http(public, internal):
     for registered in (public, internal):
+        assert {listener.props["protocol"] for listener in registered.of_type(LISTENER)} == {"HTTPS", "HTTP"}
         for listener in registered.of_type(LISTENER):
             if listener.props["protocol"] != "HTTPS":
                 assert [a["type"] for a in listener.props["defaultActions"]] == ["redirect"]
@@ -201,6 +202,7 @@ def test_app_tier_admits_the_alb_security_group_on_the_app_port(public):
 
 def test_no_rule_opens_ssh_or_rdp(public, internal):
     for registered in (public, internal):
+        assert registered.of_type(INGRESS) and registered.of_type(EGRESS)
         for rule in registered.of_type(INGRESS) + registered.of_type(EGRESS):
             ports = _port_range(rule.props)
             assert 22 not in ports and 3389 not in ports, rule.name
@@ -208,6 +210,7 @@ def test_no_rule_opens_ssh_or_rdp(public, internal):
 
 
 def test_internet_sources_only_on_the_public_listener_ports(public, internal):
+    assert any(_source(r.props) in ("0.0.0.0/0", "::/0") for r in public.of_type(INGRESS)), "the public ALB admits the internet"
     for registered in (public, internal):
         for rule in registered.of_type(INGRESS) + registered.of_type(EGRESS):
             if _source(rule.props) in ("0.0.0.0/0", "::/0"):

@@ -44,6 +44,8 @@ def test_data_tier_route_table_has_no_route_at_all(network):
 
 
 def test_app_tier_leaves_only_through_nat_and_public_through_igw(network):
+    assert {rt.props["tags"]["tier"] for rt in network.of_type("aws:ec2/routeTable:RouteTable")} == {"public", "app",
+                                                                                                     "data"}
     for rt in network.of_type("aws:ec2/routeTable:RouteTable"):
         tier = rt.props["tags"]["tier"]
         targets = {k for route in rt.props.get("routes", []) for k in route if k.endswith("Id")}
@@ -73,6 +75,7 @@ def test_data_nacl_admits_only_app_subnets_on_the_database_port(network):
 
 
 def test_blocklist_is_denied_first_in_every_nacl(network):
+    assert len(network.of_type("aws:ec2/networkAcl:NetworkAcl")) == 3
     for acl in network.of_type("aws:ec2/networkAcl:NetworkAcl"):
         for direction in ("ingress", "egress"):
             first = sorted(acl.props[direction], key=lambda r: r["ruleNo"])[:2]
@@ -81,7 +84,9 @@ def test_blocklist_is_denied_first_in_every_nacl(network):
 
 
 def test_no_nacl_allows_all_traffic_from_anywhere(network):
+    assert len(network.of_type("aws:ec2/networkAcl:NetworkAcl")) == 3
     for acl in network.of_type("aws:ec2/networkAcl:NetworkAcl"):
+        assert acl.props["ingress"], acl.name
         for rule in acl.props["ingress"]:
             assert not (rule["action"] == "allow" and rule["protocol"] == "-1" and rule.get("cidrBlock") == "0.0.0.0/0")
 

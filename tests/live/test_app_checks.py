@@ -146,7 +146,7 @@ def test_compliant_application_resource_passes(audited, control_id):
     assert verdict_of(audited, control_id, APP_PASS[control_id]) is Verdict.PASS
 
 
-@pytest.mark.parametrize("name", sorted(APP_FAIL))
+@pytest.mark.parametrize("name", sorted(APP_FAIL), ids=lambda name: f"{name}->{'+'.join(sorted(APP_FAIL[name]))}")
 def test_non_compliant_application_resource_fails_exactly_its_control(audited, name):
     assert failing_controls(audited, name) == APP_FAIL[name]
 

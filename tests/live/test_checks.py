@@ -5,7 +5,7 @@ resource per control that differs from a compliant one in a single setting (``fa
 of it answers all cases: each pass resource passes its control, and each fail resource fails
 exactly the controls listed for it, nothing else. Account-wide services are checked against a
 second, empty account (and a few half-configured ones there). Controls whose state moto cannot
-emulate are skipped with the missing API named.
+emulate are listed with the missing API named and proven in test_moto_gaps.py with its answer stubbed.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from posture.rules.network import REQUIRED_ENDPOINT_SERVICES
 from tests.live.conftest import COPY_REGION, REGION, failing_controls, verdict_of
 from tests.live.replay import remove_default_vpcs
 from tests.live.test_app_checks import APP_FAIL, APP_PASS
+from tests.live.test_moto_gaps import stubbed_verdicts
 from tests.live.test_reachability_live import FAIL as REACHABILITY_FAIL
 from tests.live.test_reachability_live import PASS as REACHABILITY_PASS
 
@@ -209,15 +210,15 @@ EMPTY_FAIL: dict[str, set[str]] = {
     "fail-stopped-recorder": {"stack-account-require-config-recording"},
 }
 
-MOTO_GAPS: dict[str, str] = {
+NO_PASSING_STATE_IN_MOTO: dict[str, str] = {
     "aws-backup-vaultpolicy-require-deny-delete": "moto 5.2.5 does not implement backup:GetBackupVaultAccessPolicy",
     "stack-backup-vault-require-lock-and-policy": "moto 5.2.5 does not implement backup:GetBackupVaultAccessPolicy",
     "stack-data-store-require-backup-plan": "moto 5.2.5 does not implement backup:ListBackupSelections",
     "stack-account-require-security-hub": "moto 5.2.5 does not implement securityhub:GetEnabledStandards "
                                           "(its failing state, Security Hub off, is checked below)",
 }
-"""Controls with no passing state moto can hold; test_moto_gaps.py checks their collectors with
-the missing API's answer stubbed in."""
+"""Live controls with no passing state moto can hold, and why; test_moto_gaps.py proves them with
+the missing API's answer stubbed in (checked by ``test_controls_moto_cannot_hold_are_proven_with_stubs``)."""
 
 
 # --- building the account ------------------------------------------------------------------------
@@ -840,12 +841,18 @@ def test_compliant_resource_passes(mixed, control_id):
     assert verdict_of(mixed, control_id, PASS[control_id]) is Verdict.PASS
 
 
-@pytest.mark.parametrize("name", sorted(FAIL))
+def _named_with_controls(expected: dict[str, set[str]]):
+    """Test ids carry the controls a resource must fail, so ``-k <control id>`` (and
+    tools/break_each_rule.py) selects the failing state of a control as well as its passing one."""
+    return lambda name: f"{name}->{'+'.join(sorted(expected[name]))}"
+
+
+@pytest.mark.parametrize("name", sorted(FAIL), ids=_named_with_controls(FAIL))
 def test_non_compliant_resource_fails_exactly_its_control(mixed, name):
     assert failing_controls(mixed, name) == FAIL[name]
 
 
-@pytest.mark.parametrize("name", sorted(EMPTY_FAIL))
+@pytest.mark.parametrize("name", sorted(EMPTY_FAIL), ids=_named_with_controls(EMPTY_FAIL))
 def test_account_without_services_fails_the_account_controls(empty, name):
     assert failing_controls(empty, name) == EMPTY_FAIL[name]
 
@@ -863,19 +870,31 @@ def test_nothing_else_fails(mixed, empty):
 def test_every_live_control_has_a_passing_and_a_failing_state():
     failing = {c for controls in [*FAIL.values(), *EMPTY_FAIL.values(), *APP_FAIL.values()] for c in controls}
     failing |= set(REACHABILITY_FAIL)
-    assert LIVE_CONTROLS - set(PASS) - set(APP_PASS) - set(REACHABILITY_PASS) - set(MOTO_GAPS) == set()
-    assert LIVE_CONTROLS - failing - set(MOTO_GAPS) == set()
+    passing = set(PASS) | set(APP_PASS) | set(REACHABILITY_PASS)
+    assert LIVE_CONTROLS - passing - set(NO_PASSING_STATE_IN_MOTO) == set()
+    assert LIVE_CONTROLS - failing - set(NO_PASSING_STATE_IN_MOTO) == set()
 
 
-@pytest.mark.parametrize("control_id", sorted(MOTO_GAPS))
-def test_moto_gap(control_id):
-    pytest.skip(MOTO_GAPS[control_id])
+def test_controls_moto_cannot_hold_are_exactly_those_without_a_passing_resource(mixed):
+    """The list is not stale: these controls have no passing resource here, and moto still answers
+    UNKNOWN for them (a moto release that implements the API makes this fail: move the control to PASS)."""
+    assert LIVE_CONTROLS - set(PASS) - set(APP_PASS) - set(REACHABILITY_PASS) == set(NO_PASSING_STATE_IN_MOTO)
+    for control_id in NO_PASSING_STATE_IN_MOTO:
+        verdicts = {f.verdict for f in mixed.findings if f.control_id == control_id}
+        assert Verdict.UNKNOWN in verdicts and Verdict.PASS not in verdicts, (control_id, verdicts)
+
+
+def test_controls_moto_cannot_hold_are_proven_with_stubs():
+    proven = stubbed_verdicts()
+    not_proven = {c: sorted(v.value for v in {Verdict.PASS, Verdict.FAIL} - proven.get(c, set()))
+                  for c in NO_PASSING_STATE_IN_MOTO if not {Verdict.PASS, Verdict.FAIL} <= proven.get(c, set())}
+    assert not_proven == {}
 
 
 def test_unknown_only_where_moto_lacks_an_api(mixed):
     unknown = {f.control_id for f in mixed.findings if f.verdict is Verdict.UNKNOWN}
     gap_apis = {"backup:GetBackupVaultAccessPolicy", "backup:ListBackupSelections", "securityhub:GetEnabledStandards"}
     assert {e.api for e in mixed.collector_errors} <= gap_apis
-    assert unknown <= set(MOTO_GAPS) | {"aws-iam-resourcepolicy-disallow-wildcard-grants",
-                                        "aws-iam-resourcepolicy-require-confused-deputy-conditions",
-                                        "stack-bank-data-require-walled-off-readers"}  # vault policies
+    assert unknown <= set(NO_PASSING_STATE_IN_MOTO) | {"aws-iam-resourcepolicy-disallow-wildcard-grants",
+                                                      "aws-iam-resourcepolicy-require-confused-deputy-conditions",
+                                                      "stack-bank-data-require-walled-off-readers"}  # vault policies

@@ -1,10 +1,12 @@
 """The collectors for the read APIs moto 5.2.5 does not implement, with the API's answer stubbed in.
 
 moto has no ``backup:GetBackupVaultAccessPolicy``, ``backup:ListBackupSelections`` /
-``GetBackupSelection`` or ``securityhub:GetEnabledStandards``; test_checks.py skips the controls
-that need them. Here those calls are answered by a botocore ``before-call`` handler (the seam a
-Stubber uses) with the documented response shape, while everything else comes from moto, so the
-collectors' reading of those answers and the controls' pass/fail states are still tested.
+``GetBackupSelection`` or ``securityhub:GetEnabledStandards``, so test_checks.py cannot hold a
+passing state for the controls that need them. Here those calls are answered by a botocore
+``before-call`` handler (the seam a Stubber uses) with the documented response shape, while
+everything else comes from moto, so the collectors' reading of those answers and the controls'
+pass/fail states are still tested. test_checks.py asserts that every such control is proven here
+both ways (``stubbed_verdicts``).
 """
 
 from __future__ import annotations
@@ -97,30 +99,45 @@ def backups(moto_account):
     return audit_account(answering(answers), [REGION], collectors=only("backup", "tables", "keys"))
 
 
-def test_a_locked_vault_with_a_deny_delete_policy_passes(backups):
-    assert verdict_of(backups, "aws-backup-vaultpolicy-require-deny-delete", "guarded-vault access policy") is Verdict.PASS
-    assert verdict_of(backups, "stack-backup-vault-require-lock-and-policy", "guarded-vault") is Verdict.PASS
-    assert backups.complete
+STUBBED_BACKUP_CASES = [
+    # control id, resource as the audit names it, the verdict its stubbed answer must give
+    ("aws-backup-vaultpolicy-require-deny-delete", "guarded-vault access policy", Verdict.PASS),
+    ("stack-backup-vault-require-lock-and-policy", "guarded-vault", Verdict.PASS),
+    ("aws-backup-vaultpolicy-require-deny-delete", "unguarded-vault access policy", Verdict.FAIL),
+    ("stack-backup-vault-require-lock-and-policy", "policyless-vault", Verdict.FAIL),
+    ("stack-backup-vault-require-lock-and-policy", "unlocked-vault", Verdict.FAIL),
+    ("stack-data-store-require-backup-plan", "covered-table", Verdict.PASS),
+    ("stack-data-store-require-backup-plan", "forgotten-table", Verdict.FAIL),
+]
+SECURITY_HUB = "stack-account-require-security-hub"
+STUBBED_SECURITY_HUB_CASES = [
+    # standards subscriptions and their status, the verdict
+    ({FSBP: "READY", CIS: "INCOMPLETE"}, Verdict.PASS),
+    ({FSBP: "READY"}, Verdict.FAIL),
+    ({FSBP: "READY", CIS: "FAILED"}, Verdict.FAIL),
+]
 
 
-def test_a_policy_that_does_not_deny_deletion_fails(backups):
-    assert verdict_of(backups, "aws-backup-vaultpolicy-require-deny-delete", "unguarded-vault access policy") is \
-        Verdict.FAIL
+def stubbed_verdicts() -> dict[str, set[Verdict]]:
+    """control id -> the verdicts this file's tests prove with stubbed answers (read by test_checks.py,
+    which asserts that every control moto cannot hold is proven here both ways)."""
+    proven: dict[str, set[Verdict]] = {}
+    for control_id, _, verdict in STUBBED_BACKUP_CASES:
+        proven.setdefault(control_id, set()).add(verdict)
+    proven.setdefault(SECURITY_HUB, set()).update(verdict for _, verdict in STUBBED_SECURITY_HUB_CASES)
+    return proven
 
 
-def test_a_vault_without_policy_or_lock_fails(backups):
-    assert verdict_of(backups, "stack-backup-vault-require-lock-and-policy", "policyless-vault") is Verdict.FAIL
-    assert verdict_of(backups, "stack-backup-vault-require-lock-and-policy", "unlocked-vault") is Verdict.FAIL
+def test_the_stubbed_backup_audit_is_complete(backups):
+    assert backups.complete, backups.collector_errors
 
 
-def test_a_data_store_in_a_selection_passes_and_one_outside_fails(backups):
-    assert verdict_of(backups, "stack-data-store-require-backup-plan", "covered-table") is Verdict.PASS
-    assert verdict_of(backups, "stack-data-store-require-backup-plan", "forgotten-table") is Verdict.FAIL
+@pytest.mark.parametrize(("control_id", "name", "verdict"), STUBBED_BACKUP_CASES)
+def test_stubbed_backup_answers_give_the_expected_verdict(backups, control_id, name, verdict):
+    assert verdict_of(backups, control_id, name) is verdict
 
 
-@pytest.mark.parametrize(("standards", "verdict"), [
-    ({FSBP: "READY", CIS: "INCOMPLETE"}, Verdict.PASS), ({FSBP: "READY"}, Verdict.FAIL),
-    ({FSBP: "READY", CIS: "FAILED"}, Verdict.FAIL)])
+@pytest.mark.parametrize(("standards", "verdict"), STUBBED_SECURITY_HUB_CASES)
 def test_security_hub_passes_only_with_both_standards_active(moto_account, standards, verdict):
     moto_account.client("securityhub").enable_security_hub(EnableDefaultStandards=False)
     try:
@@ -131,4 +148,4 @@ def test_security_hub_passes_only_with_both_standards_active(moto_account, stand
             "StandardsSubscriptions": subscriptions}}), [REGION], collectors=only("security-hub"))
     finally:
         moto_account.client("securityhub").disable_security_hub()
-    assert verdict_of(result, "stack-account-require-security-hub", f"Security Hub ({REGION})") is verdict
+    assert verdict_of(result, SECURITY_HUB, f"Security Hub ({REGION})") is verdict

@@ -19,7 +19,7 @@ from posture.live import COLLECTORS
 from posture.rules import tokens as tok
 from tests.live.conftest import PLANNED_ACCOUNT, REGION, fake_credentials, verdict_of
 from tests.live.replay import remove_default_vpcs, replay_stack
-from tests.live.test_posture_in_moto import MOTO_GAPS
+from tests.live.test_posture_in_moto import UNIMPLEMENTED_READ_APIS
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +41,7 @@ def server_session() -> boto3.Session:
     with backoff; those calls get the answer moto gives in-process instead (404, not implemented)."""
 
     def handler(model, **_):
-        if f"{model.service_model.endpoint_prefix}:{model.name}" in MOTO_GAPS:
+        if f"{model.service_model.endpoint_prefix}:{model.name}" in UNIMPLEMENTED_READ_APIS:
             return AWSResponse("http://127.0.0.1", 404, {}, None), {
                 "Error": {"Code": "404", "Message": "Not yet implemented"}, "ResponseMetadata": {"HTTPStatusCode": 404}}
         return None

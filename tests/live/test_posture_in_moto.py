@@ -21,7 +21,7 @@ from posture.rules import tokens as tok
 from tests.live.conftest import COPY_REGION, REGION, names, verdict_of
 from tests.live.replay import SKIPPED, VAULT_NOTIFICATIONS, delete_vpc, remove_default_vpcs, replay_stack
 
-MOTO_GAPS = {
+UNIMPLEMENTED_READ_APIS = {
     "backup:GetBackupVaultAccessPolicy": tok.BACKUP_VAULT_POLICY,
     "backup:ListBackupSelections": tok.BACKUP_SELECTION,
     "securityhub:GetEnabledStandards": tok.SECURITY_HUB_STANDARD,
@@ -31,7 +31,7 @@ STATES = ("error", "fail", "unknown", "pass", "not_applicable")
 
 
 def _gap_controls() -> set[str]:
-    gap_types = set(MOTO_GAPS.values())
+    gap_types = set(UNIMPLEMENTED_READ_APIS.values())
     return {c.id for c in CONTROLS if c.id in LIVE_CONTROLS
             and (set(c.resource_types) | set(EXTRA_DEPENDENCIES.get(c.id, ()))) & gap_types}
 
@@ -75,12 +75,12 @@ def test_planned_posture_has_no_failure_live(live):
 
 
 def test_only_moto_gaps_are_unknown_and_each_names_its_api(live):
-    assert {e.api for e in live.collector_errors} == set(MOTO_GAPS)
+    assert {e.api for e in live.collector_errors} == set(UNIMPLEMENTED_READ_APIS)
     unknown = [f for f in live.findings if f.verdict is Verdict.UNKNOWN]
     assert unknown
     assert {f.control_id for f in unknown} == _gap_controls()
     for finding in unknown:
-        assert any(api in finding.message for api in MOTO_GAPS), finding.message
+        assert any(api in finding.message for api in UNIMPLEMENTED_READ_APIS), finding.message
         assert any(code in finding.message for code in ("404", "NotImplementedError")), finding.message
 
 

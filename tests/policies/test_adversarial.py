@@ -40,6 +40,7 @@ STACK_MODELS = ("stack-entry-point-require-tls-and-waf", "stack-web-acl-require-
                          ids=lambda c: c.id)
 def test_failures_show_the_path_hop_by_hop(case: Case, baseline) -> None:
     bad = [f for f in run(case.change(baseline)) if f.control_id == case.control and f.verdict is Verdict.FAIL]
+    assert bad, f"{case.control} does not fail on {case.name}"
     assert all(len(f.evidence) >= 3 for f in bad), [(f.message, f.evidence) for f in bad]
 
 

@@ -35,8 +35,7 @@ from pulumi_policy.proxy import (
 )
 
 from policies.pack import POLICIES, NotKnownDuringPreviewError, plain_props, policy_for
-from posture.catalog import CONTROL_ID, CONTROLS, CONTROLS_BY_ID, PACK_NAME, STACK_CONTROL_ID
-from posture.findings import Severity
+from posture.catalog import CONTROLS, CONTROLS_BY_ID, PACK_NAME
 from posture.resources import UNKNOWN, ResourceView
 from posture.rules import RULES
 from tests.policies.helpers import analyzer_servicer, find, set_paths, wire
@@ -76,16 +75,14 @@ def test_catalog_policies_and_rules_agree() -> None:
     catalog = [c.id for c in CONTROLS]
     assert [p.name for p in POLICIES] == catalog
     assert sorted(RULES) == sorted(catalog)
-    assert len(set(catalog)) == len(catalog)
 
 
-def test_policy_names_are_valid_and_unique() -> None:
+def test_policy_names_are_valid_crossguard_names() -> None:
+    """CrossGuard's own rules for names; uniqueness and our naming pattern are refused at import
+    (posture.catalog.validate_catalog, tested in test_catalog.py), so they are not re-asserted here."""
     names = [p.name for p in POLICIES]
-    assert len(names) == len(set(names))
     assert "all" not in names
-    for name in names:
-        assert re.fullmatch(r"[a-z0-9-]+", name)
-        assert (STACK_CONTROL_ID if name.startswith("stack-") else CONTROL_ID).match(name), name
+    assert [n for n in names if not re.fullmatch(r"[a-z0-9-]+", n)] == []
 
 
 def test_policies_carry_the_catalog_metadata() -> None:
@@ -97,7 +94,6 @@ def test_policies_carry_the_catalog_metadata() -> None:
         assert policy.remediation_steps == control.remediation
         assert policy.tags == list(control.promises)
         assert policy.severity.value == control.severity.value
-        assert control.severity is not Severity.INFO
         assert policy.framework is not None and policy.framework.specification
 
 
@@ -265,8 +261,11 @@ def test_pulumi_policy_yaml_runs_python_in_the_project_virtualenv() -> None:
     runtime = document["runtime"]
     assert runtime["name"] == "python"
     assert runtime["options"]["toolchain"] == "pip"
-    assert runtime["options"]["virtualenv"] == "../.venv"
-    assert (PACK_DIR / runtime["options"]["virtualenv"]).resolve().is_dir()
+    # The virtualenv the pack names is the one `make` builds (the Makefile's VENV), not merely some
+    # directory that happens to exist on this machine.
+    venv = re.search(r"^VENV := (\S+)$", (PACK_DIR.parent / "Makefile").read_text(), re.MULTILINE)
+    assert venv, "the Makefile defines VENV"
+    assert (PACK_DIR / runtime["options"]["virtualenv"]).resolve() == (PACK_DIR.parent / venv.group(1)).resolve()
     assert document["version"]
 
 

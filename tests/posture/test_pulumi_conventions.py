@@ -100,6 +100,7 @@ def test_every_key_of_the_stack_files_is_declared_with_a_description() -> None:
     declared = PROJECT["config"]
     for stack in ("prod", "staging"):
         keys = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text())["config"]
+        assert any(not key.startswith("aws:") for key in keys), stack
         for key in keys:
             namespace, name = key.split(":", 1)
             if namespace == "aws":

@@ -38,6 +38,7 @@ def test_the_tallies_add_up_everywhere(weakened_prod):
         assert sum(counts.values()) == len(report.findings)
         document = json.loads(render(report, "json"))
         assert sum(document["counts"].values()) == document["result"]["verdicts"] == len(report.findings)
+        assert document["promises"] and document["frameworks"]
         for promise in document["promises"]:
             assert list(promise["tally"]) == list(STATES)
             assert sum(promise["tally"].values()) == len(promise["controls"])
@@ -49,7 +50,9 @@ def test_the_tallies_add_up_everywhere(weakened_prod):
         assert header.count("|") == len(TALLY_STATES) + 2
         *parts, total = (int(n) for n in numbers.strip("| ").split(" | "))
         assert sum(parts) == total == len(report.findings)
-        for row in (r for r in markdown.splitlines() if r.startswith("| **")):
+        rows = [r for r in markdown.splitlines() if r.startswith("| **")]
+        assert rows, "the markdown report has a row per promise"
+        for row in rows:
             tally = row.rsplit("|", 2)[-2].strip()
             if tally != "no infrastructure control":
                 total, _, rest = tally.partition(": ")
