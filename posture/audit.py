@@ -33,6 +33,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from typing import Any
 
+from botocore.credentials import ReadOnlyCredentials
 from botocore.exceptions import BotoCoreError, ClientError
 
 from posture.catalog import CONTROLS, Control
@@ -40,7 +41,15 @@ from posture.evaluate import STACK_TYPE, evaluate
 from posture.findings import Enforcement, Finding, Verdict
 from posture.identity import Identity, identity_of, inherit_identities
 from posture.live import COLLECTORS, Collector
-from posture.live.base import DEFAULT_TIME_BUDGET, Clients, CollectorError, Context, SessionFactory, within
+from posture.live.base import (
+    DEFAULT_TIME_BUDGET,
+    Clients,
+    CollectorError,
+    Context,
+    SessionFactory,
+    SharedClients,
+    within,
+)
 from posture.live.coverage import EXTRA_DEPENDENCIES, LIVE_CONTROLS
 from posture.live.keys import normalise_key_references
 from posture.progress import Progress
@@ -104,12 +113,13 @@ def live_controls() -> list[Control]:
     return [c for c in CONTROLS if c.id in LIVE_CONTROLS]
 
 
-def audit_account(session_factory: SessionFactory, regions: Sequence[str], *,
+def audit_account(session_factory: SessionFactory | None, regions: Sequence[str], *,
                   levels: Mapping[str, Enforcement] | None = None, endpoint_url: str | None = None,
                   max_workers: int | None = None, collectors: Sequence[Collector] = COLLECTORS,
                   properties: Mapping[str, Mapping[str, Any]] | None = None,
                   progress: Progress | None = None, time_budget: float = DEFAULT_TIME_BUDGET,
-                  stack: str | None = None) -> AuditResult:
+                  stack: str | None = None, shared: SharedClients | None = None,
+                  credentials: ReadOnlyCredentials | None = None) -> AuditResult:
     """Audit the account ``session_factory``'s credentials belong to, in ``regions``.
 
     ``session_factory`` returns a new ``boto3.Session`` (called once per audit; its clients are
@@ -118,11 +128,12 @@ def audit_account(session_factory: SessionFactory, regions: Sequence[str], *,
     per control id and ``properties`` the per-control thresholds, as ``posture check`` takes them. Raises ``AuditSetupError`` when the audit
     cannot start; every later failure is a collector error in the result. ``time_budget`` bounds
     the seconds spent on API calls; calls not made in time are collector errors too. ``stack``
-    limits the audit to that stack's resources (see ``stack_inventory``).
+    limits the audit to that stack's resources (see ``stack_inventory``). An organization audit
+    passes ``shared`` clients and the account's ``credentials`` instead of a session factory.
     """
     regions = checked_regions(regions)
     started = time.monotonic()
-    clients = Clients(session_factory, endpoint_url, time_budget)
+    clients = Clients(session_factory, endpoint_url, time_budget, shared=shared, credentials=credentials)
     account_id, partition = _caller(clients, regions[0])
     resources, errors = collect_inventory(clients, account_id, partition, regions, collectors, max_workers, progress)
     left_out = 0
@@ -147,7 +158,8 @@ def checked_regions(regions: Sequence[str]) -> list[str]:
 
 def _caller(clients: Clients, region: str) -> tuple[str, str]:
     try:
-        identity = clients.client("sts", region).get_caller_identity()
+        with clients.acting():
+            identity = clients.client("sts", region).get_caller_identity()
     except ClientError as exc:
         error = exc.response.get("Error", {})
         raise AuditSetupError(f"cannot identify the account: sts:GetCallerIdentity failed with {error.get('Code')} "

@@ -16,7 +16,6 @@ accounts) combined by ``posture merge`` give exactly the report of one unsharded
 from __future__ import annotations
 
 import re
-import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -24,13 +23,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import botocore.loaders
+from botocore.credentials import ReadOnlyCredentials
 from botocore.exceptions import BotoCoreError, ClientError
 
 from posture.audit import AuditSetupError, audit_account, live_controls
 from posture.evaluate import STACK_TYPE
 from posture.findings import Enforcement, Finding, Severity, Verdict
-from posture.live.base import CLIENT_CONFIG, SessionFactory
+from posture.live.base import CLIENT_CONFIG, SessionFactory, SharedClients
 
 ACCOUNT_ID = re.compile(r"^\d{12}$")
 SHARD = re.compile(r"^(\d+)/(\d+)$")
@@ -150,12 +149,24 @@ def audit_organization(base_factory: SessionFactory, accounts: Sequence[str], re
                        role: RoleOptions, *, endpoint_url: str | None = None,
                        levels: Mapping[str, Enforcement] | None = None, max_parallel: int = 8,
                        progress: Callable[[str], None] = lambda line: None, **audit_options: Any) -> OrgReport:
-    """Audit each account through ``role``; never raises for one account's failure."""
+    """Audit each account through ``role``; never raises for one account's failure.
+
+    Every account's audit uses the same clients (``SharedClients``), each call signed with that
+    account's credentials: building a client set per account was most of the time an
+    organization audit took.
+    """
+    try:
+        sts = base_factory().client("sts", region_name=regions[0], endpoint_url=endpoint_url, config=CLIENT_CONFIG)
+    except BotoCoreError as exc:
+        raise AuditSetupError(f"cannot call sts:AssumeRole: {exc}") from None
+    shared = SharedClients(endpoint_url)
+
     def one(account: str) -> Section:
         started = time.monotonic()
         try:
-            factory = _assumed(base_factory, account, role, regions[0], endpoint_url)
-            result = audit_account(factory, regions, levels=levels, endpoint_url=endpoint_url, **audit_options)
+            credentials = _assumed(sts, account, role)
+            result = audit_account(None, regions, levels=levels, shared=shared, credentials=credentials,
+                                   **audit_options)
         except AuditSetupError as exc:
             section = unknown_section(account, str(exc), levels)
         else:
@@ -199,44 +210,21 @@ def unknown_section(account: str, why: str, levels: Mapping[str, Enforcement] | 
     return Section(account, findings, (f"{account}: {why}",), f"unknown: {why}")
 
 
-def _assumed(base_factory: SessionFactory, account: str, role: RoleOptions, region: str,
-             endpoint_url: str | None) -> SessionFactory:
-    import boto3
-    import botocore.session
-
+def _assumed(sts: Any, account: str, role: RoleOptions) -> ReadOnlyCredentials:
+    """The role's credentials in ``account``, through the caller's ``sts`` client."""
     arn = f"arn:aws:iam::{account}:role/{role.role_name}"
     params: dict[str, Any] = {"RoleArn": arn, "RoleSessionName": role.session_name}
     if role.external_id:
         params["ExternalId"] = role.external_id
     try:
-        sts = base_factory().client("sts", region_name=region, endpoint_url=endpoint_url, config=CLIENT_CONFIG)
         credentials = sts.assume_role(**params)["Credentials"]
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code")
         raise AuditSetupError(f"sts:AssumeRole failed with {code} for {arn}") from None
     except BotoCoreError as exc:
         raise AuditSetupError(f"sts:AssumeRole failed for {arn}: {exc}") from None
-
-    def factory():
-        session = botocore.session.get_session()
-        session.register_component("data_loader", _shared_loader())
-        session.set_credentials(credentials["AccessKeyId"], credentials["SecretAccessKey"], credentials["SessionToken"])
-        return boto3.Session(botocore_session=session, region_name=region)
-
-    return factory
-
-
-_LOADER: list[Any] = []
-_LOADER_LOCK = threading.Lock()
-
-
-def _shared_loader() -> Any:
-    """One botocore model loader for every account's session: each service model is read and
-    parsed once per process, not once per account (most of an empty account's audit otherwise)."""
-    with _LOADER_LOCK:
-        if not _LOADER:
-            _LOADER.append(botocore.loaders.create_loader())
-        return _LOADER[0]
+    return ReadOnlyCredentials(credentials["AccessKeyId"], credentials["SecretAccessKey"],
+                               credentials["SessionToken"], account)
 
 
 # --- merging JSON reports --------------------------------------------------------------------------

@@ -98,10 +98,10 @@ def test_sharded_runs_merged_reproduce_the_unsharded_report(organization, tmp_pa
 
     real = posture.org._assumed
 
-    def assumed(base, account, role, region, endpoint_url):
+    def assumed(sts, account, role):
         if account == organization[0]:
             raise posture.org.AuditSetupError(f"sts:AssumeRole failed with AccessDenied for {role.role_name}")
-        return real(base, account, role, region, endpoint_url)
+        return real(sts, account, role)
 
     monkeypatch.setattr(posture.org, "_assumed", assumed)
     common = ["audit", "--organization", "--role-name", "PostureAudit", "--external-id", "audit-ext-id",
