@@ -230,3 +230,22 @@ def test_every_format_has_a_section_per_account_and_the_organization_summary():
     assert document(Report(tool_version="test", kind="audit", stack=None, project=None,
                            generated_at=datetime(2026, 1, 1, tzinfo=UTC), findings=(), controls=CONTROLS,
                            promises=PROMISES, view="live"))["accounts"] == []
+
+
+def test_progress_is_plain_lines_in_ci_even_at_a_terminal(monkeypatch):
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.delenv("CI", raising=False)
+    assert Progress(Terminal()).interactive
+    monkeypatch.setenv("CI", "true")
+    log = Terminal()
+    progress = Progress(log)
+    assert not progress.interactive
+    with progress.counter("Auditing 2 accounts in eu-west-1", 2) as advance:
+        advance("111111111111 eu-west-1: 3 resources")
+        advance("222222222222 eu-west-1: unknown: sts:AssumeRole failed with AccessDenied")
+    assert log.getvalue().splitlines() == [
+        "posture: Auditing 2 accounts in eu-west-1: 2 tasks", "posture: [1/2] 111111111111 eu-west-1: 3 resources",
+        "posture: [2/2] 222222222222 eu-west-1: unknown: sts:AssumeRole failed with AccessDenied"]
