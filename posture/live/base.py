@@ -125,7 +125,7 @@ class Clients:
         self._credentials = credentials
         self._endpoint_url = endpoint_url
         self._session: Any = None
-        self._clients: dict[tuple[str, str], Any] = {}
+        self._clients = _ClientCache()
         self._lock = threading.Lock()
         self.time_budget = time_budget
         self._deadline = time.monotonic() + time_budget
@@ -165,21 +165,34 @@ class Clients:
     def client(self, service: str, region: str) -> Any:
         if self._shared is not None:
             return self._shared.client(service, region)
-        key = (service, region)
+        return self._clients.get((service, region), lambda: self._new_client(service, region))
+
+    def _new_client(self, service: str, region: str) -> Any:
+        if self._session is None:
+            self._session = self._factory()
+        kwargs: dict[str, Any] = {"region_name": region, "config": CLIENT_CONFIG}
+        if self._endpoint_url:
+            kwargs["endpoint_url"] = self._endpoint_url
+        client = self._session.client(service, **kwargs)
+        return one_host(client) if self._endpoint_url else client
+
+
+class _ClientCache:
+    """Clients by (service, region), each created once under a lock: a session is not thread-safe,
+    a client is."""
+
+    def __init__(self) -> None:
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str], create: Callable[[], Any]) -> Any:
         client = self._clients.get(key)
-        if client is not None:
-            return client
-        with self._lock:
-            if key not in self._clients:
-                if self._session is None:
-                    self._session = self._factory()
-                kwargs: dict[str, Any] = {"region_name": region, "config": CLIENT_CONFIG}
-                if self._endpoint_url:
-                    kwargs["endpoint_url"] = self._endpoint_url
-                self._clients[key] = self._session.client(service, **kwargs)
-                if self._endpoint_url:
-                    one_host(self._clients[key])
-            return self._clients[key]
+        if client is None:
+            with self._lock:
+                client = self._clients.get(key)
+                if client is None:
+                    client = self._clients[key] = create()
+        return client
 
 
 _ACTING_AS: ContextVar[botocore.credentials.ReadOnlyCredentials | None] = ContextVar("posture_acting_as",
@@ -228,8 +241,7 @@ class SharedClients:
         self._session.register_component("credential_provider",
                                          botocore.credentials.CredentialResolver([_ActingAccountProvider()]))
         self._endpoint_url = endpoint_url
-        self._clients: dict[tuple[str, str], Any] = {}
-        self._lock = threading.Lock()
+        self._clients = _ClientCache()
 
     @staticmethod
     @contextmanager
@@ -241,18 +253,14 @@ class SharedClients:
             _ACTING_AS.reset(token)
 
     def client(self, service: str, region: str) -> Any:
-        key = (service, region)
-        client = self._clients.get(key)
-        if client is not None:
-            return client
-        with self._lock:
-            if key not in self._clients:
-                # The account-id endpoints (DynamoDB's) would need the account when the client is built.
-                config = CLIENT_CONFIG.merge(Config(account_id_endpoint_mode="disabled"))
-                client = self._session.create_client(service, region_name=region, endpoint_url=self._endpoint_url,
-                                                     config=config)
-                self._clients[key] = one_host(client) if self._endpoint_url else client
-            return self._clients[key]
+        return self._clients.get((service, region), lambda: self._new_client(service, region))
+
+    def _new_client(self, service: str, region: str) -> Any:
+        # The account-id endpoints (DynamoDB's) would need the account when the client is built.
+        config = CLIENT_CONFIG.merge(Config(account_id_endpoint_mode="disabled"))
+        client = self._session.create_client(service, region_name=region, endpoint_url=self._endpoint_url,
+                                             config=config)
+        return one_host(client) if self._endpoint_url else client
 
 
 @dataclass
