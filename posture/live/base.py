@@ -256,8 +256,11 @@ class SharedClients:
         return self._clients.get((service, region), lambda: self._new_client(service, region))
 
     def _new_client(self, service: str, region: str) -> Any:
-        # The account-id endpoints (DynamoDB's) would need the account when the client is built.
-        config = CLIENT_CONFIG.merge(Config(account_id_endpoint_mode="disabled"))
+        # Standard retries, not adaptive: adaptive mode's rate limiter belongs to the client, so one
+        # throttled account would slow every account's calls. The account-id endpoints (DynamoDB's)
+        # would need the account when the client is built.
+        config = CLIENT_CONFIG.merge(Config(retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
+                                            account_id_endpoint_mode="disabled"))
         client = self._session.create_client(service, region_name=region, endpoint_url=self._endpoint_url,
                                              config=config)
         return one_host(client) if self._endpoint_url else client
