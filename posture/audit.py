@@ -25,13 +25,16 @@ enabled in the region, an API the endpoint does not implement, a crash) becomes:
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from typing import Any
 
+from botocore.credentials import ReadOnlyCredentials
 from botocore.exceptions import BotoCoreError, ClientError
 
 from posture.catalog import CONTROLS, Control
@@ -40,7 +43,15 @@ from posture.facts import AWS_REGION_NAME
 from posture.findings import Enforcement, Finding, Verdict
 from posture.identity import Identity, identity_of, inherit_identities
 from posture.live import COLLECTORS, Collector
-from posture.live.base import DEFAULT_TIME_BUDGET, Clients, CollectorError, Context, SessionFactory, within
+from posture.live.base import (
+    DEFAULT_TIME_BUDGET,
+    Clients,
+    CollectorError,
+    Context,
+    SessionFactory,
+    SharedClients,
+    within,
+)
 from posture.live.coverage import EXTRA_DEPENDENCIES, LIVE_CONTROLS
 from posture.live.keys import normalise_key_references
 from posture.progress import Progress
@@ -103,12 +114,14 @@ def live_controls() -> list[Control]:
     return [c for c in CONTROLS if c.id in LIVE_CONTROLS]
 
 
-def audit_account(session_factory: SessionFactory, regions: Sequence[str], *,
+def audit_account(session_factory: SessionFactory | None, regions: Sequence[str], *,
                   levels: Mapping[str, Enforcement] | None = None, endpoint_url: str | None = None,
                   max_workers: int | None = None, collectors: Sequence[Collector] = COLLECTORS,
                   properties: Mapping[str, Mapping[str, Any]] | None = None,
                   progress: Progress | None = None, time_budget: float = DEFAULT_TIME_BUDGET,
-                  stack: str | None = None) -> AuditResult:
+                  stack: str | None = None, shared: SharedClients | None = None,
+                  credentials: ReadOnlyCredentials | None = None,
+                  region_done: Callable[[str, int, int], None] | None = None) -> AuditResult:
     """Audit the account ``session_factory``'s credentials belong to, in ``regions``.
 
     ``session_factory`` returns a new ``boto3.Session`` (called once per audit; its clients are
@@ -117,13 +130,16 @@ def audit_account(session_factory: SessionFactory, regions: Sequence[str], *,
     per control id and ``properties`` the per-control thresholds, as ``posture check`` takes them. Raises ``AuditSetupError`` when the audit
     cannot start; every later failure is a collector error in the result. ``time_budget`` bounds
     the seconds spent on API calls; calls not made in time are collector errors too. ``stack``
-    limits the audit to that stack's resources (see ``stack_inventory``).
+    limits the audit to that stack's resources (see ``stack_inventory``). An organization audit
+    passes ``shared`` clients and the account's ``credentials`` instead of a session factory, and
+    ``region_done(region, resources, failed_calls)`` to hear of each region as it finishes.
     """
     regions = checked_regions(regions)
     started = time.monotonic()
-    clients = Clients(session_factory, endpoint_url, time_budget)
+    clients = Clients(session_factory, endpoint_url, time_budget, shared=shared, credentials=credentials)
     account_id, partition = _caller(clients, regions[0])
-    resources, errors = collect_inventory(clients, account_id, partition, regions, collectors, max_workers, progress)
+    resources, errors = collect_inventory(clients, account_id, partition, regions, collectors, max_workers, progress,
+                                          region_done)
     left_out = 0
     if stack is not None:
         resources, left_out = stack_inventory(resources, stack)
@@ -146,7 +162,8 @@ def checked_regions(regions: Sequence[str]) -> list[str]:
 
 def _caller(clients: Clients, region: str) -> tuple[str, str]:
     try:
-        identity = clients.client("sts", region).get_caller_identity()
+        with clients.acting():
+            identity = clients.client("sts", region).get_caller_identity()
     except ClientError as exc:
         error = exc.response.get("Error", {})
         raise AuditSetupError(f"cannot identify the account: sts:GetCallerIdentity failed with {error.get('Code')} "
@@ -160,7 +177,8 @@ def _caller(clients: Clients, region: str) -> tuple[str, str]:
 
 def collect_inventory(clients: Clients, account_id: str, partition: str, regions: Sequence[str],
                       collectors: Sequence[Collector] = COLLECTORS, max_workers: int | None = None,
-                      progress: Progress | None = None) -> tuple[list[ResourceView], list[CollectorError]]:
+                      progress: Progress | None = None, region_done: Callable[[str, int, int], None] | None = None
+                      ) -> tuple[list[ResourceView], list[CollectorError]]:
     """Every collector in every region (global ones in the first region), in parallel.
 
     Views are returned in a stable order (collector, then region) with one view per URN (a
@@ -171,12 +189,22 @@ def collect_inventory(clients: Clients, account_id: str, partition: str, regions
     tasks += [(c, regions[0]) for c in collectors if c.scope == "global"]
     workers = max_workers or min(32, max(1, len(tasks)))
     counting = progress.counter(f"Auditing account {account_id}", len(tasks)) if progress else nullcontext(None)
+    left = Counter(region for _, region in tasks)
+    tally = {region: [0, 0] for region in left}
+    lock = threading.Lock()
     with counting as advance, ThreadPoolExecutor(max_workers=workers, thread_name_prefix="posture-audit") as pool:
         def run(task: tuple[Collector, str]) -> tuple[list[ResourceView], list[CollectorError]]:
             found, failed = _run(clients, account_id, partition, *task)
             if advance is not None:
                 errors = f", {len(failed)} failed call{'s' if len(failed) != 1 else ''}" if failed else ""
                 advance(f"{task[0].name} in {task[1]}: {len(found)} resources{errors}")
+            with lock:
+                left[task[1]] -= 1
+                tally[task[1]][0] += len(found)
+                tally[task[1]][1] += len(failed)
+                finished = left[task[1]] == 0
+            if finished and region_done is not None:
+                region_done(task[1], *tally[task[1]])
             return found, failed
 
         results = list(pool.map(run, tasks))

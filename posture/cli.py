@@ -404,12 +404,12 @@ def _audit_organization(args: argparse.Namespace, outputs: list[Output], waivers
         report = audit_organization(base, accounts, regions, RoleOptions(args.role_name, args.external_id,
                                                                          args.session_name),
                                     endpoint_url=args.endpoint_url, levels=levels, max_parallel=args.max_parallel,
-                                    progress=lambda line: _say(f"posture audit: {line}"), **options)
+                                    progress=_progress(), **options)
     except (AuditSetupError, OrgInputError) as exc:
         raise UsageError(str(exc)) from None
     return _finish(args, outputs, kind="audit", stack=args.stack, project=None, findings=report.findings,
                    controls=CONTROLS, promises=PROMISES, waivers=waivers, metadata=report.metadata, view="live",
-                   run_errors=report.run_errors)
+                   run_errors=report.run_errors, accounts=report.accounts)
 
 
 def _merge(args: argparse.Namespace) -> int:
@@ -430,7 +430,7 @@ def _merge(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     return _finish(args, outputs, kind="audit", stack=stacks.pop(), project=None, findings=report.findings,
                    controls=CONTROLS, promises=PROMISES, waivers=waivers, metadata=report.metadata, view="live",
-                   run_errors=report.run_errors)
+                   run_errors=report.run_errors, accounts=report.accounts)
 
 
 def _diff(args: argparse.Namespace) -> int:

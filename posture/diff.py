@@ -23,12 +23,12 @@ STACK_TYPE = "pulumi:pulumi:Stack"
 KINDS = ("changed", "missing", "extra")
 _AUTONAME = re.compile(r"^(?P<base>.+)-[0-9a-f]{7}$")
 _UNCOMPARED = ("not_evaluated",)
-READABLE_SCHEMA_VERSIONS = (1, 2)
+READABLE_SCHEMA_VERSIONS = (1, 2, 3)
 """Version 2 only added fields; what the diff reads is the same in both."""
 
 
 class DiffInputError(ValueError):
-    """A report that is not a posture JSON report (schema_version 1 or 2); the message names which one."""
+    """A report that is not a posture JSON report (schema_version 1 to 3); the message names which one."""
 
 
 @dataclass(frozen=True)
@@ -150,7 +150,7 @@ def _evaluated(report: Mapping[str, Any]) -> set[str]:
 def _entries(report: Mapping[str, Any], label: str) -> list[_Entry]:
     if not isinstance(report, Mapping) or report.get("schema_version") not in READABLE_SCHEMA_VERSIONS or \
             not isinstance(report.get("findings"), list):
-        raise DiffInputError(f"the {label} report is not a posture JSON report (schema_version 1 or 2 with findings); "
+        raise DiffInputError(f"the {label} report is not a posture JSON report (schema_version 1 to 3 with findings); "
                              "write it with --format json")
     entries = []
     for i, finding in enumerate(report["findings"]):

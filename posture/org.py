@@ -16,21 +16,21 @@ accounts) combined by ``posture merge`` give exactly the report of one unsharded
 from __future__ import annotations
 
 import re
-import threading
-import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import botocore.loaders
+from botocore.credentials import ReadOnlyCredentials
 from botocore.exceptions import BotoCoreError, ClientError
 
 from posture.audit import AuditSetupError, audit_account, live_controls
 from posture.evaluate import STACK_TYPE
 from posture.findings import Enforcement, Finding, Severity, Verdict
-from posture.live.base import CLIENT_CONFIG, SessionFactory
+from posture.live.base import CLIENT_CONFIG, SessionFactory, SharedClients
+from posture.progress import Progress
 
 ACCOUNT_ID = re.compile(r"^\d{12}$")
 SHARD = re.compile(r"^(\d+)/(\d+)$")
@@ -64,13 +64,17 @@ class OrgReport:
         return tuple(e for s in self.sections for e in s.run_errors)
 
     @property
+    def accounts(self) -> dict[str, str]:
+        """Account id -> how its audit went: the reports' per-account sections (``Report.accounts``)."""
+        return {s.account: s.status for s in self.sections}
+
+    @property
     def metadata(self) -> dict[str, str]:
         unknown = sum(1 for s in self.sections if s.status.startswith("unknown"))
         incomplete = sum(1 for s in self.sections if s.status.startswith("incomplete"))
         failing = sum(1 for s in self.sections if any(f.verdict is Verdict.FAIL for f in s.findings))
-        summary = {"organization": f"{len(self.sections)} accounts: {len(self.sections) - unknown - incomplete} "
-                                   f"complete, {incomplete} incomplete, {unknown} unknown; {failing} with failures"}
-        return summary | {f"account {s.account}": s.status for s in self.sections}
+        return {"organization": f"{len(self.sections)} accounts: {len(self.sections) - unknown - incomplete} "
+                                f"complete, {incomplete} incomplete, {unknown} unknown; {failing} with failures"}
 
 
 def combine(sections: Iterable[Section]) -> OrgReport:
@@ -149,15 +153,41 @@ class RoleOptions:
 def audit_organization(base_factory: SessionFactory, accounts: Sequence[str], regions: Sequence[str],
                        role: RoleOptions, *, endpoint_url: str | None = None,
                        levels: Mapping[str, Enforcement] | None = None, max_parallel: int = 8,
-                       progress: Callable[[str], None] = lambda line: None, **audit_options: Any) -> OrgReport:
-    """Audit each account through ``role``; never raises for one account's failure."""
+                       progress: Progress | None = None, **audit_options: Any) -> OrgReport:
+    """Audit each account through ``role``; never raises for one account's failure.
+
+    Every account's audit uses the same clients (``SharedClients``), each call signed with that
+    account's credentials: building a client set per account was most of the time an
+    organization audit took. ``progress`` hears of every account and region as it finishes: a
+    bar at a terminal, one ``[i/n] <account> <region>: ...`` line each in a CI log.
+    """
+    try:
+        sts = base_factory().client("sts", region_name=regions[0], endpoint_url=endpoint_url, config=CLIENT_CONFIG)
+    except BotoCoreError as exc:
+        raise AuditSetupError(f"cannot call sts:AssumeRole: {exc}") from None
+    shared = SharedClients(endpoint_url)
+    counting = (progress.counter(f"Auditing {len(accounts)} accounts in {', '.join(regions)}",
+                                 len(accounts) * len(regions)) if progress else nullcontext(None))
+    with counting as advance:
+        return combine(_audit_all(sts, shared, accounts, regions, role, levels, max_parallel,
+                                  advance or (lambda label: None), audit_options))
+
+
+def _audit_all(sts: Any, shared: SharedClients, accounts: Sequence[str], regions: Sequence[str], role: RoleOptions,
+               levels: Mapping[str, Enforcement] | None, max_parallel: int, advance: Callable[[str], None],
+               audit_options: Mapping[str, Any]) -> list[Section]:
     def one(account: str) -> Section:
-        started = time.monotonic()
+        def region_done(region: str, resources: int, failed: int) -> None:
+            advance(f"{account} {region}: {resources} resources" + (f", {failed} failed calls" if failed else ""))
+
         try:
-            factory = _assumed(base_factory, account, role, regions[0], endpoint_url)
-            result = audit_account(factory, regions, levels=levels, endpoint_url=endpoint_url, **audit_options)
+            credentials = _assumed(sts, account, role)
+            result = audit_account(None, regions, levels=levels, shared=shared, credentials=credentials,
+                                   region_done=region_done, **audit_options)
         except AuditSetupError as exc:
             section = unknown_section(account, str(exc), levels)
+            for region in regions:
+                advance(f"{account} {region}: unknown: {exc}")
         else:
             # Not-applicable results are left out, as every report leaves them out of its findings: a
             # JSON report then holds all a section has, and merged shards equal one unsharded run.
@@ -167,22 +197,13 @@ def audit_organization(base_factory: SessionFactory, accounts: Sequence[str], re
             status = (f"complete: {len(result.resources)} resources" if result.complete else
                       f"incomplete: {len(result.collector_errors)} API calls failed, {len(result.resources)} resources")
             section = Section(account, findings, errors, status)
-        progress(f"{account} ({', '.join(regions)}): {section.status.split(':')[0]}, "
-                 f"{sum(f.verdict is Verdict.FAIL for f in section.findings)} failing findings, "
-                 f"{time.monotonic() - started:.1f}s")
         return section
 
-    sections = []
     with ThreadPoolExecutor(max_workers=max(1, max_parallel), thread_name_prefix="posture-account") as pool:
-        futures = [pool.submit(one, a) for a in accounts]
-        for done, future in enumerate(as_completed(futures), 1):
-            sections.append(future.result())
-            progress(f"[{done}/{len(accounts)}] accounts audited")
-    return combine(sections)
+        return list(pool.map(one, accounts))
 
 
 def _with_account(finding: Finding, account: str) -> Finding:
-    from dataclasses import replace
     return replace(finding, account=account)
 
 
@@ -199,44 +220,21 @@ def unknown_section(account: str, why: str, levels: Mapping[str, Enforcement] | 
     return Section(account, findings, (f"{account}: {why}",), f"unknown: {why}")
 
 
-def _assumed(base_factory: SessionFactory, account: str, role: RoleOptions, region: str,
-             endpoint_url: str | None) -> SessionFactory:
-    import boto3
-    import botocore.session
-
+def _assumed(sts: Any, account: str, role: RoleOptions) -> ReadOnlyCredentials:
+    """The role's credentials in ``account``, through the caller's ``sts`` client."""
     arn = f"arn:aws:iam::{account}:role/{role.role_name}"
     params: dict[str, Any] = {"RoleArn": arn, "RoleSessionName": role.session_name}
     if role.external_id:
         params["ExternalId"] = role.external_id
     try:
-        sts = base_factory().client("sts", region_name=region, endpoint_url=endpoint_url, config=CLIENT_CONFIG)
         credentials = sts.assume_role(**params)["Credentials"]
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code")
         raise AuditSetupError(f"sts:AssumeRole failed with {code} for {arn}") from None
     except BotoCoreError as exc:
         raise AuditSetupError(f"sts:AssumeRole failed for {arn}: {exc}") from None
-
-    def factory():
-        session = botocore.session.get_session()
-        session.register_component("data_loader", _shared_loader())
-        session.set_credentials(credentials["AccessKeyId"], credentials["SecretAccessKey"], credentials["SessionToken"])
-        return boto3.Session(botocore_session=session, region_name=region)
-
-    return factory
-
-
-_LOADER: list[Any] = []
-_LOADER_LOCK = threading.Lock()
-
-
-def _shared_loader() -> Any:
-    """One botocore model loader for every account's session: each service model is read and
-    parsed once per process, not once per account (most of an empty account's audit otherwise)."""
-    with _LOADER_LOCK:
-        if not _LOADER:
-            _LOADER.append(botocore.loaders.create_loader())
-        return _LOADER[0]
+    return ReadOnlyCredentials(credentials["AccessKeyId"], credentials["SecretAccessKey"],
+                               credentials["SessionToken"], account)
 
 
 # --- merging JSON reports --------------------------------------------------------------------------
@@ -246,8 +244,8 @@ def sections_from_reports(documents: Sequence[tuple[str, Mapping[str, Any]]]) ->
     """The per-account sections of organization JSON reports (``posture audit --format json``)."""
     sections = []
     for label, document in documents:
-        metadata = document.get("metadata") if isinstance(document, Mapping) else None
-        if not isinstance(metadata, Mapping) or document.get("kind") != "audit" or "organization" not in metadata:
+        accounts = document.get("accounts") if isinstance(document, Mapping) else None
+        if not accounts or not isinstance(accounts, list) or document.get("kind") != "audit":
             raise OrgInputError(f"{label}: not an organization audit JSON report; write each shard with "
                                 "`posture audit --organization|--accounts-file ... --format json`")
         by_account: dict[str, list[Finding]] = {}
@@ -258,11 +256,13 @@ def sections_from_reports(documents: Sequence[tuple[str, Mapping[str, Any]]]) ->
                 raise OrgInputError(f"{label}: findings[{i}] is not a posture finding") from None
             by_account.setdefault(finding.account or "", []).append(finding)
         errors = [str(e) for e in document.get("run_errors") or []]
-        for key, status in metadata.items():
-            if key.startswith("account "):
-                account = key.removeprefix("account ")
-                sections.append(Section(account, tuple(by_account.get(account, ())),
-                                        tuple(e for e in errors if e.startswith(f"{account}: ")), str(status)))
+        for i, entry in enumerate(accounts):
+            try:
+                account, status = str(entry["account"]), str(entry["status"])
+            except (KeyError, TypeError):
+                raise OrgInputError(f"{label}: accounts[{i}] has no account and status") from None
+            sections.append(Section(account, tuple(by_account.get(account, ())),
+                                    tuple(e for e in errors if e.startswith(f"{account}: ")), status))
     return sections
 
 

@@ -1,7 +1,8 @@
 """Progress on stderr that works at a terminal and in CI logs.
 
-At a terminal, rich draws a spinner for a step and a bar for a counted set of tasks (the live
-audit's collectors per region), and removes them when done. Elsewhere (CI, pipes) nothing is
+At a terminal (and not in CI: ``CI`` set, as every CI service sets it), rich draws a spinner
+for a step and a bar for a counted set of tasks (the live audit's collectors per region, an
+organization audit's accounts and regions), and removes them when done. Elsewhere (CI, pipes) nothing is
 redrawn: each finished step and task is one plain line (``posture: [12/40] ec2 in eu-west-1: 31
 resources``), so a log shows what ran, how long it took and where a hang sits. A step that fails
 prints nothing, so an error stays the one line on stderr. stdout never carries progress.
@@ -9,6 +10,7 @@ prints nothing, so an error stays the one line on stderr. stdout never carries p
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -27,7 +29,9 @@ class Step:
 class Progress:
     def __init__(self, stream: TextIO | None = None, *, interactive: bool | None = None) -> None:
         self.stream = stream or sys.stderr
-        self.interactive = self.stream.isatty() if interactive is None else interactive
+        if interactive is None:
+            interactive = self.stream.isatty() and os.environ.get("CI", "").lower() in ("", "0", "false")
+        self.interactive = interactive
         self._lock = threading.Lock()
 
     def line(self, text: str) -> None:

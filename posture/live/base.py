@@ -27,10 +27,14 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+import botocore.credentials
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
 
@@ -106,15 +110,22 @@ class Clients:
     The audit is handed a session factory rather than a session or module-level clients, so
     callers decide credentials and endpoints and tests pass moto-backed sessions in. One session
     is made per audit; clients are created under a lock (a session is not thread-safe) and then
-    shared (a client is), so each service model is loaded once.
+    shared (a client is), so each service model is loaded once. An organization audit passes
+    ``shared`` instead: every account then uses the organization's clients with its own
+    ``credentials`` (see ``SharedClients``).
     """
 
-    def __init__(self, session_factory: SessionFactory, endpoint_url: str | None = None,
-                 time_budget: float = DEFAULT_TIME_BUDGET) -> None:
+    def __init__(self, session_factory: SessionFactory | None, endpoint_url: str | None = None,
+                 time_budget: float = DEFAULT_TIME_BUDGET, *, shared: SharedClients | None = None,
+                 credentials: botocore.credentials.ReadOnlyCredentials | None = None) -> None:
+        if (session_factory is None) == (shared is None) or (shared is None) != (credentials is None):
+            raise ValueError("give a session factory, or shared clients and the account's credentials")
         self._factory = session_factory
+        self._shared = shared
+        self._credentials = credentials
         self._endpoint_url = endpoint_url
         self._session: Any = None
-        self._clients: dict[tuple[str, str], Any] = {}
+        self._clients = _ClientCache()
         self._lock = threading.Lock()
         self.time_budget = time_budget
         self._deadline = time.monotonic() + time_budget
@@ -147,22 +158,112 @@ class Clients:
     def give_up(self, api: tuple[str, str, str], code: str, message: str) -> None:
         self._given_up.setdefault(api, (code, message))
 
+    def acting(self) -> Any:
+        """The context every call with ``client()``'s clients is made in: the account's credentials."""
+        return self._shared.acting_as(self._credentials) if self._shared else nullcontext()
+
     def client(self, service: str, region: str) -> Any:
-        key = (service, region)
+        if self._shared is not None:
+            return self._shared.client(service, region)
+        return self._clients.get((service, region), lambda: self._new_client(service, region))
+
+    def _new_client(self, service: str, region: str) -> Any:
+        if self._session is None:
+            self._session = self._factory()
+        kwargs: dict[str, Any] = {"region_name": region, "config": CLIENT_CONFIG}
+        if self._endpoint_url:
+            kwargs["endpoint_url"] = self._endpoint_url
+        client = self._session.client(service, **kwargs)
+        return one_host(client) if self._endpoint_url else client
+
+
+class _ClientCache:
+    """Clients by (service, region), each created once under a lock: a session is not thread-safe,
+    a client is."""
+
+    def __init__(self) -> None:
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str], create: Callable[[], Any]) -> Any:
         client = self._clients.get(key)
-        if client is not None:
-            return client
-        with self._lock:
-            if key not in self._clients:
-                if self._session is None:
-                    self._session = self._factory()
-                kwargs: dict[str, Any] = {"region_name": region, "config": CLIENT_CONFIG}
-                if self._endpoint_url:
-                    kwargs["endpoint_url"] = self._endpoint_url
-                self._clients[key] = self._session.client(service, **kwargs)
-                if self._endpoint_url:
-                    one_host(self._clients[key])
-            return self._clients[key]
+        if client is None:
+            with self._lock:
+                client = self._clients.get(key)
+                if client is None:
+                    client = self._clients[key] = create()
+        return client
+
+
+_ACTING_AS: ContextVar[botocore.credentials.ReadOnlyCredentials | None] = ContextVar("posture_acting_as",
+                                                                                    default=None)
+
+
+class _ActingAccountCredentials(botocore.credentials.Credentials):
+    """Credentials that are whichever account's the calling thread acts as (``SharedClients.acting_as``)."""
+
+    def __init__(self) -> None:  # no fixed keys: every value is read at signing time
+        self.method = "posture-organization-audit"
+
+    def get_frozen_credentials(self) -> botocore.credentials.ReadOnlyCredentials:
+        credentials = _ACTING_AS.get()
+        if credentials is None:
+            raise RuntimeError("an organization audit client was called outside SharedClients.acting_as()")
+        return credentials
+
+    access_key = property(lambda self: self.get_frozen_credentials().access_key)
+    secret_key = property(lambda self: self.get_frozen_credentials().secret_key)
+    token = property(lambda self: self.get_frozen_credentials().token)
+    account_id = property(lambda self: self.get_frozen_credentials().account_id)
+
+
+class _ActingAccountProvider(botocore.credentials.CredentialProvider):
+    METHOD = _ActingAccountCredentials().method
+
+    def load(self) -> botocore.credentials.Credentials:
+        return _ActingAccountCredentials()
+
+
+class SharedClients:
+    """One client per (service, region) for every account of an organization audit.
+
+    Creating a botocore client costs 15-25 ms of CPU (the service's API methods, the event
+    handlers and the endpoint resolver are built anew for each), and an account's audit needs
+    about 60 (some 30 services in each region): with a client set per account that was most of
+    an organization audit's time. A client's only per-account part is the credentials it signs
+    with, and botocore reads them from its credentials object at signing time; so these clients
+    sign with the credentials of the account the calling thread acts as (``acting_as``), and are
+    created once for the whole organization.
+    """
+
+    def __init__(self, endpoint_url: str | None = None) -> None:
+        self._session = botocore.session.get_session()
+        self._session.register_component("credential_provider",
+                                         botocore.credentials.CredentialResolver([_ActingAccountProvider()]))
+        self._endpoint_url = endpoint_url
+        self._clients = _ClientCache()
+
+    @staticmethod
+    @contextmanager
+    def acting_as(credentials: botocore.credentials.ReadOnlyCredentials) -> Iterator[None]:
+        token = _ACTING_AS.set(credentials)
+        try:
+            yield
+        finally:
+            _ACTING_AS.reset(token)
+
+    def client(self, service: str, region: str) -> Any:
+        return self._clients.get((service, region), lambda: self._new_client(service, region))
+
+    def _new_client(self, service: str, region: str) -> Any:
+        # Standard retries, not adaptive: adaptive mode's rate limiter belongs to the client, so one
+        # throttled account would slow every account's calls. The account-id endpoints (DynamoDB's)
+        # would need the account when the client is built.
+        config = CLIENT_CONFIG.merge(Config(retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
+                                            account_id_endpoint_mode="disabled"))
+        client = self._session.create_client(service, region_name=region, endpoint_url=self._endpoint_url,
+                                             config=config)
+        return one_host(client) if self._endpoint_url else client
 
 
 @dataclass
@@ -210,10 +311,11 @@ class Context:
             return FAILED
         try:
             client = self.client(service, region)
-            if client.can_paginate(operation):
-                response = client.get_paginator(operation).paginate(**params).build_full_result()
-            else:
-                response = getattr(client, operation)(**params)
+            with self.clients.acting():
+                if client.can_paginate(operation):
+                    response = client.get_paginator(operation).paginate(**params).build_full_result()
+                else:
+                    response = getattr(client, operation)(**params)
             self.clients.answer(api)
             return response
         except ClientError as exc:

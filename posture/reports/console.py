@@ -44,6 +44,7 @@ def render(report: Report, *, color: bool = False, width: int = 120) -> str:
                    style="dim")
     console.print(summary)
 
+    _accounts(console, report)
     blocking = report.blocking
     if blocking:
         controls = report.control_index
@@ -117,6 +118,26 @@ def render(report: Report, *, color: bool = False, width: int = 120) -> str:
         console.print(Text.assemble((f"{name} {report.framework_versions[name]}", "bold"), " requirements mapped: ",
                                     tally_text([r.state for r in requirements], "none")))
     return out.getvalue()
+
+
+def _accounts(console: Console, report: Report) -> None:
+    """An organization audit: one row per account (its verdict counts and why it is unknown)."""
+    sections = report.account_sections
+    if not sections:
+        return
+    table = Table(title=f"Organization: {len(sections)} accounts", title_justify="left", box=box.SIMPLE_HEAD,
+                  expand=True)
+    table.add_column("Account", no_wrap=True)
+    table.add_column("Audit", overflow="fold", ratio=1)
+    shown = [s for s in TALLY_STATES if s != "not_applicable"]
+    for s in shown:
+        table.add_column(STATE_LABELS[s], justify="right", no_wrap=True)
+    table.add_column("Blocking", justify="right", no_wrap=True)
+    for a in sections:
+        table.add_row(a.account, Text(a.status, style="yellow" if a.unknown_reason is not None else ""),
+                      *(Text(str(a.counts[s]), style=STYLES[s] if a.counts[s] else "dim") for s in shown),
+                      Text(str(a.blocking), style="bold red" if a.blocking else "dim"))
+    console.print(table)
 
 
 def tally_text(states: list[str], empty: str) -> Text:

@@ -13,7 +13,7 @@ from posture.findings import Finding
 from posture.reports.model import FRAMEWORKS, STATES, TALLY_STATES, VIEWS, Report, state
 from posture.resources import resource_name
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def render(report: Report) -> str:
@@ -71,6 +71,11 @@ def document(report: Report) -> dict[str, Any]:
         ],
         "frameworks": [_framework(report, name) for name in report.frameworks],
         "findings": [_finding(report, f) for f in report.reported_findings],
+        "accounts": [
+            {"account": a.account, "status": a.status, "unknown_reason": a.unknown_reason, "counts": a.counts,
+             "blocking": a.blocking}
+            for a in report.account_sections
+        ],
         "waivers": [
             {
                 "index": i,
@@ -196,6 +201,9 @@ SCHEMA: dict[str, Any] = {
                 "index": {"type": ["integer", "null"]}, "reason": _TEXT, "approver": _TEXT,
                 "expires": {"type": "string", "format": "date"}})]},
         })},
+        "accounts": {"type": "array", "items": _object({
+            "account": {"type": "string", "pattern": r"^\d{12}$"}, "status": _TEXT, "unknown_reason": _TEXT_OR_NULL,
+            "counts": _object({s: _COUNT for s in TALLY_STATES}), "blocking": _COUNT})},
         "waivers": {"type": "array", "items": _object({
             "index": {"type": "integer", "minimum": 0}, "control": _TEXT, "resource": _TEXT, "reason": _TEXT,
             "approver": _TEXT, "expires": {"type": "string", "format": "date"},

@@ -11,6 +11,8 @@ from posture.reports.model import KINDS, STATE_LABELS, TALLY_STATES, Report, sta
 from posture.resources import resource_name
 
 MAX_ROWS = 50
+ACCOUNT_ROWS = 10
+"""Findings listed per account in an organization report (a hundred accounts must fit one comment)."""
 ICONS = {"error": "🛑", "fail": "❌", "unknown": "❔", "waived": "🟡", "pass": "✅", "not_applicable": "·",
          "not_evaluated": "⚪"}
 
@@ -24,8 +26,9 @@ def render(report: Report) -> str:
               "|" + "---:|" * (len(TALLY_STATES) + 1),
               "| " + " | ".join(str(counts[s]) for s in TALLY_STATES) + f" | {sum(counts.values())} |", ""]
 
+    lines += _accounts(report)
     blocking = report.blocking
-    if blocking:
+    if blocking and not report.accounts:
         lines += [f"### Blocking findings ({len(blocking)})", "", *_findings_table(report, blocking, fix=True), ""]
     if report.run_errors:
         lines += ["### Incomplete checks", "", *(f"- 🛑 {_cell(text)}" for text in report.run_errors), ""]
@@ -49,10 +52,41 @@ def render(report: Report) -> str:
 
     others = [f for f in report.reported_findings
               if f.verdict in (Verdict.FAIL, Verdict.ERROR, Verdict.UNKNOWN) and not report.blocks(f)]
-    if others:
+    if others and not report.accounts:  # an organization report lists them per account
         lines += [f"<details><summary>Non-blocking findings ({len(others)}): advisory, waived, unknown or below "
                   f"the threshold</summary>", "", *_findings_table(report, others, fix=False), "", "</details>", ""]
     return "\n".join(lines)
+
+
+def _accounts(report: Report) -> list[str]:
+    """An organization audit: the summary (accounts x verdict counts, why an account is unknown),
+    then one folded section per account with what needs attention there."""
+    sections = report.account_sections
+    if not sections:
+        return []
+    lines = [f"### Organization: {len(sections)} accounts", "",
+             "| Account | Audit | " + " | ".join(f"{ICONS[s]} {STATE_LABELS[s]}" for s in TALLY_STATES[:-1])
+             + " | Blocking |", "|---|---|" + "---:|" * len(TALLY_STATES)]
+    for a in sections:
+        lines.append(f"| `{a.account}` | {_cell(a.status)} | " + " | ".join(str(a.counts[s]) for s in TALLY_STATES[:-1])
+                     + f" | {a.blocking} |")
+    lines.append("")
+    unknown = [a for a in sections if a.unknown_reason is not None]
+    if unknown:
+        lines += [f"**Not audited ({len(unknown)}):**", ""]
+        lines += [f"- ❔ `{a.account}`: {_cell(a.unknown_reason or '')}" for a in unknown]
+        lines.append("")
+    for a in sections:
+        attention = [f for f in a.findings if f.verdict in (Verdict.FAIL, Verdict.ERROR, Verdict.UNKNOWN)]
+        if not attention or a.unknown_reason is not None:
+            continue
+        shown = attention[:ACCOUNT_ROWS]
+        lines += [f"<details><summary>Account <code>{a.account}</code>: {a.blocking} blocking, "
+                  f"{len(attention)} to look at</summary>", "", *_findings_table(report, shown, fix=False)]
+        if len(attention) > len(shown):
+            lines.append(f"| | | | … and {len(attention) - len(shown)} more (see the JSON or HTML report) | |")
+        lines += ["", "</details>", ""]
+    return lines
 
 
 def _headline(report: Report) -> str:

@@ -100,6 +100,9 @@ class Report:
     """Absolute directory SARIF locations are relative to (``--source-root``, by default the git root)."""
     frameworks: tuple[str, ...] = tuple(FRAMEWORKS.values())
     """The frameworks whose per-requirement view the report shows (``--framework``)."""
+    accounts: Mapping[str, str] = field(default_factory=dict)
+    """An organization audit's accounts, each with how its audit went (``complete: ...``,
+    ``incomplete: ...``, ``unknown: <why>``); empty for any other report."""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -155,6 +158,21 @@ class Report:
     def reported_findings(self) -> list[Finding]:
         """Everything except not-applicable results, which only add noise to a report."""
         return [f for f in self.findings if f.verdict is not Verdict.NOT_APPLICABLE]
+
+    @cached_property
+    def account_sections(self) -> list[AccountSection]:
+        """One section per audited account, in account order (an organization audit; else none)."""
+        by_account: dict[str, list[Finding]] = {a: [] for a in self.accounts}
+        for f in self.reported_findings:
+            if f.account in by_account:
+                by_account[f.account].append(f)
+        sections = []
+        for account, status in sorted(self.accounts.items()):
+            found = Counter(state(f) for f in by_account[account])
+            sections.append(AccountSection(account, status, {s: found.get(s, 0) for s in TALLY_STATES},
+                                           tuple(by_account[account]),
+                                           sum(1 for f in by_account[account] if self.blocks(f))))
+        return sections
 
     # --- controls and promises ------------------------------------------------------------
 
@@ -258,6 +276,22 @@ class Report:
         except ValueError:
             return ""
         return "" if str(relative) == "." else str(relative)
+
+
+@dataclass(frozen=True)
+class AccountSection:
+    """One account of an organization audit: how its audit went and its findings (not-applicables left out)."""
+
+    account: str
+    status: str
+    counts: dict[str, int]
+    findings: tuple[Finding, ...]
+    blocking: int
+
+    @property
+    def unknown_reason(self) -> str | None:
+        """Why the account could not be audited at all, or None when it was."""
+        return self.status.removeprefix("unknown: ") if self.status.startswith("unknown") else None
 
 
 @dataclass(frozen=True)

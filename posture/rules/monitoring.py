@@ -267,11 +267,27 @@ def account_require_inspector(resources: Sequence[ResourceView]) -> list[RuleRes
     return [passed(enablers[0], f"scanning {', '.join(props(enablers[0]).get('resourceTypes'))}")]
 
 
+_EVENT_NAME_TERM = re.compile(r'\$\.eventname\s*=\s*"?([a-z0-9]+)"?')
+"""An ``$.eventName = "X"`` term of a (lowercased) metric filter pattern."""
+EXACT_EVENT_NAMES = {"4.15 AWS Organizations changes"}
+"""Items whose event names are matched as whole ``eventName`` terms: CreateOrganization is a prefix of
+CreateOrganizationalUnit, so a text search would count a pattern without it as complete."""
+
+
+def _names_events(pattern: str, needles: Sequence[str], exact: bool) -> bool:
+    if not exact:
+        return all(n.lower() in pattern for n in needles)
+    named = set(_EVENT_NAME_TERM.findall(pattern))
+    sources = [n for n in needles if n.endswith(".amazonaws.com")]
+    return (all(s in pattern for s in sources)
+            and all(n.lower() in named for n in needles if n not in sources))
+
+
 def account_require_cis_alarms(resources: Sequence[ResourceView]) -> list[RuleResult]:
     chains = alarm_chains(resources)
     expected = "a metric filter on the trail's log group and an alarm with actions to a subscribed topic"
-    return [judge(chains, f"CIS {item}", lambda pattern, needles=needles: all(n.lower() in pattern for n in needles),
-                  expected) for item, needles in CIS_FILTER_TERMS.items()]
+    return [judge(chains, f"CIS {item}", lambda pattern, needles=needles, exact=item in EXACT_EVENT_NAMES:
+                  _names_events(pattern, needles, exact), expected) for item, needles in CIS_FILTER_TERMS.items()]
 
 
 # --- the bank token's change alarm (BANK-4) ----------------------------------------------------

@@ -737,7 +737,12 @@ cases("stack-account-require-cis-alarms",
       ("fail_organizations_pattern_misses_cancel_handshake",
        lambda resources: change("monitoring-organizations-changes", pattern=find(
            resources, "monitoring-organizations-changes").props["pattern"].replace(
-           ' || ($.eventName = "CancelHandshake")', ""))(resources)))
+           ' || ($.eventName = "CancelHandshake")', ""))(resources)),
+      # CreateOrganizationalUnit still names CreateOrganization as text: only whole eventName terms count.
+      ("fail_organizations_pattern_names_only_organizational_unit_creation",
+       lambda resources: change("monitoring-organizations-changes", pattern=find(
+           resources, "monitoring-organizations-changes").props["pattern"].replace(
+           '($.eventName = "CreateOrganization") || ', ""))(resources)))
 
 # --- data stores --------------------------------------------------------------------------------
 
