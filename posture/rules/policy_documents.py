@@ -31,8 +31,18 @@ def policy_document(value: Any, where: str = "policy") -> dict[str, Any]:
 
 
 def fnmatch_any(action: str, patterns: Iterable[str]) -> bool:
-    """IAM action matching: case-insensitive, ``*`` and ``?`` wildcards."""
-    return any(fnmatch.fnmatchcase(action.lower(), p.lower()) for p in patterns)
+    """IAM action matching: case-insensitive, ``*`` and ``?`` wildcards. A pattern without a wildcard is
+    compared as text: IAM has no ``[...]`` classes, and compiling a regex for each of the thousands of
+    plain action names in AWS managed policies cost more than the whole evaluation of a stack."""
+    action = action.lower()
+    for pattern in patterns:
+        pattern = pattern.lower()
+        if "*" in pattern or "?" in pattern:
+            if fnmatch.fnmatchcase(action, pattern.replace("[", "[[]")):
+                return True
+        elif action == pattern:
+            return True
+    return False
 
 
 # --- policy conditions ---------------------------------------------------------------------------

@@ -201,3 +201,12 @@ def test_new_failure_messages_name_resource_property_and_fix(baseline) -> None:
     assert finding.message.startswith("data-sessions-policy: policy is ")
     assert "nothing denies dynamodb:BatchGetItem, dynamodb:Query, dynamodb:Scan, dynamodb:PutItem and 9 more" in finding.message
     assert finding.path == "policy" and finding.expected.startswith("add a Deny for Principal * on every item action")
+
+
+@pytest.mark.parametrize(("action", "pattern", "matches"), [
+    ("kms:Decrypt", "KMS:decrypt", True), ("kms:Decrypt", "kms:De*", True), ("kms:Decrypt", "*", True),
+    ("s3:GetObject", "s3:Get?bject", True), ("kms:Decrypt", "kms:Encrypt", False),
+    ("kms:Decrypt", "kms:Decrypt2", False), ("s3:a", "s3:[a]", False), ("s3:[a]", "s3:[a]*", True)])
+def test_action_patterns_match_as_iam_does(action, pattern, matches):
+    """Case-insensitive, only * and ? are wildcards: IAM has no [...] classes."""
+    assert fnmatch_any(action, [pattern]) is matches
