@@ -260,10 +260,11 @@ def _in_account(finding: Finding, account: str, account_id: str, identity: Ident
 def stack_inventory(resources: Sequence[ResourceView], stack: str) -> tuple[list[ResourceView], int]:
     """The part of an account's inventory that belongs to ``stack``, and how many resources were left out.
 
-    Kept: resources tagged with the stack, their settings (``<ARN>?<kind>``), and resources whose
-    tags the audit does not read (it cannot tell whose they are; the account-level services a
-    stack turns on, GuardDuty, Config, Security Hub, are among them). Left out: resources whose
-    tags were read and name another stack or none (the default VPC, another team's bucket).
+    Kept: resources tagged with the stack, their settings (``<ARN>?<kind>``), and resources without
+    readable tags (it cannot tell whose they are): types AWS keeps no tags for (the Config recorder,
+    the Inspector enabler, KMS aliases; ``posture.live.tagging.NOT_TAGGABLE``) and resources whose
+    list-tags call failed. Left out: resources whose tags were read and name another stack or none
+    (the default VPC, another team's bucket or log group).
     """
     by_urn = {r.urn: r for r in resources}
 
