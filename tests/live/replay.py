@@ -440,6 +440,8 @@ def _bucket(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str],
     if p.get("objectLockEnabled"):
         params["ObjectLockEnabledForBucket"] = True
     c("s3").create_bucket(**params)
+    if _tags(p):
+        c("s3").put_bucket_tagging(Bucket=name, Tagging={"TagSet": _tags(p)})
     r.register(view, name, f"arn:aws:s3:::{name}", **{f"{view.name}-bucket": name})
 
 
@@ -790,9 +792,11 @@ REPLAYED: dict[str, Call | Handler] = {
     tok.VPC: _vpc,
     tok.SUBNET: _subnet,
     tok.INTERNET_GATEWAY: _internet_gateway,
-    tok.EIP: Call("ec2", "allocate_address", lambda r, v, p: {"Domain": "vpc"}, "AllocationId"),
+    tok.EIP: Call("ec2", "allocate_address", lambda r, v, p: {"Domain": "vpc", "TagSpecifications": _spec("elastic-ip", p)},
+                  "AllocationId"),
     NAT_GATEWAY: Call("ec2", "create_nat_gateway", lambda r, v, p: {
-        "SubnetId": p["subnetId"], "AllocationId": p["allocationId"]}, "NatGateway.NatGatewayId"),
+        "SubnetId": p["subnetId"], "AllocationId": p["allocationId"], "TagSpecifications": _spec("natgateway", p)},
+        "NatGateway.NatGatewayId"),
     tok.ROUTE_TABLE: _route_table,
     tok.ROUTE_TABLE_ASSOCIATION: Call("ec2", "associate_route_table", lambda r, v, p: {
         "RouteTableId": p["routeTableId"], "SubnetId": p["subnetId"]}, "AssociationId"),
@@ -810,15 +814,18 @@ REPLAYED: dict[str, Call | Handler] = {
     tok.SECURITY_GROUP: _security_group,
     tok.DEFAULT_SECURITY_GROUP: _default_security_group,
     tok.SECURITY_GROUP_INGRESS_RULE: Call("ec2", "authorize_security_group_ingress", lambda r, v, p: {
-        "GroupId": p["securityGroupId"], "IpPermissions": [_permission(p)]}, "SecurityGroupRules.0.SecurityGroupRuleId"),
+        "GroupId": p["securityGroupId"], "IpPermissions": [_permission(p)],
+        "TagSpecifications": _spec("security-group-rule", p)}, "SecurityGroupRules.0.SecurityGroupRuleId"),
     tok.SECURITY_GROUP_EGRESS_RULE: Call("ec2", "authorize_security_group_egress", lambda r, v, p: {
-        "GroupId": p["securityGroupId"], "IpPermissions": [_permission(p)]}, "SecurityGroupRules.0.SecurityGroupRuleId"),
+        "GroupId": p["securityGroupId"], "IpPermissions": [_permission(p)],
+        "TagSpecifications": _spec("security-group-rule", p)}, "SecurityGroupRules.0.SecurityGroupRuleId"),
     tok.LOG_GROUP: _log_group,
     tok.FLOW_LOG: Call("ec2", "create_flow_logs", lambda r, v, p: {
         "ResourceIds": [p["vpcId"]], "ResourceType": "VPC", "TrafficType": p["trafficType"],
         "LogDestinationType": p.get("logDestinationType", "cloud-watch-logs"), "LogDestination": p["logDestination"],
         **({"DeliverLogsPermissionArn": p["iamRoleArn"]} if p.get("iamRoleArn") else {}),
-        **_ints(MaxAggregationInterval=p.get("maxAggregationInterval"))}, "FlowLogIds.0"),
+        **_ints(MaxAggregationInterval=p.get("maxAggregationInterval")), "TagSpecifications": _spec("vpc-flow-log", p)},
+        "FlowLogIds.0"),
     tok.VPC_ENDPOINT: Call("ec2", "create_vpc_endpoint", lambda r, v, p: {
         "VpcId": p["vpcId"], "ServiceName": p["serviceName"], "VpcEndpointType": p.get("vpcEndpointType", "Gateway"),
         **{api: p[key] for key, api in (("subnetIds", "SubnetIds"), ("securityGroupIds", "SecurityGroupIds"),
@@ -929,7 +936,8 @@ REPLAYED: dict[str, Call | Handler] = {
         "AlarmDescription": p.get("alarmDescription", ""), **_tagged(p, "Tags")}, _arg("AlarmName")),
     tok.GUARDDUTY_DETECTOR: Call("guardduty", "create_detector", lambda r, v, p: {
         "Enable": bool(p.get("enable", True)),
-        "FindingPublishingFrequency": p.get("findingPublishingFrequency", "SIX_HOURS")}, "DetectorId"),
+        "FindingPublishingFrequency": p.get("findingPublishingFrequency", "SIX_HOURS"),
+        **_tagged(p, "Tags", as_mapping=True)}, "DetectorId"),
     tok.GUARDDUTY_DETECTOR_FEATURE: _detector_feature,
     tok.SECURITY_HUB_ACCOUNT: Call("securityhub", "enable_security_hub", lambda r, v, p: {
         "EnableDefaultStandards": bool(p.get("enableDefaultStandards", True)),

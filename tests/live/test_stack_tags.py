@@ -11,6 +11,7 @@ from collections.abc import Mapping
 import pytest
 
 from posture.identity import identity_of
+from posture.live import COLLECTORS
 from posture.live.base import UNREADABLE
 from posture.live.tagging import NOT_TAGGABLE, TAG_CALLS
 from posture.rules import tokens as tok
@@ -105,6 +106,16 @@ def test_the_stack_audit_keeps_every_resource_tagged_with_the_stack(audits):
     assert read_by_call >= {tok.LOG_GROUP, tok.METRIC_ALARM, tok.SNS_TOPIC, tok.BACKUP_VAULT, tok.BACKUP_PLAN,
                             tok.TRAIL, tok.WEB_ACL, tok.IP_SET, tok.RDS_SUBNET_GROUP, tok.LISTENERS[0]}
     assert all(identity_of(v).logical_name for v in prod)
+
+
+def test_every_tagged_planned_resource_the_collectors_read_is_in_the_stack_audit(audits, prod_stack):
+    _, _, scoped = audits
+    collected = {t for c in COLLECTORS for t in c.types}
+    planned = {v.name for v in prod_stack if v.custom and v.type in collected
+               and "pulumi:logical-name" in (v.props.get("tags") or {})}
+    assert len(planned) > 120
+    found = {identity.logical_name for v in scoped.resources if (identity := identity_of(v)) is not None}
+    assert sorted(planned - found) == []
 
 
 def test_the_stack_audit_leaves_out_foreign_resources_of_every_type(audits):
