@@ -56,9 +56,8 @@ from posture.live.coverage import EXTRA_DEPENDENCIES, LIVE_CONTROLS
 from posture.live.keys import normalise_key_references
 from posture.progress import Progress
 from posture.resources import ResourceView
+from posture.rules.results import ACCOUNT_SCOPE, in_scope
 from posture.rules.values import label
-
-_STACK_WORDS = (("declared in this stack", "present in the audited account"), ("in this stack", "in the audited account"))
 
 
 class AuditSetupError(Exception):
@@ -242,28 +241,28 @@ def evaluate_live(resources: Sequence[ResourceView], errors: Sequence[CollectorE
             levels[control.id] = Enforcement.DISABLED
     account = f"arn:{partition}:iam::{account_id}:root"
     identities = inherit_identities(resources)
-    findings = [_in_account(f, account, account_id, identities.get(f.resource_urn))
-                for f in evaluate(list(resources), levels, properties, baseline=True)]
+    with in_scope(ACCOUNT_SCOPE):  # the rules word what they miss as missing from the account, not the stack
+        evaluated = evaluate(list(resources), levels, properties, baseline=True)
+    findings = [_in_account(f, account, identities.get(f.resource_urn)) for f in evaluated]
     return [replace(f, account=account_id) for f in _account_for_errors(findings, errors, levels, account_id, partition)]
 
 
-def _in_account(finding: Finding, account: str, account_id: str, identity: Identity | None) -> Finding:
-    message = finding.message
-    for stack_words, account_words in _STACK_WORDS:
-        message = message.replace(stack_words, account_words)
+def _in_account(finding: Finding, account: str, identity: Identity | None) -> Finding:
+    """A finding about the account's inventory: stack-wide ones are about the account itself."""
     if finding.resource_type == STACK_TYPE:
-        return replace(finding, resource_urn=account, message=message)
-    return replace(finding, message=message, owner_stack=identity.stack if identity else None,
+        return replace(finding, resource_urn=account)
+    return replace(finding, owner_stack=identity.stack if identity else None,
                    logical_name=identity.logical_name if identity else None)
 
 
 def stack_inventory(resources: Sequence[ResourceView], stack: str) -> tuple[list[ResourceView], int]:
     """The part of an account's inventory that belongs to ``stack``, and how many resources were left out.
 
-    Kept: resources tagged with the stack, their settings (``<ARN>?<kind>``), and resources whose
-    tags the audit does not read (it cannot tell whose they are; the account-level services a
-    stack turns on, GuardDuty, Config, Security Hub, are among them). Left out: resources whose
-    tags were read and name another stack or none (the default VPC, another team's bucket).
+    Kept: resources tagged with the stack, their settings (``<ARN>?<kind>``), and resources without
+    readable tags (it cannot tell whose they are): types AWS keeps no tags for (the Config recorder,
+    the Inspector enabler, KMS aliases; ``posture.live.tagging.NOT_TAGGABLE``) and resources whose
+    list-tags call failed. Left out: resources whose tags were read and name another stack or none
+    (the default VPC, another team's bucket or log group).
     """
     by_urn = {r.urn: r for r in resources}
 

@@ -20,7 +20,7 @@ from posture.identity import identity_of
 from posture.resources import ResourceView
 from posture.rules import RULES
 from posture.rules.graph import Graph
-from posture.rules.results import RuleResult, run_resource_rule, run_stack_rule
+from posture.rules.results import RuleResult, run_resource_rule, run_stack_rule, scope
 from posture.scope import is_baseline_stack, not_baseline_reason
 
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -64,13 +64,13 @@ def evaluate(resources: list[ResourceView], levels: dict[str, Enforcement] | Non
             except Exception as exc:
                 results = [_error(exc, None)]
             if not results:
-                results = [RuleResult(Verdict.NOT_APPLICABLE, "nothing in this stack for this control to check")]
+                results = [RuleResult(Verdict.NOT_APPLICABLE, f"nothing {scope().here} for this control to check")]
             findings.extend(_finding(control, level, r, checked, stack_urn) for r in results)
             continue
         targets = checked.of_type(*control.resource_types)
         if not targets:
             findings.append(Finding(control.id, Verdict.NOT_APPLICABLE, control.severity, level, stack_urn, STACK_TYPE,
-                                    f"no {', '.join(control.resource_types)} in this stack"))
+                                    f"no {', '.join(control.resource_types)} {scope().here}"))
         for resource in targets:
             try:
                 results = run_resource_rule(rule, resource)  # type: ignore[arg-type]

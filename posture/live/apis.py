@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from posture.live.base import Context, sub_urn
+from posture.live.base import Context, sub_urn, tags_of
 from posture.resources import ResourceView
 from posture.rules import tokens as tok
 
@@ -40,22 +40,24 @@ def collect(ctx: Context) -> list[ResourceView]:
             "endpointConfiguration": {"types": (api.get("endpointConfiguration") or {}).get("types") or [],
                                       "vpcEndpointIds": (api.get("endpointConfiguration") or {}).get(
                                           "vpcEndpointIds") or []},
-            "disableExecuteApiEndpoint": api.get("disableExecuteApiEndpoint")}))
+            "disableExecuteApiEndpoint": api.get("disableExecuteApiEndpoint"), "tags": tags_of(api.get("tags"))}))
         for stage in rest_stages(ctx, api):
             arn = f"{api_arn}/stages/{stage['stageName']}"
             views.append(ctx.view(tok.API_GATEWAY_STAGE, arn, f"{api['name']}/{stage['stageName']}", {
                 "arn": arn, "restApi": api["id"], "stageName": stage["stageName"],
-                "accessLogSettings": _access_logs(stage.get("accessLogSettings"), "destinationArn")}))
+                "accessLogSettings": _access_logs(stage.get("accessLogSettings"), "destinationArn"),
+                "tags": tags_of(stage.get("tags"))}))
     for api in ctx.items("apigatewayv2", "get_apis", "Items", types=TYPES):
         api_arn = f"arn:{ctx.partition}:apigateway:{ctx.region}::/apis/{api['ApiId']}"
         views.append(ctx.view(tok.API_GATEWAY_V2_API, api_arn, api["Name"], {
             "id": api["ApiId"], "arn": api_arn, "name": api["Name"], "protocolType": api.get("ProtocolType"),
-            "disableExecuteApiEndpoint": bool(api.get("DisableExecuteApiEndpoint"))}))
+            "disableExecuteApiEndpoint": bool(api.get("DisableExecuteApiEndpoint")), "tags": tags_of(api.get("Tags"))}))
         for stage in ctx.items("apigatewayv2", "get_stages", "Items", types=TYPES, ApiId=api["ApiId"]):
             arn = f"{api_arn}/stages/{stage['StageName']}"
             views.append(ctx.view(tok.API_GATEWAY_V2_STAGE, arn, f"{api['Name']}/{stage['StageName']}", {
                 "arn": arn, "apiId": api["ApiId"], "name": stage["StageName"],
-                "accessLogSettings": _access_logs(stage.get("AccessLogSettings"), "DestinationArn")}))
+                "accessLogSettings": _access_logs(stage.get("AccessLogSettings"), "DestinationArn"),
+                "tags": tags_of(stage.get("Tags"))}))
         for route in ctx.items("apigatewayv2", "get_routes", "Items", types=TYPES, ApiId=api["ApiId"]):
             urn = sub_urn(api_arn, "route", route["RouteId"])
             views.append(ctx.view(tok.API_GATEWAY_V2_ROUTE, urn, f"{api['Name']} {route['RouteKey']}", {

@@ -38,6 +38,7 @@ import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
 
+from posture.live.tagging import TAG_CALLS, TagCall
 from posture.resources import UNKNOWN, ResourceView
 
 UNREADABLE = UNKNOWN
@@ -358,7 +359,21 @@ class Context:
              ) -> ResourceView:
         props = {k: v for k, v in props.items() if v is not None}
         props.setdefault("region", region or self.region)
+        call = TAG_CALLS.get(type_)
+        if call is not None and "tags" not in props and "?" not in urn:
+            props["tags"] = self._tags(call, type_, urn, props, region)
         return ResourceView(urn=urn, type=type_, name=name, props=props, region=region or self.region)
+
+
+    def _tags(self, call: TagCall, type_: str, urn: str, props: Mapping[str, Any], region: str | None) -> Any:
+        """A resource's tags by its list-tags call (``posture.live.tagging``), ``UNREADABLE`` when it failed.
+
+        A failed read is recorded against no resource type: tags decide which stack a resource
+        belongs to, not whether it is protected, so no control becomes unknown for it.
+        """
+        response = self.call(call.service, call.operation, types=(), resource=urn, region=region,
+                             **call.params(urn, props))
+        return tags_of(call.tags(response)) if response else UNREADABLE
 
 
 _ACCOUNT_HOST = re.compile(r"^(\w+://)\d{12}\.")

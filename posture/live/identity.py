@@ -32,6 +32,9 @@ _PRINCIPALS = (  # listing key, name key, owner prop, principal type, inline typ
      "GroupPolicyList"),
 )
 
+_TAGGABLE = (tok.IAM_ROLE, "aws:iam/user:User")
+"""IAM groups carry no tags: the audit cannot tell whose a group is (``posture.live.tagging``)."""
+
 
 def _document(value: Any) -> Any:
     """Policy documents as the JSON strings the wire form carries (boto3 decodes them)."""
@@ -50,7 +53,7 @@ def collect(ctx: Context) -> list[ResourceView]:
                 continue
             name, arn = principal[name_key], principal["Arn"]
             props: dict[str, Any] = {"id": name, "arn": arn, "name": name, "path": principal.get("Path"),
-                                     "tags": tags_of(principal.get("Tags"))}
+                                     "tags": tags_of(principal.get("Tags")) if principal_type in _TAGGABLE else None}
             if principal_type == tok.IAM_ROLE:
                 props["assumeRolePolicy"] = _document(principal.get("AssumeRolePolicyDocument"))
             views.append(ctx.view(principal_type, arn, name, props, region="global"))

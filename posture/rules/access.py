@@ -41,7 +41,7 @@ from posture.iam.managed import managed_policy_document, provenance
 from posture.resources import ResourceView
 from posture.rules.graph import Graph, graph
 from posture.rules.keys import resolve_key
-from posture.rules.results import RuleResult, each, failed, not_applicable, passed
+from posture.rules.results import RuleResult, each, failed, not_applicable, passed, scope
 from posture.rules.tokens import (
     BACKUP_VAULT,
     BACKUP_VAULT_POLICY,
@@ -342,7 +342,7 @@ def bank_data_require_walled_off_readers(resources: Sequence[ResourceView]) -> l
     keys = g.of_type(KMS_KEY)
     assets = [*keys, *secrets, *tables, *g.of_type(*BUCKETS), *g.of_type(BACKUP_VAULT)]
     if not assets:
-        return [not_applicable(resources[0], "no key, secret, table, bucket or vault in this stack")] if resources else []
+        return [not_applicable(resources[0], f"no key, secret, table, bucket or vault {scope().here}")] if resources else []
     results += each(keys, check_key)
     results += each(secrets, check_secret)
     results += each(tables, check_table)

@@ -18,7 +18,7 @@ from posture.findings import Verdict
 from posture.resources import UNKNOWN, ResourceView
 from posture.rules.graph import Graph, graph
 from posture.rules.policy_documents import fnmatch_any, is_everyone, policy_document
-from posture.rules.results import RuleResult, each, failed, passed
+from posture.rules.results import RuleResult, each, failed, passed, scope
 from posture.rules.schedules import longest_gap_days, next_run
 from posture.rules.tokens import (
     BACKUP_AIR_GAPPED_VAULT,
@@ -161,15 +161,15 @@ def backup_copy_require_equally_fortified_vault(resources: Sequence[ResourceView
             primary = _vault_ref(g, target_ref, f"{where}.targetVaultName")
             if primary is None:
                 return failed(plan, f"{where}.targetVaultName", target_ref and target_ref.value, "the target vault is "
-                              "not declared in this stack, so its lock and key cannot be proven",
+                              f"not {scope().declared}, so its lock and key cannot be proven",
                               "back up into the vault this stack declares")
             for j, copy in enumerate(copies):
                 path = f"{where}.copyActions[{j}].destinationVaultArn"
                 copy_ref = copy.ref("destinationVaultArn")
                 target = _vault_ref(g, copy_ref, path)
                 if target is None:
-                    return failed(plan, path, copy_ref and copy_ref.value, "the copy vault is not declared in "
-                                  "this stack, so its protection cannot be proven", "declare the copy vault here")
+                    return failed(plan, path, copy_ref and copy_ref.value, f"the copy vault is not {scope().declared}, "
+                                  "so its protection cannot be proven", "declare the copy vault here")
                 if _region(target) == _region(primary):
                     return failed(plan, path, _region(target), f"the copy stays in {_region(primary)} with the "
                                   "primary", "place the copy vault in another region")
@@ -329,7 +329,7 @@ def data_store_require_backup_plan(resources: Sequence[ResourceView]) -> list[Ru
             return RuleResult(Verdict.UNKNOWN, f"{store.name}: cannot verify that selection {undecided[0]} backs it "
                               "up", store.urn)
         if not covering:
-            return failed(store, "backupSelection", None, "no AWS Backup plan in this stack covers this data store "
+            return failed(store, "backupSelection", None, f"no AWS Backup plan {scope().here} covers this data store "
                           "(selections whose tag conditions it does not meet do not count)",
                           "add its ARN to the baseline's aws.backup.Selection")
         evidence: list[str] = []

@@ -8,7 +8,7 @@ from typing import Any
 
 from posture.resources import REDACTED, ResourceView
 from posture.rules.graph import Graph, graph
-from posture.rules.results import RuleResult, each, failed, not_applicable, passed
+from posture.rules.results import RuleResult, each, failed, not_applicable, passed, scope
 from posture.rules.tokens import (
     RDS_CLUSTER,
     RDS_CLUSTER_PARAMETER_GROUP,
@@ -253,7 +253,7 @@ def database_require_forced_tls(resources: Sequence[ResourceView]) -> list[RuleR
                           "connect in clear", f"attach a parameter group that sets {parameter}=1")
         group = g.resolve(ref, *group_types)
         if group is None:
-            return failed(db, key, ref.value, "the parameter group is not declared in this stack, so forced TLS cannot be "
+            return failed(db, key, ref.value, f"the parameter group is not {scope().declared}, so forced TLS cannot be "
                           "proven", f"declare the parameter group here with {parameter}=1")
         value = _parameters(group).get(parameter)
         if value not in accepted:
@@ -285,7 +285,7 @@ def postgres_parameter_group(g: Graph, db: ResourceView, what: str) -> ResourceV
     ref = p.ref(key)
     group = g.resolve(ref, *group_types) if ref is not None else None
     if group is None:
-        return not_applicable(db, "no parameter group declared in this stack (see stack-database-require-forced-tls)")
+        return not_applicable(db, f"no parameter group {scope().declared} (see stack-database-require-forced-tls)")
     return group
 
 

@@ -13,7 +13,7 @@ from posture.resources import REDACTED, UNKNOWN, ResourceView
 from posture.rules.edge_path import closes_plain_http
 from posture.rules.graph import Graph, graph
 from posture.rules.reachability import named, show_refs
-from posture.rules.results import RuleResult, each, failed, not_applicable, passed
+from posture.rules.results import RuleResult, each, failed, not_applicable, passed, scope
 from posture.rules.tokens import (
     IP_SET,
     LOAD_BALANCERS,
@@ -167,7 +167,7 @@ def load_balancer_require_public_tier_subnets(resources: Sequence[ResourceView])
                           "public", "name the public-tier subnets in subnets")
         subnets = g.resolve_all(refs, SUBNET) + [s for r in mappings if (s := g.resolve(r, SUBNET)) is not None]
         if len(subnets) < len(refs) + len(mappings):
-            return failed(lb, "subnets", show_refs([*refs, *mappings]), "a subnet is not declared in this stack, so "
+            return failed(lb, "subnets", show_refs([*refs, *mappings]), f"a subnet is not {scope().declared}, so "
                           "its tier cannot be proven",
                           "place the load balancer in the public-tier subnets this stack declares")
         for subnet in subnets:
@@ -202,7 +202,7 @@ def load_balancer_require_waf(resources: Sequence[ResourceView]) -> list[RuleRes
             if g.resolve(p.ref("resourceArn"), lb.type) is lb:
                 acl = g.resolve(p.ref("webAclArn"), WEB_ACL)
                 if acl is None:
-                    return failed(assoc, "webAclArn", named(p.ref("webAclArn")), "the web ACL is not declared in this stack, "
+                    return failed(assoc, "webAclArn", named(p.ref("webAclArn")), f"the web ACL is not {scope().declared}, "
                                   "so its rules cannot be checked", "associate the baseline's web ACL")
                 return passed(lb, f"protected by web ACL {acl.name}")
         scheme = "an internal" if as_bool(props(lb).get("internal")) else "an internet-facing"
@@ -433,7 +433,7 @@ class EdgePath:
             sets = _blocklist_sets(rule)
             if sets:
                 if not all(_is_blocklist_set(g, ref) for ref in sets):
-                    self.problems.append((f"{name} blocks an IP set not declared in this stack, so what it blocks "
+                    self.problems.append((f"{name} blocks an IP set not {scope().declared}, so what it blocks "
                                           "cannot be proven", (*self.hops, name)))
                 else:
                     self.found.setdefault(BLOCKLIST, name)

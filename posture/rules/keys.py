@@ -16,7 +16,7 @@ from posture.resources import UNKNOWN, ResourceView
 from posture.rules.graph import Graph, graph
 from posture.rules.identity import wildcard_grant
 from posture.rules.policy_documents import EVERYONE_PINS, fnmatch_any, is_everyone, pinned_keys, policy_document
-from posture.rules.results import RuleResult, each, failed, not_applicable, passed
+from posture.rules.results import RuleResult, each, failed, not_applicable, passed, scope
 from posture.rules.tokens import (
     BACKUP_AIR_GAPPED_VAULT,
     BACKUP_VAULT,
@@ -194,7 +194,7 @@ def data_store_require_rotating_key(resources: Sequence[ResourceView]) -> list[R
             named += 1
             key = resolve_key(g, ref)
             if key is None:
-                return failed(store, path, ref.value, "the key is not declared in this stack, so its rotation and key policy "
+                return failed(store, path, ref.value, f"the key is not {scope().declared}, so its rotation and key policy "
                               "cannot be proven", "use a DomainKey declared in this stack")
             if key.type == KMS_EXTERNAL_KEY:
                 return failed(store, path, ref, f"{key.name} holds imported key material, which KMS cannot rotate",
@@ -203,9 +203,9 @@ def data_store_require_rotating_key(resources: Sequence[ResourceView]) -> list[R
                 primary = g.resolve(props(key).ref("primaryKeyArn"), KMS_KEY)
                 if primary is None:
                     return failed(key, "primaryKeyArn", props(key).get("primaryKeyArn"), "the replica's primary key "
-                                  "is not declared in this stack", "declare the primary key here")
+                                  f"is not {scope().declared}", "declare the primary key here")
         if not named:
             return not_applicable(store, "names no customer-managed key (its own encryption control decides)")
-        return passed(store, "every key it uses is a rotating key declared in this stack")
+        return passed(store, f"every key it uses is a rotating key {scope().declared}")
 
     return each(g.of_type(*_KEY_REFERENCES, *BUCKET_ENCRYPTION), check)

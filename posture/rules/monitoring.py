@@ -19,7 +19,7 @@ from posture.resources import ResourceView
 from posture.rules.chains import alarm_chains, judge
 from posture.rules.graph import graph
 from posture.rules.policy_documents import fnmatch_any, policy_document
-from posture.rules.results import RuleResult, each, failed, not_applicable, passed, stack_failed, stack_passed
+from posture.rules.results import RuleResult, each, failed, not_applicable, passed, scope, stack_failed, stack_passed
 from posture.rules.tokens import (
     BUCKET_OBJECT_LOCK,
     BUCKETS,
@@ -130,7 +130,7 @@ def cloudtrail_bucket_require_object_lock(resources: Sequence[ResourceView]) -> 
         ref = props(trail).ref("s3BucketName")
         bucket = g.resolve(ref, *BUCKETS) if ref is not None else None
         if bucket is None:
-            return failed(trail, "s3BucketName", ref and ref.value, "the trail's bucket is not declared in this stack, so its lock "
+            return failed(trail, "s3BucketName", ref and ref.value, f"the trail's bucket is not {scope().declared}, so its lock "
                           "cannot be proven", "deliver to the monitoring component's audit bucket")
         if not as_bool(props(bucket).get("objectLockEnabled")):
             return failed(bucket, "objectLockEnabled", props(bucket).get("objectLockEnabled"), "trail logs can be "

@@ -30,7 +30,7 @@ from posture.rules.reachability import (
     show_refs,
     vpc_of,
 )
-from posture.rules.results import RuleResult, each, failed, not_applicable, passed
+from posture.rules.results import RuleResult, each, failed, not_applicable, passed, scope
 from posture.rules.tokens import (
     DEFAULT_NETWORK_ACL,
     DEFAULT_SECURITY_GROUP,
@@ -289,8 +289,8 @@ def data_tier_disallow_internet_routes(resources: Sequence[ResourceView]) -> lis
     judged_tables: set[str] = set()
     for subnet, table in uses:
         if table is None:
-            results.append(failed(subnet, "routeTable", None, "the data subnet's route table is not declared in "  # type: ignore[arg-type]
-                                  "this stack", "associate it with the data tier's route table"))
+            results.append(failed(subnet, "routeTable", None, f"the data subnet's route table is not {scope().declared}",  # type: ignore[arg-type]
+                                  "associate it with the data tier's route table"))
             continue
         if table.unreadable is not None:
             if table.key not in judged_tables:
@@ -412,7 +412,7 @@ def _db_ingress_problem(g: Graph, rule: Permission, port: int | None) -> str | N
     for source in rule.groups:
         sg = g.resolve(source, SECURITY_GROUP)
         if sg is None:
-            return f"source {named(source)} is not a security group declared in this stack"
+            return f"source {named(source)} is not a security group {scope().declared}"
         if tags(sg).get(TIER_TAG) != "app":
             return f"source {sg.name} is not the app tier's security group (tag {TIER_TAG}=app)"
     return None
@@ -487,14 +487,14 @@ def data_tier_nacl_require_app_tier_sources(resources: Sequence[ResourceView]) -
                 group = g.resolve(props(source).ref("dbSubnetGroupName"), RDS_SUBNET_GROUP)
         if group is None:
             return [failed(db, "dbSubnetGroupName", named(p.ref("dbSubnetGroupName")), "the database's subnets are not "
-                           "declared in this stack, so their network ACL cannot be checked",
+                           f"{scope().declared}, so their network ACL cannot be checked",
                            "place it in a subnet group of the data-tier subnets")]
         port = _db_port(db, g)
         out: list[RuleResult] = []
         refs = props(group).refs("subnetIds")
         subnets = g.resolve_all(refs, SUBNET)
         if len(subnets) < len(refs):
-            out.append(failed(group, "subnetIds", show_refs(refs), "a subnet not declared in this stack",
+            out.append(failed(group, "subnetIds", show_refs(refs), f"a subnet not {scope().declared}",
                               "use the data-tier subnets"))
         for subnet in subnets:
             acl = _acl_of(g, subnet)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from posture.resources import ResourceView
 from posture.rules.graph import Graph, graph
 from posture.rules.policy_documents import ACCOUNT_ID, is_everyone, pinned_keys, policy_document
-from posture.rules.results import RuleResult, each, failed, passed, stack_failed
+from posture.rules.results import RuleResult, each, failed, passed, scope, stack_failed
 from posture.rules.tokens import DEFAULT_NETWORK_ACL, VPC
 from posture.rules.values import as_bool, as_list, props
 
@@ -146,7 +146,7 @@ def account_require_s3_public_access_block(resources: Sequence[ResourceView]) ->
     bucket someone creates later by hand or with another tool."""
     blocks = graph(resources).of_type(ACCOUNT_PUBLIC_ACCESS_BLOCK)
     if not blocks:
-        return [stack_failed("no account-level S3 Block Public Access in this stack")]
+        return [stack_failed(f"no account-level S3 Block Public Access {scope().here}")]
     results = []
     for block in blocks:
         p = props(block)

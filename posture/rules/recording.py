@@ -13,7 +13,7 @@ from posture.rules.database import _parameters, postgres_parameter_group
 from posture.rules.graph import graph
 from posture.rules.monitoring import MIN_LOG_RETENTION_DAYS
 from posture.rules.policy_documents import fnmatch_any, is_everyone, policy_document
-from posture.rules.results import RuleResult, each, failed, not_applicable, passed
+from posture.rules.results import RuleResult, each, failed, not_applicable, passed, scope
 from posture.rules.tokens import (
     BUCKET_LIFECYCLE,
     BUCKET_LOGGING,
@@ -89,7 +89,7 @@ def cloudtrail_bucket_require_access_logging(resources: Sequence[ResourceView]) 
         ref = props(trail).ref("s3BucketName")
         bucket = g.resolve(ref, *BUCKETS) if ref is not None else None
         if bucket is None:
-            return not_applicable(trail, "the trail's bucket is not in this stack (see "
+            return not_applicable(trail, f"the trail's bucket is not {scope().here} (see "
                                          "stack-cloudtrail-bucket-require-object-lock)")
         logging = loggings.get(bucket.urn)
         if logging is None:

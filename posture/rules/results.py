@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -29,6 +31,38 @@ class RuleResult:
 
 ResourceRule = Callable[[ResourceView], "RuleResult | list[RuleResult]"]
 StackRule = Callable[[Sequence[ResourceView]], list[RuleResult]]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the resources a rule sees are, in the words its messages use.
+
+    Offline a rule sees one stack; in a live audit it sees the audited account's inventory, where
+    "the key is not declared in this stack" would be false. Rules word scope-relative findings with
+    ``scope()`` rather than having a caller rewrite their messages afterwards.
+    """
+
+    here: str
+    declared: str
+
+
+STACK_SCOPE = Scope(here="in this stack", declared="declared in this stack")
+ACCOUNT_SCOPE = Scope(here="in the audited account", declared="present in the audited account")
+_SCOPE: ContextVar[Scope] = ContextVar("posture_rule_scope", default=STACK_SCOPE)
+
+
+def scope() -> Scope:
+    """The scope the rules are running in (``STACK_SCOPE`` unless ``in_scope`` says otherwise)."""
+    return _SCOPE.get()
+
+
+@contextmanager
+def in_scope(value: Scope) -> Iterator[None]:
+    token = _SCOPE.set(value)
+    try:
+        yield
+    finally:
+        _SCOPE.reset(token)
 
 
 def passed(resource: ResourceView, message: str) -> RuleResult:

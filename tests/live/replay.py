@@ -98,6 +98,12 @@ def _tags(props: dict[str, Any]) -> list[dict[str, str]]:
     return [{"Key": k, "Value": str(v)} for k, v in (props.get("tags") or {}).items()]
 
 
+def _tagged(props: dict[str, Any], param: str, as_mapping: bool = False) -> dict[str, Any]:
+    """The create call's tags parameter, left out when the plan gives no tags (some APIs reject an empty list)."""
+    tags = {k: str(v) for k, v in (props.get("tags") or {}).items()}
+    return {param: tags if as_mapping else _tags(props)} if tags else {}
+
+
 def _spec(kind: str, props: dict[str, Any]) -> list[dict[str, Any]]:
     tags = _tags(props)
     return [{"ResourceType": kind, "Tags": tags}] if tags else []
@@ -409,7 +415,8 @@ def _permission(p: dict[str, Any]) -> dict[str, Any]:
 def _log_group(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], Any]) -> None:
     logs = c("logs")
     name = r.physical_name(view, p)
-    params = {"logGroupName": name, **({"kmsKeyId": p["kmsKeyId"]} if p.get("kmsKeyId") else {})}
+    params = {"logGroupName": name, **({"kmsKeyId": p["kmsKeyId"]} if p.get("kmsKeyId") else {}),
+              **_tagged(p, "tags", as_mapping=True)}
     logs.create_log_group(**params)
     if p.get("retentionInDays"):
         logs.put_retention_policy(logGroupName=name, retentionInDays=_int(p["retentionInDays"]))
@@ -433,6 +440,8 @@ def _bucket(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str],
     if p.get("objectLockEnabled"):
         params["ObjectLockEnabledForBucket"] = True
     c("s3").create_bucket(**params)
+    if _tags(p):
+        c("s3").put_bucket_tagging(Bucket=name, Tagging={"TagSet": _tags(p)})
     r.register(view, name, f"arn:aws:s3:::{name}", **{f"{view.name}-bucket": name})
 
 
@@ -491,7 +500,7 @@ def _parameter_group(r: Replay, view: ResourceView, p: dict[str, Any], c: Callab
     rds = c("rds")
     name = r.physical_name(view, p)
     rds.create_db_parameter_group(DBParameterGroupName=name, DBParameterGroupFamily=p["family"],
-                                  Description=p.get("description") or name)
+                                  Description=p.get("description") or name, **_tagged(p, "Tags"))
     if p.get("parameters"):
         rds.modify_db_parameter_group(DBParameterGroupName=name, Parameters=[
             {"ParameterName": x["name"], "ParameterValue": str(x["value"]), "ApplyMethod": x.get("applyMethod", "immediate")}
@@ -584,7 +593,8 @@ def _plan(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], A
                                 "Lifecycle": {"DeleteAfterDays": _int((copy.get("lifecycle") or {}).get("deleteAfter"))}}
                                for copy in rule.get("copyActions") or []]
         rules.append(item)
-    plan = c("backup").create_backup_plan(BackupPlan={"BackupPlanName": r.physical_name(view, p), "Rules": rules})
+    plan = c("backup").create_backup_plan(BackupPlan={"BackupPlanName": r.physical_name(view, p), "Rules": rules},
+                                          **_tagged(p, "BackupPlanTags", as_mapping=True))
     r.register(view, plan["BackupPlanId"], plan["BackupPlanArn"])
 
 
@@ -642,7 +652,7 @@ def _listener(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str
                 converted[api] = pascal(action[key])
         actions.append(converted)
     params: dict[str, Any] = {"LoadBalancerArn": p["loadBalancerArn"], "Protocol": p["protocol"],
-                              "Port": _int(p["port"]), "DefaultActions": actions}
+                              "Port": _int(p["port"]), "DefaultActions": actions, **_tagged(p, "Tags")}
     if p.get("sslPolicy"):
         params["SslPolicy"] = p["sslPolicy"]
     if p.get("certificateArn"):
@@ -683,7 +693,7 @@ def _trail(r: Replay, view: ResourceView, p: dict[str, Any], c: Callable[[str], 
                "CloudWatchLogsLogGroupArn": "cloudWatchLogsGroupArn", "CloudWatchLogsRoleArn": "cloudWatchLogsRoleArn",
                "IsOrganizationTrail": "isOrganizationTrail", "S3KeyPrefix": "s3KeyPrefix"}
     params = {api: p[key] for api, key in options.items() if p.get(key) is not None}
-    trail = cloudtrail.create_trail(Name=name, S3BucketName=p["s3BucketName"], **params)
+    trail = cloudtrail.create_trail(Name=name, S3BucketName=p["s3BucketName"], **params, **_tagged(p, "TagsList"))
     if p.get("advancedEventSelectors"):
         cloudtrail.put_event_selectors(TrailName=name, AdvancedEventSelectors=pascal(p["advancedEventSelectors"]))
     if p.get("enableLogging", True):
@@ -782,9 +792,11 @@ REPLAYED: dict[str, Call | Handler] = {
     tok.VPC: _vpc,
     tok.SUBNET: _subnet,
     tok.INTERNET_GATEWAY: _internet_gateway,
-    tok.EIP: Call("ec2", "allocate_address", lambda r, v, p: {"Domain": "vpc"}, "AllocationId"),
+    tok.EIP: Call("ec2", "allocate_address", lambda r, v, p: {"Domain": "vpc", "TagSpecifications": _spec("elastic-ip", p)},
+                  "AllocationId"),
     NAT_GATEWAY: Call("ec2", "create_nat_gateway", lambda r, v, p: {
-        "SubnetId": p["subnetId"], "AllocationId": p["allocationId"]}, "NatGateway.NatGatewayId"),
+        "SubnetId": p["subnetId"], "AllocationId": p["allocationId"], "TagSpecifications": _spec("natgateway", p)},
+        "NatGateway.NatGatewayId"),
     tok.ROUTE_TABLE: _route_table,
     tok.ROUTE_TABLE_ASSOCIATION: Call("ec2", "associate_route_table", lambda r, v, p: {
         "RouteTableId": p["routeTableId"], "SubnetId": p["subnetId"]}, "AssociationId"),
@@ -802,15 +814,18 @@ REPLAYED: dict[str, Call | Handler] = {
     tok.SECURITY_GROUP: _security_group,
     tok.DEFAULT_SECURITY_GROUP: _default_security_group,
     tok.SECURITY_GROUP_INGRESS_RULE: Call("ec2", "authorize_security_group_ingress", lambda r, v, p: {
-        "GroupId": p["securityGroupId"], "IpPermissions": [_permission(p)]}, "SecurityGroupRules.0.SecurityGroupRuleId"),
+        "GroupId": p["securityGroupId"], "IpPermissions": [_permission(p)],
+        "TagSpecifications": _spec("security-group-rule", p)}, "SecurityGroupRules.0.SecurityGroupRuleId"),
     tok.SECURITY_GROUP_EGRESS_RULE: Call("ec2", "authorize_security_group_egress", lambda r, v, p: {
-        "GroupId": p["securityGroupId"], "IpPermissions": [_permission(p)]}, "SecurityGroupRules.0.SecurityGroupRuleId"),
+        "GroupId": p["securityGroupId"], "IpPermissions": [_permission(p)],
+        "TagSpecifications": _spec("security-group-rule", p)}, "SecurityGroupRules.0.SecurityGroupRuleId"),
     tok.LOG_GROUP: _log_group,
     tok.FLOW_LOG: Call("ec2", "create_flow_logs", lambda r, v, p: {
         "ResourceIds": [p["vpcId"]], "ResourceType": "VPC", "TrafficType": p["trafficType"],
         "LogDestinationType": p.get("logDestinationType", "cloud-watch-logs"), "LogDestination": p["logDestination"],
         **({"DeliverLogsPermissionArn": p["iamRoleArn"]} if p.get("iamRoleArn") else {}),
-        **_ints(MaxAggregationInterval=p.get("maxAggregationInterval"))}, "FlowLogIds.0"),
+        **_ints(MaxAggregationInterval=p.get("maxAggregationInterval")), "TagSpecifications": _spec("vpc-flow-log", p)},
+        "FlowLogIds.0"),
     tok.VPC_ENDPOINT: Call("ec2", "create_vpc_endpoint", lambda r, v, p: {
         "VpcId": p["vpcId"], "ServiceName": p["serviceName"], "VpcEndpointType": p.get("vpcEndpointType", "Gateway"),
         **{api: p[key] for key, api in (("subnetIds", "SubnetIds"), ("securityGroupIds", "SecurityGroupIds"),
@@ -844,7 +859,7 @@ REPLAYED: dict[str, Call | Handler] = {
             "ObjectLockEnabled": "Enabled", **({"Rule": pascal(p["rule"])} if p.get("rule") else {})}}, _arg("Bucket")),
     tok.SNS_TOPIC: Call("sns", "create_topic", lambda r, v, p: {
         "Name": r.physical_name(v, p),
-        "Attributes": {"KmsMasterKeyId": p["kmsMasterKeyId"]} if p.get("kmsMasterKeyId") else {}},
+        "Attributes": {"KmsMasterKeyId": p["kmsMasterKeyId"]} if p.get("kmsMasterKeyId") else {}, **_tagged(p, "Tags")},
         "TopicArn", "TopicArn"),
     TOPIC_POLICY: Call("sns", "set_topic_attributes", lambda r, v, p: {
         "TopicArn": p["arn"], "AttributeName": "Policy", "AttributeValue": p["policy"]}, _arg("TopicArn")),
@@ -854,7 +869,8 @@ REPLAYED: dict[str, Call | Handler] = {
     tok.RDS_PARAMETER_GROUP: _parameter_group,
     tok.RDS_SUBNET_GROUP: Call("rds", "create_db_subnet_group", lambda r, v, p: {
         "DBSubnetGroupName": r.physical_name(v, p),
-        "DBSubnetGroupDescription": p.get("description") or r.physical_name(v, p), "SubnetIds": p["subnetIds"]},
+        "DBSubnetGroupDescription": p.get("description") or r.physical_name(v, p), "SubnetIds": p["subnetIds"],
+        **_tagged(p, "Tags")},
         _arg("DBSubnetGroupName"), by_name=True),
     tok.RDS_INSTANCE: _db_instance,
     tok.DYNAMODB_TABLE: _table,
@@ -869,7 +885,8 @@ REPLAYED: dict[str, Call | Handler] = {
     SECRET_POLICY: Call("secretsmanager", "put_resource_policy", lambda r, v, p: {
         "SecretId": p["secretArn"], "ResourcePolicy": p["policy"]}, _arg("SecretId")),
     tok.BACKUP_VAULT: Call("backup", "create_backup_vault", lambda r, v, p: {
-        "BackupVaultName": r.physical_name(v, p), **({"EncryptionKeyArn": p["kmsKeyArn"]} if p.get("kmsKeyArn") else {})},
+        "BackupVaultName": r.physical_name(v, p), **({"EncryptionKeyArn": p["kmsKeyArn"]} if p.get("kmsKeyArn") else {}),
+        **_tagged(p, "BackupVaultTags", as_mapping=True)},
         _arg("BackupVaultName"), "BackupVaultArn", by_name=True),
     tok.BACKUP_VAULT_LOCK: Call("backup", "put_backup_vault_lock_configuration", lambda r, v, p: {
         "BackupVaultName": p["backupVaultName"], **_ints(
@@ -887,16 +904,17 @@ REPLAYED: dict[str, Call | Handler] = {
         "SelectionId"),
     tok.TARGET_GROUPS[0]: Call("elbv2", "create_target_group", lambda r, v, p: {
         "Name": r.physical_name(v, p)[:32], "Protocol": p["protocol"], "Port": _int(p["port"]), "VpcId": p["vpcId"],
-        "TargetType": p.get("targetType", "instance")}, "TargetGroups.0.TargetGroupArn", "TargetGroups.0.TargetGroupArn"),
+        "TargetType": p.get("targetType", "instance"), **_tagged(p, "Tags")},
+        "TargetGroups.0.TargetGroupArn", "TargetGroups.0.TargetGroupArn"),
     tok.LOAD_BALANCERS[0]: _load_balancer,
     tok.LISTENERS[0]: _listener,
     tok.IP_SET: Call("wafv2", "create_ip_set", lambda r, v, p: {
         "Name": r.physical_name(v, p), "Scope": p.get("scope", "REGIONAL"), "IPAddressVersion": p["ipAddressVersion"],
-        "Addresses": p.get("addresses") or [], "Description": p.get("description", "")}, "Summary.Id", "Summary.ARN"),
+        "Addresses": p.get("addresses") or [], "Description": p.get("description", ""), **_tagged(p, "Tags")}, "Summary.Id", "Summary.ARN"),
     tok.WEB_ACL: Call("wafv2", "create_web_acl", lambda r, v, p: {
         "Name": r.physical_name(v, p), "Scope": p.get("scope", "REGIONAL"), "DefaultAction": pascal(p["defaultAction"]),
         "Rules": pascal(p.get("rules") or []), "VisibilityConfig": pascal(p["visibilityConfig"]),
-        "Description": p.get("description", "")}, "Summary.Id", "Summary.ARN"),
+        "Description": p.get("description", ""), **_tagged(p, "Tags")}, "Summary.Id", "Summary.ARN"),
     tok.WEB_ACL_ASSOCIATION: Call("wafv2", "associate_web_acl", lambda r, v, p: {
         "WebACLArn": p["webAclArn"], "ResourceArn": p["resourceArn"]},
         lambda r, a, _: f"{a['WebACLArn']},{a['ResourceArn']}"),
@@ -915,10 +933,11 @@ REPLAYED: dict[str, Call | Handler] = {
         "Statistic": p["statistic"], "Period": _int(p["period"]), "EvaluationPeriods": _int(p["evaluationPeriods"]),
         "Threshold": float(p["threshold"]), "ComparisonOperator": p["comparisonOperator"],
         "AlarmActions": p.get("alarmActions") or [], "TreatMissingData": p.get("treatMissingData", "missing"),
-        "AlarmDescription": p.get("alarmDescription", "")}, _arg("AlarmName")),
+        "AlarmDescription": p.get("alarmDescription", ""), **_tagged(p, "Tags")}, _arg("AlarmName")),
     tok.GUARDDUTY_DETECTOR: Call("guardduty", "create_detector", lambda r, v, p: {
         "Enable": bool(p.get("enable", True)),
-        "FindingPublishingFrequency": p.get("findingPublishingFrequency", "SIX_HOURS")}, "DetectorId"),
+        "FindingPublishingFrequency": p.get("findingPublishingFrequency", "SIX_HOURS"),
+        **_tagged(p, "Tags", as_mapping=True)}, "DetectorId"),
     tok.GUARDDUTY_DETECTOR_FEATURE: _detector_feature,
     tok.SECURITY_HUB_ACCOUNT: Call("securityhub", "enable_security_hub", lambda r, v, p: {
         "EnableDefaultStandards": bool(p.get("enableDefaultStandards", True)),

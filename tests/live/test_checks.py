@@ -20,7 +20,7 @@ from posture.findings import Verdict
 from posture.live.coverage import LIVE_CONTROLS
 from posture.rules.monitoring import BANK_TOKEN_CHANGES, CIS_FILTER_TERMS
 from posture.rules.network import REQUIRED_ENDPOINT_SERVICES
-from tests.live.conftest import COPY_REGION, REGION, failing_controls, verdict_of
+from tests.live.conftest import COPY_REGION, MOTO_CANNOT_READ_TAGS, REGION, failing_controls, verdict_of
 from tests.live.replay import remove_default_vpcs
 from tests.live.test_app_checks import APP_FAIL, APP_PASS
 from tests.live.test_moto_gaps import stubbed_verdicts
@@ -893,7 +893,8 @@ def test_controls_moto_cannot_hold_are_proven_with_stubs():
 
 def test_unknown_only_where_moto_lacks_an_api(mixed):
     unknown = {f.control_id for f in mixed.findings if f.verdict is Verdict.UNKNOWN}
-    gap_apis = {"backup:GetBackupVaultAccessPolicy", "backup:ListBackupSelections", "securityhub:GetEnabledStandards"}
+    gap_apis = {"backup:GetBackupVaultAccessPolicy", "backup:ListBackupSelections", "securityhub:GetEnabledStandards",
+                *MOTO_CANNOT_READ_TAGS.values()}
     assert {e.api for e in mixed.collector_errors} <= gap_apis
     assert unknown <= set(NO_PASSING_STATE_IN_MOTO) | {"aws-iam-resourcepolicy-disallow-wildcard-grants",
                                                       "aws-iam-resourcepolicy-require-confused-deputy-conditions",
