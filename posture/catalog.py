@@ -13,7 +13,6 @@ from posture.facts import ALLOWED_TLS_POLICIES
 from posture.findings import Severity
 from posture.rules import application as app
 from posture.rules import tokens as tok
-from posture.rules.perimeter import ACCOUNT_PUBLIC_ACCESS_BLOCK
 from posture.scope import BASELINE_STACKS_SETTING
 
 PACK_NAME = "security-baseline"
@@ -1973,7 +1972,7 @@ CONTROLS: tuple[Control, ...] = (
         severity=HIGH,
         promises="BANK-3",
         frameworks=_frameworks(fsbp="S3.1", cis="2.1.4", nist="AC-3 AC-21", pci="1.4.4"),
-        resource_types=(ACCOUNT_PUBLIC_ACCESS_BLOCK,),
+        resource_types=(tok.ACCOUNT_PUBLIC_ACCESS_BLOCK,),
         description=(
             "Bucket-level blocks protect the stack's buckets; the account-level block (all four flags) also covers every bucket created "
             "later by hand or by another tool."
@@ -1991,7 +1990,7 @@ CONTROLS: tuple[Control, ...] = (
         severity=CRITICAL,
         promises="BANK-1 BANK-3",
         frameworks=_frameworks(nist="AC-3 AC-6 SC-28", pci="3.5.1 7.2.1"),
-        resource_types=(tok.KMS_KEY, tok.KMS_KEY_POLICY, "aws:kms/grant:Grant", tok.SECRET, tok.SECRET_POLICY,
+        resource_types=(tok.KMS_KEY, tok.KMS_KEY_POLICY, tok.KMS_GRANT, tok.SECRET, tok.SECRET_POLICY,
                         tok.DYNAMODB_TABLE, tok.DYNAMODB_RESOURCE_POLICY, *tok.BUCKETS, tok.BUCKET_POLICY,
                         tok.BACKUP_VAULT, tok.BACKUP_VAULT_POLICY, *tok.IAM_POLICY_DOCUMENTS,
                         *tok.IAM_POLICY_ATTACHMENTS),

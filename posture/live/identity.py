@@ -19,9 +19,9 @@ from posture.live.base import Context, sub_urn, tags_of
 from posture.resources import ResourceView
 from posture.rules import tokens as tok
 
-ROLE_POLICY, USER_POLICY, GROUP_POLICY = (tok.IAM_POLICY_DOCUMENTS[1], tok.IAM_POLICY_DOCUMENTS[3],
+ROLE_POLICY, USER_POLICY, GROUP_POLICY = (tok.IAM_ROLE_POLICY, tok.IAM_POLICY_DOCUMENTS[3],
                                           tok.IAM_POLICY_DOCUMENTS[4])
-POLICY = tok.IAM_POLICY_DOCUMENTS[2]
+POLICY = tok.IAM_POLICY
 ROLE_ATTACHMENT, USER_ATTACHMENT, GROUP_ATTACHMENT = tok.IAM_POLICY_ATTACHMENTS[:3]
 TYPES = (*tok.IAM_POLICY_DOCUMENTS, *tok.IAM_POLICY_ATTACHMENTS[:3])
 _SERVICE_LINKED = "/aws-service-role/"

@@ -19,8 +19,7 @@ from posture.rules import tokens as tok
 
 AWS_MANAGED_KEY = "posture:live/awsManagedKey:AwsManagedKey"
 """Internal marker, removed before evaluation: an AWS-managed key's id, ARN and alias."""
-KMS_GRANT = "aws:kms/grant:Grant"
-TYPES = (tok.KMS_KEY, tok.KMS_EXTERNAL_KEY, tok.KMS_REPLICA_KEY, tok.KMS_ALIAS, KMS_GRANT)
+TYPES = (tok.KMS_KEY, tok.KMS_EXTERNAL_KEY, tok.KMS_REPLICA_KEY, tok.KMS_ALIAS, tok.KMS_GRANT)
 _GONE = ("PendingDeletion", "PendingReplicaDeletion")
 
 
@@ -93,11 +92,11 @@ def _key(ctx: Context, metadata: dict[str, Any], alias: str | None) -> ResourceV
 
 def _grants(ctx: Context, key_arn: str) -> list[ResourceView]:
     """A grant hands out key use without the key policy: one ``aws:kms/grant`` per grant, as declared."""
-    return [ctx.view(KMS_GRANT, sub_urn(key_arn, "grant", grant["GrantId"]), grant.get("Name") or grant["GrantId"], {
+    return [ctx.view(tok.KMS_GRANT, sub_urn(key_arn, "grant", grant["GrantId"]), grant.get("Name") or grant["GrantId"], {
         "id": grant["GrantId"], "keyId": key_arn, "name": grant.get("Name"),
         "granteePrincipal": grant.get("GranteePrincipal"), "retiringPrincipal": grant.get("RetiringPrincipal"),
         "operations": list(grant.get("Operations") or [])})
-        for grant in ctx.items("kms", "list_grants", "Grants", types=(KMS_GRANT,), resource=key_arn, KeyId=key_arn)]
+        for grant in ctx.items("kms", "list_grants", "Grants", types=(tok.KMS_GRANT,), resource=key_arn, KeyId=key_arn)]
 
 
 def normalise_key_references(views: Iterable[ResourceView]) -> list[ResourceView]:

@@ -16,14 +16,13 @@ from typing import Any
 from posture.live.base import FAILED, UNREADABLE, Context, sub_urn, tags_of, wire
 from posture.resources import ResourceView
 from posture.rules import tokens as tok
-from posture.rules.perimeter import ACCOUNT_PUBLIC_ACCESS_BLOCK
 
 BUCKET = tok.BUCKETS[0]
 ENCRYPTION, VERSIONING = tok.BUCKET_ENCRYPTION[0], tok.BUCKET_VERSIONING[0]
 OBJECT_LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
 PUBLIC_ACCESS_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 TYPES = (BUCKET, tok.BUCKET_PUBLIC_ACCESS_BLOCK, ENCRYPTION, VERSIONING, tok.BUCKET_POLICY, OBJECT_LOCK,
-         ACCOUNT_PUBLIC_ACCESS_BLOCK, tok.BUCKET_LOGGING[0])
+         tok.ACCOUNT_PUBLIC_ACCESS_BLOCK, tok.BUCKET_LOGGING[0])
 _WORKERS = 8
 """Buckets are read in parallel: each costs about seven calls and an account may hold hundreds."""
 
@@ -37,12 +36,12 @@ def collect(ctx: Context) -> list[ResourceView]:
 
 def _account_block(ctx: Context) -> list[ResourceView]:
     """The account-wide S3 Block Public Access (absent when never set, as an undeclared resource)."""
-    response = ctx.call("s3control", "get_public_access_block", types=(ACCOUNT_PUBLIC_ACCESS_BLOCK,),
+    response = ctx.call("s3control", "get_public_access_block", types=(tok.ACCOUNT_PUBLIC_ACCESS_BLOCK,),
                         absent=("NoSuchPublicAccessBlockConfiguration",), AccountId=ctx.account_id)
     if response is None:
         return []
     flags = (response or {}).get("PublicAccessBlockConfiguration") or {}
-    return [ctx.view(ACCOUNT_PUBLIC_ACCESS_BLOCK, ctx.arn("s3", "account-public-access-block", global_=True),
+    return [ctx.view(tok.ACCOUNT_PUBLIC_ACCESS_BLOCK, ctx.arn("s3", "account-public-access-block", global_=True),
                      "account S3 Block Public Access", {"accountId": ctx.account_id, **{
                          key: UNREADABLE if response is FAILED else flags.get(key[0].upper() + key[1:])
                          for key in PUBLIC_ACCESS_FLAGS}})]

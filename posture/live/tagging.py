@@ -90,6 +90,6 @@ TAG_CALLS: dict[str, TagCall] = {
 NOT_TAGGABLE = frozenset({
     tok.CONFIG_RECORDER, tok.CONFIG_DELIVERY_CHANNEL, tok.CONFIG_RECORDER_STATUS, tok.INSPECTOR_ENABLER,
     tok.KMS_ALIAS, tok.LOG_RESOURCE_POLICY, tok.SNS_TOPIC_SUBSCRIPTION,
-    "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock", "aws:iam/group:Group",
+    tok.ACCOUNT_PUBLIC_ACCESS_BLOCK, "aws:iam/group:Group",
 })
 """Types AWS keeps no tags for: the audit keeps them with every stack (it cannot tell whose they are)."""

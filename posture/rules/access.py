@@ -43,13 +43,18 @@ from posture.rules.graph import Graph, graph
 from posture.rules.keys import resolve_key
 from posture.rules.results import RuleResult, each, failed, not_applicable, passed, scope
 from posture.rules.tokens import (
+    ACCOUNT_PUBLIC_ACCESS_BLOCK,
     BACKUP_VAULT,
     BACKUP_VAULT_POLICY,
     BUCKET_POLICY,
     BUCKETS,
     DYNAMODB_RESOURCE_POLICY,
     DYNAMODB_TABLE,
+    IAM_POLICY,
     IAM_ROLE,
+    IAM_ROLE_POLICY,
+    IAM_ROLE_POLICY_ATTACHMENT,
+    KMS_GRANT,
     KMS_KEY,
     KMS_KEY_POLICY,
     SECRET,
@@ -57,11 +62,6 @@ from posture.rules.tokens import (
 )
 from posture.rules.values import ValueNotKnownError, as_list, props, tags
 
-KMS_GRANT = "aws:kms/grant:Grant"
-ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
-ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
-IAM_POLICY = "aws:iam/policy:Policy"
-ACCOUNT_PUBLIC_ACCESS_BLOCK = "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock"
 BANK_DOMAIN = ("domain", "bank-data")
 KEY_READ_ACTIONS = read_actions("kms:Decrypt", "kms:ReEncryptFrom", level="Write") + read_actions(
     "kms:CreateGrant", level="Permissions management")
@@ -102,12 +102,12 @@ def _identity(g: Graph, roles: list[ResourceView], walled: set[str]) -> tuple[di
     """Identity statements per role URN; a managed policy on a walled-off role is a failure of its own."""
     attached: dict[str, list[tuple[ResourceView, str, object]]] = {}
     problems: list[RuleResult] = []
-    for policy in g.of_type(ROLE_POLICY):
+    for policy in g.of_type(IAM_ROLE_POLICY):
         role = g.resolve(props(policy).ref("role"), IAM_ROLE)
         if role is not None:
             attached.setdefault(role.urn, []).append((policy, "policy", props(policy).get("policy")))
     managed: list[tuple[ResourceView, ResourceView, str]] = []
-    for attachment in g.of_type(ROLE_POLICY_ATTACHMENT):
+    for attachment in g.of_type(IAM_ROLE_POLICY_ATTACHMENT):
         role = g.resolve(props(attachment).ref("role"), IAM_ROLE)
         if role is None:
             continue

@@ -14,10 +14,9 @@ from posture.resources import ResourceView
 from posture.rules.graph import Graph, graph
 from posture.rules.policy_documents import ACCOUNT_ID, is_everyone, pinned_keys, policy_document
 from posture.rules.results import RuleResult, each, failed, passed, scope, stack_failed
-from posture.rules.tokens import DEFAULT_NETWORK_ACL, VPC
+from posture.rules.tokens import ACCOUNT_PUBLIC_ACCESS_BLOCK, DEFAULT_NETWORK_ACL, VPC
 from posture.rules.values import as_bool, as_list, props
 
-ACCOUNT_PUBLIC_ACCESS_BLOCK = "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock"
 PUBLIC_ACCESS_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 _CALLER_PINS = frozenset({"aws:principalaccount", "aws:principalorgid", "aws:principalorgpaths"})
 

@@ -63,6 +63,7 @@ KMS_EXTERNAL_KEY = "aws:kms/externalKey:ExternalKey"
 KMS_REPLICA_KEY = "aws:kms/replicaKey:ReplicaKey"
 KMS_ALIAS = "aws:kms/alias:Alias"
 KMS_KEY_POLICY = "aws:kms/keyPolicy:KeyPolicy"
+KMS_GRANT = "aws:kms/grant:Grant"
 
 BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 BUCKET_PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
@@ -70,6 +71,7 @@ BUCKET_ENCRYPTION = ("aws:s3/bucketServerSideEncryptionConfiguration:BucketServe
                      "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2")
 BUCKET_VERSIONING = ("aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketVersioningV2:BucketVersioningV2")
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+ACCOUNT_PUBLIC_ACCESS_BLOCK = "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock"
 BUCKET_LOGGING = ("aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2:BucketLoggingV2")
 BUCKET_LIFECYCLE = ("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
                     "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2")
@@ -105,9 +107,12 @@ LOG_RESOURCE_POLICY = "aws:cloudwatch/logResourcePolicy:LogResourcePolicy"
 LAMBDA_PERMISSION = "aws:lambda/permission:Permission"
 
 IAM_ROLE = "aws:iam/role:Role"
-IAM_POLICY_DOCUMENTS = ("aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy",
+IAM_ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+IAM_POLICY = "aws:iam/policy:Policy"
+IAM_ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+IAM_POLICY_DOCUMENTS = (IAM_ROLE, IAM_ROLE_POLICY, IAM_POLICY,
                         "aws:iam/userPolicy:UserPolicy", "aws:iam/groupPolicy:GroupPolicy")
-IAM_POLICY_ATTACHMENTS = ("aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+IAM_POLICY_ATTACHMENTS = (IAM_ROLE_POLICY_ATTACHMENT,
                           "aws:iam/userPolicyAttachment:UserPolicyAttachment",
                           "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
                           "aws:iam/policyAttachment:PolicyAttachment")

@@ -30,7 +30,7 @@ from botocore.exceptions import ClientError
 from posture.live.base import one_host
 from posture.resources import ResourceView
 from posture.rules import tokens as tok
-from posture.rules.perimeter import ACCOUNT_PUBLIC_ACCESS_BLOCK, PUBLIC_ACCESS_FLAGS
+from posture.rules.perimeter import PUBLIC_ACCESS_FLAGS
 
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
@@ -802,7 +802,7 @@ REPLAYED: dict[str, Call | Handler] = {
         "RouteTableId": p["routeTableId"], "SubnetId": p["subnetId"]}, "AssociationId"),
     tok.NETWORK_ACL: _network_acl,
     tok.DEFAULT_NETWORK_ACL: _default_network_acl,
-    ACCOUNT_PUBLIC_ACCESS_BLOCK: Call("s3control", "put_public_access_block", lambda r, v, p: {
+    tok.ACCOUNT_PUBLIC_ACCESS_BLOCK: Call("s3control", "put_public_access_block", lambda r, v, p: {
         "AccountId": r.account,
         "PublicAccessBlockConfiguration": {k[0].upper() + k[1:]: bool(p.get(k)) for k in PUBLIC_ACCESS_FLAGS}},
         _arg("AccountId")),
