@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from posture.catalog import CONTROLS, OFFLINE_ONLY
 from posture.rules import tokens as tok
-from posture.rules.edge_path import TARGET_GROUP_ATTACHMENTS
 
 __all__ = ["EXTRA_DEPENDENCIES", "LIVE_CONTROLS", "OFFLINE_ONLY"]
 
@@ -31,4 +30,4 @@ that inventory, "encrypted with a customer-managed key" cannot be a pass."""
 # An entry point passes only through a web ACL association, a stage, a target-group attachment or a
 # NAT gateway it is followed to: without them a pass cannot be proven.
 EXTRA_DEPENDENCIES["stack-entry-point-require-tls-and-waf"] = (
-    tok.WEB_ACL, tok.WEB_ACL_ASSOCIATION, tok.API_GATEWAY_STAGE, TARGET_GROUP_ATTACHMENTS[0], tok.NAT_GATEWAY)
+    tok.WEB_ACL, tok.WEB_ACL_ASSOCIATION, tok.API_GATEWAY_STAGE, tok.TARGET_GROUP_ATTACHMENTS[0], tok.NAT_GATEWAY)

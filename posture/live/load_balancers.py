@@ -18,11 +18,10 @@ from typing import Any
 from posture.live.base import UNREADABLE, Context, as_bool_attr, display_name, sub_urn, tags_of, wire
 from posture.resources import ResourceView
 from posture.rules import tokens as tok
-from posture.rules.edge_path import TARGET_GROUP_ATTACHMENTS
 
 LOAD_BALANCER, LISTENER, TARGET_GROUP = tok.LOAD_BALANCERS[0], tok.LISTENERS[0], tok.TARGET_GROUPS[0]
 LISTENER_RULE = tok.LISTENER_RULES[0]
-TARGET_GROUP_ATTACHMENT = TARGET_GROUP_ATTACHMENTS[0]
+TARGET_GROUP_ATTACHMENT = tok.TARGET_GROUP_ATTACHMENTS[0]
 TYPES = (LOAD_BALANCER, LISTENER, LISTENER_RULE, TARGET_GROUP, TARGET_GROUP_ATTACHMENT)
 _BOOL_ATTRIBUTES = {
     "routing.http.drop_invalid_header_fields.enabled": "dropInvalidHeaderFields",

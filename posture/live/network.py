@@ -29,10 +29,9 @@ from posture.live.base import FAILED, UNREADABLE, Context, display_name, sub_urn
 from posture.resources import ResourceView
 from posture.rules import tokens as tok
 
-SECURITY_GROUP_EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 TYPES = (tok.VPC, tok.SUBNET, tok.ROUTE_TABLE, tok.ROUTE_TABLE_ASSOCIATION, tok.MAIN_ROUTE_TABLE_ASSOCIATION, tok.NETWORK_ACL,
          tok.DEFAULT_NETWORK_ACL, tok.SECURITY_GROUP, tok.DEFAULT_SECURITY_GROUP, tok.SECURITY_GROUP_INGRESS_RULE,
-         SECURITY_GROUP_EGRESS_RULE, tok.FLOW_LOG, tok.VPC_ENDPOINT, tok.MANAGED_PREFIX_LIST)
+         tok.SECURITY_GROUP_EGRESS_RULE, tok.FLOW_LOG, tok.VPC_ENDPOINT, tok.MANAGED_PREFIX_LIST)
 _ROUTE_TARGETS = {
     "DestinationCidrBlock": "cidrBlock", "DestinationIpv6CidrBlock": "ipv6CidrBlock",
     "DestinationPrefixListId": "destinationPrefixListId", "GatewayId": "gatewayId", "NatGatewayId": "natGatewayId",
@@ -188,7 +187,7 @@ def _security_groups(ctx: Context) -> tuple[set[str], list[ResourceView]]:
 def _security_group_rules(ctx: Context, default_groups: set[str]) -> list[ResourceView] | None:
     """One view per rule; None when the rules could not be listed."""
     views = []
-    types = (tok.SECURITY_GROUP, tok.SECURITY_GROUP_INGRESS_RULE, SECURITY_GROUP_EGRESS_RULE)
+    types = (tok.SECURITY_GROUP, tok.SECURITY_GROUP_INGRESS_RULE, tok.SECURITY_GROUP_EGRESS_RULE)
     response = ctx.call("ec2", "describe_security_group_rules", types=types)
     if response is FAILED:
         return None
@@ -198,7 +197,7 @@ def _security_group_rules(ctx: Context, default_groups: set[str]) -> list[Resour
         rule_id = rule["SecurityGroupRuleId"]
         arn = rule.get("SecurityGroupRuleArn") or ctx.arn("ec2", f"security-group-rule/{rule_id}")
         tags = tags_of(rule.get("Tags"))
-        kind = SECURITY_GROUP_EGRESS_RULE if rule.get("IsEgress") else tok.SECURITY_GROUP_INGRESS_RULE
+        kind = tok.SECURITY_GROUP_EGRESS_RULE if rule.get("IsEgress") else tok.SECURITY_GROUP_INGRESS_RULE
         views.append(ctx.view(kind, arn, display_name(tags, f"{rule.get('GroupId')}/{rule_id}"), {
             "id": rule_id, "arn": arn, "securityGroupId": rule.get("GroupId"), "ipProtocol": rule.get("IpProtocol"),
             "fromPort": rule.get("FromPort"), "toPort": rule.get("ToPort"), "cidrIpv4": rule.get("CidrIpv4"),

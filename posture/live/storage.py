@@ -19,7 +19,7 @@ from posture.rules import tokens as tok
 
 BUCKET = tok.BUCKETS[0]
 ENCRYPTION, VERSIONING = tok.BUCKET_ENCRYPTION[0], tok.BUCKET_VERSIONING[0]
-OBJECT_LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
+OBJECT_LOCK = tok.BUCKET_OBJECT_LOCK[0]
 PUBLIC_ACCESS_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 TYPES = (BUCKET, tok.BUCKET_PUBLIC_ACCESS_BLOCK, ENCRYPTION, VERSIONING, tok.BUCKET_POLICY, OBJECT_LOCK,
          tok.ACCOUNT_PUBLIC_ACCESS_BLOCK, tok.BUCKET_LOGGING[0])

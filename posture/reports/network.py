@@ -37,7 +37,7 @@ from posture.findings import Finding, Verdict
 from posture.resources import ResourceView
 from posture.rules.graph import Graph
 from posture.rules.reachability import EGRESS, INGRESS, SECURITY_GROUPS, reachability_model
-from posture.rules.tokens import MANAGED_PREFIX_LIST, RDS_SUBNET_GROUP, SUBNET
+from posture.rules.tokens import MANAGED_PREFIX_LIST, RDS_CLUSTER, RDS_CLUSTER_INSTANCE, RDS_INSTANCE, RDS_SUBNET_GROUP, SUBNET
 from posture.rules.values import ValueNotKnownError, props
 
 TIERS = ("public", "app", "data")
@@ -45,7 +45,7 @@ COLUMNS = ("outside", *TIERS, "other")
 COLUMN_TITLES = {"outside": "Sources outside the VPC", "public": "Public tier", "app": "App tier",
                  "data": "Data tier", "other": "Not in a tier"}
 DEFAULT_DB_PORT = 5432
-DB_TYPES = ("aws:rds/instance:Instance", "aws:rds/cluster:Cluster", "aws:rds/clusterInstance:ClusterInstance")
+DB_TYPES = (RDS_INSTANCE, RDS_CLUSTER, RDS_CLUSTER_INSTANCE)
 _SG_KEYS = ("vpcSecurityGroupIds", "securityGroupIds", "securityGroups")
 _SUBNET_KEYS = ("subnetIds", "subnets", "subnetId")
 INTERNET = "internet"

@@ -28,15 +28,13 @@ from posture.rules.tokens import (
     LISTENERS,
     LOAD_BALANCERS,
     NAT_GATEWAY,
+    TARGET_GROUP_ATTACHMENTS,
     TARGET_GROUPS,
     WEB_ACL,
     WEB_ACL_ASSOCIATION,
 )
 from posture.rules.values import Props, as_bool, as_int, props
 
-TARGET_GROUP_ATTACHMENTS = ("aws:lb/targetGroupAttachment:TargetGroupAttachment",
-                            "aws:alb/targetGroupAttachment:TargetGroupAttachment",
-                            "aws:elasticloadbalancingv2/targetGroupAttachment:TargetGroupAttachment")
 ENTRY_POINT_TYPES = (*LOAD_BALANCERS, API_GATEWAY_REST_API, API_GATEWAY_V2_API,
                      CLOUDFRONT_DISTRIBUTION, EIP, INSTANCE)
 

@@ -161,3 +161,6 @@ EIP = "aws:ec2/eip:Eip"
 EIP_ASSOCIATION = "aws:ec2/eipAssociation:EipAssociation"
 INSTANCE = "aws:ec2/instance:Instance"
 NAT_GATEWAY = "aws:ec2/natGateway:NatGateway"
+TARGET_GROUP_ATTACHMENTS = ("aws:lb/targetGroupAttachment:TargetGroupAttachment",
+                            "aws:alb/targetGroupAttachment:TargetGroupAttachment",
+                            "aws:elasticloadbalancingv2/targetGroupAttachment:TargetGroupAttachment")
