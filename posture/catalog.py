@@ -638,8 +638,8 @@ CONTROLS: tuple[Control, ...] = (
             "uses for it: its explicit association, else the VPC's main table (a MainRouteTableAssociation, an adopted "
             "DefaultRouteTable, or the implicit one that standalone aws.ec2.Route resources can still fill), plus every table tagged "
             "tier=data. No route may lead to an internet, NAT, egress-only or carrier gateway, nor to a destination not provably "
-            "private (a public range, or a prefix list that is not this stack's list of private ranges) over a transit gateway, peering "
-            "connection, network interface or any other target; gateway-endpoint routes stay."
+            "private (a public range, or a prefix list other than one in the same stack or audited account that holds only private "
+            "ranges) over a transit gateway, peering connection, network interface or any other target; gateway-endpoint routes stay."
         ),
         remediation="Remove the route; the data tier keeps only the local route and gateway-endpoint prefix lists.",
         satisfied_by="components.vpc.Vpc",
@@ -859,9 +859,10 @@ CONTROLS: tuple[Control, ...] = (
         frameworks=_frameworks(nist="AC-4 SC-7 SC-7(5)", pci="1.4.1 1.4.2"),
         resource_types=(*tok.LOAD_BALANCERS, tok.SUBNET),
         description=(
-            "The scheme must match the tier: a load balancer with internal=False gets public addresses, so every subnet it names "
-            "(subnets or subnet_mappings) must be a subnet of this stack tagged tier=public. An intranet or admin load balancer in the "
-            "app tier that is flipped to internet-facing fails, even while its security group still admits only the allowlist."
+            "The scheme must match the tier: a load balancer with internal=False gets public addresses, so every subnet it names (subnets "
+            "or subnet_mappings) must be a subnet tagged tier=public in the same stack or audited account. An intranet or admin load "
+            "balancer in the app tier that is flipped to internet-facing fails, even while its security group still admits only the "
+            "allowlist."
         ),
         remediation=(
             "Set internal=True on load balancers for internal services; put only deliberately public ones in the tier=public subnets."
@@ -876,13 +877,13 @@ CONTROLS: tuple[Control, ...] = (
         frameworks=_frameworks(fsbp="WAF.10", nist="SC-5 SC-7 SI-10", pci="6.4.2"),
         resource_types=(tok.WEB_ACL, tok.WEB_ACL_RULE, tok.WEB_ACL_RULE_GROUP_ASSOCIATION, tok.IP_SET),
         description=(
-            "Walks the rules as AWS does, by priority, following rule groups the ACL references: the blocking IP-set rule (the "
-            "blocklist: the rule's statement is the IP-set reference or an orStatement directly listing it, never under a not/and "
-            "statement; every IP set declared in this stack), the AWS managed Common, KnownBadInputs, SQLi and AmazonIpReputationList "
-            "groups and a blocking rate-based rule (100..20,000 requests per client per 5 minutes) must all run before any Allow rule, "
-            "which ends evaluation. A group overridden to Count, limited by a scope-down statement, or with half or more of its rules "
-            "overridden to Count or Allow only watches; a scoped-down rate rule limits only what its scope-down matches. Inline rules, "
-            "rule_json and standalone rules are read together."
+            "Walks the rules as AWS does, by priority, following rule groups the ACL references: the blocking IP-set rule (the blocklist: "
+            "the rule's statement is the IP-set reference or an orStatement directly listing it, never under a not/and statement; every IP "
+            "set it lists is in the same stack or audited account), the AWS managed Common, KnownBadInputs, SQLi and "
+            "AmazonIpReputationList groups and a blocking rate-based rule (100..20,000 requests per client per 5 minutes) must all run "
+            "before any Allow rule, which ends evaluation. A group overridden to Count, limited by a scope-down statement, or with half or "
+            "more of its rules overridden to Count or Allow only watches; a scoped-down rate rule limits only what its scope-down matches. "
+            "Inline rules, rule_json and standalone rules are read together."
         ),
         remediation="Add the missing rules in Block mode; override single noisy rules, never a whole group.",
         satisfied_by="components.load_balancer.LoadBalancerArgs.blocklist_ip_set_arns",
@@ -1029,9 +1030,9 @@ CONTROLS: tuple[Control, ...] = (
         frameworks=_frameworks(nist="CP-6 CP-6(1) CP-9 CP-9(8)"),
         resource_types=(tok.BACKUP_PLAN, *tok.BACKUP_VAULTS, tok.BACKUP_VAULT_LOCK),
         description=(
-            "Every plan rule copies its recovery points to a vault declared in this stack, in another region, whose lock keeps them at "
-            "least as long as the primary's and whose copies live at least as long (forever, when the primary never expires). Its key, "
-            "lock mode and deny-delete policy are checked like every vault's."
+            "Every plan rule copies its recovery points to a vault in the same stack or audited account, in another region, whose lock "
+            "keeps them at least as long as the primary's and whose copies live at least as long (forever, when the primary never "
+            "expires). Its key, lock mode and deny-delete policy are checked like every vault's."
         ),
         remediation=(
             "Add a copy action to the vault in the second region with the same lifecycle, and lock that vault for at least as long."
@@ -1046,9 +1047,9 @@ CONTROLS: tuple[Control, ...] = (
         frameworks=_frameworks(fsbp="RDS.26 DynamoDB.4", nist="CP-9 CP-10"),
         resource_types=(tok.RDS_INSTANCE, tok.RDS_CLUSTER, tok.DYNAMODB_TABLE, tok.BACKUP_SELECTION, tok.BACKUP_PLAN),
         description=(
-            "RDS instances and clusters and DynamoDB tables must be matched by a selection (by ARN, wildcard or tag) of a plan declared "
-            "in this stack, and that plan must have a rule whose schedule fires at least once a day (cron() and rate() read as AWS "
-            "Backup does, year field included: cron(0 3 1 1 ? 2099) never runs before 2099) and that copies to the second region. A "
+            "RDS instances and clusters and DynamoDB tables must be matched by a selection (by ARN, wildcard or tag) of a plan in the same "
+            "stack or audited account, and that plan must have a rule whose schedule fires at least once a day (cron() and rate() read as "
+            "AWS Backup does, year field included: cron(0 3 1 1 ? 2099) never runs before 2099) and that copies to the second region. A "
             "failure names each rule's next run. A selection's tag conditions must hold for the store too; a condition on anything but "
             "aws:ResourceTag/... cannot be evaluated and leaves the store UNKNOWN."
         ),
@@ -1072,7 +1073,7 @@ CONTROLS: tuple[Control, ...] = (
     ),
     _control(
         id="stack-data-store-require-rotating-key",
-        title="Every key a data store uses is a rotating key of this stack",
+        title="Every key a data store uses is a rotating key in the same stack or audited account",
         severity=MEDIUM,
         promises="BANK-3 DB-3",
         frameworks=_frameworks(fsbp="KMS.4", cis="3.6", nist="SC-12 SC-12(2)", pci="3.7.4"),
@@ -1080,9 +1081,9 @@ CONTROLS: tuple[Control, ...] = (
             tok.KMS_KEY, tok.KMS_ALIAS),
         description=(
             "Keys named by databases, tables, vaults, secrets and buckets (by ARN, id or alias) must resolve to a KMS-generated key "
-            "declared here, so their rotation and key policy are enforced too."
+            "in the same stack or audited account, so their rotation and key policy are enforced too."
         ),
-        remediation="Use a DomainKey from this stack; never imported key material or keys managed elsewhere.",
+        remediation="Use a DomainKey declared in the same stack as the store; never imported key material or keys managed elsewhere.",
         satisfied_by="components.keys.DomainKey",
     ),
     _control(
@@ -1401,8 +1402,9 @@ CONTROLS: tuple[Control, ...] = (
         frameworks=_frameworks(cis="3.6", nist="AU-9", pci="10.3.3"),
         resource_types=(tok.TRAIL, *tok.BUCKETS, *tok.BUCKET_LOGGING, tok.BUCKET_POLICY),
         description=(
-            "The trail's bucket has S3 server access logging to another bucket of this stack whose policy denies s3:DeleteObject and "
-            "s3:DeleteObjectVersion to everyone, so who read or tried to remove trail logs is itself on record (checkov CKV_AWS_18)."
+            "The trail's bucket has S3 server access logging to another bucket in the same stack or audited account whose policy denies "
+            "s3:DeleteObject and s3:DeleteObjectVersion to everyone, so who read or tried to remove trail logs is itself on record "
+            "(checkov CKV_AWS_18)."
         ),
         remediation="Add aws.s3.BucketLogging to a separate bucket with a deny-delete policy.",
         satisfied_by="components.monitoring.Monitoring",
@@ -1974,8 +1976,8 @@ CONTROLS: tuple[Control, ...] = (
         frameworks=_frameworks(fsbp="S3.1", cis="2.1.4", nist="AC-3 AC-21", pci="1.4.4"),
         resource_types=(tok.ACCOUNT_PUBLIC_ACCESS_BLOCK,),
         description=(
-            "Bucket-level blocks protect the stack's buckets; the account-level block (all four flags) also covers every bucket created "
-            "later by hand or by another tool."
+            "Bucket-level blocks protect only the buckets that carry them; the account-level block (all four flags) also covers every "
+            "bucket created later by hand or by another tool."
         ),
         remediation=(
             "Declare aws.s3.AccountPublicAccessBlock with block_public_acls, block_public_policy, ignore_public_acls and "
@@ -1995,14 +1997,14 @@ CONTROLS: tuple[Control, ...] = (
                         tok.BACKUP_VAULT, tok.BACKUP_VAULT_POLICY, *tok.IAM_POLICY_DOCUMENTS,
                         *tok.IAM_POLICY_ATTACHMENTS),
         description=(
-            "Evaluates, as AWS does (explicit Deny wins, NotPrincipal/NotAction, wildcards, case-insensitive actions, key "
-            "policies that must admit the caller), which principals can read each protected asset: every KMS key, secret, "
-            "DynamoDB table, S3 bucket and backup vault. Principals are every role of the stack (inline, attached and AWS "
-            "managed policies, the latter by their documents), every principal a resource policy names (Principal * and "
-            "account roots by a stand-in) and KMS grantees. The bank assets (the key tagged domain=bank-data and the secrets "
-            "and tables it encrypts) admit only the role tagged domain=bank-data, which may carry no managed policy; every "
-            "other asset admits only principals of the stack's account, and not the walled-off role. Table replicas of bank "
-            "data need their own key. A failure names the principal and the statement that lets it in."
+            "Evaluates, as AWS does (explicit Deny wins, NotPrincipal/NotAction, wildcards, case-insensitive actions, key policies that "
+            "must admit the caller), which principals can read each protected asset: every KMS key, secret, DynamoDB table, S3 bucket and "
+            "backup vault. Principals are every role in the same stack or audited account (inline, attached and AWS managed policies, the "
+            "latter by their documents), every principal a resource policy names (Principal * and account roots by a stand-in) and KMS "
+            "grantees. The bank assets (the key tagged domain=bank-data and the secrets and tables it encrypts) admit only the role tagged "
+            "domain=bank-data, which may carry no managed policy; every other asset admits only principals of the home account (the one "
+            "the walled-off role's trust policy pins, else the one most role ARNs name), and not the walled-off role. Table replicas of "
+            "bank data need their own key. A failure names the principal and the statement that lets it in."
         ),
         remediation=(
             "Deny the other principals in the asset's policy (StringNotEquals aws:PrincipalArn = the bank-sync role), name "

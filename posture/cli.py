@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn
 
-from posture.reports import FILE_FORMATS, FORMATS
+from posture.reports import FORMATS
 
 REPORT_FRAMEWORKS = ("fsbp", "cis", "nist", "pci")
 """--framework keys (posture.reports.model.FRAMEWORKS names them); listed here so --help needs no import."""
@@ -457,7 +457,7 @@ def _controls(args: argparse.Namespace) -> int:
 
 def _finish(args: argparse.Namespace, outputs: list[Output], *, findings, waivers, **fields) -> int:
     from posture.findings import Severity
-    from posture.reports import Report, render
+    from posture.reports import Report, render, writes_to_terminal
     from posture.waivers import apply_waivers
 
     # Expiry is judged on the real clock, never SOURCE_DATE_EPOCH: an old commit time must not revive a waiver.
@@ -473,7 +473,7 @@ def _finish(args: argparse.Namespace, outputs: list[Output], *, findings, waiver
     rendered = [(out, render(report, out.fmt, color=color and out.path is None, width=width)) for out in outputs]
     write_outputs(rendered)
     files = [f"{out.fmt} -> {out.path}" for out in outputs if out.path is not None]
-    if files or all(out.fmt != "console" for out in outputs):
+    if files or not any(writes_to_terminal(out.fmt) for out in outputs):
         where = f" stack {report.stack}" if report.stack else ""
         _say(f"posture {report.kind}{where}: {report.outcome}" + (f" (wrote {', '.join(files)})" if files else ""))
     return report.exit_code
@@ -515,19 +515,26 @@ class Output:
 
 def plan_outputs(formats: list[str] | None, outs: list[str] | None) -> list[Output]:
     """Pair formats with --out files (see OUTPUT_HELP) and check every target before any work."""
+    from posture import reports
+
     formats, outs = formats or ["console"], outs or []
-    if formats.count("console") > 1:
-        raise UsageError("--format console is given twice; it always writes to stdout once")
-    file_formats = [f for f in formats if f != "console"]
+    try:
+        terminal = [f for f in formats if reports.writes_to_terminal(f)]
+    except reports.FormatModuleError as exc:
+        raise UsageError(str(exc)) from None
+    for fmt in terminal:
+        if formats.count(fmt) > 1:
+            raise UsageError(f"--format {fmt} is given twice; it always writes to stdout once")
+    file_formats = [f for f in formats if f not in terminal]
     if not outs and len(formats) == 1:
         return [Output(formats[0], None)]
     if len(outs) != len(file_formats):
         if not file_formats:
-            raise UsageError(f"--out {outs[0]} has no format to pair with (console always writes to stdout); "
-                             f"add --format {'|'.join(FILE_FORMATS)} before it")
+            raise UsageError(f"--out {outs[0]} has no format to pair with ({', '.join(terminal)} always writes to "
+                             f"stdout); add --format {'|'.join(reports.FILE_FORMATS)} before it")
         raise UsageError(f"{len(file_formats)} file format(s) ({', '.join(file_formats)}) but {len(outs)} --out; "
                          "give one --out FILE per non-console --format, in the same order")
-    plan = [Output(f, None) for f in formats if f == "console"]
+    plan = [Output(f, None) for f in terminal]
     plan += [Output(f, None if out == "-" else Path(out).resolve()) for f, out in zip(file_formats, outs, strict=True)]
     if sum(1 for o in plan if o.path is None) > 1:
         raise UsageError("more than one report would go to stdout; give each non-console --format an --out FILE")

@@ -92,7 +92,7 @@ class PolicyConfig(RootModel[dict[Annotated[str, StringConstraints(pattern=POLIC
 
 def schemas() -> dict[str, dict]:
     """File name -> JSON Schema, as published in ``schemas/``."""
-    from posture.reports.json_report import SCHEMA
+    from posture.reports.formats.json import SCHEMA
 
     draft = {"$schema": "https://json-schema.org/draft/2020-12/schema"}
     return {"waivers.schema.json": {**draft, **WaiverFile.model_json_schema()},

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 
@@ -19,10 +20,12 @@ import pytest
 import yaml
 
 from posture.catalog import CONTROLS, PACK_NAME
+from posture.reports import FILE_FORMATS
 from tests.distribution.conftest import ROOT
 
 pytestmark = pytest.mark.slow
 PROJECT_PACKAGES = ("components", "stacks", "policies")
+EVENTS = ROOT / "tests" / "posture" / "data" / "preview-events.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +102,21 @@ def test_the_installed_posture_checks_a_throwaway_app_project(venv, app_project,
     assert report["project"] == "orders-app" and report["metadata"]["resources evaluated"] == "2"
     failed = {f["resource"]["name"] for f in report["findings"] if f["verdict"] == "fail"}
     assert "receipts" in failed and code == 1  # an unprotected bucket blocks, as the pack would
+
+
+def test_the_installed_posture_writes_every_report_format(venv, tmp_path) -> None:
+    """Every format module and the HTML templates ship in the wheel and load from site-packages."""
+    outputs = {fmt: tmp_path / f"report.{fmt}" for fmt in FILE_FORMATS}
+    argv = ["--format", "console", *(a for fmt, out in outputs.items() for a in ("--format", fmt, "--out", str(out)))]
+    proc = subprocess.run([str(venv / "bin" / "posture"), "report", "--events", str(EVENTS), *argv], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert proc.returncode in (0, 1), proc.stderr
+    assert proc.stdout.startswith("posture report stack ")
+    assert json.loads(outputs["json"].read_text())["kind"] == "report"
+    assert json.loads(outputs["sarif"].read_text())["version"] == "2.1.0"
+    assert ET.parse(outputs["junit"]).getroot().tag == "testsuites"
+    assert outputs["html"].read_text().startswith("<!DOCTYPE html>")
+    assert outputs["markdown"].read_text().startswith("#")
 
 
 def test_the_pack_folder_is_what_pulumi_policy_publish_uploads(pack, wheel) -> None:

@@ -183,7 +183,7 @@ def test_every_format_has_a_section_per_account_and_the_organization_summary():
     from posture.findings import Enforcement, Finding, Severity
     from posture.org import Section, unknown_section
     from posture.reports import Report, render
-    from posture.reports.json_report import SCHEMA, document
+    from posture.reports.formats.json import SCHEMA, document
 
     failing, clean, denied = "111111111111", "222222222222", "333333333333"
 

@@ -16,7 +16,7 @@ from posture.evaluate import evaluate
 from posture.findings import Verdict
 from posture.live.coverage import EXTRA_DEPENDENCIES, LIVE_CONTROLS
 from posture.reports import Report
-from posture.reports.json_report import document
+from posture.reports.formats.json import document
 from posture.rules import tokens as tok
 from tests.live.conftest import COPY_REGION, MOTO_CANNOT_READ_TAGS, REGION, names, verdict_of
 from tests.live.replay import SKIPPED, VAULT_NOTIFICATIONS, delete_vpc, remove_default_vpcs, replay_stack

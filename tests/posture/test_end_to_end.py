@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 
 from posture.catalog import CONTROLS
-from posture.reports.json_report import SCHEMA
+from posture.reports.formats.json import SCHEMA
 from tests.conftest import PROJECT_DIR
 
 POSTURE = Path(sys.executable).with_name("posture")

@@ -53,7 +53,7 @@ def within_budget(net: network.Network) -> dict[str, float]:
 
 
 def _svg(net: network.Network) -> str:
-    from posture.reports.html import _environment
+    from posture.reports.formats.html import _environment
 
     return _environment().get_template("network.svg.j2").render(svg=network.layout(net), fit=network.fit)
 

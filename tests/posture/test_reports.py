@@ -13,7 +13,7 @@ import pytest
 
 from posture.findings import Severity, Verdict
 from posture.reports import FORMATS, render
-from posture.reports.json_report import SCHEMA
+from posture.reports.formats.json import SCHEMA
 from posture.resources import REDACTED, ResourceView
 from tests.conftest import PROJECT_DIR
 from tests.posture.conftest import CONTROLS, DB_URN, EXPIRED, FINDINGS, SG_URN, WAIVER, finding, make_report
@@ -201,7 +201,7 @@ def test_console_shows_counts_blocking_findings_and_their_fix_without_colour_cod
 
 
 def test_console_lists_what_blocks_in_full_and_counts_the_rest_past_its_row_budget():
-    from posture.reports.console import NOT_BLOCKING_ROWS
+    from posture.reports.formats.console import NOT_BLOCKING_ROWS
 
     extra = NOT_BLOCKING_ROWS + 7
     unknowns = tuple(finding("stack-test-database-reachable-only-from-app-tier", Verdict.UNKNOWN,

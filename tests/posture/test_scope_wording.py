@@ -3,7 +3,10 @@ live), so no caller rewrites their messages."""
 
 from __future__ import annotations
 
+import re
+
 from posture.audit import evaluate_live
+from posture.catalog import CONTROLS
 from posture.evaluate import evaluate
 from posture.rules.results import ACCOUNT_SCOPE, STACK_SCOPE, in_scope, scope
 
@@ -30,3 +33,15 @@ def test_the_scope_is_restored_after_a_live_evaluation():
     assert scope() is STACK_SCOPE
     evaluate_live([], [], "111122223333")
     assert any("in this stack" in m for m in _messages(evaluate([])))
+
+
+SINGLE_SCOPE = re.compile(r"\b(this stack|the stack's|of the stack|declared here)\b", re.IGNORECASE)
+"""Wording true of a stack but not of an audited account."""
+
+
+def test_catalog_text_is_true_of_a_stack_and_of_an_audited_account():
+    """The pack shows the catalog for one stack and `posture audit` for one account: a title, description or
+    fix that says "this stack" is false in the audit (the live rule reads the whole account)."""
+    slips = {(c.id, field, match.group(0)) for c in CONTROLS for field in ("title", "description", "remediation")
+             if (match := SINGLE_SCOPE.search(getattr(c, field)))}
+    assert slips == set()

@@ -10,6 +10,8 @@ from posture.findings import Finding, Verdict
 from posture.reports.model import KINDS, STATE_LABELS, TALLY_STATES, Report, state
 from posture.resources import resource_name
 
+OUTPUT = "file"
+
 MAX_ROWS = 50
 ACCOUNT_ROWS = 10
 """Findings listed per account in an organization report (a hundred accounts must fit one comment)."""

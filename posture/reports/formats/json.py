@@ -13,6 +13,8 @@ from posture.findings import Finding
 from posture.reports.model import FRAMEWORKS, STATES, TALLY_STATES, VIEWS, Report, state
 from posture.resources import resource_name
 
+OUTPUT = "file"
+
 SCHEMA_VERSION = 3
 
 

@@ -24,6 +24,8 @@ from posture.reports import network
 from posture.reports.model import FRAMEWORKS, KINDS, STATE_LABELS, Report, state
 from posture.resources import resource_name
 
+OUTPUT = "file"
+
 WAIVER_LABELS = {"expired": "expired", "refused": "refused (critical)", "unused": "unused"}
 MAX_PASSES = 50
 """Passing resources named per control; the rest are counted (the JSON report lists every verdict)."""

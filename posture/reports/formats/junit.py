@@ -15,6 +15,8 @@ from posture.findings import Finding, Verdict
 from posture.reports.model import Report, waiver_text
 from posture.resources import resource_name
 
+OUTPUT = "file"
+
 
 def render(report: Report) -> str:
     suite_name = f"posture {report.kind}" + (f" {report.stack}" if report.stack else "")

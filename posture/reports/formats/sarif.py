@@ -23,6 +23,8 @@ from posture.findings import Enforcement, Finding, Severity, Verdict
 from posture.reports.model import Report
 from posture.resources import resource_name
 
+OUTPUT = "file"
+
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SECURITY_SEVERITY = {Severity.CRITICAL: "9.5", Severity.HIGH: "8.0", Severity.MEDIUM: "5.5", Severity.LOW: "3.0"}
 """GitHub's bands: critical >= 9.0, high 7.0-8.9, medium 4.0-6.9, low 0.1-3.9."""

@@ -15,6 +15,9 @@ from posture.findings import Finding, Verdict
 from posture.reports.model import STATE_LABELS, TALLY_STATES, Report, state
 from posture.resources import resource_name
 
+OUTPUT = "terminal"
+"""For people at a terminal: stdout, with colour and the terminal's width."""
+
 STYLES = {"error": "bold red", "fail": "red", "unknown": "yellow", "waived": "magenta", "pass": "green",
           "not_applicable": "dim", "not_evaluated": "dim"}
 SEVERITY_STYLES = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
