@@ -8,8 +8,6 @@ from collections.abc import Sequence
 
 from posture.catalog import Control, Promise
 
-FORMATS = ("console", "markdown", "json")
-
 
 def render(controls: Sequence[Control], promises: Sequence[Promise], fmt: str, *, color: bool = False,
            width: int = 120) -> str:
