@@ -994,8 +994,9 @@ CONTROLS: tuple[Control, ...] = (
             "or a ...:recovery-point:* pattern; the vault's own ARN denies nothing."
         ),
         remediation=(
-            'Deny backup:DeleteRecoveryPoint and backup:UpdateRecoveryPointLifecycle to Principal * with Resource "*", without a '
-            "condition."
+            'Deny backup:DeleteRecoveryPoint and backup:UpdateRecoveryPointLifecycle to Principal * with Resource "*" (or '
+            "arn:aws:backup:<region>:<account>:recovery-point:*), without a condition: a Resource of only the vault ARN does "
+            "not reach the recovery points."
         ),
         satisfied_by="components.backups.Backups",
     ),
@@ -1007,7 +1008,8 @@ CONTROLS: tuple[Control, ...] = (
         frameworks=_frameworks(nist="CP-9 SI-12"),
         resource_types=(tok.BACKUP_PLAN,),
         description="Ransomware and slow data corruption are often found days later; short-lived recovery points are gone by then.",
-        remediation="Set lifecycle.delete_after (and the copy actions') to 7 days or more (35 in production).",
+        remediation=("Set lifecycle.delete_after (and the copy actions') to 7 days or more; the component requires 14 in "
+                     "production and defaults to 35 there."),
         satisfied_by="components.backups.BackupsArgs.retention_days",
     ),
     _control(
