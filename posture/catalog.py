@@ -1548,7 +1548,9 @@ CONTROLS: tuple[Control, ...] = (
             "reaches nothing; the transaction store (tag store=transactions) also denies every principal but the bank-sync role "
             "(StringNotEquals or ArnNotEquals aws:PrincipalArn). A StringEquals there would deny only the endpoint's own traffic."
         ),
-        remediation="Add an aws.dynamodb.ResourcePolicy that denies every item action except through the endpoint.",
+        remediation=("Add an aws.dynamodb.ResourcePolicy that denies every item action except through the endpoint "
+                     "(StringNotEquals aws:SourceVpce) and, on the transaction table, to every principal but the bank-sync "
+                     "role (StringNotEquals aws:PrincipalArn)."),
         satisfied_by="components.data_stores.DataStoresArgs.dynamodb_endpoint_id",
     ),
     _control(
@@ -1562,7 +1564,9 @@ CONTROLS: tuple[Control, ...] = (
             "The secret's own policy denies GetSecretValue on the secret to every principal not on its allowlist (StringNotEquals "
             "aws:PrincipalArn) and blocks public policies, so an over-broad IAM policy elsewhere cannot read the bank token."
         ),
-        remediation="Add an aws.secretsmanager.SecretPolicy with block_public_policy=True and that Deny.",
+        remediation=("Add an aws.secretsmanager.SecretPolicy with block_public_policy=True that denies "
+                     "secretsmanager:GetSecretValue to Principal * unless aws:PrincipalArn is a named reader "
+                     "(StringNotEquals)."),
         satisfied_by="components.data_stores.DataStoresArgs.bank_sync_role",
     ),
     # --- identity (BANK-2) ---
