@@ -584,7 +584,8 @@ CONTROLS: tuple[Control, ...] = (
         frameworks=_frameworks(fsbp="EC2.15", nist="AC-4 SC-7", pci="1.4.4"),
         resource_types=(tok.SUBNET,),
         description="An instance launched by mistake in a subnet that maps public IPs is reachable from the internet.",
-        remediation="Set map_public_ip_on_launch=False and assign_ipv6_address_on_creation=False.",
+        remediation=("Set map_public_ip_on_launch=False and assign_ipv6_address_on_creation=False; give load balancers and "
+                     "NAT gateways their addresses explicitly."),
         satisfied_by="components.vpc.Vpc",
     ),
     _control(
@@ -621,7 +622,8 @@ CONTROLS: tuple[Control, ...] = (
             "endpoint policy instead of crossing the NAT gateway."
         ),
         remediation=(
-            "Add gateway endpoints for s3 and dynamodb and interface endpoints for secretsmanager, kms, logs and sts."
+            "Add gateway endpoints for s3 and dynamodb and interface endpoints, with private DNS on, for secretsmanager, kms, "
+            "logs, sts, ssm, ssmmessages and ec2messages."
         ),
         satisfied_by="components.vpc.Vpc",
     ),
@@ -641,7 +643,8 @@ CONTROLS: tuple[Control, ...] = (
             "private (a public range, or a prefix list that is not this stack's list of private ranges) over a transit gateway, peering "
             "connection, network interface or any other target; gateway-endpoint routes stay."
         ),
-        remediation="Remove the route; the data tier keeps only the local route and gateway-endpoint prefix lists.",
+        remediation=("Remove the route, or associate the data subnets with the data tier's own route table; the data tier "
+                     "keeps only the local route and gateway-endpoint prefix lists."),
         satisfied_by="components.vpc.Vpc",
     ),
     _control(
@@ -884,7 +887,8 @@ CONTROLS: tuple[Control, ...] = (
             "overridden to Count or Allow only watches; a scoped-down rate rule limits only what its scope-down matches. Inline rules, "
             "rule_json and standalone rules are read together."
         ),
-        remediation="Add the missing rules in Block mode; override single noisy rules, never a whole group.",
+        remediation=("Add the missing rules in Block mode, without scope-down statements and ahead of any Allow rule; "
+                     "override single noisy rules, never a whole group."),
         satisfied_by="components.load_balancer.LoadBalancerArgs.blocklist_ip_set_arns",
     ),
     # --- reachability and the edge path (DB-2, DB-4, ADM-1, APP-2, APP-3) ---
@@ -1330,7 +1334,8 @@ CONTROLS: tuple[Control, ...] = (
             "network walls, RDS, DynamoDB, Secrets Manager, CloudTrail, Backup, ELBv2, WAFv2); a list or an exclusion that leaves one "
             "out fails, naming it."
         ),
-        remediation="Add aws.cfg.Recorder, aws.cfg.DeliveryChannel and aws.cfg.RecorderStatus(is_enabled=True).",
+        remediation=("Add aws.cfg.Recorder with recording_group={'all_supported': True, 'include_global_resource_types': "
+                     "True}, aws.cfg.DeliveryChannel and aws.cfg.RecorderStatus(is_enabled=True)."),
         satisfied_by="components.monitoring.Monitoring",
     ),
     _control(
@@ -1376,7 +1381,7 @@ CONTROLS: tuple[Control, ...] = (
             "monitoring_interval is one of 1, 5, 10, 15, 30, 60 seconds and monitoring_role_arn is set, so OS-level metrics (CPU steal, "
             "memory, processes) are published (checkov CKV_AWS_118)."
         ),
-        remediation="Set monitoring_interval=60 and monitoring_role_arn.",
+        remediation="Set monitoring_interval=60 and monitoring_role_arn to a role with AmazonRDSEnhancedMonitoringRole.",
         satisfied_by="components.database.DatabaseArgs.monitoring_interval_seconds",
     ),
     _control(
@@ -1392,7 +1397,7 @@ CONTROLS: tuple[Control, ...] = (
             "records that also see statements inside functions (checkov CKV2_AWS_30 asks for log_statement and "
             "log_min_duration_statement, which the component also sets)."
         ),
-        remediation="Set shared_preload_libraries=pgaudit and pgaudit.log=read,write,ddl,role.",
+        remediation="Set shared_preload_libraries=pgaudit and pgaudit.log=read,write,ddl,role (or log_statement=all).",
         satisfied_by="components.database.Database",
     ),
     _control(
@@ -1953,7 +1958,7 @@ CONTROLS: tuple[Control, ...] = (
         ),
         remediation=(
             "Set the endpoint's policy: Allow the actions the workloads need to Principal '*' with StringEquals "
-            "aws:PrincipalAccount, per service."
+            "aws:PrincipalAccount (this account) or aws:PrincipalOrgID, per service."
         ),
         satisfied_by="components.vpc.Vpc",
     ),
