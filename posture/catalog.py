@@ -584,7 +584,8 @@ CONTROLS: tuple[Control, ...] = (
         frameworks=_frameworks(fsbp="EC2.15", nist="AC-4 SC-7", pci="1.4.4"),
         resource_types=(tok.SUBNET,),
         description="An instance launched by mistake in a subnet that maps public IPs is reachable from the internet.",
-        remediation="Set map_public_ip_on_launch=False and assign_ipv6_address_on_creation=False.",
+        remediation=("Set map_public_ip_on_launch=False and assign_ipv6_address_on_creation=False; give load balancers and "
+                     "NAT gateways their addresses explicitly."),
         satisfied_by="components.vpc.Vpc",
     ),
     _control(
@@ -621,7 +622,8 @@ CONTROLS: tuple[Control, ...] = (
             "endpoint policy instead of crossing the NAT gateway."
         ),
         remediation=(
-            "Add gateway endpoints for s3 and dynamodb and interface endpoints for secretsmanager, kms, logs and sts."
+            "Add gateway endpoints for s3 and dynamodb and interface endpoints, with private DNS on, for secretsmanager, kms, "
+            "logs, sts, ssm, ssmmessages and ec2messages."
         ),
         satisfied_by="components.vpc.Vpc",
     ),
@@ -641,7 +643,8 @@ CONTROLS: tuple[Control, ...] = (
             "private (a public range, or a prefix list other than one in the same stack or audited account that holds only private "
             "ranges) over a transit gateway, peering connection, network interface or any other target; gateway-endpoint routes stay."
         ),
-        remediation="Remove the route; the data tier keeps only the local route and gateway-endpoint prefix lists.",
+        remediation=("Remove the route, or associate the data subnets with the data tier's own route table; the data tier "
+                     "keeps only the local route and gateway-endpoint prefix lists."),
         satisfied_by="components.vpc.Vpc",
     ),
     _control(
@@ -885,7 +888,8 @@ CONTROLS: tuple[Control, ...] = (
             "more of its rules overridden to Count or Allow only watches; a scoped-down rate rule limits only what its scope-down matches. "
             "Inline rules, rule_json and standalone rules are read together."
         ),
-        remediation="Add the missing rules in Block mode; override single noisy rules, never a whole group.",
+        remediation=("Add the missing rules in Block mode, without scope-down statements and ahead of any Allow rule; "
+                     "override single noisy rules, never a whole group."),
         satisfied_by="components.load_balancer.LoadBalancerArgs.blocklist_ip_set_arns",
     ),
     # --- reachability and the edge path (DB-2, DB-4, ADM-1, APP-2, APP-3) ---
@@ -995,8 +999,9 @@ CONTROLS: tuple[Control, ...] = (
             "or a ...:recovery-point:* pattern; the vault's own ARN denies nothing."
         ),
         remediation=(
-            'Deny backup:DeleteRecoveryPoint and backup:UpdateRecoveryPointLifecycle to Principal * with Resource "*", without a '
-            "condition."
+            'Deny backup:DeleteRecoveryPoint and backup:UpdateRecoveryPointLifecycle to Principal * with Resource "*" (or '
+            "arn:aws:backup:<region>:<account>:recovery-point:*), without a condition: a Resource of only the vault ARN does "
+            "not reach the recovery points."
         ),
         satisfied_by="components.backups.Backups",
     ),
@@ -1008,7 +1013,8 @@ CONTROLS: tuple[Control, ...] = (
         frameworks=_frameworks(nist="CP-9 SI-12"),
         resource_types=(tok.BACKUP_PLAN,),
         description="Ransomware and slow data corruption are often found days later; short-lived recovery points are gone by then.",
-        remediation="Set lifecycle.delete_after (and the copy actions') to 7 days or more (35 in production).",
+        remediation=("Set lifecycle.delete_after (and the copy actions') to 7 days or more; the component requires 14 in "
+                     "production and defaults to 35 there."),
         satisfied_by="components.backups.BackupsArgs.retention_days",
     ),
     _control(
@@ -1329,7 +1335,8 @@ CONTROLS: tuple[Control, ...] = (
             "network walls, RDS, DynamoDB, Secrets Manager, CloudTrail, Backup, ELBv2, WAFv2); a list or an exclusion that leaves one "
             "out fails, naming it."
         ),
-        remediation="Add aws.cfg.Recorder, aws.cfg.DeliveryChannel and aws.cfg.RecorderStatus(is_enabled=True).",
+        remediation=("Add aws.cfg.Recorder with recording_group={'all_supported': True, 'include_global_resource_types': "
+                     "True}, aws.cfg.DeliveryChannel and aws.cfg.RecorderStatus(is_enabled=True)."),
         satisfied_by="components.monitoring.Monitoring",
     ),
     _control(
@@ -1375,7 +1382,7 @@ CONTROLS: tuple[Control, ...] = (
             "monitoring_interval is one of 1, 5, 10, 15, 30, 60 seconds and monitoring_role_arn is set, so OS-level metrics (CPU steal, "
             "memory, processes) are published (checkov CKV_AWS_118)."
         ),
-        remediation="Set monitoring_interval=60 and monitoring_role_arn.",
+        remediation="Set monitoring_interval=60 and monitoring_role_arn to a role with AmazonRDSEnhancedMonitoringRole.",
         satisfied_by="components.database.DatabaseArgs.monitoring_interval_seconds",
     ),
     _control(
@@ -1391,7 +1398,7 @@ CONTROLS: tuple[Control, ...] = (
             "records that also see statements inside functions (checkov CKV2_AWS_30 asks for log_statement and "
             "log_min_duration_statement, which the component also sets)."
         ),
-        remediation="Set shared_preload_libraries=pgaudit and pgaudit.log=read,write,ddl,role.",
+        remediation="Set shared_preload_libraries=pgaudit and pgaudit.log=read,write,ddl,role (or log_statement=all).",
         satisfied_by="components.database.Database",
     ),
     _control(
@@ -1548,7 +1555,9 @@ CONTROLS: tuple[Control, ...] = (
             "reaches nothing; the transaction store (tag store=transactions) also denies every principal but the bank-sync role "
             "(StringNotEquals or ArnNotEquals aws:PrincipalArn). A StringEquals there would deny only the endpoint's own traffic."
         ),
-        remediation="Add an aws.dynamodb.ResourcePolicy that denies every item action except through the endpoint.",
+        remediation=("Add an aws.dynamodb.ResourcePolicy that denies every item action except through the endpoint "
+                     "(StringNotEquals aws:SourceVpce) and, on the transaction table, to every principal but the bank-sync "
+                     "role (StringNotEquals aws:PrincipalArn)."),
         satisfied_by="components.data_stores.DataStoresArgs.dynamodb_endpoint_id",
     ),
     _control(
@@ -1562,7 +1571,9 @@ CONTROLS: tuple[Control, ...] = (
             "The secret's own policy denies GetSecretValue on the secret to every principal not on its allowlist (StringNotEquals "
             "aws:PrincipalArn) and blocks public policies, so an over-broad IAM policy elsewhere cannot read the bank token."
         ),
-        remediation="Add an aws.secretsmanager.SecretPolicy with block_public_policy=True and that Deny.",
+        remediation=("Add an aws.secretsmanager.SecretPolicy with block_public_policy=True that denies "
+                     "secretsmanager:GetSecretValue to Principal * unless aws:PrincipalArn is a named reader "
+                     "(StringNotEquals)."),
         satisfied_by="components.data_stores.DataStoresArgs.bank_sync_role",
     ),
     # --- identity (BANK-2) ---
@@ -1949,7 +1960,7 @@ CONTROLS: tuple[Control, ...] = (
         ),
         remediation=(
             "Set the endpoint's policy: Allow the actions the workloads need to Principal '*' with StringEquals "
-            "aws:PrincipalAccount, per service."
+            "aws:PrincipalAccount (this account) or aws:PrincipalOrgID, per service."
         ),
         satisfied_by="components.vpc.Vpc",
     ),

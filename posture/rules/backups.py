@@ -43,7 +43,7 @@ def vault_require_cmk_encryption(resource: ResourceView) -> RuleResult:
     key = customer_key(props(resource), key_prop)
     if not key or is_aws_managed_key(key):
         return failed(resource, key_prop, key, "recovery points are encrypted with an AWS-managed key whose policy "
-                      "we cannot restrict", f"set {key_prop} to the backups customer-managed key")
+                      "we cannot restrict", "the backups customer-managed key")
     return passed(resource, f"recovery points encrypted with {key}")
 
 
@@ -52,11 +52,11 @@ def vaultlockconfiguration_require_compliance_mode(resource: ResourceView) -> Ru
     changeable = as_int(p.get("changeableForDays"))
     if changeable is None:
         return failed(resource, "changeableForDays", None, "governance mode: anyone with the permission can remove "
-                      "the lock and delete recovery points", "set changeable_for_days (>= 3) for compliance mode")
+                      "the lock and delete recovery points", "a grace period of at least 3 days (compliance mode)")
     minimum = as_int(p.get("minRetentionDays"))
     if minimum is None or minimum < MIN_RETENTION_DAYS:
         return failed(resource, "minRetentionDays", minimum, "recovery points may be deleted before they can serve a "
-                      "restore", f"set min_retention_days to at least {MIN_RETENTION_DAYS}")
+                      "restore", f"at least {MIN_RETENTION_DAYS} days")
     return passed(resource, f"compliance-mode lock, minimum retention {minimum} days")
 
 
@@ -85,9 +85,8 @@ def vaultpolicy_require_deny_delete(resource: ResourceView) -> RuleResult:
     document = policy_document(props(resource).get("policy"))
     if not any(_statement_denies_deletion(s) for s in document["Statement"]):
         return failed(resource, "policy", document, "nothing stops a stolen administrator credential from deleting "
-                      "recovery points", f"add an unconditional Deny for Principal * on {', '.join(PROTECTED_ACTIONS)} "
-                      'with Resource "*" (or arn:aws:backup:<region>:<account>:recovery-point:*): a Resource of only '
-                      "the vault ARN does not reach recovery points")
+                      "recovery points", f"an unconditional Deny of {' and '.join(PROTECTED_ACTIONS)} for Principal * "
+                      'on Resource "*" or arn:aws:backup:<region>:<account>:recovery-point:*')
     return passed(resource, "denies deleting recovery points to everyone")
 
 
@@ -100,7 +99,7 @@ def plan_require_retention(resource: ResourceView) -> RuleResult:
             days = as_int(lifecycle.get("deleteAfter")) if lifecycle is not None else None
             if days is not None and days < MIN_RETENTION_DAYS:
                 return failed(resource, f"{path}.deleteAfter", days, "recovery points expire before a slow-burning "
-                              "incident is noticed", f"keep them at least {MIN_RETENTION_DAYS} days (14 in production)")
+                              "incident is noticed", f"at least {MIN_RETENTION_DAYS} days")
     return passed(resource, f"every rule keeps recovery points at least {MIN_RETENTION_DAYS} days")
 
 
@@ -126,10 +125,10 @@ def backup_vault_require_lock_and_policy(resources: Sequence[ResourceView]) -> l
     def check(vault: ResourceView) -> RuleResult:
         if vault.urn not in locks:
             return failed(vault, "vaultLockConfiguration", None, "the vault is not locked: recovery points can be "
-                          "deleted early", "add aws.backup.VaultLockConfiguration with changeable_for_days set")
+                          "deleted early", "a vault lock configuration in compliance mode (changeableForDays set)")
         if vault.urn not in policies:
             return failed(vault, "vaultPolicy", None, "no access policy denies deleting recovery points",
-                          "add aws.backup.VaultPolicy denying backup:DeleteRecoveryPoint to Principal *")
+                          "a vault access policy denying backup:DeleteRecoveryPoint to Principal *")
         return passed(vault, f"locked by {locks[vault.urn].name}, guarded by {policies[vault.urn].name}")
 
     return each(g.of_type(BACKUP_VAULT), check)
@@ -156,39 +155,38 @@ def backup_copy_require_equally_fortified_vault(resources: Sequence[ResourceView
             copies = rule.get("copyActions") or []
             if not len(copies):
                 return failed(plan, f"{where}.copyActions", None, "recovery points exist in one region only",
-                              "copy every rule's recovery points to the vault in the second region")
+                              "at least one copy action, to a vault in another region")
             target_ref = rule.ref("targetVaultName")
             primary = _vault_ref(g, target_ref, f"{where}.targetVaultName")
             if primary is None:
                 return failed(plan, f"{where}.targetVaultName", target_ref and target_ref.value, "the target vault is "
                               f"not {scope().declared}, so its lock and key cannot be proven",
-                              "back up into the vault this stack declares")
+                              f"a vault {scope().declared}")
             for j, copy in enumerate(copies):
                 path = f"{where}.copyActions[{j}].destinationVaultArn"
                 copy_ref = copy.ref("destinationVaultArn")
                 target = _vault_ref(g, copy_ref, path)
                 if target is None:
                     return failed(plan, path, copy_ref and copy_ref.value, f"the copy vault is not {scope().declared}, "
-                                  "so its protection cannot be proven", "declare the copy vault here")
+                                  "so its protection cannot be proven", f"a vault {scope().declared}")
                 if _region(target) == _region(primary):
                     return failed(plan, path, _region(target), f"the copy stays in {_region(primary)} with the "
-                                  "primary", "place the copy vault in another region")
+                                  "primary", f"a vault in a region other than {_region(primary)}")
                 floor, copy_floor = _min_retention(primary, locks), _min_retention(target, locks)
                 if floor is not None and copy_floor is not None and copy_floor < floor:
                     return failed(locks.get(target.urn, target), "minRetentionDays", copy_floor,
                                   f"the copy vault's lock is weaker than the primary's ({floor} days)",
-                                  f"lock the copy vault for at least {floor} days")
+                                  f"at least {floor} days (the primary vault's lock)")
                 keep = as_int((rule.get("lifecycle") or {}).get("deleteAfter"))
                 copy_keep = as_int((copy.get("lifecycle") or {}).get("deleteAfter"))
                 if keep is None and copy_keep is not None:
                     return failed(plan, f"{where}.copyActions[{j}].lifecycle.deleteAfter", copy_keep,
                                   f"copies expire after {copy_keep} days while the primary recovery points are kept "
-                                  "forever", "keep copies as long as the primary (leave the copy's delete_after "
-                                  "unset too, or set both)")
+                                  "forever", "unset, like the primary's (copies kept as long as the primary recovery points)")
                 if keep is not None and copy_keep is not None and copy_keep < keep:
                     return failed(plan, f"{where}.copyActions[{j}].lifecycle.deleteAfter", copy_keep,
                                   f"copies expire before the primary recovery points ({keep} days)",
-                                  f"keep copies at least {keep} days")
+                                  f"at least {keep} days (the primary's deleteAfter)")
         return passed(plan, "every rule copies to a locked vault in another region")
 
     return each(g.of_type(BACKUP_PLAN), check)
@@ -331,7 +329,7 @@ def data_store_require_backup_plan(resources: Sequence[ResourceView]) -> list[Ru
         if not covering:
             return failed(store, "backupSelection", None, f"no AWS Backup plan {scope().here} covers this data store "
                           "(selections whose tag conditions it does not meet do not count)",
-                          "add its ARN to the baseline's aws.backup.Selection")
+                          f"a backup selection {scope().here} whose resources or tag conditions cover this store")
         evidence: list[str] = []
         for selection in covering:
             plan = plans[selection.urn]
@@ -347,8 +345,7 @@ def data_store_require_backup_plan(resources: Sequence[ResourceView]) -> list[Ru
             evidence += [f"selection {selection.name} covers {store.name} through plan {plan.name}", *why]
         plan = plans[covering[0].urn]
         result = failed(plan, "rules", None, f"{store.name} gets no daily, copied recovery point: " + "; ".join(
-            evidence[1:]), "schedule a rule at least daily (e.g. cron(0 3 * * ? *)) with a copy action to the "
-            "second region's vault")
+            evidence[1:]), "a rule that runs at least daily and copies to the second region's vault")
         return dataclasses.replace(result, evidence=tuple(evidence))
 
     return each(g.of_type(*DATA_STORES), check)

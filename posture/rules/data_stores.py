@@ -51,12 +51,11 @@ def table_require_cmk_encryption(resource: ResourceView) -> RuleResult:
     enabled = as_bool(sse.get("enabled")) if sse is not None else None
     if not enabled:
         return failed(resource, "serverSideEncryption.enabled", enabled, "the table uses the AWS-owned key, which we "
-                      "can neither restrict nor audit", "set server_side_encryption={'enabled': True, "
-                      "'kms_key_arn': <the store's customer-managed key>}")
+                      "can neither restrict nor audit", "true, with kmsKeyArn the store's customer-managed key")
     key = customer_key(sse, "kmsKeyArn")
     if not key or is_aws_managed_key(key):
         return failed(resource, "serverSideEncryption.kmsKeyArn", key, "the table uses the AWS-managed key",
-                      "set server_side_encryption.kms_key_arn to the store's customer-managed key")
+                      "the store's customer-managed key")
     return passed(resource, f"encrypted with {key}")
 
 
@@ -64,8 +63,7 @@ def table_enable_point_in_time_recovery(resource: ResourceView) -> RuleResult:
     pitr = props(resource).get("pointInTimeRecovery")
     enabled = as_bool(pitr.get("enabled")) if pitr is not None else None
     if not enabled:
-        return failed(resource, "pointInTimeRecovery.enabled", enabled, "a bad write or delete cannot be undone",
-                      "set point_in_time_recovery={'enabled': True}")
+        return failed(resource, "pointInTimeRecovery.enabled", enabled, "a bad write or delete cannot be undone", "true")
     return passed(resource, "point-in-time recovery on")
 
 
@@ -92,15 +90,14 @@ def table_enable_ttl_for_expiring_data(resource: ResourceView) -> RuleResult:
     enabled = as_bool(ttl.get("enabled")) if ttl is not None else None
     if not enabled or not ttl.get("attributeName"):
         return failed(resource, "ttl", ttl, "expired sessions or tokens stay in the table forever",
-                      "ttl.enabled true with an attribute_name (components.data_stores writes expires_at)")
+                      "enabled true, with an attributeName")
     return passed(resource, f"items expire on {ttl.get('attributeName')}")
 
 
 def table_enable_deletion_protection(resource: ResourceView) -> RuleResult:
     value = as_bool(props(resource).get("deletionProtectionEnabled"))
     if not value:
-        return failed(resource, "deletionProtectionEnabled", value, "a replacement or one API call deletes the table",
-                      "set deletion_protection_enabled=True")
+        return failed(resource, "deletionProtectionEnabled", value, "a replacement or one API call deletes the table", "true")
     return passed(resource, "deletion protection on")
 
 
@@ -109,7 +106,7 @@ def secret_require_cmk_encryption(resource: ResourceView) -> RuleResult:
     if not key or is_aws_managed_key(key):
         return failed(resource, "kmsKeyId", key, "the secret is encrypted with the AWS-managed key, which every "
                       "principal of the account with secretsmanager access can use",
-                      "set kms_key_id to the domain's customer-managed key")
+                      "the domain's customer-managed key")
     return passed(resource, f"encrypted with {key}")
 
 
@@ -118,12 +115,12 @@ def secretversion_disallow_stored_value(resource: ResourceView) -> RuleResult:
     for key in ("secretString", "secretBinary"):
         if p.is_set(key):
             return failed(resource, key, REDACTED, "the secret value passes through the program and is kept in Pulumi "
-                          "state", "let the owning service write the value, or use secret_string_wo")
+                          "state", "unset (the owning service writes the value, or the write-only secretStringWo)")
     return passed(resource, "no secret value stored by Pulumi")
 
 
-_ROTATION_EXPECTED = (f"set rotation_rules.automatically_after_days (or a schedule_expression such as rate(30 days)) "
-                 f"to at most {MAX_ROTATION_DAYS} days")
+_ROTATION_EXPECTED = (f"at most {MAX_ROTATION_DAYS} days between rotations (automaticallyAfterDays, or a scheduleExpression "
+                      "such as rate(30 days))")
 
 
 def _rotation_result(secret: ResourceView, rotation: ResourceView) -> RuleResult:
@@ -133,7 +130,7 @@ def _rotation_result(secret: ResourceView, rotation: ResourceView) -> RuleResult
     p = props(rotation)
     rules = p.get("rotationRules")
     if as_bool(p.get("rotationEnabled")) is False:
-        return failed(rotation, "rotationEnabled", False, "rotation is switched off", "turn rotation on")
+        return failed(rotation, "rotationEnabled", False, "rotation is switched off", "true")
     days = as_int(rules.get("automaticallyAfterDays")) if rules is not None else None
     schedule = rules.get("scheduleExpression") if rules is not None else None
     if days is None and not schedule:
@@ -170,8 +167,8 @@ def secret_require_rotation_or_exemption(resources: Sequence[ResourceView]) -> l
         if len(reason.strip()) >= MIN_EXEMPTION_REASON:
             return passed(secret, f"rotation exempt: {reason}")
         return failed(secret, f"tags.{ROTATION_TAG}", rotator or None, "the secret never rotates and no one "
-                      "recorded who rotates it instead", f"add an aws.secretsmanager.SecretRotation, or tag "
-                      f"{ROTATION_TAG}=<party>-managed or {ROTATION_EXEMPT_TAG}=<who rotates it and how>")
+                      "recorded who rotates it instead", f"<party>-managed, a {ROTATION_EXEMPT_TAG} tag of at least "
+                      f"{MIN_EXEMPTION_REASON} characters saying who rotates it and how, or a SecretRotation for the secret")
 
     return each(g.of_type(SECRET), check)
 
@@ -252,23 +249,22 @@ def dynamodb_table_require_deny_policy(resources: Sequence[ResourceView]) -> lis
         policy = policies.get(table.urn)
         if policy is None:
             return failed(table, "resourcePolicy", None, "any principal with IAM access to DynamoDB reaches the items, "
-                          "from anywhere", "add an aws.dynamodb.ResourcePolicy denying item access outside the VPC "
-                          "endpoint (and, for transactions, to everyone but the bank-sync role)")
+                          "from anywhere", "a resource policy denying item access outside the VPC endpoint (for "
+                          "transaction tables, also to every principal but the bank-sync role)")
         document = policy_document(props(policy).get("policy"))
         targets = known_arns(table, policy.props.get("resourceArn"))
         open_actions = _unguarded(document, TABLE_DATA_ACTIONS, table, targets, ("aws:SourceVpce", "aws:SourceVpc"))
         if open_actions:
             return failed(policy, "policy", document, f"nothing denies {_missing(open_actions)} on {table.name} "
-                          "from outside the VPC endpoint", "add a Deny for Principal * on every item action "
-                          "(components.data_stores.TABLE_DATA_ACTIONS, or dynamodb:*) with Resource the table ARN "
-                          "and StringNotEquals aws:SourceVpce = the endpoint id")
+                          "from outside the VPC endpoint", "a Deny for Principal * of every item action (or dynamodb:*) "
+                          "on the table ARN, with StringNotEquals aws:SourceVpce = the endpoint id")
         if _holds_transactions(table):
             open_actions = _unguarded(document, TABLE_DATA_ACTIONS, table, targets, ("aws:PrincipalArn",))
             if open_actions:
                 return failed(policy, "policy", document, f"{table.name} holds transaction data but any authorised "
-                              f"principal may use {_missing(open_actions)}", "add a Deny for Principal * on every "
-                              "item action with Resource the table ARN and StringNotEquals (or ArnNotEquals) "
-                              "aws:PrincipalArn = the bank-sync role")
+                              f"principal may use {_missing(open_actions)}", "a Deny for Principal * of every item "
+                              "action on the table ARN, with StringNotEquals (or ArnNotEquals) aws:PrincipalArn = the "
+                              "bank-sync role")
         return passed(table, f"item access walled off by {policy.name}")
 
     return each(g.of_type(DYNAMODB_TABLE), check)
@@ -282,17 +278,17 @@ def secret_require_reader_allowlist_policy(resources: Sequence[ResourceView]) ->
         policy = policies.get(secret.urn)
         if policy is None:
             return failed(secret, "secretPolicy", None, "any principal whose IAM policy allows it can read the secret",
-                          "add an aws.secretsmanager.SecretPolicy denying GetSecretValue to all but the named readers")
+                          "a secret policy denying secretsmanager:GetSecretValue to all but the named readers")
         p = props(policy)
         if as_bool(p.get("blockPublicPolicy")) is not True:
             return failed(policy, "blockPublicPolicy", p.get("blockPublicPolicy"), "a later policy change could make "
-                          "the secret readable from other accounts", "set block_public_policy=True")
+                          "the secret readable from other accounts", "true")
         document = policy_document(p.get("policy"))
         targets = known_arns(secret, policy.props.get("secretArn"))
         if _unguarded(document, SECRET_READ_ACTIONS, secret, targets, ("aws:PrincipalArn",)):
             return failed(policy, "policy", document, "nothing denies reading the secret to principals outside the "
-                          "allowlist", "Deny secretsmanager:GetSecretValue to Principal * on the secret (Resource "
-                          '"*" or its ARN) with StringNotEquals aws:PrincipalArn = the named readers')
+                          "allowlist", "a Deny of secretsmanager:GetSecretValue for Principal * on the secret "
+                          '(Resource "*" or its ARN), with StringNotEquals aws:PrincipalArn = the named readers')
         return passed(secret, f"readable only by the principals {policy.name} names")
 
     return each(g.of_type(SECRET), check)

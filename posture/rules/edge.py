@@ -54,17 +54,16 @@ def _alb_flag(key: str, expected: Any, problem: str, condition: str, ok: str):
 
 loadbalancer_enable_drop_invalid_headers = _alb_flag(
     "dropInvalidHeaderFields", True, "malformed headers reach the application (request smuggling)",
-    "set drop_invalid_header_fields=True", "invalid header fields dropped")
+    "true", "invalid header fields dropped")
 loadbalancer_configure_strictest_desync_mitigation = _alb_flag(
     "desyncMitigationMode", "strictest", "ambiguous requests that enable HTTP desync attacks are forwarded",
-    'set desync_mitigation_mode="strictest"', "strictest desync mitigation")
+    '"strictest"', "strictest desync mitigation")
 
 
 def loadbalancer_enable_deletion_protection(resource: ResourceView) -> RuleResult:
     value = as_bool(props(resource).get("enableDeletionProtection"))
     if not value:
-        return failed(resource, "enableDeletionProtection", value, "a replacement or one API call takes the site down",
-                      "set enable_deletion_protection=True")
+        return failed(resource, "enableDeletionProtection", value, "a replacement or one API call takes the site down", "true")
     return passed(resource, "deletion protection on")
 
 
@@ -76,7 +75,7 @@ def loadbalancer_enable_access_logs(resource: ResourceView) -> RuleResult:
     if not enabled or not logs.is_set("bucket") or logs.ref("bucket").value == "":
         return failed(resource, "accessLogs.enabled" if not enabled else "accessLogs.bucket",
                       None if logs is None else enabled, "requests to the site leave no record",
-                      "set access_logs={'bucket': <log bucket>, 'enabled': True}")
+                      "a log bucket" if enabled else "true, with a log bucket")
     return passed(resource, f"access logs to {named(logs.ref('bucket'))}")
 
 
@@ -101,19 +100,19 @@ def listener_require_tls(resource: ResourceView, settings: Mapping[str, Any] | N
             why = ("AWS then applies ELBSecurityPolicy-2016-08, which accepts TLS 1.0" if policy is None
                    else "the policy is not on the TLS 1.2+/1.3 allow-list")
             return failed(resource, "sslPolicy", policy, why,
-                          'set ssl_policy="ELBSecurityPolicy-TLS13-1-2-2021-06"')
+                          f'a policy on the allow-list, such as "{min(allowed)}"')
         return passed(resource, f"{protocol} with {policy}")
     if protocol == "HTTP":
         actions = p.get("defaultActions")
         if not _closes_plain_http(actions):
             return failed(resource, "defaultActions", actions, "the site is served over plain HTTP",
-                          'make every default action a redirect with protocol "HTTPS" (or a non-2xx fixed response)')
+                          'every action a redirect with protocol "HTTPS" or a non-2xx fixed response')
         return passed(resource, "HTTP only redirects to HTTPS or refuses")
     if protocol == "TCP" and as_int(p.get("port")) == 443:
         return not_applicable(resource, "TCP on 443 passes TLS through to where it ends; "
                                         "stack-entry-point-require-tls-and-waf follows it there")
     return failed(resource, "protocol", protocol, "the listener carries traffic unencrypted",
-                  "terminate TLS (protocol HTTPS or TLS) with an allowed ssl_policy")
+                  '"HTTPS" or "TLS", with an allowed sslPolicy')
 
 
 def listener_require_hsts_header(resource: ResourceView) -> RuleResult:
@@ -125,7 +124,7 @@ def listener_require_hsts_header(resource: ResourceView) -> RuleResult:
     match = re.search(r"max-age=(\d+)", str(value or ""))
     if not match or int(match.group(1)) < MIN_HSTS_MAX_AGE:
         return failed(resource, key, value, "browsers may fall back to HTTP, exposing sessions to hijacking",
-                      f'set it to "max-age={MIN_HSTS_MAX_AGE}; includeSubDomains"')
+                      f"a max-age of at least {MIN_HSTS_MAX_AGE} seconds")
     return passed(resource, f"HSTS {value}")
 
 
@@ -139,7 +138,7 @@ def targetgroup_require_tls(resource: ResourceView) -> RuleResult:
     protocol = str(p.get("protocol") or "")
     if protocol.upper() not in ("HTTPS", "TLS"):
         return failed(resource, "protocol", protocol or None, "traffic from the load balancer to the app travels in "
-                      "clear inside the VPC", 'set protocol="HTTPS" (and serve TLS on the app port)')
+                      "clear inside the VPC", '"HTTPS" or "TLS"')
     return passed(resource, f"{protocol} to the targets")
 
 
@@ -164,18 +163,17 @@ def load_balancer_require_public_tier_subnets(resources: Sequence[ResourceView])
         mappings = [r for m in (p.get("subnetMappings") or []) if (r := m.ref("subnetId")) is not None]
         if not refs and not mappings:
             return failed(lb, "subnets", None, "the subnets an internet-facing load balancer uses cannot be proven "
-                          "public", "name the public-tier subnets in subnets")
+                          "public", "the public-tier subnets (tagged tier=public)")
         subnets = g.resolve_all(refs, SUBNET) + [s for r in mappings if (s := g.resolve(r, SUBNET)) is not None]
         if len(subnets) < len(refs) + len(mappings):
             return failed(lb, "subnets", show_refs([*refs, *mappings]), f"a subnet is not {scope().declared}, so "
                           "its tier cannot be proven",
-                          "place the load balancer in the public-tier subnets this stack declares")
+                          f"public-tier subnets {scope().declared}")
         for subnet in subnets:
             if tags(subnet).get(key) != value:
                 return failed(lb, "internal", p.get("internal"), f"internet-facing, but it sits in {subnet.name} "
                               f"(tier={tags(subnet).get(key) or 'untagged'}), exposing a service of that tier",
-                              "set internal=True, or move an intentionally public load balancer to the "
-                              "tier=public subnets")
+                              "true, unless every subnet is tagged tier=public")
         return passed(lb, f"internet-facing in {len(subnets)} public-tier subnets")
 
     return each(g.of_type(*LOAD_BALANCERS), check)
@@ -195,19 +193,18 @@ def load_balancer_require_waf(resources: Sequence[ResourceView]) -> list[RuleRes
 
     def check(lb: ResourceView) -> RuleResult:
         if as_bool(props(lb).get("enableWafFailOpen")):
-            return failed(lb, "enableWafFailOpen", True, "requests skip the WAF whenever it cannot be reached",
-                          "set enable_waf_fail_open=False")
+            return failed(lb, "enableWafFailOpen", True, "requests skip the WAF whenever it cannot be reached", "false")
         for assoc in g.of_type(WEB_ACL_ASSOCIATION):
             p = props(assoc)
             if g.resolve(p.ref("resourceArn"), lb.type) is lb:
                 acl = g.resolve(p.ref("webAclArn"), WEB_ACL)
                 if acl is None:
                     return failed(assoc, "webAclArn", named(p.ref("webAclArn")), f"the web ACL is not {scope().declared}, "
-                                  "so its rules cannot be checked", "associate the baseline's web ACL")
+                                  "so its rules cannot be checked", f"a web ACL {scope().declared}")
                 return passed(lb, f"protected by web ACL {acl.name}")
         scheme = "an internal" if as_bool(props(lb).get("internal")) else "an internet-facing"
         return failed(lb, "webAclAssociation", None, f"{scheme} application load balancer without a web ACL",
-                      "add aws.wafv2.WebAclAssociation(resource_arn=<alb arn>, web_acl_arn=<web acl arn>)")
+                      "a web ACL association for this load balancer")
 
     return each(_albs(g), check)
 
@@ -459,8 +456,8 @@ def web_acl_require_baseline_rules(resources: Sequence[ResourceView]) -> list[Ru
         if path.problems:
             problem, evidence = path.problems[0]
             result = failed(acl, "rules", problem.split(" ", 2)[1], problem,
-                            "put the blocklist, the managed groups and the rate limit first, in Block mode, "
-                            "without scope-down statements; only then any Allow rule")
+                            "the blocklist, the managed groups and the rate limit in Block mode, without "
+                            "scope-down statements, ahead of any Allow rule")
             return dataclasses.replace(result, evidence=("request from the internet", f"web ACL {acl.name}",
                                                          *evidence))
         missing = path.missing()
@@ -469,8 +466,8 @@ def web_acl_require_baseline_rules(resources: Sequence[ResourceView]) -> list[Ru
             why = (f" ({', '.join(counted)} only watches: counted, scoped down, or most of its rules overridden "
                    "to Count or Allow)") if counted else ""
             result = failed(acl, "rules", sorted(path.found), f"the web ACL lacks {', '.join(missing)}{why}",
-                            "add the missing rules in Block (not Count) mode, without rule action overrides that "
-                            "silence a group")
+                            f"rules including {', '.join(missing)}, in Block (not Count) mode, with no rule "
+                            "action overrides that silence a group")
             return dataclasses.replace(result, evidence=("request from the internet", f"web ACL {acl.name}",
                                                          *path.hops, *(f"missing: {m}" for m in missing)))
         return passed(acl, "blocklist, the common, known-bad-input, SQLi and IP-reputation groups and a rate limit "

@@ -75,11 +75,10 @@ BANK_TOKEN_CHANGES = ("PutSecretValue", "UpdateSecret", "DeleteSecret", "PutReso
 def trail_enable_multi_region(resource: ResourceView) -> RuleResult:
     p = props(resource)
     checks = (("isMultiRegionTrail", as_bool(p.get("isMultiRegionTrail")) is True, "API calls in other regions go "
-               "unrecorded", "set is_multi_region_trail=True"),
+               "unrecorded", "true"),
               ("includeGlobalServiceEvents", as_bool(p.get("includeGlobalServiceEvents")) is not False,
-               "IAM and STS calls go unrecorded", "set include_global_service_events=True"),
-              ("enableLogging", as_bool(p.get("enableLogging")) is not False, "the trail records nothing",
-               "set enable_logging=True"))
+               "IAM and STS calls go unrecorded", "true"),
+              ("enableLogging", as_bool(p.get("enableLogging")) is not False, "the trail records nothing", "true"))
     for key, ok, problem, expected in checks:
         if not ok:
             return failed(resource, key, p.get(key), problem, expected)
@@ -89,8 +88,7 @@ def trail_enable_multi_region(resource: ResourceView) -> RuleResult:
 def trail_enable_log_file_validation(resource: ResourceView) -> RuleResult:
     value = as_bool(props(resource).get("enableLogFileValidation"))
     if not value:
-        return failed(resource, "enableLogFileValidation", value, "a tampered or deleted log file goes unnoticed",
-                      "set enable_log_file_validation=True")
+        return failed(resource, "enableLogFileValidation", value, "a tampered or deleted log file goes unnoticed", "true")
     return passed(resource, "log file validation on")
 
 
@@ -105,20 +103,20 @@ def _require_cmk(key_prop: str, problem: str, expected: str):
 
 
 trail_require_cmk_encryption = _require_cmk(
-    "kmsKeyId", "logs are readable by anyone who can read the bucket", "set kms_key_id to a customer-managed key")
+    "kmsKeyId", "logs are readable by anyone who can read the bucket", "a customer-managed key")
 topic_require_cmk_encryption = _require_cmk(
     "kmsMasterKeyId", "alarm and backup notifications are stored unencrypted or under the AWS-managed key",
-    "set kms_master_key_id to a customer-managed key")
+    "a customer-managed key")
 loggroup_require_cmk_encryption = _require_cmk(
     "kmsKeyId", "log events (flow logs, trails) are encrypted with a key we do not control",
-    "set kms_key_id to the logs customer-managed key")
+    "the logs customer-managed key")
 
 
 def loggroup_require_retention(resource: ResourceView) -> RuleResult:
     days = as_int(props(resource).get("retentionInDays"))
     if days is not None and days != 0 and days < MIN_LOG_RETENTION_DAYS:
         return failed(resource, "retentionInDays", days, "evidence is gone before an investigation needs it",
-                      f"keep logs at least {MIN_LOG_RETENTION_DAYS} days")
+                      f"at least {MIN_LOG_RETENTION_DAYS} days (0 or unset keeps logs forever)")
     return passed(resource, f"kept {days or 'forever'} days" if days else "kept forever")
 
 
@@ -131,10 +129,10 @@ def cloudtrail_bucket_require_object_lock(resources: Sequence[ResourceView]) -> 
         bucket = g.resolve(ref, *BUCKETS) if ref is not None else None
         if bucket is None:
             return failed(trail, "s3BucketName", ref and ref.value, f"the trail's bucket is not {scope().declared}, so its lock "
-                          "cannot be proven", "deliver to the monitoring component's audit bucket")
+                          "cannot be proven", f"a bucket {scope().declared}")
         if not as_bool(props(bucket).get("objectLockEnabled")):
             return failed(bucket, "objectLockEnabled", props(bucket).get("objectLockEnabled"), "trail logs can be "
-                          "deleted or overwritten", "create the bucket with object_lock_enabled=True")
+                          "deleted or overwritten", "true")
         lock = locks.get(bucket.urn)
         retention = props(lock).get("rule") if lock is not None else None
         retention = retention.get("defaultRetention") if retention is not None else None
@@ -142,8 +140,8 @@ def cloudtrail_bucket_require_object_lock(resources: Sequence[ResourceView]) -> 
         days = (as_int(retention.get("days")) or 365 * (as_int(retention.get("years")) or 0)) if retention else 0
         if mode != "COMPLIANCE" or days < MIN_LOG_RETENTION_DAYS:
             return failed(lock or bucket, "rule.defaultRetention", retention, "trail logs are not locked in compliance "
-                          f"mode for {MIN_LOG_RETENTION_DAYS} days", "add a BucketObjectLockConfiguration with "
-                          f"default_retention mode COMPLIANCE and days >= {MIN_LOG_RETENTION_DAYS}")
+                          f"mode for {MIN_LOG_RETENTION_DAYS} days", f'mode "COMPLIANCE" and at least '
+                          f"{MIN_LOG_RETENTION_DAYS} days")
         return passed(trail, f"logs locked in {bucket.name} ({mode}, {days} days)")
 
     return each(g.of_type(TRAIL), check)
@@ -168,14 +166,14 @@ def account_require_guardduty(resources: Sequence[ResourceView]) -> list[RuleRes
     def check(detector: ResourceView) -> RuleResult:
         enabled = as_bool(props(detector).get("enable"))
         if enabled is False:
-            return failed(detector, "enable", enabled, "GuardDuty is off", "set enable=True")
+            return failed(detector, "enable", enabled, "GuardDuty is off", "true")
         for feature in g.of_type(GUARDDUTY_DETECTOR_FEATURE):
             p = props(feature)
             if p.get("name") == "RDS_LOGIN_EVENTS" and p.get("status") == "ENABLED" and \
                     g.resolve(p.ref("detectorId"), GUARDDUTY_DETECTOR) is detector:
                 return passed(detector, "enabled with RDS protection")
         return failed(detector, "features", None, "RDS Protection is off: suspicious database logins go unnoticed",
-                      'add aws.guardduty.DetectorFeature(name="RDS_LOGIN_EVENTS", status="ENABLED")')
+                      'a detector feature RDS_LOGIN_EVENTS with status "ENABLED"')
 
     return each(detectors, check)
 
@@ -193,7 +191,8 @@ def account_require_security_hub(resources: Sequence[ResourceView]) -> list[Rule
                if not any(marker in arn for arn in arns) and not defaults]
     if missing:
         return [failed(hubs[0], "standardsSubscriptions", arns, f"{' and '.join(missing)} are not evaluated",
-                       "add aws.securityhub.StandardsSubscription for each standard")]
+                       f"active subscriptions to {' and '.join(missing)} (or enableDefaultStandards "
+                       "not false)")]
     return [passed(hubs[0], "FSBP and CIS standards enabled")]
 
 
@@ -230,31 +229,30 @@ def account_require_config_recording(resources: Sequence[ResourceView]) -> list[
         return [stack_failed("no AWS Config recorder: configuration history is not kept")]
     if not g.of_type(CONFIG_DELIVERY_CHANNEL):
         return [failed(recorders[0], "deliveryChannel", None, "the recorder has nowhere to deliver",
-                       "add aws.cfg.DeliveryChannel")]
+                       "an AWS Config delivery channel")]
 
     def check(recorder: ResourceView) -> RuleResult:
         p = props(recorder)
         group = p.get("recordingGroup")
         if group is None:
             return failed(recorder, "recordingGroup", None, "the default recording group leaves out global resources "
-                          "(IAM users, roles and policies)", "set recording_group={'all_supported': True, "
-                          "'include_global_resource_types': True}")
+                          "(IAM users, roles and policies)", "allSupported true and includeGlobalResourceTypes true")
         missing = _unrecorded_types(group)
         if missing:
             return failed(recorder, "recordingGroup", group, f"changes to {', '.join(missing)} are not recorded, "
-                          "and the promises depend on their history", "set recording_group.all_supported=True "
-                          "(or record at least " + ", ".join(CONFIG_REQUIRED_TYPES) + ")")
+                          "and the promises depend on their history", "allSupported true, or resourceTypes "
+                          "including " + ", ".join(CONFIG_REQUIRED_TYPES) + " (and none of them excluded)")
         if as_bool(group.get("allSupported")) is not False and \
                 as_bool(group.get("includeGlobalResourceTypes")) is False:
             return failed(recorder, "recordingGroup.includeGlobalResourceTypes", False, "changes to IAM users, roles "
-                          "and policies are not recorded", "set recording_group.include_global_resource_types=True")
+                          "and policies are not recorded", "true")
         for status in g.of_type(CONFIG_RECORDER_STATUS):
             s = props(status)
             if s.get("name") == p.get("name") and as_bool(s.get("isEnabled")):
                 return passed(recorder, "recording, with a delivery channel")
         return failed(recorder, "recorderStatus", None, "the recorder exists but is stopped: AWS Config records "
                       "nothing until a RecorderStatus enables it",
-                      "add aws.cfg.RecorderStatus(name=<recorder name>, is_enabled=True)")
+                      "a recorder status for this recorder with isEnabled true")
 
     return each(recorders, check)
 
@@ -363,12 +361,11 @@ def sns_topic_require_tls_only_policy(resources: Sequence[ResourceView]) -> list
         value = props(holder).get("policy")
         if value is None:
             return failed(topic, "policy", None, "the default topic policy accepts publish requests over plain HTTP",
-                          "add an aws.sns.TopicPolicy with a Deny on sns:Publish for Principal * when "
-                          '"aws:SecureTransport" is "false"')
+                          'a Deny of sns:Publish for Principal * when "aws:SecureTransport" is "false"')
         document = policy_document(value)
         if not any(_denies_plain_publish(s) for s in document["Statement"]):
             return failed(holder, "policy", document, "notifications may be published over plain HTTP",
-                          'add a Deny on sns:Publish for Principal * with only the condition Bool '
+                          'a Deny of sns:Publish for Principal * whose only condition is Bool '
                           '"aws:SecureTransport" = "false"')
         return passed(topic, f"publishing requires TLS ({holder.name})")
 

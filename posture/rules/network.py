@@ -95,9 +95,9 @@ def _ingress_rule(predicate, problem: str, expected: str, ok: str):
 
 securitygroup_disallow_remote_admin_ingress = _ingress_rule(
     _is_remote_admin, "SSH/RDP is reachable; admin access goes through SSM Session Manager",
-    "remove the rule and use `aws ssm start-session`", "no SSH or RDP ingress")
+    "no ingress covering port 22 or 3389", "no SSH or RDP ingress")
 securitygroup_disallow_all_ports_ingress = _ingress_rule(
-    _is_all_ports, "every port is open to the source", "admit only the ports the service listens on",
+    _is_all_ports, "every port is open to the source", "the ports the service listens on, not every port",
     "no all-ports ingress")
 
 
@@ -144,12 +144,12 @@ def security_group_disallow_internet_ingress(resources: Sequence[ResourceView]) 
                 return failed(resource, f"{rule.prop}cidr", rule.describe(),
                               "the internet may reach this port; only 80/443 (and the TLS listener ports) of a "
                               "public load balancer may be open",
-                              "replace the CIDR with a security-group reference or a managed prefix list")
+                              "a security-group reference or an allowlist prefix list, not an internet range")
             if group is None or group.urn not in public_groups:
                 where = group.name if group else named(rule.group_ref)
                 return failed(resource, f"{rule.prop}cidr", rule.describe(),
                               f"{where} is not attached to an internet-facing load balancer",
-                              "open 80/443 to the internet only on the public load balancer's security group")
+                              "internet ranges only on the security group of an internet-facing load balancer")
         return passed(resource, "internet ingress only on 80/443 of a public load balancer")
 
     return each(g.of_type(*INGRESS_TYPES), check)
@@ -161,7 +161,7 @@ def defaultsecuritygroup_disallow_rules(resource: ResourceView) -> RuleResult:
         rules = p.get(key) or []
         if len(rules):
             return failed(resource, key, rules, "the VPC's default security group admits traffic; anything launched "
-                          "without a group gets it", f"set {key}=[] on the default security group")
+                          "without a group gets it", "[] (no rules)")
     return passed(resource, "default security group has no rules")
 
 
@@ -173,7 +173,7 @@ def vpc_require_locked_default_security_group(resources: Sequence[ResourceView])
         if vpc.urn not in adopted:
             return failed(vpc, "defaultSecurityGroup", None, "the default security group keeps AWS's allow-all "
                           "rules (all traffic from itself, all egress)",
-                          "declare aws.ec2.DefaultSecurityGroup(vpc_id=..., ingress=[], egress=[])")
+                          "the VPC's default security group adopted with no ingress and no egress rules")
         return passed(vpc, f"default security group adopted by {adopted[vpc.urn].name}")
 
     return each(g.of_type(VPC), check)
@@ -188,15 +188,14 @@ def subnet_disallow_public_ip_on_launch(resource: ResourceView) -> RuleResult:
         value = as_bool(p.get(key))
         if value:
             return failed(resource, key, value, "anything launched here gets a public address",
-                          f"set {key}=False; give load balancers and NAT gateways their addresses explicitly")
+                          "false")
     return passed(resource, "no public addresses on launch")
 
 
 def flowlog_require_all_traffic(resource: ResourceView) -> RuleResult:
     traffic = props(resource).get("trafficType")
     if traffic != "ALL":
-        return failed(resource, "trafficType", traffic, "rejected or accepted traffic goes unrecorded",
-                      'set traffic_type="ALL"')
+        return failed(resource, "trafficType", traffic, "rejected or accepted traffic goes unrecorded", '"ALL"')
     return passed(resource, "flow log records ALL traffic")
 
 
@@ -218,7 +217,7 @@ def vpc_require_flow_logs(resources: Sequence[ResourceView]) -> list[RuleResult]
     def check(vpc: ResourceView) -> RuleResult:
         if vpc.urn not in logs:
             return failed(vpc, "flowLog", None, "no flow log records this VPC's traffic",
-                          'add aws.ec2.FlowLog(vpc_id=..., traffic_type="ALL") to an encrypted log group')
+                          'a flow log on this VPC with trafficType "ALL", to an encrypted log group')
         return passed(vpc, f"flow log {logs[vpc.urn][0].name}")
 
     return each(g.of_type(VPC), check)
@@ -233,13 +232,12 @@ def vpc_require_service_endpoints(resources: Sequence[ResourceView]) -> list[Rul
         missing = [s for s in REQUIRED_ENDPOINT_SERVICES if s not in services]
         if missing:
             return failed(vpc, "vpcEndpoints", sorted(services), f"calls to {', '.join(missing)} leave the VPC "
-                          "through the NAT gateway", f"add VPC endpoints for {', '.join(missing)}")
+                          "through the NAT gateway", f"VPC endpoints for {', '.join(REQUIRED_ENDPOINT_SERVICES)}")
         for endpoint in endpoints.get(vpc.urn, []):
             e = props(endpoint)
             if e.get("vpcEndpointType") == "Interface" and not as_bool(e.get("privateDnsEnabled")):
                 return failed(endpoint, "privateDnsEnabled", e.get("privateDnsEnabled"), "SDKs keep resolving the "
-                              "public service name, so calls still leave through the NAT gateway",
-                              "set private_dns_enabled=True")
+                              "public service name, so calls still leave through the NAT gateway", "true")
         return passed(vpc, "AWS APIs reached through VPC endpoints")
 
     return each(g.of_type(VPC), check)
@@ -256,7 +254,7 @@ def managedprefixlist_disallow_anywhere(resource: ResourceView) -> RuleResult:
     for path, cidr in entries:
         if is_internet(cidr):
             return failed(resource, path, cidr, "an allowlist holding the internet (or a public range broader than "
-                          "/8 IPv4, /16 IPv6) allows everyone", "list the specific networks that need access")
+                          "/8 IPv4, /16 IPv6) allows everyone", "a specific network that needs access")
     return passed(resource, "no internet-wide entry")
 
 
@@ -290,7 +288,7 @@ def data_tier_disallow_internet_routes(resources: Sequence[ResourceView]) -> lis
     for subnet, table in uses:
         if table is None:
             results.append(failed(subnet, "routeTable", None, f"the data subnet's route table is not {scope().declared}",  # type: ignore[arg-type]
-                                  "associate it with the data tier's route table"))
+                                  f"a route table {scope().declared}"))
             continue
         if table.unreadable is not None:
             if table.key not in judged_tables:
@@ -306,8 +304,7 @@ def data_tier_disallow_internet_routes(resources: Sequence[ResourceView]) -> lis
             result = failed(route.owner, route.path or "destinationCidrBlock", route.destination,
                             f"{user} uses {table.name} ({table.how}), which routes {route.destination} via "
                             f"{route.target_kind} {route.target}",
-                            "remove the route (the data tier keeps only the local route), or associate the data "
-                            "subnets with the data tier's own route table")
+                            "no route out of the VPC: only the local route (and gateway-endpoint prefix lists)")
             results.append(dataclasses.replace(result, evidence=(
                 user, f"route table {table.name} ({table.how})", route.hop(), "out of the private network")))
         if not exits and table.key not in judged_tables:
@@ -378,13 +375,13 @@ def database_reachable_only_from_app_tier(resources: Sequence[ResourceView]) -> 
         refs = p.refs("vpcSecurityGroupIds")
         if not refs:
             return failed(db, "vpcSecurityGroupIds", None, "the database falls back to the VPC's default security "
-                          "group", "attach a dedicated security group that admits only the app tier")
+                          "group", "a dedicated security group that admits only the app tier")
         port = _db_port(db, g)
         problems = 0
         groups = g.resolve_all(refs, SECURITY_GROUP)
         if len(groups) < len(refs):
-            return failed(db, "vpcSecurityGroupIds", show_refs(refs), "a security group is not declared in this "
-                          "stack, so who reaches the database cannot be proven", "declare it here")
+            return failed(db, "vpcSecurityGroupIds", show_refs(refs), f"a security group is not {scope().declared}, "
+                          "so who reaches the database cannot be proven", f"security groups {scope().declared}")
         for sg in groups:
             for rule in by_group.of(sg):
                 problem = _db_ingress_problem(g, rule, port)
@@ -398,7 +395,7 @@ def database_reachable_only_from_app_tier(resources: Sequence[ResourceView]) -> 
         results.extend(r for r in each([db], lambda d: check(d) or []) if r)
     for rule, problem in offending.values():
         results.append(failed(rule.resource, f"{rule.prop}source", rule.describe(), problem,
-                              "admit only the app tier's security group, on the database port"))
+                              "only the app tier's security group, on the database port"))
     return results
 
 
@@ -442,7 +439,7 @@ def networkacl_disallow_all_traffic_from_internet(resource: ResourceView) -> Rul
         if is_internet(cidr) and protocol_name(entry.get("protocol")) == "all":
             return failed(resource, f"{path}.protocol" if path else "protocol", entry.get("protocol"),
                           f"the network ACL admits every protocol and port from {cidr}",
-                          "allow only the ports the tier serves (e.g. 443) and ephemeral return ports")
+                          "the protocols and ports the tier serves (e.g. tcp 443) and ephemeral return ports, not all traffic")
     return passed(resource, "no all-traffic ingress from the internet")
 
 
@@ -466,7 +463,7 @@ def subnet_require_network_acl(resources: Sequence[ResourceView]) -> list[RuleRe
         if vpc_of(g, subnet) is not None and vpc_of(g, subnet).urn in default_acl_vpcs:
             return passed(subnet, "guarded by the VPC's adopted default network ACL")
         return failed(subnet, "networkAcl", None, "the subnet falls back to the default network ACL, which admits "
-                      "all traffic", "attach the tier's aws.ec2.NetworkAcl (subnet_ids=[...])")
+                      "all traffic", "an associated network ACL, or the VPC's adopted default ACL without allow-all entries")
 
     return each(g.of_type(SUBNET), check)
 
@@ -488,14 +485,14 @@ def data_tier_nacl_require_app_tier_sources(resources: Sequence[ResourceView]) -
         if group is None:
             return [failed(db, "dbSubnetGroupName", named(p.ref("dbSubnetGroupName")), "the database's subnets are not "
                            f"{scope().declared}, so their network ACL cannot be checked",
-                           "place it in a subnet group of the data-tier subnets")]
+                           f"a subnet group {scope().declared} of data-tier subnets")]
         port = _db_port(db, g)
         out: list[RuleResult] = []
         refs = props(group).refs("subnetIds")
         subnets = g.resolve_all(refs, SUBNET)
         if len(subnets) < len(refs):
             out.append(failed(group, "subnetIds", show_refs(refs), f"a subnet not {scope().declared}",
-                              "use the data-tier subnets"))
+                              f"data-tier subnets {scope().declared}"))
         for subnet in subnets:
             acl = _acl_of(g, subnet)
             if acl is None:
@@ -515,7 +512,7 @@ def data_tier_nacl_require_app_tier_sources(resources: Sequence[ResourceView]) -
                     bad.append(failed(entry.owner, f"{entry.path}.cidrBlock" if entry.path else "cidrBlock",
                                       entry.describe(),
                                       f"the data tier admits more than the app subnets on port {port}",
-                                      f"allow only tcp {port} from the app-tier subnet CIDRs"))
+                                      f"tcp {port} from the app-tier subnet CIDRs only"))
             out.extend(bad or [passed(acl, f"admits only app subnets on port {port}")])
         return out
 

@@ -31,7 +31,7 @@ def vpcendpoint_require_restrictive_policy(resource: ResourceView) -> RuleResult
     raw = p.get("policy")
     if not raw:
         return failed(resource, "policy", None, "the endpoint keeps AWS's default policy: any principal of any "
-                      "account may call any action through it", _EXPECTED)
+                      "account may call any action through it", _RESTRICTIVE_POLICY)
     document = policy_document(raw)
     own = _account_of(str(p.get("arn") or ""))
     for i, statement in enumerate(document["Statement"]):
@@ -41,29 +41,30 @@ def vpcendpoint_require_restrictive_policy(resource: ResourceView) -> RuleResult
         actions = [str(a) for a in as_list(statement.get("Action"))]
         if statement.get("NotAction") is not None or any(a == "*" or a.endswith(":*") for a in actions):
             return failed(resource, f"{where}.Action", actions or statement.get("NotAction"),
-                          "the statement allows every action of the service", _EXPECTED)
+                          "the statement allows every action of the service",
+                          "the actions the workloads need, not * or service:* or NotAction")
         principal = statement.get("Principal")
         if is_everyone(principal):
             pinned = pinned_keys(statement.get("Condition")) & _CALLER_PINS
             if not pinned:
                 return failed(resource, f"{where}.Condition", statement.get("Condition"),
                               "Principal \"*\" with no aws:PrincipalAccount or aws:PrincipalOrgID condition admits "
-                              "callers from any account", _EXPECTED)
+                              "callers from any account", _CALLER_PIN)
             strangers = _other_accounts(statement.get("Condition"), own)
             if strangers:
                 return failed(resource, f"{where}.Condition", sorted(strangers),
-                              "aws:PrincipalAccount names accounts other than this one", _EXPECTED)
+                              "aws:PrincipalAccount names accounts other than this one", f"this account ({own}) only")
         else:
             strangers = {a for a in _principal_accounts(principal) if own and a != own}
             if strangers:
                 return failed(resource, f"{where}.Principal", sorted(strangers),
-                              "the statement admits principals of other accounts", _EXPECTED)
+                              "the statement admits principals of other accounts", f"principals of this account ({own}) only")
     return passed(resource, "endpoint policy admits only this account's (or organization's) principals and the "
                             "actions the services need")
 
 
-_EXPECTED = ("set policy= to Allow only the actions the workloads need, to Principal \"*\" with a StringEquals "
-        "aws:PrincipalAccount (this account) or aws:PrincipalOrgID condition")
+_CALLER_PIN = "a StringEquals aws:PrincipalAccount (this account) or aws:PrincipalOrgID condition"
+_RESTRICTIVE_POLICY = f'a policy allowing only the actions the workloads need, to Principal "*" with {_CALLER_PIN}'
 
 
 def _account_of(arn: str) -> str | None:
@@ -113,14 +114,13 @@ def vpc_require_locked_default_network_acl(resources: Sequence[ResourceView]) ->
             acl_id = vpc.props.get("defaultNetworkAclId")
             return failed(vpc, "defaultNetworkAclId", acl_id, "the default network ACL is not adopted: AWS's allows "
                           "all traffic in and out of any subnet that falls back on it",
-                          "declare aws.ec2.DefaultNetworkAcl(default_network_acl_id=vpc.default_network_acl_id) "
-                          "with no ingress and no egress rules")
+                          "adopted (aws.ec2.DefaultNetworkAcl) with no ingress and no egress rules")
         for key in ("ingress", "egress"):
             entries = props(acl).get(key) or []
             if len(entries):
                 return failed(vpc, f"defaultNetworkAcl.{key}", entries, f"the default network ACL {acl.name} has "
                               "rules: a subnet that falls back on it gets them",
-                              f"declare the DefaultNetworkAcl with {key}=[]")
+                              "[] (no rules)")
         return passed(vpc, f"default network ACL adopted by {acl.name} with no rules (denies everything)")
 
     return each(g.of_type(VPC), check)
@@ -151,6 +151,6 @@ def account_require_s3_public_access_block(resources: Sequence[ResourceView]) ->
         p = props(block)
         off = [flag for flag in PUBLIC_ACCESS_FLAGS if as_bool(p.get(flag)) is not True]
         results.append(failed(block, off[0], p.get(off[0]), "a bucket anyone creates can still be made public",
-                              f"set {', '.join(off)} to true") if off
+                              "true" + (f" (and {', '.join(off[1:])} true too)" if off[1:] else "")) if off
                        else passed(block, "account-level S3 Block Public Access: all four flags on"))
     return results

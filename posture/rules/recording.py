@@ -37,10 +37,10 @@ def instance_enable_enhanced_monitoring(resource: ResourceView) -> RuleResult:
     interval = as_int(p.get("monitoringInterval"))
     if interval not in MONITORING_INTERVALS:
         return failed(resource, "monitoringInterval", interval, "no OS-level metrics: a host under attack or "
-                      "starving looks healthy", "set monitoring_interval to 60 (or 1, 5, 10, 15, 30)")
+                      "starving looks healthy", "1, 5, 10, 15, 30 or 60 seconds")
     if not p.is_set("monitoringRoleArn"):
         return failed(resource, "monitoringRoleArn", None, "RDS cannot publish enhanced-monitoring metrics without "
-                      "a role", "set monitoring_role_arn to a role with AmazonRDSEnhancedMonitoringRole")
+                      "a role", "a role with the AmazonRDSEnhancedMonitoringRole policy")
     return passed(resource, f"enhanced monitoring every {interval} s")
 
 
@@ -61,13 +61,13 @@ def database_require_audit_logging(resources: Sequence[ResourceView]) -> list[Ru
             return failed(group, "parameters", {"shared_preload_libraries": values.get("shared_preload_libraries"),
                                                 "log_statement": statement},
                           f"reads and writes of {db.name} leave no record (BANK-4: every access recorded)",
-                          "load pgaudit (shared_preload_libraries=pgaudit) with pgaudit.log=read,write,ddl,role, "
-                          "or set log_statement=all")
+                          "shared_preload_libraries including pgaudit and pgaudit.log covering read, write, "
+                          "ddl and role, or log_statement all")
         missing = sorted(PGAUDIT_CLASSES - classes) if "all" not in classes else []
         if missing:
             return failed(group, "parameters", {"pgaudit.log": values.get("pgaudit.log")},
                           f"pgaudit does not record {', '.join(missing)} statements on {db.name}",
-                          "set pgaudit.log=read,write,ddl,role")
+                          "pgaudit.log covering read, write, ddl and role (or all)")
         return passed(db, f"statements audited by pgaudit through {group.name}")
 
     return each(g.of_type(RDS_INSTANCE, RDS_CLUSTER), check)
@@ -94,17 +94,17 @@ def cloudtrail_bucket_require_access_logging(resources: Sequence[ResourceView]) 
         logging = loggings.get(bucket.urn)
         if logging is None:
             return failed(bucket, "logging", None, "reads and deletions of the trail's log files leave no record "
-                          "(CIS 3.6)", "add aws.s3.BucketLogging to a separate, delete-denying bucket")
+                          "(CIS 3.6)", "server access logging to a separate bucket whose policy denies deletion")
         target = g.resolve(props(logging).ref("targetBucket"), *BUCKETS)
         if target is None or target is bucket:
             return failed(logging, "targetBucket", props(logging).ref("targetBucket").value, "the access logs are "
-                          "not kept in a separate bucket of this stack", "log to a separate bucket declared here")
+                          f"not kept in a separate bucket {scope().here}", f"a separate bucket {scope().declared}")
         policy = policies.get(target.urn)
         statements = policy_document(props(policy).get("policy"))["Statement"] if policy is not None else []
         if not any(_denies_log_deletion(s) for s in statements):
             return failed(policy or target, "policy", None, f"anyone with s3:DeleteObject on {target.name} can erase "
-                          "the record of who read the trail", "deny s3:DeleteObject and s3:DeleteObjectVersion to "
-                          "Principal * in the access-log bucket's policy")
+                          "the record of who read the trail", "an unconditional Deny of s3:DeleteObject and "
+                          "s3:DeleteObjectVersion for Principal *")
         return passed(trail, f"access to {bucket.name} logged to {target.name}, which denies deletion")
 
     return each(g.of_type(TRAIL), check)
@@ -141,10 +141,10 @@ def audit_bucket_require_lifecycle_retention(resources: Sequence[ResourceView]) 
         lifecycle = lifecycles.get(bucket.urn)
         if lifecycle is None:
             return failed(bucket, "lifecycle", None, f"no lifecycle rule states how long {audit[bucket.urn]} are kept",
-                          f"add a BucketLifecycleConfiguration expiring objects after at least {floor} days")
+                          f"a lifecycle configuration expiring objects after at least {floor} days")
         enabled = [r for r in props(lifecycle).get("rules") or [] if str(r.get("status")) == "Enabled"]
         if not enabled:
-            return failed(lifecycle, "rules", None, "no enabled lifecycle rule", "enable the retention rule")
+            return failed(lifecycle, "rules", None, "no enabled lifecycle rule", 'a rule with status "Enabled"')
         for i, rule in enumerate(enabled):
             for path, days in ((f"rules[{i}].expiration.days", (rule.get("expiration") or {}).get("days")),
                                (f"rules[{i}].noncurrentVersionExpiration.noncurrentDays",
@@ -152,7 +152,7 @@ def audit_bucket_require_lifecycle_retention(resources: Sequence[ResourceView]) 
                 days = as_int(days)
                 if days is not None and days < floor:
                     return failed(lifecycle, path, days, f"{audit[bucket.urn]} expire before the {floor} days the "
-                                  "promises (and the object lock) need", f"expire after at least {floor} days")
+                                  "promises (and the object lock) need", f"at least {floor} days")
         return passed(bucket, f"{audit[bucket.urn]} kept at least {floor} days")
 
     return each([g.by_urn[u] for u in audit], check)

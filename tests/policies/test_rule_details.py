@@ -200,7 +200,7 @@ def test_new_failure_messages_name_resource_property_and_fix(baseline) -> None:
     [finding] = [f for f in findings if f.verdict is Verdict.FAIL]
     assert finding.message.startswith("data-sessions-policy: policy is ")
     assert "nothing denies dynamodb:BatchGetItem, dynamodb:Query, dynamodb:Scan, dynamodb:PutItem and 9 more" in finding.message
-    assert finding.path == "policy" and finding.expected.startswith("add a Deny for Principal * on every item action")
+    assert finding.path == "policy" and finding.expected.startswith("a Deny for Principal * of every item action")
 
 
 @pytest.mark.parametrize(("action", "pattern", "matches"), [
