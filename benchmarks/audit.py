@@ -34,14 +34,23 @@ from tests.live.conftest import COPY_REGION, MOTO_CONFIG, REGION  # noqa: E402
 from tests.live.replay import remove_default_vpcs, replay_stack  # noqa: E402
 
 
-def measure(label: str, repeat: int, workers: int | None) -> tuple[str, float, float, int, int]:
-    times, result = [], None
+def counting_session(calls: list[int]) -> boto3.Session:
+    """A session that counts the API calls made through it: unlike wall time, the count does not
+    depend on how busy the machine is."""
+    session = boto3.Session(region_name=REGION)
+    session.events.register("before-call", lambda **_: calls.append(1))
+    return session
+
+
+def measure(label: str, repeat: int, workers: int | None) -> tuple[str, float, float, int, int, int]:
+    times, result, calls = [], None, []
     for _ in range(repeat):
+        calls.clear()
         start = time.perf_counter()
-        result = audit_account(lambda: boto3.Session(region_name=REGION), [REGION, COPY_REGION], max_workers=workers)
+        result = audit_account(lambda: counting_session(calls), [REGION, COPY_REGION], max_workers=workers)
         times.append(time.perf_counter() - start)
     assert result is not None
-    return label, statistics.median(times), min(times), len(result.resources), len(result.findings)
+    return label, statistics.median(times), min(times), len(result.resources), len(result.findings), len(calls)
 
 
 def main() -> None:
@@ -66,9 +75,9 @@ def main() -> None:
         print(f"(replayed {args.copies - 1} more copies in {time.perf_counter() - start:.1f}s)", file=sys.stderr)
         rows.append(measure(f"{args.copies}x prod stack, parallel", args.repeat, None))
         rows.append(measure(f"{args.copies}x prod stack, one worker", args.repeat, 1))
-    print(f"{'account':<32} {'median s':>9} {'best s':>8} {'resources':>10} {'findings':>9}")
-    for label, median, best, resources, findings in rows:
-        print(f"{label:<32} {median:>9.2f} {best:>8.2f} {resources:>10} {findings:>9}")
+    print(f"{'account':<32} {'median s':>9} {'best s':>8} {'resources':>10} {'findings':>9} {'API calls':>10}")
+    for label, median, best, resources, findings, calls in rows:
+        print(f"{label:<32} {median:>9.2f} {best:>8.2f} {resources:>10} {findings:>9} {calls:>10}")
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -459,6 +459,39 @@ def tags_of(value: Any) -> dict[str, str]:
         key = tag.get("Key", tag.get("key"))
         if key is not None:
             found[str(key)] = str(tag.get("Value", tag.get("value", "")))
+    return found
+
+
+@dataclass(frozen=True)
+class BatchedTagCall:
+    """A list-tags call that takes many ARNs (ELB ``DescribeTags``, CloudTrail ``ListTags``)."""
+
+    service: str
+    operation: str
+    arns_param: str
+    listing: str
+    """The response's list of per-resource entries, each with ``arn_key`` and ``tags_key``."""
+    arn_key: str
+    tags_key: str
+    size: int = 20
+
+
+def batched_tags(ctx: Context, call: BatchedTagCall, arns: Sequence[str], region: str | None = None) -> dict[str, Any]:
+    """Every resource's tags in calls of ``call.size`` ARNs instead of one call each. As for one
+    resource (``Context._tags``), a failed call is recorded against no resource type and leaves
+    its resources' tags ``UNREADABLE`` (the stack audit keeps them); a resource the answer leaves
+    out has no tags."""
+    found: dict[str, Any] = {}
+    for start in range(0, len(arns), call.size):
+        batch = list(arns[start:start + call.size])
+        response = ctx.call(call.service, call.operation, types=(), resource=batch[0], region=region,
+                            **{call.arns_param: batch})
+        if not response:
+            found.update(dict.fromkeys(batch, UNREADABLE))
+            continue
+        found.update({arn: {} for arn in batch})
+        for entry in response.get(call.listing) or []:
+            found[entry[call.arn_key]] = tags_of(entry.get(call.tags_key))
     return found
 
 

@@ -1,6 +1,6 @@
-"""EventBridge: custom event buses with their encryption key (ListEventBuses omits it;
-DescribeEventBus has it). The account's ``default`` bus is no stack's resource and the control
-covers custom buses, so it is left out."""
+"""EventBridge: every event bus, the account's ``default`` one included, with its encryption key
+(ListEventBuses omits it; DescribeEventBus has it). Which buses the encryption control covers is the
+rule's call (posture.rules.aws_owned.account_default_bus)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,6 @@ TYPES = (tok.EVENT_BUS,)
 def collect(ctx: Context) -> list[ResourceView]:
     views = []
     for bus in ctx.items("events", "list_event_buses", "EventBuses", types=TYPES):
-        if bus["Name"] == "default":
-            continue
         described = ctx.call("events", "describe_event_bus", types=TYPES, resource=bus["Arn"], Name=bus["Name"])
         views.append(ctx.view(tok.EVENT_BUS, bus["Arn"], bus["Name"], {
             "arn": bus["Arn"], "name": bus["Name"],

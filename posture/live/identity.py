@@ -5,9 +5,9 @@ Inline policies become ``aws:iam/rolePolicy`` (``userPolicy``, ``groupPolicy``) 
 attachments ``aws:iam/rolePolicyAttachment`` (...), the forms the components declare; the role
 itself carries no inline policies, so each document is judged once.
 
-Service-linked roles (path ``/aws-service-role/``) are left out: AWS defines and owns their
-policies and no one in the account can change them. Roles created by IAM Identity Center
-(``/aws-reserved/``) are kept: their permission sets are a customer choice.
+Every principal is reported with its ``path``, service-linked roles (``/aws-service-role/``)
+included: AWS owns their policies, and the rules that judge a role's policies say so
+(posture.rules.aws_owned) rather than never seeing them.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ ROLE_POLICY, USER_POLICY, GROUP_POLICY = (tok.IAM_ROLE_POLICY, tok.IAM_POLICY_DO
 POLICY = tok.IAM_POLICY
 ROLE_ATTACHMENT, USER_ATTACHMENT, GROUP_ATTACHMENT = tok.IAM_POLICY_ATTACHMENTS[:3]
 TYPES = (*tok.IAM_POLICY_DOCUMENTS, *tok.IAM_POLICY_ATTACHMENTS[:3])
-_SERVICE_LINKED = "/aws-service-role/"
 _PRINCIPALS = (  # listing key, name key, owner prop, principal type, inline type, attachment type
     ("RoleDetailList", "RoleName", "role", tok.IAM_ROLE, ROLE_POLICY, ROLE_ATTACHMENT, "RolePolicyList"),
     ("UserDetailList", "UserName", "user", "aws:iam/user:User", USER_POLICY, USER_ATTACHMENT, "UserPolicyList"),
@@ -49,8 +48,6 @@ def collect(ctx: Context) -> list[ResourceView]:
     views: list[ResourceView] = []
     for listing, name_key, owner, principal_type, inline_type, attachment_type, inline_key in _PRINCIPALS:
         for principal in details.get(listing) or []:
-            if str(principal.get("Path", "")).startswith(_SERVICE_LINKED):
-                continue
             name, arn = principal[name_key], principal["Arn"]
             props: dict[str, Any] = {"id": name, "arn": arn, "name": name, "path": principal.get("Path"),
                                      "tags": tags_of(principal.get("Tags")) if principal_type in _TAGGABLE else None}

@@ -1,11 +1,12 @@
-"""KMS: customer-managed keys (rotation status and period, key policy, tags, grants) and their aliases.
+"""KMS: every key (rotation status and period, key policy, tags, grants) and every alias.
 
-AWS-managed keys (``alias/aws/<service>``) are not ours to rotate or restrict, so they are not
-inventoried as keys. Resources name them by key ARN, though, and a rule can only tell an
-AWS-managed key from ours by the alias form; the collector therefore emits one
-``AWS_MANAGED_KEY`` marker per AWS-managed key it can identify (from ``DescribeKey``'s
-``KeyManager`` or from the ``alias/aws/*`` aliases), and the audit rewrites every reference to
-such a key into its alias ARN before the rules run (``normalise_key_references``).
+AWS-managed keys and keys scheduled for deletion are reported like any other, with the facts the
+rules decide by: ``keyManager`` ("AWS" or "CUSTOMER") and ``keyState``. The rules say what applies
+to them (posture.rules.aws_owned): AWS rotates its own keys and owns their policies; a key pending
+deletion can no longer be used.
+Resources name an AWS-managed key by its ARN, and a resource rule sees only its own resource, so
+the audit names such keys by their ``alias/aws/...`` ARN, as a program would, before the rules
+run (``normalise_key_references``).
 """
 
 from __future__ import annotations
@@ -16,11 +17,10 @@ from typing import Any
 from posture.live.base import UNREADABLE, Context, sub_urn
 from posture.resources import ResourceView
 from posture.rules import tokens as tok
+from posture.rules.aws_owned import SCHEDULED_FOR_DELETION as _SCHEDULED_FOR_DELETION
+from posture.rules.values import is_aws_managed_key
 
-AWS_MANAGED_KEY = "posture:live/awsManagedKey:AwsManagedKey"
-"""Internal marker, removed before evaluation: an AWS-managed key's id, ARN and alias."""
 TYPES = (tok.KMS_KEY, tok.KMS_EXTERNAL_KEY, tok.KMS_REPLICA_KEY, tok.KMS_ALIAS, tok.KMS_GRANT)
-_GONE = ("PendingDeletion", "PendingReplicaDeletion")
 
 
 def collect(ctx: Context) -> list[ResourceView]:
@@ -30,7 +30,6 @@ def collect(ctx: Context) -> list[ResourceView]:
         if alias.get("TargetKeyId"):
             alias_of.setdefault(alias["TargetKeyId"], alias["AliasName"])
     views: list[ResourceView] = []
-    managed: dict[str, str] = {}
     for key in ctx.items("kms", "list_keys", "Keys", types=TYPES):
         arn = key.get("KeyArn") or ctx.arn("kms", f"key/{key['KeyId']}")
         response = ctx.call("kms", "describe_key", types=TYPES, resource=arn, KeyId=key["KeyId"])
@@ -40,26 +39,14 @@ def collect(ctx: Context) -> list[ResourceView]:
                 "enableKeyRotation": UNREADABLE}))
             continue
         metadata = response["KeyMetadata"]
-        if metadata.get("KeyManager") == "AWS":
-            managed[metadata["KeyId"]] = metadata.get("Arn") or arn
-            continue
-        if metadata.get("KeyState") in _GONE:
-            continue
         views.append(_key(ctx, metadata, alias_of.get(metadata["KeyId"])))
         views += _grants(ctx, metadata["Arn"])
     for alias in aliases:
         name = alias["AliasName"]
         target = alias.get("TargetKeyId")
-        if name.startswith("alias/aws/"):
-            if target:
-                managed.setdefault(target, ctx.arn("kms", f"key/{target}"))
-            continue
         views.append(ctx.view(tok.KMS_ALIAS, alias.get("AliasArn") or ctx.arn("kms", name), name, {
             "id": name, "arn": alias.get("AliasArn"), "name": name, "targetKeyId": target,
             "targetKeyArn": ctx.arn("kms", f"key/{target}") if target else None}))
-    views += [ctx.view(AWS_MANAGED_KEY, key_arn, alias_of.get(key_id, key_id), {
-        "keyId": key_id, "arn": key_arn, "aliasArn": ctx.arn("kms", alias_of.get(key_id, f"alias/aws/managed-{key_id}"))})
-        for key_id, key_arn in managed.items()]
     return views
 
 
@@ -71,14 +58,19 @@ def _key(ctx: Context, metadata: dict[str, Any], alias: str | None) -> ResourceV
         "id": key_id, "keyId": key_id, "arn": arn, "description": metadata.get("Description"),
         "keyUsage": usage, "customerMasterKeySpec": spec, "keySpec": spec, "isEnabled": metadata.get("Enabled"),
         "keyState": metadata.get("KeyState"), "multiRegion": metadata.get("MultiRegion"),
-        "origin": metadata.get("Origin"),
+        "origin": metadata.get("Origin"), "keyManager": metadata.get("KeyManager"),
     }
-    if spec == "SYMMETRIC_DEFAULT" and usage in (None, "ENCRYPT_DECRYPT") and metadata.get("Origin") == "AWS_KMS":
+    if metadata.get("KeyState") in _SCHEDULED_FOR_DELETION:
+        props["enableKeyRotation"] = False  # KMS reports, and does, no rotation while the deletion is pending
+    elif spec == "SYMMETRIC_DEFAULT" and usage in (None, "ENCRYPT_DECRYPT") and metadata.get("Origin") == "AWS_KMS":
         rotation = ctx.call("kms", "get_key_rotation_status", types=(tok.KMS_KEY,), resource=arn, KeyId=key_id)
         props["enableKeyRotation"] = rotation.get("KeyRotationEnabled") if rotation else UNREADABLE
         props["rotationPeriodInDays"] = rotation.get("RotationPeriodInDays") if rotation else None
-    tagging = ctx.call("kms", "list_resource_tags", types=(tok.KMS_KEY,), resource=arn, KeyId=key_id)
-    props["tags"] = {t["TagKey"]: t["TagValue"] for t in tagging.get("Tags") or []} if tagging else UNREADABLE
+    if metadata.get("KeyManager") == "AWS":
+        props["tags"] = {}  # AWS-managed keys cannot be tagged
+    else:
+        tagging = ctx.call("kms", "list_resource_tags", types=(tok.KMS_KEY,), resource=arn, KeyId=key_id)
+        props["tags"] = {t["TagKey"]: t["TagValue"] for t in tagging.get("Tags") or []} if tagging else UNREADABLE
     policy = ctx.call("kms", "get_key_policy", types=(tok.KMS_KEY,), resource=arn, KeyId=key_id, PolicyName="default")
     props["policy"] = policy.get("Policy") if policy else UNREADABLE
     if metadata.get("Origin") == "EXTERNAL":
@@ -100,18 +92,27 @@ def _grants(ctx: Context, key_arn: str) -> list[ResourceView]:
 
 
 def normalise_key_references(views: Iterable[ResourceView]) -> list[ResourceView]:
-    """Rewrite every reference to an AWS-managed key (by id or ARN) into its ``alias/aws/...`` ARN,
-    and drop the markers: the rules recognise AWS-managed keys by that alias form only."""
+    """Name every AWS-managed key the way a program does, by its ``alias/aws/<service>`` ARN, in
+    the other resources' properties: live APIs name it by key id or ARN, and a resource rule sees
+    only its own resource, so the alias form is how the data-store controls tell it from ours
+    (``posture.rules.values.is_aws_managed_key``). Only names change; no view is added or left out.
+    A key is AWS-managed when ``DescribeKey`` says so (``keyManager``) or an ``alias/aws/*`` alias
+    points at it."""
     views = list(views)
-    aliases: dict[str, str] = {}
-    for marker in (v for v in views if v.type == AWS_MANAGED_KEY):
-        aliases[marker.props["keyId"]] = marker.props["aliasArn"]
-        aliases[marker.props["arn"]] = marker.props["aliasArn"]
-    kept = [v for v in views if v.type != AWS_MANAGED_KEY]
-    if not aliases:
-        return kept
-    return [ResourceView(v.urn, v.type, v.name, _replace(v.props, aliases), v.parent, v.source, v.custom, v.region)
-            if v.type != tok.KMS_ALIAS else v for v in kept]
+    alias_arns = {str(v.props.get("targetKeyId")): str(v.props.get("arn") or v.urn) for v in views
+                  if v.type == tok.KMS_ALIAS and is_aws_managed_key(str(v.props.get("name"))) and v.props.get("targetKeyId")}
+    managed = {str(v.props["keyId"]): str(v.props["arn"]) for v in views
+               if v.type in TYPES and v.props.get("keyManager") == "AWS"}
+    for key_id in set(alias_arns) - set(managed):  # an alias/aws/* alias of a key DescribeKey did not answer for
+        managed[key_id] = alias_arns[key_id].split("alias/", 1)[0] + f"key/{key_id}"
+    names: dict[str, str] = {}
+    for key_id, key_arn in managed.items():
+        names[key_id] = names[key_arn] = (alias_arns.get(key_id)
+                                          or key_arn.replace(f"key/{key_id}", f"alias/aws/managed-{key_id}"))
+    if not names:
+        return views
+    return [ResourceView(v.urn, v.type, v.name, _replace(v.props, names), v.parent, v.source, v.custom, v.region)
+            if v.type not in TYPES else v for v in views]
 
 
 def _replace(value: Any, aliases: dict[str, str]) -> Any:

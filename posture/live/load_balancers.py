@@ -15,7 +15,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from posture.live.base import UNREADABLE, Context, as_bool_attr, display_name, sub_urn, tags_of, wire
+from posture.live.base import (
+    UNREADABLE,
+    BatchedTagCall,
+    Context,
+    as_bool_attr,
+    batched_tags,
+    display_name,
+    sub_urn,
+    wire,
+)
 from posture.resources import ResourceView
 from posture.rules import tokens as tok
 
@@ -41,46 +50,51 @@ _TEXT_ATTRIBUTES = {
 }
 _ACTION_CONFIGS = {"RedirectConfig": "redirect", "FixedResponseConfig": "fixedResponse", "ForwardConfig": "forward",
                    "AuthenticateOidcConfig": "authenticateOidc", "AuthenticateCognitoConfig": "authenticateCognito"}
-_TAG_BATCH = 20
+_DESCRIBE_TAGS = BatchedTagCall("elbv2", "describe_tags", "ResourceArns", "TagDescriptions", "ResourceArn", "Tags")
 
 
 def collect(ctx: Context) -> list[ResourceView]:
     balancers = ctx.items("elbv2", "describe_load_balancers", "LoadBalancers", types=TYPES)
-    tags = _tags(ctx, [lb["LoadBalancerArn"] for lb in balancers])
+    listeners = {lb["LoadBalancerArn"]: ctx.items("elbv2", "describe_listeners", "Listeners", types=(LISTENER,),
+                                                  LoadBalancerArn=lb["LoadBalancerArn"]) for lb in balancers}
+    rules = {listener["ListenerArn"]: _rules(ctx, listener) for found in listeners.values() for listener in found}
+    groups = ctx.items("elbv2", "describe_target_groups", "TargetGroups", types=(TARGET_GROUP,))
+    tags = batched_tags(ctx, _DESCRIBE_TAGS, [*(lb["LoadBalancerArn"] for lb in balancers), *rules,  # rules: by listener ARN
+                       *(rule["RuleArn"] for found in rules.values() for rule in found),
+                       *(group["TargetGroupArn"] for group in groups)])
     views: list[ResourceView] = []
     for lb in balancers:
         views.append(_load_balancer(ctx, lb, tags))
-        listeners = ctx.items("elbv2", "describe_listeners", "Listeners", types=(LISTENER,),
-                              LoadBalancerArn=lb["LoadBalancerArn"])
-        for listener in listeners:
-            view = _listener(ctx, listener, lb)
-            views += [view, *_rules(ctx, listener, view.name)]
-    for group in ctx.items("elbv2", "describe_target_groups", "TargetGroups", types=(TARGET_GROUP,)):
+        for listener in listeners[lb["LoadBalancerArn"]]:
+            view = _listener(ctx, listener, lb, tags)
+            views.append(view)
+            views += [_rule(ctx, rule, listener, view.name, tags) for rule in rules[listener["ListenerArn"]]]
+    for group in groups:
         arn = group["TargetGroupArn"]
         views.append(ctx.view(TARGET_GROUP, arn, group.get("TargetGroupName") or arn, {
             "id": arn, "arn": arn, "name": group.get("TargetGroupName"), "protocol": group.get("Protocol"),
             "port": group.get("Port"), "targetType": group.get("TargetType"), "vpcId": group.get("VpcId"),
             "protocolVersion": group.get("ProtocolVersion"),
-            "loadBalancerArns": group.get("LoadBalancerArns") or [],
+            "loadBalancerArns": group.get("LoadBalancerArns") or [], "tags": tags[arn],
         }))
         views += _attachments(ctx, group)
     return views
 
 
-def _rules(ctx: Context, listener: dict[str, Any], listener_name: str) -> list[ResourceView]:
+def _rules(ctx: Context, listener: dict[str, Any]) -> list[dict[str, Any]]:
     """The listener's rules but its default one (that is the listener's ``defaultActions``)."""
-    views = []
-    for rule in ctx.items("elbv2", "describe_rules", "Rules", types=(LISTENER_RULE,),
-                          ListenerArn=listener["ListenerArn"]):
-        if rule.get("IsDefault"):
-            continue
-        arn = rule["RuleArn"]
-        views.append(ctx.view(LISTENER_RULE, arn, f"{listener_name} rule {rule.get('Priority')}", {
-            "id": arn, "arn": arn, "listenerArn": listener["ListenerArn"], "priority": int(rule["Priority"]),
-            "actions": [_action(a) for a in rule.get("Actions") or []],
-            "conditions": wire(rule.get("Conditions") or []),
-        }))
-    return views
+    return [rule for rule in ctx.items("elbv2", "describe_rules", "Rules", types=(LISTENER_RULE,),
+                                       ListenerArn=listener["ListenerArn"]) if not rule.get("IsDefault")]
+
+
+def _rule(ctx: Context, rule: dict[str, Any], listener: dict[str, Any], listener_name: str,
+          tags: dict[str, Any]) -> ResourceView:
+    arn = rule["RuleArn"]
+    return ctx.view(LISTENER_RULE, arn, f"{listener_name} rule {rule.get('Priority')}", {
+        "id": arn, "arn": arn, "listenerArn": listener["ListenerArn"], "priority": int(rule["Priority"]),
+        "actions": [_action(a) for a in rule.get("Actions") or []],
+        "conditions": wire(rule.get("Conditions") or []), "tags": tags[arn],
+    })
 
 
 def _attachments(ctx: Context, group: dict[str, Any]) -> list[ResourceView]:
@@ -95,21 +109,9 @@ def _attachments(ctx: Context, group: dict[str, Any]) -> list[ResourceView]:
             for target in (response or {}).get("TargetHealthDescriptions") or []]
 
 
-def _tags(ctx: Context, arns: list[str]) -> dict[str, dict[str, str]]:
-    """Tags name the load balancers in findings; no control reads them, so a failure here leaves
-    every control checkable (it is still recorded)."""
-    found: dict[str, dict[str, str]] = {}
-    for start in range(0, len(arns), _TAG_BATCH):
-        batch = arns[start:start + _TAG_BATCH]
-        response = ctx.call("elbv2", "describe_tags", types=(), ResourceArns=batch)
-        for description in (response or {}).get("TagDescriptions") or []:
-            found[description["ResourceArn"]] = tags_of(description.get("Tags"))
-    return found
-
-
-def _load_balancer(ctx: Context, lb: dict[str, Any], tags: dict[str, dict[str, str]]) -> ResourceView:
+def _load_balancer(ctx: Context, lb: dict[str, Any], tags: dict[str, Any]) -> ResourceView:
     arn = lb["LoadBalancerArn"]
-    lb_tags = tags.get(arn) or {}
+    lb_tags = tags[arn]
     props: dict[str, Any] = {
         "id": arn, "arn": arn, "name": lb.get("LoadBalancerName"), "internal": lb.get("Scheme") == "internal",
         "loadBalancerType": lb.get("Type"), "securityGroups": lb.get("SecurityGroups") or [],
@@ -129,7 +131,7 @@ def _load_balancer(ctx: Context, lb: dict[str, Any], tags: dict[str, dict[str, s
     else:
         props.update(dict.fromkeys([*_BOOL_ATTRIBUTES.values(), *_TEXT_ATTRIBUTES.values(), "accessLogs"],
                                    UNREADABLE))
-    name = display_name(lb_tags, lb.get("LoadBalancerName"), arn)
+    name = display_name(lb_tags if isinstance(lb_tags, dict) else {}, lb.get("LoadBalancerName"), arn)
     return ctx.view(LOAD_BALANCER, arn, name, props)
 
 
@@ -145,7 +147,7 @@ def _attribute_key(name: str) -> str:
     return words[0] + "".join(w[:1].upper() + w[1:] for w in words[1:])
 
 
-def _listener(ctx: Context, listener: dict[str, Any], lb: dict[str, Any]) -> ResourceView:
+def _listener(ctx: Context, listener: dict[str, Any], lb: dict[str, Any], tags: dict[str, Any]) -> ResourceView:
     arn = listener["ListenerArn"]
     protocol = listener.get("Protocol")
     props: dict[str, Any] = {
@@ -153,7 +155,7 @@ def _listener(ctx: Context, listener: dict[str, Any], lb: dict[str, Any]) -> Res
         "protocol": protocol, "sslPolicy": listener.get("SslPolicy") if protocol in ("HTTPS", "TLS") else None,
         "certificateArn": next((c.get("CertificateArn") for c in listener.get("Certificates") or []), None),
         "alpnPolicy": next(iter(listener.get("AlpnPolicy") or []), None),
-        "defaultActions": [_action(a) for a in listener.get("DefaultActions") or []],
+        "defaultActions": [_action(a) for a in listener.get("DefaultActions") or []], "tags": tags[arn],
     }
     response = ctx.call("elbv2", "describe_listener_attributes", types=(LISTENER,), resource=arn, ListenerArn=arn)
     if response:

@@ -6,6 +6,8 @@ them. Some describe calls return tags inline (EC2's ``Tags``, RDS's ``TagList``,
 the collector puts them in the view's ``tags`` as it reads the rest. For the others ``TAG_CALLS``
 names the one list-tags call that reads them; ``Context.view`` makes it for every view of such a
 type whose collector gave no ``tags``, so no collector repeats the call or its error handling.
+Where the API reads many resources' tags in one call (ELB ``DescribeTags``, CloudTrail
+``ListTags``: 20 ARNs each) the collector batches them itself, with the same failure handling.
 ``NOT_TAGGABLE`` lists what AWS gives no tags (account settings, aliases, subscriptions): the
 audit cannot tell whose they are and keeps them with every stack. A setting of a resource (a
 ``<ARN>?<kind>`` view) belongs to its parent's stack and needs no tags of its own.
@@ -40,13 +42,8 @@ def _key(key: str) -> Callable[[Mapping[str, Any]], Any]:
     return lambda response: response.get(key)
 
 
-def _first(listing: str, key: str) -> Callable[[Mapping[str, Any]], Any]:
-    return lambda response: next(iter(response.get(listing) or []), {}).get(key)
-
-
 _BACKUP = TagCall("backup", "list_tags", _arn("ResourceArn"), _key("Tags"))
 _CLOUDWATCH = TagCall("cloudwatch", "list_tags_for_resource", _arn("ResourceARN"), _key("Tags"))
-_ELBV2 = TagCall("elbv2", "describe_tags", lambda arn, _: {"ResourceArns": [arn]}, _first("TagDescriptions", "Tags"))
 _RDS = TagCall("rds", "list_tags_for_resource", _arn("ResourceName"), _key("TagList"))
 _WAF = TagCall("wafv2", "list_tags_for_resource", _arn("ResourceARN"),
                lambda response: (response.get("TagInfoForResource") or {}).get("TagList"))
@@ -57,11 +54,8 @@ _SEARCH = {"opensearch": TagCall("opensearch", "list_tags", _arn("ARN"), _key("T
 TAG_CALLS: dict[str, TagCall] = {
     **dict.fromkeys(tok.BACKUP_VAULTS, _BACKUP),
     tok.BACKUP_PLAN: _BACKUP,
-    tok.TRAIL: TagCall("cloudtrail", "list_tags", lambda arn, _: {"ResourceIdList": [arn]},
-                       _first("ResourceTagList", "TagsList")),
     tok.LOG_GROUP: TagCall("logs", "list_tags_for_resource", _arn("resourceArn"), _key("tags")),
     tok.METRIC_ALARM: _CLOUDWATCH,
-    **dict.fromkeys((tok.LISTENERS[0], tok.TARGET_GROUPS[0], tok.LISTENER_RULES[0]), _ELBV2),
     **dict.fromkeys((tok.RDS_SUBNET_GROUP, tok.RDS_PARAMETER_GROUP, tok.RDS_CLUSTER_PARAMETER_GROUP, tok.RDS_PROXY),
                     _RDS),
     tok.SNS_TOPIC: TagCall("sns", "list_tags_for_resource", _arn("ResourceArn"), _key("Tags")),

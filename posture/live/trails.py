@@ -9,19 +9,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from posture.live.base import UNREADABLE, Context, wire
+from posture.live.base import UNREADABLE, BatchedTagCall, Context, batched_tags, wire
 from posture.resources import ResourceView
 from posture.rules import tokens as tok
 
 TYPES = (tok.TRAIL,)
+_LIST_TAGS = BatchedTagCall("cloudtrail", "list_tags", "ResourceIdList", "ResourceTagList", "ResourceId", "TagsList")
 
 
 def collect(ctx: Context) -> list[ResourceView]:
     response = ctx.call("cloudtrail", "describe_trails", types=TYPES, includeShadowTrails=True)
-    return [_trail(ctx, trail) for trail in (response or {}).get("trailList") or []]
+    trails = (response or {}).get("trailList") or []
+    homes: dict[str, list[str]] = {}
+    for trail in trails:
+        homes.setdefault(trail.get("HomeRegion") or ctx.region, []).append(trail["TrailARN"])
+    tags = {arn: found for home, arns in homes.items()  # read in the trails' home region
+            for arn, found in batched_tags(ctx, _LIST_TAGS, arns, region=home).items()}
+    return [_trail(ctx, trail, tags[trail["TrailARN"]]) for trail in trails]
 
 
-def _trail(ctx: Context, trail: dict[str, Any]) -> ResourceView:
+def _trail(ctx: Context, trail: dict[str, Any], tags: Any) -> ResourceView:
     arn = trail["TrailARN"]
     home = trail.get("HomeRegion") or ctx.region
     status = ctx.call("cloudtrail", "get_trail_status", types=TYPES, resource=arn, region=home, Name=arn)
@@ -37,4 +44,5 @@ def _trail(ctx: Context, trail: dict[str, Any]) -> ResourceView:
         "enableLogging": status.get("IsLogging") if status else UNREADABLE,
         "eventSelectors": wire(selectors.get("EventSelectors")) if selectors else UNREADABLE,
         "advancedEventSelectors": wire(selectors.get("AdvancedEventSelectors")) if selectors else UNREADABLE,
+        "tags": tags,
     }, region=home)

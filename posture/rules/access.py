@@ -39,6 +39,7 @@ from posture.iam.access import (
 from posture.iam.arns import known_arns, pattern_covers
 from posture.iam.managed import managed_policy_document, provenance
 from posture.resources import ResourceView
+from posture.rules.aws_owned import aws_owned, scheduled_for_deletion
 from posture.rules.graph import Graph, graph
 from posture.rules.keys import resolve_key
 from posture.rules.results import RuleResult, each, failed, not_applicable, passed, scope
@@ -172,7 +173,8 @@ def _object_matcher(bucket: str) -> Callable[[str], bool]:
 
 def bank_data_require_walled_off_readers(resources: Sequence[ResourceView]) -> list[RuleResult]:
     g = graph(resources)
-    roles = g.of_type(IAM_ROLE)
+    outside = {r.urn: (r, why) for r in g.of_type(IAM_ROLE, KMS_KEY) if (why := aws_owned(r) or scheduled_for_deletion(r))}
+    roles = [r for r in g.of_type(IAM_ROLE) if r.urn not in outside]
     bank_roles = [r for r in roles if _is_bank(r)]
     home = _home(g, bank_roles)
     walled = {r.urn for r in bank_roles}
@@ -339,10 +341,11 @@ def bank_data_require_walled_off_readers(resources: Sequence[ResourceView]) -> l
         return outcome(Asset(vault, BACKUP_READ_ACTIONS, _policy_statements(vault_policies.get(vault.urn)),
                              _arn_matcher(arns)))
 
-    keys = g.of_type(KMS_KEY)
+    keys = [k for k in g.of_type(KMS_KEY) if k.urn not in outside]
     assets = [*keys, *secrets, *tables, *g.of_type(*BUCKETS), *g.of_type(BACKUP_VAULT)]
     if not assets:
         return [not_applicable(resources[0], f"no key, secret, table, bucket or vault {scope().here}")] if resources else []
+    results += [not_applicable(r, f"{why} (neither a reader nor an asset here)") for r, why in outside.values()]
     results += each(keys, check_key)
     results += each(secrets, check_secret)
     results += each(tables, check_table)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from posture.resources import ResourceView
+from posture.rules.aws_owned import account_default_bus
 from posture.rules.results import RuleResult, failed, not_applicable, passed
 from posture.rules.values import as_bool, as_list, is_aws_managed_key, plain, props
 
@@ -359,6 +360,9 @@ def statemachine_enable_logging(resource: ResourceView) -> RuleResult:
 
 
 def eventbus_require_cmk_encryption(resource: ResourceView) -> RuleResult:
+    default = account_default_bus(resource)
+    if default:
+        return not_applicable(resource, default)
     p = props(resource)
     if p.get("eventSourceName"):
         return not_applicable(resource, "a partner event bus: the partner's events are encrypted as AWS delivers them")

@@ -29,6 +29,7 @@ import re
 from typing import Any
 
 from posture.resources import ResourceView
+from posture.rules.aws_owned import aws_owned, scheduled_for_deletion
 from posture.rules.policy_documents import EVERYONE_PINS, is_everyone, pinned_keys, pins, policy_document
 from posture.rules.results import RuleResult, failed, not_applicable, passed
 from posture.rules.tokens import IAM_POLICY_ATTACHMENTS, IAM_ROLE, KMS_KEY, LAMBDA_PERMISSION, LOG_RESOURCE_POLICY
@@ -135,6 +136,9 @@ def _grant_document(resource: ResourceView) -> tuple[str, dict[str, Any]] | None
 
 
 def resourcepolicy_disallow_wildcard_grants(resource: ResourceView) -> RuleResult:
+    outside = aws_owned(resource) or scheduled_for_deletion(resource)
+    if outside:
+        return not_applicable(resource, outside)
     found = _grant_document(resource)
     if found is None:
         if resource.type == KMS_KEY:
@@ -193,6 +197,9 @@ def _lambda_permission(resource: ResourceView) -> RuleResult:
 def resourcepolicy_require_confused_deputy_conditions(resource: ResourceView) -> RuleResult:
     if resource.type == LAMBDA_PERMISSION:
         return _lambda_permission(resource)
+    owned = aws_owned(resource)
+    if owned:
+        return not_applicable(resource, owned)
     found = _grant_document(resource)
     if found is None:
         return not_applicable(resource, "no inline policy")

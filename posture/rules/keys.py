@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from posture.resources import UNKNOWN, ResourceView
+from posture.rules.aws_owned import aws_owned, scheduled_for_deletion
 from posture.rules.graph import Graph, graph
 from posture.rules.identity import wildcard_grant
 from posture.rules.policy_documents import EVERYONE_PINS, fnmatch_any, is_everyone, pinned_keys, policy_document
@@ -80,6 +81,9 @@ def _use_actions(statement: dict[str, Any]) -> list[str]:
 
 
 def key_enable_rotation(resource: ResourceView) -> RuleResult:
+    outside = aws_owned(resource) or scheduled_for_deletion(resource)
+    if outside:
+        return not_applicable(resource, outside)
     p = props(resource)
     spec = p.get("customerMasterKeySpec") or p.get("keySpec") or "SYMMETRIC_DEFAULT"
     if spec != "SYMMETRIC_DEFAULT" or p.get("keyUsage") not in (None, "ENCRYPT_DECRYPT"):
@@ -100,6 +104,9 @@ MIN_DELETION_WINDOW_DAYS = 30
 
 
 def key_require_30_day_deletion_window(resource: ResourceView) -> RuleResult:
+    owned = aws_owned(resource)
+    if owned:
+        return not_applicable(resource, owned)
     days = as_int(props(resource).get("deletionWindowInDays"))
     if days is not None and days < MIN_DELETION_WINDOW_DAYS:
         return failed(resource, "deletionWindowInDays", days, f"a mistaken or malicious deletion of the key, and of "
@@ -137,6 +144,9 @@ def _broad_use(statement: dict[str, Any]) -> str | None:
 
 
 def key_require_conditioned_use(resource: ResourceView) -> RuleResult:
+    outside = aws_owned(resource) or scheduled_for_deletion(resource)
+    if outside:
+        return not_applicable(resource, outside)
     policy = props(resource).get("policy")
     if policy is None:
         return not_applicable(resource, "no inline policy (a standalone aws.kms.KeyPolicy is checked on its own)")
@@ -196,6 +206,12 @@ def data_store_require_rotating_key(resources: Sequence[ResourceView]) -> list[R
             if key is None:
                 return failed(store, path, ref.value, f"the key is not {scope().declared}, so its rotation and key policy "
                               "cannot be proven", "use a DomainKey declared in this stack")
+            if aws_owned(key):
+                named -= 1  # an AWS-managed key by its ARN: the store's own encryption control decides
+                continue
+            if scheduled_for_deletion(key):
+                return failed(store, path, ref.value, f"{key.name} is scheduled for deletion: it no longer rotates, "
+                              "and the data becomes unreadable once it is deleted", "use a DomainKey declared in this stack")
             if key.type == KMS_EXTERNAL_KEY:
                 return failed(store, path, ref, f"{key.name} holds imported key material, which KMS cannot rotate",
                               "use a KMS-generated key with rotation on")

@@ -531,16 +531,36 @@ cases("stack-data-store-require-backup-plan",
 
 # --- keys ---------------------------------------------------------------------------------------
 
+def _aws_managed_key(**more) -> dict:
+    """An AWS-managed key as the live audit reports it: AWS rotates it, owns its policy, and it cannot be deleted."""
+    return {"keyId": "fx-aws-rds-id", "arn": f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/fx-aws-rds-id", "keyManager": "AWS",
+            "keyState": "Enabled", "enableKeyRotation": False, "deletionWindowInDays": 7.0, "policy": _policy(
+                {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "kms:Decrypt",
+                 "Resource": "*"}), **more}
+
+
+def _doomed_key(**more) -> dict:
+    """A customer key scheduled for deletion: KMS refuses its use and no longer rotates it."""
+    return {"keyId": "fx-doomed-id", "arn": f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/fx-doomed-id", "keyManager": "CUSTOMER",
+            "keyState": "PendingDeletion", "enableKeyRotation": False, "deletionWindowInDays": 30.0, "policy": _policy(
+                {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "kms:Decrypt",
+                 "Resource": "*"}), **more}
+
+
 cases("aws-kms-key-enable-rotation",
       ("fail_rotation_off", change("database-key", enableKeyRotation=False)),
       ("fail_two_year_period", change("backups-copy-key", rotationPeriodInDays=730.0)),
       ("pass_asymmetric_key_not_applicable", add("aws:kms/key:Key", "fx-signing-key", {
-          "customerMasterKeySpec": "RSA_2048", "keyUsage": "SIGN_VERIFY"})))
+          "customerMasterKeySpec": "RSA_2048", "keyUsage": "SIGN_VERIFY"})),
+      ("pass_aws_managed_key_not_applicable", add("aws:kms/key:Key", "fx-aws-rds", _aws_managed_key())),
+      ("pass_key_scheduled_for_deletion_not_applicable", add("aws:kms/key:Key", "fx-doomed", _doomed_key())))
 cases("aws-kms-key-require-30-day-deletion-window",
       ("fail_seven_days", change("backups-key", deletionWindowInDays=7.0)),
       ("fail_replica_key_twenty_nine_days", add("aws:kms/replicaKey:ReplicaKey", "fx-replica-key", {
           "primaryKeyArn": f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/backups-key", "deletionWindowInDays": 29.0})),
       ("pass_window_left_to_aws", change("logs-key", deletionWindowInDays=DELETE)),
+      ("pass_aws_managed_key_not_applicable", add("aws:kms/key:Key", "fx-aws-rds", _aws_managed_key())),
+      ("fail_scheduled_with_seven_days", add("aws:kms/key:Key", "fx-doomed", _doomed_key(deletionWindowInDays=7.0))),
       ("unknown_window", change("database-key", deletionWindowInDays=UNKNOWN)))
 cases("stack-data-store-require-rotating-key",
       ("fail_key_outside_stack", paths("data-sessions", {
@@ -551,6 +571,8 @@ cases("stack-data-store-require-rotating-key",
       ("fail_alias_of_undeclared_key", change("database-instance", kmsKeyId="alias/someone-else")),
       ("fail_log_group_key_outside_stack", change("network-flow-logs",
                                                   kmsKeyId="arn:aws:kms:eu-west-1:999999999999:key/foreign")),
+      ("fail_key_scheduled_for_deletion", chain(add("aws:kms/key:Key", "fx-doomed", _doomed_key()),
+                                                change("database-instance", kmsKeyId="fx-doomed-id"))),
       ("pass_alias_name", change("database-instance", kmsKeyId="alias/security-baseline/database")),
       ("pass_alias_arn", change("fx-ledger", kmsKeyId=f"arn:aws:kms:eu-west-1:{ACCOUNT}:alias/security-baseline/"
                                                       "database")))
@@ -562,6 +584,8 @@ cases("aws-kms-key-require-conditioned-use",
           "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/app"}, "Action": "kms:Decrypt",
           "Resource": "*"}))),
       ("pass_standalone_key_policy_not_applicable", change("sessions-key", policy=DELETE)),
+      ("pass_aws_managed_key_not_applicable", add("aws:kms/key:Key", "fx-aws-rds", _aws_managed_key())),
+      ("pass_key_scheduled_for_deletion_not_applicable", add("aws:kms/key:Key", "fx-doomed", _doomed_key())),
       # A. key use matched like IAM does: case-insensitive, wildcards, the full use list,
       ("fail_admin_decrypt_wildcard", _admin_actions(lambda a: [*a, "kms:Decrypt*"])),
       ("fail_admin_lowercase_decrypt", _admin_actions(lambda a: [*a, "kms:decrypt"])),
@@ -874,6 +898,16 @@ cases("aws-iam-policy-disallow-wildcard-resources-on-secrets-and-keys",
       ("pass_kms_via_service", change("data-bank-sync-policy", policy=_policy(
           {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*",
            "Condition": {"StringEquals": {"kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com"}}}))))
+ROLE = "aws:iam/role:Role"
+
+
+def _service_linked_role(**more) -> dict:
+    """A service-linked role as the live audit reports it (path and trust policy as AWS writes them)."""
+    return {"name": "AWSServiceRoleForRDS", "arn": f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/rds.amazonaws.com/"
+            "AWSServiceRoleForRDS", "path": "/aws-service-role/rds.amazonaws.com/", "assumeRolePolicy": _policy(
+                {"Effect": "Allow", "Principal": {"Service": "rds.amazonaws.com"}, "Action": "sts:AssumeRole"}), **more}
+
+
 cases("aws-iam-resourcepolicy-disallow-wildcard-grants",
       ("fail_bucket_policy_service_wildcard", edit_policy("monitoring-audit-trail-policy", lambda d: d["Statement"].append(
           {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:*",
@@ -911,10 +945,17 @@ cases("aws-iam-resourcepolicy-disallow-wildcard-grants",
           Action="sts:*"), key="assumeRolePolicy")),
       ("pass_role_assumable_within_the_organization", edit_policy("backups-role", lambda d: d["Statement"].append(
           {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole",
-           "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}}), key="assumeRolePolicy")))
+           "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}}), key="assumeRolePolicy")),
+      ("pass_aws_managed_key_not_applicable", add("aws:kms/key:Key", "fx-aws-rds", _aws_managed_key(policy=_policy(
+          {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:*", "Resource": "*"})))),
+      # the reserved service-linked path hides nothing: a role there that trusts anyone but a service is ours,
+      ("fail_open_trust_on_service_linked_path", add(ROLE, "fx-fake-service-linked", _service_linked_role(
+          assumeRolePolicy=_policy({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"})))))
 
 _TRAIL_ARN = f"arn:aws:cloudtrail:eu-west-1:{ACCOUNT}:trail/security-baseline"
 cases("aws-iam-resourcepolicy-require-confused-deputy-conditions",
+      # AWS writes a service-linked role's trust policy (one service, no source condition), no one can change it,
+      ("pass_service_linked_role_not_applicable", add(ROLE, "AWSServiceRoleForRDS", _service_linked_role())),
       ("fail_elb_log_delivery_for_any_account", edit_policy("web-access-logs-policy",
                                                             lambda d: d["Statement"][1].pop("Condition"))),
       ("fail_backup_publishing_for_any_account", edit_policy("backups-events-policy",
