@@ -10,12 +10,12 @@ scan-on-push setting and a CloudFront distribution without a minimum protocol al
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from posture.resources import ResourceView
-from posture.rules.results import RuleResult, failed, not_applicable, passed
-from posture.rules.values import as_bool, as_list, is_aws_managed_key, plain, props
+from posture.rules.results import RuleResult, failed, not_applicable, passed, require_true
+from posture.rules.values import as_bool, as_list, at, is_aws_managed_key, plain, props
 
 # --- defaults of the configurable controls (the pack's config schema, posture/catalog.py) -------
 
@@ -46,26 +46,6 @@ def _json_document(resource: ResourceView, key: str) -> Any:
         except json.JSONDecodeError:
             raise ValueError(f"{key} is not valid JSON") from None
     return value
-
-
-def _at(resource: ResourceView, path: str) -> Any:
-    """The value at a dotted property path; None when any block on the way is not set."""
-    node: Any = props(resource)
-    for key in path.split("."):
-        node = node.get(key) if node is not None else None
-    return node
-
-
-def _require_true(path: str, problem: str, expected: str, ok: str, read: Callable[[Any], Any] = as_bool):
-    """A rule for a setting that must be on (or, with ``read=plain``, present); left out means
-    AWS's default, which is off."""
-    def rule(resource: ResourceView) -> RuleResult:
-        value = read(_at(resource, path))
-        if not value:
-            return failed(resource, path, value, problem, expected)
-        return passed(resource, ok)
-
-    return rule
 
 
 # --- SQS ----------------------------------------------------------------------------------------
@@ -131,7 +111,7 @@ def functionurl_require_iam_auth(resource: ResourceView) -> RuleResult:
 # --- API Gateway --------------------------------------------------------------------------------
 
 
-stage_enable_access_logs = _require_true(
+stage_enable_access_logs = require_true(
     "accessLogSettings.destinationArn", "requests to the API leave no record of who called what",
     "set access_log_settings with a destination_arn (a CloudWatch log group) and a format",
     "access logs written to a log destination", read=plain)
@@ -175,7 +155,7 @@ def taskdefinition_require_read_only_root_filesystem(resource: ResourceView) -> 
 
 
 def service_disallow_public_ip(resource: ResourceView) -> RuleResult:
-    assign = as_bool(_at(resource, "networkConfiguration.assignPublicIp"))
+    assign = as_bool(at(resource, "networkConfiguration.assignPublicIp"))
     if assign:
         return failed(resource, "networkConfiguration.assignPublicIp", True, "every task gets a public address "
                       "reachable from the internet", "set network_configuration.assign_public_ip=False and reach the "
@@ -186,7 +166,7 @@ def service_disallow_public_ip(resource: ResourceView) -> RuleResult:
 # --- ECR ----------------------------------------------------------------------------------------
 
 
-repository_enable_scan_on_push = _require_true(
+repository_enable_scan_on_push = require_true(
     "imageScanningConfiguration.scanOnPush", "images with known vulnerabilities are pushed and deployed unnoticed",
     "set image_scanning_configuration.scan_on_push=True (or enable enhanced scanning for the registry)",
     "images are scanned on push")
@@ -207,7 +187,7 @@ def repository_require_immutable_tags(resource: ResourceView) -> RuleResult:
 # --- ElastiCache --------------------------------------------------------------------------------
 
 
-replicationgroup_require_encryption_at_rest = _require_true(
+replicationgroup_require_encryption_at_rest = require_true(
     "atRestEncryptionEnabled", "cached data, snapshots and swap are stored unencrypted",
     "set at_rest_encryption_enabled=True (with kms_key_id for a customer-managed key)", "encrypted at rest")
 
@@ -228,7 +208,7 @@ def replicationgroup_require_encryption_in_transit(resource: ResourceView) -> Ru
 # --- EFS ----------------------------------------------------------------------------------------
 
 
-filesystem_require_encryption = _require_true(
+filesystem_require_encryption = require_true(
     "encrypted", "file data and metadata are stored unencrypted; encryption cannot be turned on after creation",
     "set encrypted=True and kms_key_id to a customer-managed key", "encrypted at rest")
 
@@ -236,23 +216,23 @@ filesystem_require_encryption = _require_true(
 # --- OpenSearch (and the legacy Elasticsearch domain, the same schema) --------------------------
 
 
-domain_require_encryption_at_rest = _require_true(
+domain_require_encryption_at_rest = require_true(
     "encryptAtRest.enabled", "indices, logs and automated snapshots are stored unencrypted",
     "set encrypt_at_rest={'enabled': True, 'kms_key_id': <customer-managed key>}", "encrypted at rest")
 
 
-domain_require_node_to_node_encryption = _require_true(
+domain_require_node_to_node_encryption = require_true(
     "nodeToNodeEncryption.enabled", "nodes exchange data in plain text inside the VPC",
     "set node_to_node_encryption={'enabled': True}", "node-to-node traffic encrypted")
 
 
 def domain_require_tls_endpoint(resource: ResourceView, settings: Mapping[str, Any] | None = None) -> RuleResult:
     allowed = tuple(_setting(settings, "allowedTlsPolicies", OPENSEARCH_TLS_POLICIES))
-    enforce = as_bool(_at(resource, "domainEndpointOptions.enforceHttps"))
+    enforce = as_bool(at(resource, "domainEndpointOptions.enforceHttps"))
     if not enforce:
         return failed(resource, "domainEndpointOptions.enforceHttps", enforce, "the domain answers plain HTTP",
                       "set domain_endpoint_options.enforce_https=True")
-    policy = _at(resource, "domainEndpointOptions.tlsSecurityPolicy")
+    policy = at(resource, "domainEndpointOptions.tlsSecurityPolicy")
     if policy not in allowed:
         why = ("AWS then applies Policy-Min-TLS-1-0-2019-07, which accepts TLS 1.0" if policy is None
                else "the policy is not on the TLS 1.2+ allow-list")
@@ -261,7 +241,7 @@ def domain_require_tls_endpoint(resource: ResourceView, settings: Mapping[str, A
     return passed(resource, f"HTTPS only with {policy}")
 
 
-domain_require_vpc = _require_true(
+domain_require_vpc = require_true(
     "vpcOptions.subnetIds", "the domain has a public endpoint; only its access policy stands between the internet "
     "and the data", "set vpc_options with private subnet_ids and security_group_ids", "domain inside a VPC",
     read=plain)
@@ -332,10 +312,10 @@ def distribution_require_minimum_viewer_tls(resource: ResourceView, settings: Ma
     allowed = tuple(_setting(settings, "allowedMinimumProtocolVersions", CLOUDFRONT_MINIMUM_PROTOCOLS))
     expected = (f'an ACM certificate (acm_certificate_arn, ssl_support_method="sni-only") with '
                 f'minimum_protocol_version="{allowed[-1] if allowed else "..."}"')
-    if as_bool(_at(resource, "viewerCertificate.cloudfrontDefaultCertificate")):
+    if as_bool(at(resource, "viewerCertificate.cloudfrontDefaultCertificate")):
         return failed(resource, "viewerCertificate.cloudfrontDefaultCertificate", True, "with the *.cloudfront.net "
                       "certificate CloudFront accepts TLS 1.0 from viewers", expected)
-    version = _at(resource, "viewerCertificate.minimumProtocolVersion")
+    version = at(resource, "viewerCertificate.minimumProtocolVersion")
     if version not in allowed:
         why = ("CloudFront then accepts TLS 1.0" if version is None else "the security policy accepts protocols or "
                "suites below the allowed floor")
@@ -347,7 +327,7 @@ def distribution_require_minimum_viewer_tls(resource: ResourceView, settings: Ma
 
 
 def statemachine_enable_logging(resource: ResourceView) -> RuleResult:
-    level = _at(resource, "loggingConfiguration.level")
+    level = at(resource, "loggingConfiguration.level")
     if str(level or "OFF").upper() == "OFF":
         return failed(resource, "loggingConfiguration.level", level, "failed and aborted executions leave no record",
                       'set logging_configuration={"level": "ERROR" (or "ALL"), "log_destination": "<log group '

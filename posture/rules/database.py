@@ -8,7 +8,7 @@ from typing import Any
 
 from posture.resources import REDACTED, ResourceView
 from posture.rules.graph import Graph, graph
-from posture.rules.results import RuleResult, each, failed, not_applicable, passed, scope
+from posture.rules.results import RuleResult, each, failed, not_applicable, passed, require_true, scope
 from posture.rules.tokens import (
     RDS_CLUSTER,
     RDS_CLUSTER_PARAMETER_GROUP,
@@ -109,21 +109,11 @@ cluster_require_cmk_encryption = _require_cmk_storage
 # --- IAM authentication, deletion protection, backups, final snapshot -----------------------------
 
 
-def _require_true(key: str, problem: str, expected: str, ok: str):
-    def rule(resource: ResourceView) -> RuleResult:
-        value = as_bool(props(resource).get(key))
-        if not value:
-            return failed(resource, key, value, problem, expected)
-        return passed(resource, ok)
-
-    return rule
-
-
-instance_enable_iam_authentication = _require_true(
+instance_enable_iam_authentication = require_true(
     "iamDatabaseAuthenticationEnabled", "only long-lived passwords can authenticate",
     "set iam_database_authentication_enabled=True", "IAM database authentication on")
 cluster_enable_iam_authentication = instance_enable_iam_authentication
-instance_enable_deletion_protection = _require_true(
+instance_enable_deletion_protection = require_true(
     "deletionProtection", "one API call or a replaced resource deletes the database",
     "set deletion_protection=True", "deletion protection on")
 cluster_enable_deletion_protection = instance_enable_deletion_protection

@@ -21,7 +21,7 @@ from typing import Any
 from posture.facts import NON_PUBLIC_NETWORKS, cidr_within, is_internet
 from posture.resources import UNKNOWN, ResourceView
 from posture.rules.graph import Graph, graph
-from posture.rules.results import RuleResult, each, failed, passed
+from posture.rules.results import RuleResult, each, failed, passed, require_true
 from posture.rules.tokens import (
     DEFAULT_NETWORK_ACL,
     DEFAULT_ROUTE_TABLE,
@@ -589,12 +589,9 @@ def walled_off_group_disallow_internet_egress(resources: Sequence[ResourceView])
     return each([sg for sg, _ in groups.values()], check)
 
 
-def proxy_require_tls(resource: ResourceView) -> RuleResult:
-    """An RDS Proxy is a second door to the database; without require_tls it accepts plain connections."""
-    value = as_bool(props(resource).get("requireTls"))
-    if not value:
-        return failed(resource, "requireTls", value, "clients may reach the database through the proxy unencrypted",
-                      "set require_tls=True")
-    return passed(resource, "proxy requires TLS")
+proxy_require_tls = require_true(
+    "requireTls", "clients may reach the database through the proxy unencrypted", "set require_tls=True",
+    "proxy requires TLS")
+"""An RDS Proxy is a second door to the database; without requireTls it accepts plain connections."""
 
 
