@@ -1768,7 +1768,7 @@ CONTROLS: tuple[Control, ...] = (
             "Every pushed image is scanned for known vulnerabilities before it is deployed (or the registry's enhanced scanning does "
             "it; then waive with that reason)."
         ),
-        remediation="Set image_scanning_configuration={'scan_on_push': True}.",
+        remediation="Set image_scanning_configuration={'scan_on_push': True} (or turn on enhanced scanning for the registry).",
     ),
     _control(
         id="aws-ecr-repository-require-immutable-tags",
