@@ -303,7 +303,8 @@ CONTROLS: tuple[Control, ...] = (
             "Storage, automated backups, replicas and snapshots inherit the instance's encryption; with our own key, the key policy "
             "decides who can ever read them."
         ),
-        remediation="Set storage_encrypted=True and kms_key_id to the database DomainKey's ARN.",
+        remediation=("Set storage_encrypted=True and kms_key_id to the database DomainKey's ARN; with Performance Insights on, "
+                     "performance_insights_kms_key_id to the same key."),
         satisfied_by="components.database.DatabaseArgs.storage_key_arn",
     ),
     _control(
@@ -314,7 +315,8 @@ CONTROLS: tuple[Control, ...] = (
         frameworks=_frameworks(fsbp="RDS.27", nist="SC-12 SC-28 SC-28(1)", pci="3.5.1"),
         resource_types=_CLUSTER,
         description="Aurora clusters are unencrypted unless storage_encrypted is set, and the choice cannot be changed after creation.",
-        remediation="Set storage_encrypted=True and kms_key_id to the database DomainKey's ARN.",
+        remediation=("Set storage_encrypted=True and kms_key_id to the database DomainKey's ARN; with Performance Insights on, "
+                     "performance_insights_kms_key_id to the same key."),
     ),
     _control(
         id="aws-rds-instance-enable-iam-authentication",
@@ -1082,7 +1084,8 @@ CONTROLS: tuple[Control, ...] = (
             "Keys named by databases, tables, vaults, secrets and buckets (by ARN, id or alias) must resolve to a KMS-generated key "
             "declared here, so their rotation and key policy are enforced too."
         ),
-        remediation="Use a DomainKey from this stack; never imported key material or keys managed elsewhere.",
+        remediation=("Use a DomainKey from this stack (for a replica key, declare its primary key in the stack too); never "
+                     "imported key material or keys managed elsewhere."),
         satisfied_by="components.keys.DomainKey",
     ),
     _control(
@@ -1101,7 +1104,8 @@ CONTROLS: tuple[Control, ...] = (
             "principal of the account (or any account's use of the service) can decrypt the data."
         ),
         remediation=(
-            "Keep the conditions components.keys.DomainKey writes, list administration actions one by one (kms:Create* includes "
+            "Keep the conditions components.keys.DomainKey writes (a StringEquals kms:ViaService condition naming the services; "
+            "for a service principal, aws:SourceAccount), list administration actions one by one (kms:Create* includes "
             "CreateGrant), or name the roles in Principal."
         ),
         satisfied_by="components.keys.DomainKeyArgs.via_services",

@@ -538,7 +538,7 @@ def network_acl_require_denies_first(resources: Sequence[ResourceView]) -> list[
                 result = failed(deny.owner, deny.path or "ruleNumber", deny.number,
                                 f"{'egress' if egress else 'ingress'} deny {deny.describe()} comes after "
                                 f"{allow.describe()}, which matches the same traffic first, so the deny never applies",
-                                "number every deny below every allow (components.vpc.Vpc uses 1..10 for the blocklist)")
+                                f"below {allow.number}, the number of the allow it overlaps")
                 return dataclasses.replace(result, evidence=(
                     f"packet from {deny.cidr}", f"network ACL {acl.name}", f"matches {allow.describe()}: ALLOW",
                     f"never reaches {deny.describe()}"))
@@ -581,7 +581,7 @@ def walled_off_group_disallow_internet_egress(resources: Sequence[ResourceView])
             if rule.internet or (rule.protocol == "all" and public):
                 result = failed(rule.resource, f"{rule.path}.cidr" if rule.path else "cidr", rule.describe(),
                                 f"{sg.name} ({why}) may send {rule.describe()}",
-                                "allow egress only to the security groups, prefix lists and aggregator ranges it needs")
+                                "a security group, a prefix list or a narrow range, never the internet")
                 return dataclasses.replace(result, evidence=(f"security group {sg.name} ({why})", rule.describe(),
                                                              "the internet"))
         return passed(sg, f"egress only to named peers ({why})")
@@ -590,7 +590,7 @@ def walled_off_group_disallow_internet_egress(resources: Sequence[ResourceView])
 
 
 proxy_require_tls = require_true(
-    "requireTls", "clients may reach the database through the proxy unencrypted", "set require_tls=True",
+    "requireTls", "clients may reach the database through the proxy unencrypted", "true",
     "proxy requires TLS")
 """An RDS Proxy is a second door to the database; without requireTls it accepts plain connections."""
 
