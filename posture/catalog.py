@@ -2011,7 +2011,8 @@ CONTROLS: tuple[Control, ...] = (
         remediation=(
             "Deny the other principals in the asset's policy (StringNotEquals aws:PrincipalArn = the bank-sync role), name "
             "only the bank-sync role in the bank-data key policy, scope the bank-sync role to the bank token and the "
-            "transaction table, and remove grants, managed policies and statements that admit another account."
+            "transaction table, and remove grants, managed policies and statements that admit another account. Give every "
+            "replica of a bank-data table a bank-data key in its region."
         ),
         satisfied_by="components.data_stores.BankSyncRole components.data_stores.DataStoresArgs.bank_key_arn",
     ),

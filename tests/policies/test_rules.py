@@ -23,8 +23,8 @@ ADVICE = re.compile(
 (``kms_key_id=...``, ``=True``). A finding's ``expected`` says what the property must be; the
 catalog's remediation says what to do."""
 NOT_YET_REWORDED = {f"posture.rules.{m}" for m in (
-    "access", "backups", "chains", "data_stores", "edge", "edge_path", "identity",
-    "monitoring", "network", "perimeter", "recording", "results", "storage")}
+    "backups", "data_stores", "edge",
+    "monitoring", "network", "perimeter", "recording")}
 """Rule modules whose findings still word ``expected`` as advice (issue 17); empties as they are reworded."""
 
 
