@@ -198,7 +198,7 @@ def data_store_require_rotating_key(resources: Sequence[ResourceView]) -> list[R
                               "cannot be proven", f"a customer-managed key {scope().declared}")
             if key.type == KMS_EXTERNAL_KEY:
                 return failed(store, path, ref, f"{key.name} holds imported key material, which KMS cannot rotate",
-                              "a KMS-generated key (origin AWS_KMS), which can rotate")
+                              "a KMS-generated key (not imported material), which can rotate")
             if key.type == KMS_REPLICA_KEY:
                 primary = g.resolve(props(key).ref("primaryKeyArn"), KMS_KEY)
                 if primary is None:
