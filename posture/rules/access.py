@@ -214,7 +214,7 @@ def bank_data_require_walled_off_readers(resources: Sequence[ResourceView]) -> l
             if principal.lower() in walled_arns:
                 return None
             return ("only the bank-sync role may read bank data",
-                    f"only {walled_names}")
+                    f"only {walled_names}" if bank_roles else f"only a role tagged {'='.join(BANK_DOMAIN)}")
         if principal.lower() in walled_arns and store:
             return ("the walled-off bank-sync role reaches beyond the bank data",
                     "principals other than the walled-off role, whose reads end at the bank data")
