@@ -303,7 +303,8 @@ CONTROLS: tuple[Control, ...] = (
             "Storage, automated backups, replicas and snapshots inherit the instance's encryption; with our own key, the key policy "
             "decides who can ever read them."
         ),
-        remediation="Set storage_encrypted=True and kms_key_id to the database DomainKey's ARN.",
+        remediation=("Set storage_encrypted=True and kms_key_id to the database DomainKey's ARN; with Performance Insights on, "
+                     "performance_insights_kms_key_id to the same key."),
         satisfied_by="components.database.DatabaseArgs.storage_key_arn",
     ),
     _control(
@@ -314,7 +315,8 @@ CONTROLS: tuple[Control, ...] = (
         frameworks=_frameworks(fsbp="RDS.27", nist="SC-12 SC-28 SC-28(1)", pci="3.5.1"),
         resource_types=_CLUSTER,
         description="Aurora clusters are unencrypted unless storage_encrypted is set, and the choice cannot be changed after creation.",
-        remediation="Set storage_encrypted=True and kms_key_id to the database DomainKey's ARN.",
+        remediation=("Set storage_encrypted=True and kms_key_id to the database DomainKey's ARN; with Performance Insights on, "
+                     "performance_insights_kms_key_id to the same key."),
     ),
     _control(
         id="aws-rds-instance-enable-iam-authentication",
@@ -1089,7 +1091,8 @@ CONTROLS: tuple[Control, ...] = (
             "Keys named by databases, tables, vaults, secrets and buckets (by ARN, id or alias) must resolve to a KMS-generated key "
             "in the same stack or audited account, so their rotation and key policy are enforced too."
         ),
-        remediation="Use a DomainKey declared in the same stack as the store; never imported key material or keys managed elsewhere.",
+        remediation=("Use a DomainKey declared in the same stack as the store (for a replica key, declare its primary key "
+                     "there too); never imported key material or keys managed elsewhere."),
         satisfied_by="components.keys.DomainKey",
     ),
     _control(
@@ -1108,7 +1111,8 @@ CONTROLS: tuple[Control, ...] = (
             "principal of the account (or any account's use of the service) can decrypt the data."
         ),
         remediation=(
-            "Keep the conditions components.keys.DomainKey writes, list administration actions one by one (kms:Create* includes "
+            "Keep the conditions components.keys.DomainKey writes (a StringEquals kms:ViaService condition naming the services; "
+            "for a service principal, aws:SourceAccount), list administration actions one by one (kms:Create* includes "
             "CreateGrant), or name the roles in Principal."
         ),
         satisfied_by="components.keys.DomainKeyArgs.via_services",
@@ -1781,7 +1785,7 @@ CONTROLS: tuple[Control, ...] = (
             "Every pushed image is scanned for known vulnerabilities before it is deployed (or the registry's enhanced scanning does "
             "it; then waive with that reason)."
         ),
-        remediation="Set image_scanning_configuration={'scan_on_push': True}.",
+        remediation="Set image_scanning_configuration={'scan_on_push': True} (or turn on enhanced scanning for the registry).",
     ),
     _control(
         id="aws-ecr-repository-require-immutable-tags",
@@ -2020,7 +2024,8 @@ CONTROLS: tuple[Control, ...] = (
         remediation=(
             "Deny the other principals in the asset's policy (StringNotEquals aws:PrincipalArn = the bank-sync role), name "
             "only the bank-sync role in the bank-data key policy, scope the bank-sync role to the bank token and the "
-            "transaction table, and remove grants, managed policies and statements that admit another account."
+            "transaction table, and remove grants, managed policies and statements that admit another account. Give every "
+            "replica of a bank-data table a bank-data key in its region."
         ),
         satisfied_by="components.data_stores.BankSyncRole components.data_stores.DataStoresArgs.bank_key_arn",
     ),

@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 from posture import program  # noqa: E402
 from posture.catalog import CONTROLS, CONTROLS_BY_ID  # noqa: E402
 from posture.findings import Verdict  # noqa: E402
-from posture.rules import RULES  # noqa: E402
+from posture.rules import RULES, rule_home, rule_name  # noqa: E402
 from posture.rules.results import RuleResult  # noqa: E402
 
 MODES = ("pass", "fail", "raise")
@@ -65,22 +65,19 @@ class BreakRule:
         self.selected = 0
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
-        """The rule's module attribute is replaced too: tests that call ``module.rule`` see the break,
-        and the catalog test that the registry holds each module's own function still holds."""
+        """The rule's attribute in its home module is replaced too: tests that call ``module.rule`` see
+        the break, and the catalog test that the registry holds each module's own function still holds.
+        The home comes from the registry (``rule_home``), not ``rule.__module__``, which names the
+        factory's module for a rule a factory made."""
         self.original = RULES[self.control_id]
-        self.home = sys.modules.get(getattr(self.original, "__module__", ""))
-        self.name = getattr(self.original, "__name__", "")
+        self.home, self.name = rule_home(self.control_id), rule_name(self.control_id)
         broken = broken_rule(self.control_id, self.mode)
         RULES[self.control_id] = broken
-        if self.home is not None and getattr(self.home, self.name, None) is self.original:
-            setattr(self.home, self.name, broken)
-        else:
-            self.home = None
+        setattr(self.home, self.name, broken)
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         RULES[self.control_id] = self.original
-        if self.home is not None:
-            setattr(self.home, self.name, self.original)
+        setattr(self.home, self.name, self.original)
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.selected = len(session.items)

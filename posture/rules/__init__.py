@@ -34,24 +34,40 @@ def rule_modules() -> tuple[ModuleType, ...]:
     return tuple(importlib.import_module(f"{__name__}.{info.name}") for info in pkgutil.iter_modules(__path__))
 
 
-@cache
-def _registry() -> dict[str, ResourceRule | StackRule]:
+def _find_homes() -> dict[str, ModuleType]:
+    """Each control's home: the one module of this package with a function named after the control."""
     from posture.catalog import CONTROLS
 
     modules = rule_modules()
-    rules: dict[str, ResourceRule | StackRule] = {}
+    homes: dict[str, ModuleType] = {}
     problems = []
     for control in CONTROLS:
         name = rule_name(control.id)
-        found = {id(fn): fn for m in modules if callable(fn := getattr(m, name, None))}
+        found = [m for m in modules if callable(getattr(m, name, None))]
         if len(found) == 1:
-            rules[control.id] = next(iter(found.values()))
+            homes[control.id] = found[0]
         else:
-            homes = sorted(m.__name__ for m in modules if callable(getattr(m, name, None)))
-            problems.append(f"{control.id}: expected one function {name}() in posture/rules/, found {homes or 'none'}")
+            problems.append(f"{control.id}: expected one function {name}() in posture/rules/, "
+                            f"found {sorted(m.__name__ for m in found) or 'none'}")
     if problems:
         raise LookupError("; ".join(problems))
-    return rules
+    return homes
+
+
+@cache
+def _registry() -> dict[str, ResourceRule | StackRule]:
+    return {control_id: getattr(home, rule_name(control_id)) for control_id, home in _find_homes().items()}
+
+
+_homes = cache(_find_homes)
+
+
+def rule_home(control_id: str) -> ModuleType:
+    """The module that holds a control's rule under ``rule_name(control_id)``: the attribute to patch
+    to break the rule, and the module whose wording a test judges. Not ``rule.__module__``: a rule a
+    factory made (``require_true``) or an alias of another control's rule names the factory's or the
+    original's module and function instead."""
+    return _homes()[control_id]
 
 
 def __getattr__(name: str) -> Any:

@@ -122,8 +122,8 @@ def _identity(g: Graph, roles: list[ResourceView], walled: set[str]) -> tuple[di
     for role, owner, arn in managed:
         if role.urn in walled:
             problems.append(replace(failed(owner, "policyArn", arn, f"the walled-off role {role.name} carries a managed "
-                                           "policy, outside its allow-list (none)", "remove it; grant the role only "
-                                           "its inline policy"), evidence=(f"principal {role.name}", f"policy {arn}")))
+                                           "policy, outside its allow-list (none)", "none: the role's allow-list of managed "
+                                           "policies is empty"), evidence=(f"principal {role.name}", f"policy {arn}")))
             continue
         document = managed_policy_document(arn)
         if document is None:
@@ -209,22 +209,22 @@ def bank_data_require_walled_off_readers(resources: Sequence[ResourceView]) -> l
         return principals
 
     def refusal(principal: str, bank: bool, store: bool = True) -> tuple[str, str] | None:
-        """Why ``principal`` may not read the asset (problem, fix), or None when it may. The wall's far
+        """Why ``principal`` may not read the asset (problem, who may), or None when it may. The wall's far
         side is the other data stores (secrets, tables, vaults): a key decrypts nothing by itself, and
         the log buckets hold no customer data."""
         if bank:
             if principal.lower() in walled_arns:
                 return None
             return ("only the bank-sync role may read bank data",
-                    "deny it in the asset's policy or remove the grant; only the bank-sync role may read bank data")
+                    f"only {walled_names}" if bank_roles else f"only a role tagged {'='.join(BANK_DOMAIN)}")
         if principal.lower() in walled_arns and store:
             return ("the walled-off bank-sync role reaches beyond the bank data",
-                    "scope the bank-sync role's statements to the bank token and the transaction table")
+                    "principals other than the walled-off role, whose reads end at the bank data")
         if not home:
             raise ValueNotKnownError("accountId", reason="the stack's account: no role ARN or trust policy names it")
         if account_of(principal) != home:
             return (f"a principal outside the account {home}",
-                    "remove the statement or grant admitting another account")
+                    f"principals of the account {home} only")
         return None
 
     def judge(asset: Asset) -> list[RuleResult]:
@@ -241,9 +241,10 @@ def bank_data_require_walled_off_readers(resources: Sequence[ResourceView]) -> l
                 grant = evaluate(principal, action, asset.statements, own, asset.matches, home, asset.key)
                 why = refusal(principal, bank, asset.store) if grant else None
                 if why is not None:
-                    problem, fix = why
+                    problem, readers = why
                     result = failed(resource, "readers", principal,
-                                    f"{principal} can {action} on {resource.name} (granted by {grant}): {problem}", fix)
+                                    f"{principal} can {action} on {resource.name} (granted by {grant}): {problem}",
+                                    readers)
                     found.append(replace(result, evidence=(f"principal {principal}", f"action {action} on {resource.name}",
                                                            f"granted by {grant}")))
                     break
@@ -280,7 +281,7 @@ def bank_data_require_walled_off_readers(resources: Sequence[ResourceView]) -> l
             if why is not None:
                 found.append(replace(
                     failed(grant, "granteePrincipal", grantee, f"the grant lets {grantee} use {key.name} "
-                           f"({', '.join(operations)}): {why[0]}", "remove the grant"),
+                           f"({', '.join(operations)}): {why[0]}", why[1]),
                     evidence=(f"principal {grantee}", f"operations {', '.join(operations)} on {key.name}",
                               f"granted by {grant.name}")))
         return outcome(Asset(key, KEY_READ_ACTIONS, docs, _arn_matcher(known_arns(key)), key=True, store=False), found)
@@ -317,7 +318,7 @@ def bank_data_require_walled_off_readers(resources: Sequence[ResourceView]) -> l
                 found.append(replace(
                     failed(table, f"replicas[{i}].kmsKeyArn", None, f"the {replica.get('regionName')} replica of bank "
                            "data has no key of its own (AWS-owned key, no key policy)",
-                           "give every replica a bank-data key in its region"),
+                           "a bank-data key in the replica's region"),
                     evidence=("principal any principal of the account with DynamoDB read access",
                               f"table {table.name} replica in {replica.get('regionName')}",
                               f"granted by the AWS-owned key of replicas[{i}]")))

@@ -10,13 +10,13 @@ scan-on-push setting and a CloudFront distribution without a minimum protocol al
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from posture.resources import ResourceView
 from posture.rules.aws_owned import account_default_bus
-from posture.rules.results import RuleResult, failed, not_applicable, passed
-from posture.rules.values import as_bool, as_list, is_aws_managed_key, plain, props
+from posture.rules.results import RuleResult, failed, not_applicable, passed, require_true
+from posture.rules.values import as_bool, as_list, at, is_aws_managed_key, plain, props
 
 # --- defaults of the configurable controls (the pack's config schema, posture/catalog.py) -------
 
@@ -49,26 +49,6 @@ def _json_document(resource: ResourceView, key: str) -> Any:
     return value
 
 
-def _at(resource: ResourceView, path: str) -> Any:
-    """The value at a dotted property path; None when any block on the way is not set."""
-    node: Any = props(resource)
-    for key in path.split("."):
-        node = node.get(key) if node is not None else None
-    return node
-
-
-def _require_true(path: str, problem: str, expected: str, ok: str, read: Callable[[Any], Any] = as_bool):
-    """A rule for a setting that must be on (or, with ``read=plain``, present); left out means
-    AWS's default, which is off."""
-    def rule(resource: ResourceView) -> RuleResult:
-        value = read(_at(resource, path))
-        if not value:
-            return failed(resource, path, value, problem, expected)
-        return passed(resource, ok)
-
-    return rule
-
-
 # --- SQS ----------------------------------------------------------------------------------------
 
 
@@ -84,7 +64,7 @@ def queue_require_encryption(resource: ResourceView) -> RuleResult:
                else "no encryption is declared, so whether messages are encrypted depends on account defaults "
                     "the program does not control")
     return failed(resource, "sqsManagedSseEnabled", sse, problem,
-                  "set kms_master_key_id to a customer-managed key (or at least sqs_managed_sse_enabled=True)")
+                  "true, or a customer-managed key in kmsMasterKeyId")
 
 
 # --- Lambda -------------------------------------------------------------------------------------
@@ -99,7 +79,7 @@ def function_require_supported_runtime(resource: ResourceView, settings: Mapping
     supported = tuple(_setting(settings, "supportedRuntimes", SUPPORTED_LAMBDA_RUNTIMES))
     if runtime not in supported:
         return failed(resource, "runtime", runtime, "the runtime is deprecated or not on the supported list, so it "
-                      "no longer gets security patches", f"move to a supported runtime ({', '.join(supported)})")
+                      "no longer gets security patches", f"one of {', '.join(supported)}")
     return passed(resource, f"runtime {runtime} is supported")
 
 
@@ -111,12 +91,11 @@ def permission_disallow_public_invoke(resource: ResourceView) -> RuleResult:
     p = props(resource)
     if p.get("functionUrlAuthType") == "NONE":
         return failed(resource, "functionUrlAuthType", "NONE", "anyone on the internet can call the function URL "
-                      "without signing the request", 'set function_url_auth_type="AWS_IAM"')
+                      "without signing the request", '"AWS_IAM"')
     principal = p.get("principal")
     if _is_everyone(principal) and not (p.get("sourceArn") or p.get("sourceAccount") or p.get("principalOrgId")):
         return failed(resource, "principal", principal, "every AWS account can invoke the function",
-                      "name the calling service or account as principal, or pin it with source_arn, source_account "
-                      "or principal_org_id")
+                      "a named service or account, or * pinned by sourceArn, sourceAccount or principalOrgId")
     return passed(resource, f"invocation granted to {principal}")
 
 
@@ -124,17 +103,16 @@ def functionurl_require_iam_auth(resource: ResourceView) -> RuleResult:
     auth = props(resource).get("authorizationType")
     if auth != "AWS_IAM":
         return failed(resource, "authorizationType", auth, "anyone on the internet can call the function URL "
-                      "without signing the request", 'set authorization_type="AWS_IAM" (front it with API Gateway or '
-                      "CloudFront for public traffic)")
+                      "without signing the request", '"AWS_IAM"')
     return passed(resource, "function URL requires IAM authentication")
 
 
 # --- API Gateway --------------------------------------------------------------------------------
 
 
-stage_enable_access_logs = _require_true(
+stage_enable_access_logs = require_true(
     "accessLogSettings.destinationArn", "requests to the API leave no record of who called what",
-    "set access_log_settings with a destination_arn (a CloudWatch log group) and a format",
+    "a log destination (a CloudWatch log group ARN)",
     "access logs written to a log destination", read=plain)
 
 
@@ -143,7 +121,7 @@ def route_require_authorization(resource: ResourceView) -> RuleResult:
     auth = str(p.get("authorizationType") or "NONE")
     if auth.upper() == "NONE":
         return failed(resource, "authorizationType", p.get("authorizationType"), "anyone who finds the route can call "
-                      "it", 'set authorization_type to "AWS_IAM", "JWT" or "CUSTOM" (with authorizer_id)')
+                      "it", '"AWS_IAM", "JWT" or "CUSTOM"')
     return passed(resource, f"route authorized by {auth}")
 
 
@@ -159,8 +137,7 @@ def taskdefinition_disallow_privileged_containers(resource: ResourceView) -> Rul
     for index, container in enumerate(_containers(resource)):
         if as_bool(container.get("privileged")):
             return failed(resource, f"containerDefinitions[{index}].privileged", True,
-                          f"container {container.get('name')!r} runs with root access to the host", 'remove '
-                          '"privileged": true (add only the Linux capabilities the container needs)')
+                          f"container {container.get('name')!r} runs with root access to the host", "false or absent")
     return passed(resource, "no container is privileged")
 
 
@@ -171,25 +148,24 @@ def taskdefinition_require_read_only_root_filesystem(resource: ResourceView) -> 
         if not value:
             return failed(resource, f"containerDefinitions[{index}].readonlyRootFilesystem", value,
                           f"container {container.get('name')!r} can rewrite its own binaries and configuration",
-                          'set "readonlyRootFilesystem": true (mount a volume for paths the app writes)')
+                          "true")
     return passed(resource, f"{len(containers)} container(s) with a read-only root file system")
 
 
 def service_disallow_public_ip(resource: ResourceView) -> RuleResult:
-    assign = as_bool(_at(resource, "networkConfiguration.assignPublicIp"))
+    assign = as_bool(at(resource, "networkConfiguration.assignPublicIp"))
     if assign:
         return failed(resource, "networkConfiguration.assignPublicIp", True, "every task gets a public address "
-                      "reachable from the internet", "set network_configuration.assign_public_ip=False and reach the "
-                      "internet through a NAT gateway or VPC endpoints")
+                      "reachable from the internet", "false")
     return passed(resource, "tasks get no public IP address")
 
 
 # --- ECR ----------------------------------------------------------------------------------------
 
 
-repository_enable_scan_on_push = _require_true(
+repository_enable_scan_on_push = require_true(
     "imageScanningConfiguration.scanOnPush", "images with known vulnerabilities are pushed and deployed unnoticed",
-    "set image_scanning_configuration.scan_on_push=True (or enable enhanced scanning for the registry)",
+    "true",
     "images are scanned on push")
 
 
@@ -201,16 +177,16 @@ def repository_require_immutable_tags(resource: ResourceView) -> RuleResult:
     if mutability not in IMMUTABLE_TAGS:
         return failed(resource, "imageTagMutability", mutability, "a pushed tag can be overwritten, so the image "
                       "that runs is not the image that was scanned and approved (AWS defaults to MUTABLE)",
-                      'set image_tag_mutability="IMMUTABLE"')
+                      '"IMMUTABLE" or "IMMUTABLE_WITH_EXCLUSION"')
     return passed(resource, f"tags are {mutability.lower()}")
 
 
 # --- ElastiCache --------------------------------------------------------------------------------
 
 
-replicationgroup_require_encryption_at_rest = _require_true(
+replicationgroup_require_encryption_at_rest = require_true(
     "atRestEncryptionEnabled", "cached data, snapshots and swap are stored unencrypted",
-    "set at_rest_encryption_enabled=True (with kms_key_id for a customer-managed key)", "encrypted at rest")
+    "true", "encrypted at rest")
 
 
 def replicationgroup_require_encryption_in_transit(resource: ResourceView) -> RuleResult:
@@ -218,53 +194,53 @@ def replicationgroup_require_encryption_in_transit(resource: ResourceView) -> Ru
     enabled = as_bool(p.get("transitEncryptionEnabled"))
     if not enabled:
         return failed(resource, "transitEncryptionEnabled", enabled, "clients and replicas talk to the cache in "
-                      "plain text", 'set transit_encryption_enabled=True (transit_encryption_mode="required")')
+                      "plain text", "true")
     mode = p.get("transitEncryptionMode")
     if mode == "preferred":
         return failed(resource, "transitEncryptionMode", mode, "unencrypted connections are still accepted",
-                      'set transit_encryption_mode="required"')
+                      '"required"')
     return passed(resource, "TLS required in transit")
 
 
 # --- EFS ----------------------------------------------------------------------------------------
 
 
-filesystem_require_encryption = _require_true(
+filesystem_require_encryption = require_true(
     "encrypted", "file data and metadata are stored unencrypted; encryption cannot be turned on after creation",
-    "set encrypted=True and kms_key_id to a customer-managed key", "encrypted at rest")
+    "true", "encrypted at rest")
 
 
 # --- OpenSearch (and the legacy Elasticsearch domain, the same schema) --------------------------
 
 
-domain_require_encryption_at_rest = _require_true(
+domain_require_encryption_at_rest = require_true(
     "encryptAtRest.enabled", "indices, logs and automated snapshots are stored unencrypted",
-    "set encrypt_at_rest={'enabled': True, 'kms_key_id': <customer-managed key>}", "encrypted at rest")
+    "true", "encrypted at rest")
 
 
-domain_require_node_to_node_encryption = _require_true(
+domain_require_node_to_node_encryption = require_true(
     "nodeToNodeEncryption.enabled", "nodes exchange data in plain text inside the VPC",
-    "set node_to_node_encryption={'enabled': True}", "node-to-node traffic encrypted")
+    "true", "node-to-node traffic encrypted")
 
 
 def domain_require_tls_endpoint(resource: ResourceView, settings: Mapping[str, Any] | None = None) -> RuleResult:
     allowed = tuple(_setting(settings, "allowedTlsPolicies", OPENSEARCH_TLS_POLICIES))
-    enforce = as_bool(_at(resource, "domainEndpointOptions.enforceHttps"))
+    enforce = as_bool(at(resource, "domainEndpointOptions.enforceHttps"))
     if not enforce:
         return failed(resource, "domainEndpointOptions.enforceHttps", enforce, "the domain answers plain HTTP",
-                      "set domain_endpoint_options.enforce_https=True")
-    policy = _at(resource, "domainEndpointOptions.tlsSecurityPolicy")
+                      "true")
+    policy = at(resource, "domainEndpointOptions.tlsSecurityPolicy")
     if policy not in allowed:
         why = ("AWS then applies Policy-Min-TLS-1-0-2019-07, which accepts TLS 1.0" if policy is None
                else "the policy is not on the TLS 1.2+ allow-list")
         return failed(resource, "domainEndpointOptions.tlsSecurityPolicy", policy, why,
-                      f'set domain_endpoint_options.tls_security_policy="{allowed[0] if allowed else "..."}"')
+                      f"one of {', '.join(allowed)}")
     return passed(resource, f"HTTPS only with {policy}")
 
 
-domain_require_vpc = _require_true(
+domain_require_vpc = require_true(
     "vpcOptions.subnetIds", "the domain has a public endpoint; only its access policy stands between the internet "
-    "and the data", "set vpc_options with private subnet_ids and security_group_ids", "domain inside a VPC",
+    "and the data", "one or more private subnets", "domain inside a VPC",
     read=plain)
 
 
@@ -276,7 +252,7 @@ def stream_require_encryption(resource: ResourceView) -> RuleResult:
     encryption = p.get("encryptionType")
     if str(encryption or "NONE").upper() != "KMS":
         return failed(resource, "encryptionType", encryption, "records are stored unencrypted",
-                      'set encryption_type="KMS" and kms_key_id to a customer-managed key')
+                      '"KMS"')
     return passed(resource, f"records encrypted with {p.get('kmsKeyId') or 'KMS'}")
 
 
@@ -309,7 +285,7 @@ def distribution_require_https_to_viewers(resource: ResourceView) -> RuleResult:
         policy = behavior.get("viewerProtocolPolicy")
         if policy not in ("https-only", "redirect-to-https"):
             return failed(resource, f"{path}.viewerProtocolPolicy", policy, "viewers can fetch content and send "
-                          "cookies over plain HTTP", 'set viewer_protocol_policy="redirect-to-https" (or "https-only")')
+                          "cookies over plain HTTP", '"redirect-to-https" or "https-only"')
     return passed(resource, f"{len(behaviors)} cache behavior(s) serve HTTPS only")
 
 
@@ -318,29 +294,26 @@ def distribution_require_https_to_origins(resource: ResourceView) -> RuleResult:
         policy = custom.get("originProtocolPolicy")
         if policy != "https-only":
             return failed(resource, f"{path}.originProtocolPolicy", policy,
-                          "CloudFront may fetch from the origin over plain HTTP", 'set origin_protocol_policy='
-                          '"https-only"')
+                          "CloudFront may fetch from the origin over plain HTTP", '"https-only"')
         weak = sorted(set(custom.get("originSslProtocols") or []) & {"SSLv3", "TLSv1", "TLSv1.1"})
         if weak:
             return failed(resource, f"{path}.originSslProtocols", weak,
                           "CloudFront may talk to the origin over a deprecated protocol",
-                          'set origin_ssl_protocols=["TLSv1.2"]')
+                          "none of SSLv3, TLSv1, TLSv1.1")
     return passed(resource, "every custom origin is reached over TLS 1.2")
 
 
 def distribution_require_minimum_viewer_tls(resource: ResourceView, settings: Mapping[str, Any] | None = None
                                             ) -> RuleResult:
     allowed = tuple(_setting(settings, "allowedMinimumProtocolVersions", CLOUDFRONT_MINIMUM_PROTOCOLS))
-    expected = (f'an ACM certificate (acm_certificate_arn, ssl_support_method="sni-only") with '
-                f'minimum_protocol_version="{allowed[-1] if allowed else "..."}"')
-    if as_bool(_at(resource, "viewerCertificate.cloudfrontDefaultCertificate")):
+    if as_bool(at(resource, "viewerCertificate.cloudfrontDefaultCertificate")):
         return failed(resource, "viewerCertificate.cloudfrontDefaultCertificate", True, "with the *.cloudfront.net "
-                      "certificate CloudFront accepts TLS 1.0 from viewers", expected)
-    version = _at(resource, "viewerCertificate.minimumProtocolVersion")
+                      "certificate CloudFront accepts TLS 1.0 from viewers", "false (an ACM certificate served by SNI)")
+    version = at(resource, "viewerCertificate.minimumProtocolVersion")
     if version not in allowed:
         why = ("CloudFront then accepts TLS 1.0" if version is None else "the security policy accepts protocols or "
                "suites below the allowed floor")
-        return failed(resource, "viewerCertificate.minimumProtocolVersion", version, why, expected)
+        return failed(resource, "viewerCertificate.minimumProtocolVersion", version, why, f"one of {', '.join(allowed)}")
     return passed(resource, f"viewers need {version}")
 
 
@@ -348,11 +321,10 @@ def distribution_require_minimum_viewer_tls(resource: ResourceView, settings: Ma
 
 
 def statemachine_enable_logging(resource: ResourceView) -> RuleResult:
-    level = _at(resource, "loggingConfiguration.level")
+    level = at(resource, "loggingConfiguration.level")
     if str(level or "OFF").upper() == "OFF":
         return failed(resource, "loggingConfiguration.level", level, "failed and aborted executions leave no record",
-                      'set logging_configuration={"level": "ERROR" (or "ALL"), "log_destination": "<log group '
-                      'arn>:*"}')
+                      '"ALL", "ERROR" or "FATAL" (not "OFF")')
     return passed(resource, f"execution history logged at level {level}")
 
 
@@ -369,5 +341,5 @@ def eventbus_require_cmk_encryption(resource: ResourceView) -> RuleResult:
     key = p.get("kmsKeyIdentifier")
     if not key or is_aws_managed_key(str(key)):
         return failed(resource, "kmsKeyIdentifier", key, "events are encrypted with an AWS-owned key whose use no "
-                      "key policy of ours can restrict", "set kms_key_identifier to a customer-managed key")
+                      "key policy of ours can restrict", "a customer-managed key")
     return passed(resource, f"events encrypted with {key}")

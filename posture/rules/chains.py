@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from posture.findings import Verdict
 from posture.resources import UNKNOWN, ResourceView
 from posture.rules.graph import Graph, graph
-from posture.rules.results import RuleResult, each, failed
+from posture.rules.results import RuleResult, each, failed, scope
 from posture.rules.tokens import (
     GUARDDUTY_FILTER,
     LOG_GROUP,
@@ -102,14 +102,14 @@ class AlarmChains:
             group = g.resolve(ref, LOG_GROUP) if ref is not None else None
             if gap:
                 self.trail_breaks.append(Link(trail, "advancedEventSelectors", None, f"the trail {gap}",
-                                              "record every management event, read and write"))
+                                              "selectors that include every management event, read and write"))
             elif group is None:
                 self.trail_breaks.append(Link(trail, "cloudWatchLogsGroupArn", ref and ref.value, "the trail delivers "
                                               "to no CloudWatch Logs group of this stack, so no metric filter sees "
-                                              "its events", "set cloud_watch_logs_group_arn to the alarms' log group"))
+                                              "its events", f"the alarms' log group, {scope().declared}"))
             elif not props(trail).is_set("cloudWatchLogsRoleArn"):
                 self.trail_breaks.append(Link(trail, "cloudWatchLogsRoleArn", None, "CloudTrail has no role to "
-                                              "write to the log group", "set cloud_watch_logs_role_arn"))
+                                              "write to the log group", "a role CloudTrail assumes to write to the log group"))
             else:
                 self.fed.setdefault(group.urn, trail)
         self.alarms: dict[tuple[str, str], list[ResourceView]] = {}
@@ -137,7 +137,7 @@ class AlarmChains:
             fed = ", ".join(sorted(g.by_urn[u].name for u in self.fed)) or "no log group"
             return [], Link(metric_filter, "logGroupName", where, f"the filter sits on log group {where}, which no "
                             f"trail recording every management event delivers to (the trails deliver to {fed})",
-                            "put the metric filter on the trail's log group")
+                            "the log group of a trail recording every management event")
         hops = [f"trail {trail.name} records every management event and delivers to log group {group.name}",
                 f"metric filter {metric_filter.name} on {group.name} matches the pattern"]
         transform = p.get("metricTransformation")
@@ -145,7 +145,7 @@ class AlarmChains:
         alarms = self.alarms.get(key, [])
         if not alarms:
             return hops, Link(metric_filter, "metricTransformation", f"{key[0]}/{key[1]}", "no alarm watches the "
-                              "filter's metric", "add a MetricAlarm on its namespace and metric name")
+                              "filter's metric", "a metric an alarm watches (same namespace and metric name)")
         broken: Link | None = None
         for alarm in alarms:
             link = self._alarm_break(alarm, transform)
@@ -161,18 +161,18 @@ class AlarmChains:
     def _alarm_break(self, alarm: ResourceView, transform) -> Link | None:
         p = props(alarm)
         if as_bool(p.get("actionsEnabled")) is False:
-            return Link(alarm, "actionsEnabled", False, "the alarm's actions are disabled", "set actions_enabled=True")
+            return Link(alarm, "actionsEnabled", False, "the alarm's actions are disabled", "true")
         try:
             value = float(str(transform.get("value")))
         except ValueError:
             return Link(alarm, "metricTransformation.value", transform.get("value"), "the filter publishes a value "
                         "taken from the event, so whether one event crosses the threshold cannot be told",
-                        'publish value "1" per matching event')
+                        '"1" per matching event')
         statistic = p.get("statistic")
         if statistic not in ONE_EVENT_STATISTICS and not (statistic in ("Average", "Minimum")
                                                           and transform.get("defaultValue") is None):
             return Link(alarm, "statistic", statistic or p.get("extendedStatistic"), "one matching event need not "
-                        "move this statistic to the filter's value", "use statistic Sum")
+                        "move this statistic to the filter's value", "Sum")
         if statistic == "SampleCount":
             value = 1.0
         operator, threshold = p.get("comparisonOperator"), float(p.get("threshold") or 0)
@@ -180,19 +180,19 @@ class AlarmChains:
                 (operator == "GreaterThanThreshold" and threshold < value)
         if not fires:
             return Link(alarm, "threshold", f"{operator} {threshold:g}", f"one matching event gives {value:g}: the "
-                        "alarm never fires on it", "alarm at GreaterThanOrEqualToThreshold 1")
+                        "alarm never fires on it", "GreaterThanOrEqualToThreshold 1")
         datapoints = as_int(p.get("datapointsToAlarm")) or as_int(p.get("evaluationPeriods")) or 1
         if datapoints > 1:
             return Link(alarm, "datapointsToAlarm", datapoints, f"{datapoints} breaching periods are needed: one "
-                        "event raises nothing", "alarm on one datapoint (evaluation_periods=1)")
+                        "event raises nothing", "1 (one breaching period)")
         dimensions = p.get("dimensions")
         if dimensions is not None and len(dimensions) and transform.get("dimensions") is None:
             return Link(alarm, "dimensions", dimensions, "the filter publishes its metric without dimensions, so "
-                        "this alarm watches a series that never gets data", "remove the alarm's dimensions")
+                        "this alarm watches a series that never gets data", "none, as the filter publishes none")
         unit = p.get("unit")
         if unit is not None and unit != (transform.get("unit") or "None"):
             return Link(alarm, "unit", unit, "the filter publishes no data in this unit, so the alarm never sees "
-                        "its events", "remove the alarm's unit")
+                        "its events", "unset, or the unit the filter publishes")
         return None
 
     def _notifies(self, alarm: ResourceView) -> tuple[Link | None, ResourceView | None]:
@@ -203,10 +203,10 @@ class AlarmChains:
                 return None, self.subscribed[topic.urn]
         if not topics:
             return Link(alarm, "alarmActions", [show_ref(r) for r in refs] or None, "the alarm notifies no topic of "
-                        "this stack", "set alarm_actions to the alarm topic"), None
+                        "this stack", f"an SNS topic {scope().declared}"), None
         return Link(topics[0], "subscriptions", None, f"alarm {alarm.name} publishes to topic {topics[0].name}, "
-                    "which nobody is subscribed to: nobody is told", "subscribe the security team "
-                    "(MonitoringArgs.alarm_emails)"), None
+                    "which nobody is subscribed to: nobody is told", "at least one subscriber "
+                    "(the security team)"), None
 
 
 def show_ref(ref: Reference | None) -> object:
@@ -297,10 +297,10 @@ def findings_disallow_broad_suppression(resources: Sequence[ResourceView]) -> li
     g = graph(resources)
     results: list[RuleResult] = []
     checks = ((GUARDDUTY_FILTER, _guardduty_filter_break, "findingCriteria",
-               "archive only named finding types or resources (an equals criterion on type or resource.*)"),
+               "an equals criterion on type, resource.*, service.action.* or id (named findings only)"),
               (SECURITY_HUB_AUTOMATION_RULE, _automation_rule_break, "criteria",
-               "suppress or lower only findings named with EQUALS on generator_ids, resource_ids, types, titles, "
-               "ids, compliance_security_control_ids or aws_account_ids"))
+               "an EQUALS criterion on generatorIds, resourceIds, types, titles, ids, "
+               "complianceSecurityControlIds or awsAccountIds (named findings only)"))
     for kind, check, path, expected in checks:
         def one(resource: ResourceView, check=check, path=path, expected=expected) -> RuleResult:
             problem = check(resource)

@@ -8,7 +8,7 @@ from typing import Any
 
 from posture.resources import REDACTED, ResourceView
 from posture.rules.graph import Graph, graph
-from posture.rules.results import RuleResult, each, failed, not_applicable, passed, scope
+from posture.rules.results import RuleResult, each, failed, not_applicable, passed, require_true, scope
 from posture.rules.tokens import (
     RDS_CLUSTER,
     RDS_CLUSTER_PARAMETER_GROUP,
@@ -62,7 +62,7 @@ def instance_disallow_public_access(resource: ResourceView) -> RuleResult:
     value = as_bool(props(resource).get("publiclyAccessible"))
     if value:
         return failed(resource, "publiclyAccessible", value, "the database gets a public DNS name and address",
-                      "set publicly_accessible=False and reach it only from the app tier")
+                      "false")
     return passed(resource, "not publicly accessible")
 
 
@@ -71,13 +71,13 @@ def cluster_disallow_public_access(resource: ResourceView) -> RuleResult:
     value = as_bool(p.get("publiclyAccessible"))
     if value:
         return failed(resource, "publiclyAccessible", value, "the cluster gets public addresses",
-                      "set publicly_accessible=False")
+                      "false")
     if value is None and _is_aurora(resource):
         return not_applicable(resource, "Aurora sets public access on each cluster instance")
     if value is None and not p.get("dbSubnetGroupName"):
         return failed(resource, "publiclyAccessible", value,
                       "a Multi-AZ DB cluster without a DB subnet group defaults to publicly accessible",
-                      "set publicly_accessible=False and db_subnet_group_name to the data-tier subnet group")
+                      "false (or unset with a DB subnet group)")
     return passed(resource, "not publicly accessible")
 
 
@@ -89,16 +89,16 @@ def _require_cmk_storage(resource: ResourceView) -> RuleResult:
     encrypted = as_bool(p.get("storageEncrypted"))
     if not encrypted:
         return failed(resource, "storageEncrypted", encrypted, "data, logs, backups and snapshots are stored in clear",
-                      "set storage_encrypted=True with kms_key_id set to the database's customer-managed key")
+                      "true")
     key = customer_key(p, "kmsKeyId")
     if not key or is_aws_managed_key(key):
         return failed(resource, "kmsKeyId", key, "storage uses the AWS-managed key, whose policy we cannot restrict",
-                      "set kms_key_id to the database's customer-managed key")
+                      "the database's customer-managed key")
     if as_bool(p.get("performanceInsightsEnabled")):
         insights_key = customer_key(p, "performanceInsightsKmsKeyId")
         if not insights_key or is_aws_managed_key(insights_key):
             return failed(resource, "performanceInsightsKmsKeyId", insights_key, "Performance Insights keeps query "
-                          "text under the AWS-managed key", "set performance_insights_kms_key_id to the same key")
+                          "text under the AWS-managed key", "the customer-managed key of the storage")
     return passed(resource, f"storage encrypted with {key}")
 
 
@@ -109,23 +109,13 @@ cluster_require_cmk_encryption = _require_cmk_storage
 # --- IAM authentication, deletion protection, backups, final snapshot -----------------------------
 
 
-def _require_true(key: str, problem: str, expected: str, ok: str):
-    def rule(resource: ResourceView) -> RuleResult:
-        value = as_bool(props(resource).get(key))
-        if not value:
-            return failed(resource, key, value, problem, expected)
-        return passed(resource, ok)
-
-    return rule
-
-
-instance_enable_iam_authentication = _require_true(
+instance_enable_iam_authentication = require_true(
     "iamDatabaseAuthenticationEnabled", "only long-lived passwords can authenticate",
-    "set iam_database_authentication_enabled=True", "IAM database authentication on")
+    "true", "IAM database authentication on")
 cluster_enable_iam_authentication = instance_enable_iam_authentication
-instance_enable_deletion_protection = _require_true(
+instance_enable_deletion_protection = require_true(
     "deletionProtection", "one API call or a replaced resource deletes the database",
-    "set deletion_protection=True", "deletion protection on")
+    "true", "deletion protection on")
 cluster_enable_deletion_protection = instance_enable_deletion_protection
 
 
@@ -138,7 +128,7 @@ def _require_backup_retention(resource: ResourceView, settings: Mapping[str, Any
     if days is None or days < minimum:
         return failed(resource, "backupRetentionPeriod", days,
                       f"automated backups kept fewer than {minimum} days (AWS defaults to 1)",
-                      f"set backup_retention_period to at least {minimum} (14 in production)")
+                      f"at least {minimum} days (14 in production)")
     return passed(resource, f"automated backups kept {days} days")
 
 
@@ -151,16 +141,16 @@ def _require_final_snapshot(resource: ResourceView) -> RuleResult:
     skip = as_bool(p.get("skipFinalSnapshot"))
     if skip:
         return failed(resource, "skipFinalSnapshot", skip, "deleting the database leaves no snapshot behind",
-                      "set skip_final_snapshot=False and a final_snapshot_identifier")
+                      "false")
     if not p.get("finalSnapshotIdentifier"):
         return failed(resource, "finalSnapshotIdentifier", None, "the final snapshot has no name, so deletion fails or "
-                      "falls back to skipping it", "set final_snapshot_identifier")
+                      "falls back to skipping it", "a snapshot name")
     if resource.type == RDS_INSTANCE:
         delete_backups = as_bool(p.get("deleteAutomatedBackups"))
         if delete_backups is not False:
             return failed(resource, "deleteAutomatedBackups", delete_backups,
                           "automated backups are deleted with the instance (the provider's default)",
-                          "set delete_automated_backups=False")
+                          "false")
     return passed(resource, "a final snapshot is kept on deletion")
 
 
@@ -177,19 +167,19 @@ def _require_managed_password(password_keys: tuple[str, ...]):
         for key in password_keys:
             if p.is_set(key):
                 return failed(resource, key, REDACTED, "the master password is written in the program and kept in "
-                              "state", f"remove {key} and set manage_master_user_password=True")
+                              "state", "absent (manageMasterUserPassword true instead)")
         if _created_from_another_database(resource) and p.get("manageMasterUserPassword") is None:
             return not_applicable(resource, "a replica, restore or global secondary inherits its source's credentials")
         managed = as_bool(p.get("manageMasterUserPassword"))
         if not managed:
             return failed(resource, "manageMasterUserPassword", managed,
                           "the master password is not generated and rotated by Secrets Manager",
-                          "set manage_master_user_password=True")
+                          "true")
         key = customer_key(p, "masterUserSecretKmsKeyId")
         if not key or is_aws_managed_key(key):
             return failed(resource, "masterUserSecretKmsKeyId", key,
                           "the master password secret is encrypted with the AWS-managed key",
-                          "set master_user_secret_kms_key_id to the database's customer-managed key")
+                          "the database's customer-managed key")
         return passed(resource, "master password generated and kept by Secrets Manager")
 
     return rule
@@ -206,7 +196,7 @@ def _auto_minor_upgrade(resource: ResourceView) -> RuleResult:
     value = as_bool(props(resource).get("autoMinorVersionUpgrade"))
     if value is False:
         return failed(resource, "autoMinorVersionUpgrade", value, "security patches wait for a manual upgrade",
-                      "set auto_minor_version_upgrade=True (the default)")
+                      "true or absent (AWS defaults to true)")
     return passed(resource, "minor versions upgrade automatically")
 
 
@@ -219,7 +209,7 @@ def instance_require_current_ca_certificate(resource: ResourceView) -> RuleResul
     if ca not in CURRENT_CA_CERTIFICATES:
         return failed(resource, "caCertIdentifier", ca,
                       "clients cannot pin a current CA (an unset value takes the account default, which may be "
-                      "an expired rds-ca-2019)", f"set ca_cert_identifier to one of {sorted(CURRENT_CA_CERTIFICATES)}")
+                      "an expired rds-ca-2019)", f"one of {', '.join(sorted(CURRENT_CA_CERTIFICATES))}")
     return passed(resource, f"server certificate signed by {ca}")
 
 
@@ -250,15 +240,15 @@ def database_require_forced_tls(resources: Sequence[ResourceView]) -> list[RuleR
         ref = p.ref(key)
         if ref is None:
             return failed(db, key, None, f"the default parameter group does not set {parameter}, so clients may "
-                          "connect in clear", f"attach a parameter group that sets {parameter}=1")
+                          "connect in clear", f"a parameter group with {parameter} = 1")
         group = g.resolve(ref, *group_types)
         if group is None:
             return failed(db, key, ref.value, f"the parameter group is not {scope().declared}, so forced TLS cannot be "
-                          "proven", f"declare the parameter group here with {parameter}=1")
+                          "proven", f"a parameter group {scope().declared}")
         value = _parameters(group).get(parameter)
         if value not in accepted:
             return failed(group, "parameters", {parameter: value},
-                          f"{db.name} accepts unencrypted connections", f"add the parameter {parameter}=1")
+                          f"{db.name} accepts unencrypted connections", f"{parameter} = 1")
         return passed(db, f"TLS forced by {group.name} ({parameter}={value})")
 
     return each(g.of_type(RDS_INSTANCE, RDS_CLUSTER), check)
@@ -301,12 +291,12 @@ def database_require_connection_logging(resources: Sequence[ResourceView]) -> li
         off = {name: values.get(name) for name in _CONNECTION_LOG_PARAMETERS if values.get(name) not in _POSTGRES_ON}
         if off:
             return failed(group, "parameters", off, f"logins to {db.name} and their sessions leave no record",
-                          "set log_connections=1 and log_disconnections=1")
+                          "log_connections = 1 and log_disconnections = 1")
         exports = [str(e) for e in as_list(plain(p.get("enabledCloudwatchLogsExports")))]
         if _POSTGRES_LOG_EXPORT not in exports:
             return failed(db, "enabledCloudwatchLogsExports", exports or None, "connection records stay in the "
                           "instance's own log files, deleted after a few days and readable by no reviewer",
-                          f'add "{_POSTGRES_LOG_EXPORT}" to enabled_cloudwatch_logs_exports')
+                          f'a list including "{_POSTGRES_LOG_EXPORT}"')
         return passed(db, f"connections logged by {group.name} and exported to CloudWatch Logs")
 
     return each(g.of_type(RDS_INSTANCE, RDS_CLUSTER), check)

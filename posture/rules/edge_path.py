@@ -114,9 +114,8 @@ class EntryPoints:
                     if problem:
                         path = "actions" if owner is not listener else "defaultActions"
                         result = failed(owner, f"{path}[{i}]", _describe_action(g, action), problem,
-                                        "on plain HTTP only redirect to HTTPS (or answer a non-2xx fixed response); "
-                                        "reach the app only through an HTTPS listener of a load balancer with the "
-                                        "baseline web ACL")
+                                        "on plain HTTP a redirect to HTTPS or a non-2xx fixed response; elsewhere a "
+                                        "forward to an application load balancer with the baseline web ACL")
                         return dataclasses.replace(result, evidence=(*start, hop, where, _describe_action(g, action),
                                                                      problem))
         return passed(lb, "every listener path ends in TLS and the web ACL, or in a redirect")
@@ -170,19 +169,19 @@ class EntryPoints:
             if not self._stage_has_waf(entry):
                 return _open(entry, "endpointConfiguration.types", types or None, "REST API execute-api endpoint",
                              "the API is public and no stage has a web ACL",
-                             "make it PRIVATE, or associate the baseline web ACL with its stage")
+                             '["PRIVATE"], or a stage with the baseline web ACL')
             return passed(entry, "public REST API behind the web ACL")
         if entry.type == API_GATEWAY_V2_API:
             if not as_bool(p.get("disableExecuteApiEndpoint")):
                 return _open(entry, "disableExecuteApiEndpoint", p.get("disableExecuteApiEndpoint"),
                              f"{p.get('protocolType') or 'HTTP'} API execute-api endpoint",
                              "HTTP and WebSocket APIs cannot carry a WAF web ACL, so the public endpoint skips it",
-                             "set disable_execute_api_endpoint=True and reach it through the load balancer")
+                             "true")
             return passed(entry, "execute-api endpoint disabled")
         if entry.type == CLOUDFRONT_DISTRIBUTION:
             if not p.is_set("webAclId"):
                 return _open(entry, "webAclId", None, "CloudFront distribution",
-                             "the distribution serves the site with no web ACL", "set web_acl_id to a CLOUDFRONT web ACL")
+                             "the distribution serves the site with no web ACL", "a CLOUDFRONT-scope web ACL")
             # HTTPS to viewers is aws-cloudfront-distribution-require-https-to-viewers' finding: one
             # misconfiguration, one violation.
             return passed(entry, "distribution behind a web ACL")
@@ -195,12 +194,12 @@ class EntryPoints:
                 if p.is_set(key):
                     return _open(entry, key, named(p.ref(key)), f"public address {entry.name}",
                                  "a host gets a public address of its own, beside the load balancer",
-                                 "remove the Elastic IP; reach hosts through the load balancer or SSM")
+                                 "absent: no Elastic IP on a host")
             return passed(entry, "not attached to a host (NAT gateways take theirs by allocation id)")
         if entry.type == INSTANCE:
             if as_bool(p.get("associatePublicIpAddress")):
                 return _open(entry, "associatePublicIpAddress", True, f"instance {entry.name}",
-                             "the instance gets a public address", "set associate_public_ip_address=False")
+                             "the instance gets a public address", "false")
             return passed(entry, "no public address")
         return not_applicable(entry, "not an entry point")
 

@@ -87,7 +87,7 @@ def policy_disallow_wildcard_actions(resource: ResourceView) -> RuleResult:
         arn = props(resource).get("policyArn")
         if isinstance(arn, str) and ADMIN_MANAGED_POLICIES.search(arn):
             return failed(resource, "policyArn", arn, "grants every action of a service (or all of AWS)",
-                          "attach a customer-managed policy listing the exact actions")
+                          "a policy that is neither AdministratorAccess nor a FullAccess policy")
         return passed(resource, "attached policy is not an admin or FullAccess policy")
     for path, document in _documents(resource):
         for i, statement in enumerate(document["Statement"]):
@@ -95,7 +95,7 @@ def policy_disallow_wildcard_actions(resource: ResourceView) -> RuleResult:
             if wildcard:
                 return failed(resource, f"{path}.Statement[{i}].Action", wildcard,
                               "allows every action it matches on a sensitive service",
-                              "list the exact actions the principal needs")
+                              "exact actions, no wildcard")
     return passed(resource, "no wildcard actions on sensitive services")
 
 
@@ -106,7 +106,7 @@ def policy_disallow_wildcard_resources_on_secrets_and_keys(resource: ResourceVie
             if wildcard:
                 return failed(resource, f"{path}.Statement[{i}].Resource", wildcard,
                               "reaches every secret or key in the account, not just the one it needs",
-                              "name the secret or key ARN")
+                              "the secret or key ARN, no wildcard")
     return passed(resource, "secrets and keys named by ARN")
 
 
@@ -150,12 +150,11 @@ def resourcepolicy_disallow_wildcard_grants(resource: ResourceView) -> RuleResul
         if grant:
             if resource.type == IAM_ROLE:
                 return failed(resource, f"{key}.Statement[{i}]", grant, "the trust policy lets any AWS account "
-                              "assume the role (or grants every sts action)", "name the principals that may assume "
-                              "it, or pin Principal * with StringEquals aws:PrincipalOrgID / aws:PrincipalAccount")
+                              "assume the role (or grants every sts action)", "named principals, or Principal * pinned by "
+                              "StringEquals aws:PrincipalOrgID or aws:PrincipalAccount")
             return failed(resource, f"{key}.Statement[{i}]", grant, "the resource policy grants a whole service or "
-                          "opens the resource to everyone", "grant the specific actions to the specific principals "
-                          "(service principals with an aws:SourceAccount or aws:SourceArn condition; Principal * only "
-                          "with StringEquals aws:PrincipalOrgID, aws:PrincipalAccount or aws:SourceVpce)")
+                          "opens the resource to everyone", "specific actions for specific principals; Principal * only "
+                          "with StringEquals aws:PrincipalOrgID, aws:PrincipalAccount or aws:SourceVpce")
     return passed(resource, "no wildcard or public grant")
 
 
@@ -191,7 +190,7 @@ def _lambda_permission(resource: ResourceView) -> RuleResult:
     if _pins_source("aws:sourceaccount", p.get("sourceAccount")) or _pins_source("aws:sourcearn", p.get("sourceArn")):
         return passed(resource, f"{principal} may invoke only on behalf of our account or resource")
     return failed(resource, "sourceArn", p.get("sourceArn"), f"{principal} may invoke the function on behalf of any "
-                  "account (confused deputy)", "set source_arn to the calling resource (or source_account)")
+                  "account (confused deputy)", "the calling resource's ARN (or sourceAccount our account)")
 
 
 def resourcepolicy_require_confused_deputy_conditions(resource: ResourceView) -> RuleResult:
@@ -215,7 +214,7 @@ def resourcepolicy_require_confused_deputy_conditions(resource: ResourceView) ->
                                                                "Condition": statement.get("Condition")},
                           f"{', '.join(services)} may {'assume the role' if resource.type == IAM_ROLE else 'use this grant'}"
                           " on behalf of any account (confused deputy)",
-                          "add a StringEquals aws:SourceAccount (or ArnLike aws:SourceArn) condition naming our "
+                          "a StringEquals aws:SourceAccount (or ArnLike aws:SourceArn) condition naming our "
                           "account or the calling resource")
     if not granted:
         return not_applicable(resource, "grants nothing to an AWS service")

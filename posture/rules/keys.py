@@ -91,11 +91,11 @@ def key_enable_rotation(resource: ResourceView) -> RuleResult:
     enabled = as_bool(p.get("enableKeyRotation"))
     if not enabled:
         return failed(resource, "enableKeyRotation", enabled, "the same key material protects data forever",
-                      "set enable_key_rotation=True")
+                      "true")
     period = as_int(p.get("rotationPeriodInDays"))
     if period is not None and period > MAX_ROTATION_DAYS:
         return failed(resource, "rotationPeriodInDays", period, "key material rotates less than once a year",
-                      f"set rotation_period_in_days to {MAX_ROTATION_DAYS} or less")
+                      f"at most {MAX_ROTATION_DAYS} days")
     return passed(resource, f"rotates every {period or MAX_ROTATION_DAYS} days")
 
 
@@ -111,7 +111,7 @@ def key_require_30_day_deletion_window(resource: ResourceView) -> RuleResult:
     if days is not None and days < MIN_DELETION_WINDOW_DAYS:
         return failed(resource, "deletionWindowInDays", days, f"a mistaken or malicious deletion of the key, and of "
                       f"every backup it encrypts, can be cancelled for only {days} days",
-                      f"{MIN_DELETION_WINDOW_DAYS} days (or unset)")
+                      f"{MIN_DELETION_WINDOW_DAYS} days, or unset (AWS defaults to {MIN_DELETION_WINDOW_DAYS})")
     return passed(resource, f"deletion waits {days or MIN_DELETION_WINDOW_DAYS} days")
 
 
@@ -154,8 +154,8 @@ def key_require_conditioned_use(resource: ResourceView) -> RuleResult:
         broad = _broad_use(statement)
         if broad:
             return failed(resource, f"policy.Statement[{i}]", broad, "the key can decrypt data for callers it was "
-                          "never meant for", "add a StringEquals kms:ViaService condition naming the services "
-                          "(for a service principal: aws:SourceAccount), or name the roles in Principal")
+                          "never meant for", "named roles in Principal, or a StringEquals kms:ViaService condition naming the services "
+                          "(for a service principal: aws:SourceAccount)")
     return passed(resource, "use is limited to named services, roles or accounts")
 
 
@@ -205,21 +205,22 @@ def data_store_require_rotating_key(resources: Sequence[ResourceView]) -> list[R
             key = resolve_key(g, ref)
             if key is None:
                 return failed(store, path, ref.value, f"the key is not {scope().declared}, so its rotation and key policy "
-                              "cannot be proven", "use a DomainKey declared in this stack")
+                              "cannot be proven", f"a customer-managed key {scope().declared}")
             if aws_owned(key):
                 named -= 1  # an AWS-managed key by its ARN: the store's own encryption control decides
                 continue
             if scheduled_for_deletion(key):
                 return failed(store, path, ref.value, f"{key.name} is scheduled for deletion: it no longer rotates, "
-                              "and the data becomes unreadable once it is deleted", "use a DomainKey declared in this stack")
+                              "and the data becomes unreadable once it is deleted",
+                              f"a customer-managed key {scope().declared}, not scheduled for deletion")
             if key.type == KMS_EXTERNAL_KEY:
                 return failed(store, path, ref, f"{key.name} holds imported key material, which KMS cannot rotate",
-                              "use a KMS-generated key with rotation on")
+                              "a KMS-generated key (not imported material), which can rotate")
             if key.type == KMS_REPLICA_KEY:
                 primary = g.resolve(props(key).ref("primaryKeyArn"), KMS_KEY)
                 if primary is None:
                     return failed(key, "primaryKeyArn", props(key).get("primaryKeyArn"), "the replica's primary key "
-                                  f"is not {scope().declared}", "declare the primary key here")
+                                  f"is not {scope().declared}", f"a primary key {scope().declared}")
         if not named:
             return not_applicable(store, "names no customer-managed key (its own encryption control decides)")
         return passed(store, f"every key it uses is a rotating key {scope().declared}")

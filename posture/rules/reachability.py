@@ -21,7 +21,7 @@ from typing import Any
 from posture.facts import NON_PUBLIC_NETWORKS, cidr_within, is_internet
 from posture.resources import UNKNOWN, ResourceView
 from posture.rules.graph import Graph, graph
-from posture.rules.results import RuleResult, each, failed, passed
+from posture.rules.results import RuleResult, each, failed, passed, require_true
 from posture.rules.tokens import (
     DEFAULT_NETWORK_ACL,
     DEFAULT_ROUTE_TABLE,
@@ -538,7 +538,7 @@ def network_acl_require_denies_first(resources: Sequence[ResourceView]) -> list[
                 result = failed(deny.owner, deny.path or "ruleNumber", deny.number,
                                 f"{'egress' if egress else 'ingress'} deny {deny.describe()} comes after "
                                 f"{allow.describe()}, which matches the same traffic first, so the deny never applies",
-                                "number every deny below every allow (components.vpc.Vpc uses 1..10 for the blocklist)")
+                                f"below {allow.number}, the number of the allow it overlaps")
                 return dataclasses.replace(result, evidence=(
                     f"packet from {deny.cidr}", f"network ACL {acl.name}", f"matches {allow.describe()}: ALLOW",
                     f"never reaches {deny.describe()}"))
@@ -581,7 +581,7 @@ def walled_off_group_disallow_internet_egress(resources: Sequence[ResourceView])
             if rule.internet or (rule.protocol == "all" and public):
                 result = failed(rule.resource, f"{rule.path}.cidr" if rule.path else "cidr", rule.describe(),
                                 f"{sg.name} ({why}) may send {rule.describe()}",
-                                "allow egress only to the security groups, prefix lists and aggregator ranges it needs")
+                                "a security group, a prefix list or a narrow range, never the internet")
                 return dataclasses.replace(result, evidence=(f"security group {sg.name} ({why})", rule.describe(),
                                                              "the internet"))
         return passed(sg, f"egress only to named peers ({why})")
@@ -589,12 +589,9 @@ def walled_off_group_disallow_internet_egress(resources: Sequence[ResourceView])
     return each([sg for sg, _ in groups.values()], check)
 
 
-def proxy_require_tls(resource: ResourceView) -> RuleResult:
-    """An RDS Proxy is a second door to the database; without require_tls it accepts plain connections."""
-    value = as_bool(props(resource).get("requireTls"))
-    if not value:
-        return failed(resource, "requireTls", value, "clients may reach the database through the proxy unencrypted",
-                      "set require_tls=True")
-    return passed(resource, "proxy requires TLS")
+proxy_require_tls = require_true(
+    "requireTls", "clients may reach the database through the proxy unencrypted", "true",
+    "proxy requires TLS")
+"""An RDS Proxy is a second door to the database; without requireTls it accepts plain connections."""
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from posture.findings import Verdict
 from posture.resources import ResourceView
-from posture.rules.values import ValueNotKnownError, label, show
+from posture.rules.values import ValueNotKnownError, as_bool, at, label, show
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,20 @@ def failed(resource: ResourceView, path: str, value: Any, problem: str, expected
     shown = "set (value withheld)" if value is not None and withheld else show(value)
     return RuleResult(Verdict.FAIL, f"{resource.name}: {label(path)} is {shown}: {problem}", resource.urn,
                       path=path, observed=shown, expected=expected)
+
+
+def require_true(path: str, problem: str, expected: str, ok: str, read: Callable[[Any], Any] = as_bool
+                 ) -> ResourceRule:
+    """A rule for a setting that must be on (or, with ``read=plain``, present) at a dotted property
+    path. Left out is judged as AWS's default, which for these settings is off. The rule's home is
+    the module that assigns it (``posture.rules.rule_home``), not this one."""
+    def rule(resource: ResourceView) -> RuleResult:
+        value = read(at(resource, path))
+        if not value:
+            return failed(resource, path, value, problem, expected)
+        return passed(resource, ok)
+
+    return rule
 
 
 def not_applicable(resource: ResourceView, reason: str) -> RuleResult:

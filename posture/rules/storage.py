@@ -41,7 +41,7 @@ def bucketpublicaccessblock_enable_all_flags(resource: ResourceView) -> RuleResu
         value = as_bool(p.get(flag))
         if not value:
             return failed(resource, flag, value, "a public ACL or bucket policy could expose the bucket",
-                          "set all four public-access-block flags to True")
+                          "true (all four flags)")
     return passed(resource, "all four public access block flags on")
 
 
@@ -50,7 +50,7 @@ def bucketversioning_enable_versioning(resource: ResourceView) -> RuleResult:
     status = config.get("status") if config is not None else None
     if status != "Enabled":
         return failed(resource, "versioningConfiguration.status", status, "an overwrite or delete destroys the only "
-                      "copy of an object", 'set versioning_configuration.status="Enabled"')
+                      "copy of an object", '"Enabled"')
     return passed(resource, "versioning enabled")
 
 
@@ -76,8 +76,7 @@ def bucketpolicy_require_tls(resource: ResourceView) -> RuleResult:
     denied = [r for s in document["Statement"] for r in _plain_http_denied(s)]
     if "*" not in denied and not (any(r.endswith("/*") for r in denied) and any(not r.endswith("/*") for r in denied)):
         return failed(resource, "policy", document, "requests over plain HTTP are accepted",
-                      'add a Deny for Principal "*", Action "s3:*" on the bucket and its objects when '
-                      '"aws:SecureTransport" is "false"')
+                      'a Deny of s3:* for Principal * on the bucket and its objects when aws:SecureTransport is "false"')
     return passed(resource, "denies requests without TLS")
 
 
@@ -118,16 +117,16 @@ def s3_bucket_require_cmk_encryption(resources: Sequence[ResourceView]) -> list[
                 key = customer_key(default, "kmsMasterKeyId")
                 if not key or is_aws_managed_key(key):
                     return failed(setting, f"{path}.kmsMasterKeyId", key, "objects are encrypted with the "
-                                  "AWS-managed S3 key", "set kms_master_key_id to a customer-managed key")
+                                  "AWS-managed S3 key", "a customer-managed key")
             elif algorithm == "AES256":
                 bucket = _bucket(g, setting)
                 if bucket is None or bucket.urn not in _log_only_buckets(g):
                     return failed(setting, f"{path}.sseAlgorithm", algorithm, "SSE-S3 keys are not ours to restrict "
                                   "or revoke; only a load balancer's access-log bucket may use them",
-                                  'set sse_algorithm="aws:kms" with a customer-managed kms_master_key_id')
+                                  '"aws:kms" (or "aws:kms:dsse") with a customer-managed key')
             else:
                 return failed(setting, f"{path}.sseAlgorithm", algorithm, "no default encryption algorithm",
-                              'set sse_algorithm="aws:kms" with a customer-managed kms_master_key_id')
+                              '"aws:kms" (or "aws:kms:dsse") with a customer-managed key')
         return passed(setting, "objects encrypted with a customer-managed key (or SSE-S3 for ELB access logs)")
 
     return each(g.of_type(*BUCKET_ENCRYPTION), check)
@@ -149,7 +148,8 @@ def s3_bucket_require_protective_settings(resources: Sequence[ResourceView]) -> 
         missing = [k for k in kinds if k not in present.get(bucket.urn, set())]
         if missing:
             return failed(bucket, "settings", sorted(present.get(bucket.urn, set())),
-                          f"the bucket has no {', '.join(missing)}", "build buckets with components.buckets.SecureBucket")
+                          f"the bucket has no {', '.join(missing)}",
+                          "a public access block, default encryption, versioning and a bucket policy for the bucket")
         return passed(bucket, "public access block, encryption, versioning and TLS-only policy present")
 
     return each(g.of_type(*BUCKETS), check)

@@ -184,6 +184,15 @@ def props(resource: ResourceView) -> Props:
     return Props(resource.props, sources=resource.dependencies)
 
 
+def at(resource: ResourceView, path: str) -> Any:
+    """The value at a dotted property path (``vpcOptions.subnetIds``); None when any block on the way
+    is not set, as AWS then applies its default for the whole block."""
+    node: Any = props(resource)
+    for key in path.split("."):
+        node = node.get(key) if node is not None else None
+    return node
+
+
 def plain(value: Any) -> Any:
     """Plain data from a Props/Items subtree (or any value)."""
     if isinstance(value, (Props, Items)):

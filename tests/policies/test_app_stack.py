@@ -111,7 +111,7 @@ def test_an_unencrypted_queue_fails_with_a_clear_message_and_fix(unencrypted_que
     assert finding.resource_urn.endswith("aws:sqs/queue:Queue::orders")
     assert finding.message == ("orders: sqsManagedSseEnabled (sqs_managed_sse_enabled) is false: messages are "
                                "stored unencrypted")
-    assert finding.expected == "set kms_master_key_id to a customer-managed key (or at least sqs_managed_sse_enabled=True)"
+    assert finding.expected == "true, or a customer-managed key in kmsMasterKeyId"
     diagnostics = _analyze_all(unencrypted_queue_stack)
     assert [(d.policyName, d.enforcementLevel, d.urn) for d in diagnostics] == [
         ("aws-sqs-queue-require-encryption", proto.MANDATORY, finding.resource_urn)]

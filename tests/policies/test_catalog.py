@@ -25,7 +25,7 @@ from posture.catalog import (
     controls_for_type,
     validate_catalog,
 )
-from posture.rules import RULES, network, rule_name
+from posture.rules import RULES, application, database, network, rule_home, rule_name
 from tests.policies.adversarial import ADVERSARIAL
 from tests.policies.cases import CASES, Case
 from tests.policies.helpers import identity
@@ -72,6 +72,16 @@ def test_every_control_has_the_rule_named_after_it() -> None:
     assert set(RULES) == {c.id for c in CONTROLS}
     assert rule_name("aws-rds-instance-disallow-public-access") == "instance_disallow_public_access"
     assert RULES["stack-vpc-require-flow-logs"] is network.vpc_require_flow_logs
+
+
+def test_a_rules_home_is_the_module_holding_it_under_its_name() -> None:
+    """Where tools/break_each_rule.py patches a rule: a factory-made rule's ``__module__`` is the
+    factory's, and an alias's ``__name__`` is the original's, so neither may decide it."""
+    for control_id in RULES:
+        assert getattr(rule_home(control_id), rule_name(control_id)) is RULES[control_id]
+    assert rule_home("aws-ecr-repository-enable-scan-on-push") is application
+    assert RULES["aws-ecr-repository-enable-scan-on-push"].__module__ != application.__name__
+    assert rule_home("aws-rds-cluster-enable-deletion-protection") is database
 
 
 def missing_parts(controls: tuple[Control, ...], cases: list[Case]) -> dict[str, list[str]]:

@@ -8,7 +8,6 @@ import pytest
 
 from posture.catalog import CONTROLS
 from posture.findings import Verdict
-from posture.rules import RULES
 from tests.policies.adversarial import ADVERSARIAL
 from tests.policies.cases import CASES, Case
 from tests.policies.helpers import failing, run, verdicts
@@ -22,11 +21,6 @@ ADVICE = re.compile(
 """Advice rather than a condition: an imperative opening, or a component argument assignment
 (``kms_key_id=...``, ``=True``). A finding's ``expected`` says what the property must be; the
 catalog's remediation says what to do."""
-NOT_YET_REWORDED = {f"posture.rules.{m}" for m in (
-    "access", "application", "chains", "database", "edge_path", "identity", "keys", "monitoring", "reachability",
-    "results", "storage")}
-"""Rule modules whose findings still word ``expected`` as advice (issue 17); empties as they are reworded.
-``monitoring``'s own texts are conditions; its alarm findings carry ``chains``' link texts, so it leaves with ``chains``."""
 
 
 @pytest.mark.parametrize("case", CASES + ADVERSARIAL, ids=lambda c: c.id)
@@ -42,9 +36,8 @@ def test_case(case: Case, baseline) -> None:
             f"{f.control_id}: {f.message}" for f in findings if f.verdict in (Verdict.FAIL, Verdict.ERROR)]
         bad = [f for f in mine if f.verdict in (Verdict.FAIL, Verdict.ERROR)]
         assert not [f.message for f in bad if "fix:" in f.message], "the fix is the catalog's remediation, not the rule's"
-        if RULES[case.control].__module__ not in NOT_YET_REWORDED:
-            assert not [f.expected for f in bad if f.expected and ADVICE.search(f.expected)], \
-                "expected is the condition the property must meet, not advice; the fix is the catalog's remediation"
+        assert not [f.expected for f in bad if f.expected and ADVICE.search(f.expected)], \
+            "expected is the condition the property must meet, not advice; the fix is the catalog's remediation"
     else:
         assert case.kind == "unknown"
         assert failing(findings) == set(), [f.message for f in findings if f.verdict in (Verdict.FAIL, Verdict.ERROR)]

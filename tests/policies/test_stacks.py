@@ -7,9 +7,9 @@ import pytest
 from posture.catalog import CONTROLS
 from posture.evaluate import evaluate
 from posture.findings import Verdict
-from posture.rules import RULES
+from posture.rules import application, rule_home
 
-APPLICATION_CONTROLS = {c.id for c in CONTROLS if RULES[c.id].__module__ == "posture.rules.application"}
+APPLICATION_CONTROLS = {c.id for c in CONTROLS if rule_home(c.id) is application}
 """Controls on resources application teams add (queues, functions, ...): the baseline declares none;
 tests/policies/app_cases.py and tests/posture/test_app_stack.py exercise them."""
 

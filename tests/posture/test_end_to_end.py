@@ -123,14 +123,14 @@ def test_report_on_the_sample_preview_honours_critical_waivers_only_when_allowed
     assert len(suppressed) == len(blocking)
 
 
-@pytest.mark.parametrize(("file", "protection", "weakened", "control", "fix"), [
+@pytest.mark.parametrize(("file", "protection", "weakened", "control", "expected", "fix"), [
     ("database.py", "publicly_accessible=False", "publicly_accessible=True",
-     "aws-rds-instance-disallow-public-access", "set publicly_accessible=False"),
+     "aws-rds-instance-disallow-public-access", "false", "Set publicly_accessible=False"),
     ("keys.py", "enable_key_rotation=True", "enable_key_rotation=False",
-     "aws-kms-key-enable-rotation", "enable_key_rotation"),
+     "aws-kms-key-enable-rotation", "true", "enable_key_rotation"),
 ])
 def test_a_copy_of_the_project_with_one_protection_removed_fails_naming_resource_property_and_fix(
-        tmp_path, file, protection, weakened, control, fix):
+        tmp_path, file, protection, weakened, control, expected, fix):
     copy = copy_project(tmp_path / "project")
     source = copy / "components" / file
     assert protection in source.read_text()
@@ -138,9 +138,12 @@ def test_a_copy_of_the_project_with_one_protection_removed_fails_naming_resource
 
     result = posture("check", "--stack", "prod", "--project", str(copy), "--format", "json")
     assert result.returncode == 1, result.stderr
-    blocking = [f for f in json.loads(result.stdout)["findings"] if f["blocking"]]
+    document = json.loads(result.stdout)
+    blocking = [f for f in document["findings"] if f["blocking"]]
     assert {f["control_id"] for f in blocking} == {control}
     for finding in blocking:
         assert finding["source"]["path"].startswith("components/")
         assert finding["resource"]["name"] in finding["message"]
-        assert protection.split("=")[0] in finding["message"] and fix in finding["expected"]
+        assert protection.split("=")[0] in finding["message"] and finding["expected"] == expected
+    [remediation] = [c["remediation"] for c in document["controls"] if c["id"] == control]
+    assert fix in remediation
