@@ -105,7 +105,7 @@ class AlarmChains:
                                               "selectors that include every management event, read and write"))
             elif group is None:
                 self.trail_breaks.append(Link(trail, "cloudWatchLogsGroupArn", ref and ref.value, "the trail delivers "
-                                              "to no CloudWatch Logs group of this stack, so no metric filter sees "
+                                              f"to no CloudWatch Logs group {scope().here}, so no metric filter sees "
                                               "its events", f"the alarms' log group, {scope().declared}"))
             elif not props(trail).is_set("cloudWatchLogsRoleArn"):
                 self.trail_breaks.append(Link(trail, "cloudWatchLogsRoleArn", None, "CloudTrail has no role to "
@@ -202,8 +202,8 @@ class AlarmChains:
             if topic.urn in self.subscribed:
                 return None, self.subscribed[topic.urn]
         if not topics:
-            return Link(alarm, "alarmActions", [show_ref(r) for r in refs] or None, "the alarm notifies no topic of "
-                        "this stack", f"an SNS topic {scope().declared}"), None
+            return Link(alarm, "alarmActions", [show_ref(r) for r in refs] or None, f"the alarm notifies no topic "
+                        f"{scope().here}", f"an SNS topic {scope().declared}"), None
         return Link(topics[0], "subscriptions", None, f"alarm {alarm.name} publishes to topic {topics[0].name}, "
                     "which nobody is subscribed to: nobody is told", "at least one subscriber "
                     "(the security team)"), None

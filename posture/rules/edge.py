@@ -443,7 +443,7 @@ class EdgePath:
             self.hops.append(name)
 
 
-BLOCKLIST = "the IP blocklist (a blocking rule whose statement is, or directly ORs, an IP set of this stack)"
+BLOCKLIST = "the IP blocklist (a blocking rule whose statement is, or directly ORs, an IP set in the same stack or audited account)"
 RATE_LIMIT = "a blocking rate-based rule"
 REQUIREMENTS = (BLOCKLIST, *REQUIRED_MANAGED_RULE_GROUPS, RATE_LIMIT)
 

@@ -16,7 +16,7 @@ from typing import Any
 from posture.resources import ResourceView
 from posture.rules.graph import Graph, graph
 from posture.rules.reachability import named
-from posture.rules.results import RuleResult, each, failed, not_applicable, passed
+from posture.rules.results import RuleResult, each, failed, not_applicable, passed, scope
 from posture.rules.tokens import (
     API_GATEWAY_REST_API,
     API_GATEWAY_STAGE,
@@ -132,7 +132,7 @@ class EntryPoints:
         for ref in self._forward_targets(action):
             group = self.g.resolve(ref, *TARGET_GROUPS)
             if group is None:
-                return f"forwards to {named(ref)}, not a target group of this stack"
+                return f"forwards to {named(ref)}, not a target group {scope().here}"
             if str(props(group).get("targetType") or "instance") != "alb":
                 return (f"passes {protocol} straight to {group.name} (target type "
                         f"{props(group).get('targetType') or 'instance'}): no TLS policy, HSTS or WAF on the way")

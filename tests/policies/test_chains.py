@@ -83,7 +83,7 @@ BROKEN = [
      "taken from the event"),
     ("topic_without_subscriber", drop("monitoring-alarms-email-0"), CIS, "nobody is subscribed"),
     ("alarm_to_foreign_topic", change(ROOT_ALARM, alarmActions=["arn:aws:sns:eu-west-1:999999999999:x"]), CIS,
-     "notifies no topic of this stack"),
+     "notifies no topic in this stack"),
     ("bank_filter_on_unused_group", chain(
         add("aws:cloudwatch/logGroup:LogGroup", "unused-logs", {"name": UNUSED_GROUP, "retentionInDays": 365.0}),
         change(BANK_FILTER, logGroupName=UNUSED_GROUP)), BANK, f"{BANK_FILTER}.logGroupName"),
