@@ -51,7 +51,7 @@ def management_gap(trail: ResourceView) -> str | None:
     """Why ``trail`` misses some management events (None when it records them all, read and write)."""
     p = props(trail)
     if as_bool(p.get("enableLogging")) is False:
-        return "logging is off (enable_logging=False): it records nothing"
+        return "logging is off (enableLogging false): it records nothing"
     advanced = p.get("advancedEventSelectors")
     if advanced is not None and len(advanced):
         narrowed = []
