@@ -214,7 +214,7 @@ def data_store_require_rotating_key(resources: Sequence[ResourceView]) -> list[R
                               "and the data becomes unreadable once it is deleted",
                               f"a customer-managed key {scope().declared}, not scheduled for deletion")
             if key.type == KMS_EXTERNAL_KEY:
-                return failed(store, path, ref, f"{key.name} holds imported key material, which KMS cannot rotate",
+                return failed(store, path, ref.value, f"{key.name} holds imported key material, which KMS cannot rotate",
                               "a KMS-generated key (not imported material), which can rotate")
             if key.type == KMS_REPLICA_KEY:
                 primary = g.resolve(props(key).ref("primaryKeyArn"), KMS_KEY)

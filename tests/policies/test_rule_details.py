@@ -203,6 +203,14 @@ def test_new_failure_messages_name_resource_property_and_fix(baseline) -> None:
     assert finding.path == "policy" and finding.expected.startswith("a Deny for Principal * of every item action")
 
 
+def test_an_imported_key_finding_shows_the_key_the_store_names(baseline) -> None:
+    """The observed value is the reference as the store wrote it, not the reader's internal object."""
+    imported = chain(add("aws:kms/externalKey:ExternalKey", "fx-imported", {"description": "imported"}),
+                     change("data-bank-token", kmsKeyId="fx-imported-id"))
+    [finding] = [f for f in run(imported(baseline)) if f.verdict is Verdict.FAIL]
+    assert (finding.path, finding.observed) == ("kmsKeyId", '"fx-imported-id"'), finding.observed
+
+
 @pytest.mark.parametrize(("action", "pattern", "matches"), [
     ("kms:Decrypt", "KMS:decrypt", True), ("kms:Decrypt", "kms:De*", True), ("kms:Decrypt", "*", True),
     ("s3:GetObject", "s3:Get?bject", True), ("kms:Decrypt", "kms:Encrypt", False),
