@@ -2,7 +2,9 @@
 and each table's resource policy as an ``aws:dynamodb/resourcePolicy``.
 
 A table without ``SSEDescription`` is encrypted with the AWS-owned key, which the wire form
-spells ``serverSideEncryption.enabled = false``.
+spells ``serverSideEncryption.enabled = false``. Encryption and TTL read as enabled only when AWS
+says ``ENABLED``, as the Pulumi provider reads them: ``UPDATING`` and ``ENABLING`` are not state yet,
+and counting them as on would be the collector deciding that "soon" is good enough.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ def _table(ctx: Context, name: str) -> ResourceView:
     }
     if described:
         props.update(
-            serverSideEncryption={"enabled": sse.get("Status") in ("ENABLED", "UPDATING"),
+            serverSideEncryption={"enabled": sse.get("Status") == "ENABLED",
                                   "kmsKeyArn": sse.get("KMSMasterKeyArn")} if sse else {"enabled": False},
             deletionProtectionEnabled=bool(table.get("DeletionProtectionEnabled")),
             streamEnabled=(table.get("StreamSpecification") or {}).get("StreamEnabled"),
@@ -60,6 +62,6 @@ def _table(ctx: Context, name: str) -> ResourceView:
         props.update(serverSideEncryption=UNREADABLE, deletionProtectionEnabled=UNREADABLE)
     props["pointInTimeRecovery"] = {"enabled": pitr.get("PointInTimeRecoveryStatus") == "ENABLED",
                                     "recoveryPeriodInDays": pitr.get("RecoveryPeriodInDays")} if backups else UNREADABLE
-    props["ttl"] = {"enabled": ttl_description.get("TimeToLiveStatus") in ("ENABLED", "ENABLING"),
+    props["ttl"] = {"enabled": ttl_description.get("TimeToLiveStatus") == "ENABLED",
                     "attributeName": ttl_description.get("AttributeName")} if ttl else UNREADABLE
     return ctx.view(tok.DYNAMODB_TABLE, arn, name, props)
