@@ -230,6 +230,11 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
         app.OPENSEARCH_TLS_POLICIES, "Domain endpoint TLS security policies allowed.")},
     "aws-cloudfront-distribution-require-minimum-viewer-tls": {"allowedMinimumProtocolVersions": _list_setting(
         app.CLOUDFRONT_MINIMUM_PROTOCOLS, "Viewer security policies (minimum_protocol_version) allowed.")},
+    "stack-bank-data-require-walled-off-readers": {"trustedAccounts": {
+        "type": "array", "items": {"type": "string", "pattern": "^[0-9]{12}$"}, "uniqueItems": True, "default": [],
+        "description": "Accounts besides the stack's own whose principals may read the protected assets outside "
+                       "the bank wall (a security-tooling or log-archive account). Bank data admits only the "
+                       "walled-off role whatever this lists."}},
 }
 """Thresholds an organization sets in the pack config instead of the code (``Control.settings``)."""
 

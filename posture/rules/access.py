@@ -23,8 +23,9 @@ from __future__ import annotations
 import fnmatch
 import json
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from posture.iam.access import (
     FOREIGN_STANDIN,
@@ -171,12 +172,17 @@ def _object_matcher(bucket: str) -> Callable[[str], bool]:
     return matches
 
 
-def bank_data_require_walled_off_readers(resources: Sequence[ResourceView]) -> list[RuleResult]:
+def bank_data_require_walled_off_readers(resources: Sequence[ResourceView],
+                                         settings: Mapping[str, Any] | None = None) -> list[RuleResult]:
     g = graph(resources)
     outside = {r.urn: (r, why) for r in g.of_type(IAM_ROLE, KMS_KEY) if (why := aws_owned(r) or scheduled_for_deletion(r))}
     roles = [r for r in g.of_type(IAM_ROLE) if r.urn not in outside]
     bank_roles = [r for r in roles if _is_bank(r)]
     home = _home(g, bank_roles)
+    # who may read what lies outside the wall: the stack's own account and the configured trustedAccounts
+    trusted = {home, *((settings or {}).get("trustedAccounts") or ())} - {""}
+    readers_outside_wall = (f"principals of the account {home}" if len(trusted) == 1
+                            else f"principals of the accounts {', '.join(sorted(trusted))}")
     walled = {r.urn for r in bank_roles}
     walled_arns = {role_arn(r, home).lower() for r in bank_roles}
     walled_names = ", ".join(sorted(r.name for r in bank_roles)) or "nobody"
@@ -222,9 +228,10 @@ def bank_data_require_walled_off_readers(resources: Sequence[ResourceView]) -> l
                     "principals other than the walled-off role, whose reads end at the bank data")
         if not home:
             raise ValueNotKnownError("accountId", reason="the stack's account: no role ARN or trust policy names it")
-        if account_of(principal) != home:
-            return (f"a principal outside the account {home}",
-                    f"principals of the account {home} only")
+        if account_of(principal) not in trusted:
+            return (f"a principal outside the account {home}" if len(trusted) == 1
+                    else f"a principal outside the accounts {', '.join(sorted(trusted))}",
+                    f"{readers_outside_wall} only")
         return None
 
     def judge(asset: Asset) -> list[RuleResult]:
@@ -235,8 +242,8 @@ def bank_data_require_walled_off_readers(resources: Sequence[ResourceView]) -> l
         found: list[RuleResult] = []
         for principal, own in named_principals(asset.statements, bank).items():
             inside = principal.lower() not in walled_arns or not asset.store
-            if not bank and inside and home and account_of(principal) == home:
-                continue  # a principal of our account, admitted to every asset outside the wall
+            if not bank and inside and home and account_of(principal) in trusted:
+                continue  # a principal of a trusted account, admitted to every asset outside the wall
             for action in asset.actions:
                 grant = evaluate(principal, action, asset.statements, own, asset.matches, home, asset.key)
                 why = refusal(principal, bank, asset.store) if grant else None
@@ -257,7 +264,7 @@ def bank_data_require_walled_off_readers(resources: Sequence[ResourceView]) -> l
         found = (extra or []) + judge(asset)
         if found:
             return found
-        who = walled_names if _is_bank_asset(asset.resource) else f"principals of the account {home}"
+        who = walled_names if _is_bank_asset(asset.resource) else readers_outside_wall
         return [passed(asset.resource, f"only {who} can read it")]
 
     key_policies = g.attached_to((KMS_KEY_POLICY,), "keyId", KMS_KEY)

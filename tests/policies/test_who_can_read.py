@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from posture.evaluate import evaluate
 from posture.findings import Verdict
 from tests.policies.helpers import add, chain, edit_policy, find, identity, paths, run
 
@@ -272,6 +273,30 @@ def test_a_failure_names_the_principal_and_the_granting_statement(prod_stack):
     [finding] = [f for f in run(change(list(prod_stack))) if f.control_id == CONTROL and f.verdict is Verdict.FAIL]
     assert finding.evidence == (f"principal {FOREIGN_ROLE}", "action kms:Decrypt on bank-data-key",
                                 "granted by bank-data-key policy.Statement[2] (Sid LetThemIn)")
+
+
+TRUSTING_FOREIGN = {CONTROL: {"trustedAccounts": [FOREIGN]}}
+"""The pack config that names the foreign account as trusted (a log-archive account, say)."""
+TRUSTED_CASES = {
+    "foreign_account_reads_the_load_balancer_access_logs": Verdict.PASS,
+    "standalone_grant_to_foreign_account": Verdict.FAIL,
+    "key_admits_foreign_root": Verdict.FAIL,
+    "secret_deny_removed_and_foreign_account_allowed": Verdict.FAIL,
+}
+"""A trusted account may read what lies outside the wall; the bank data still admits only the
+bank-sync role."""
+
+
+@pytest.mark.parametrize(("name", "verdict"), TRUSTED_CASES.items())
+def test_trusted_accounts_read_outside_the_wall_only(prod_stack, name, verdict):
+    [change] = [c for k, n, c in CASES if n == name]
+    resources = change(list(prod_stack))
+    assert Verdict.FAIL in {f.verdict for f in run(resources) if f.control_id == CONTROL}, "fails without the setting"
+    findings = [f for f in evaluate(resources, properties=TRUSTING_FOREIGN) if f.control_id == CONTROL]
+    worst = Verdict.FAIL if Verdict.FAIL in {f.verdict for f in findings} else Verdict.PASS
+    assert worst is verdict, [f.message for f in findings if f.verdict is Verdict.FAIL]
+    if verdict is Verdict.PASS:
+        assert any(f"principals of the accounts {ACCOUNT}, {FOREIGN}" in f.message for f in findings)
 
 
 def test_read_actions_are_checked_against_the_iam_database():
