@@ -230,6 +230,9 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
         app.OPENSEARCH_TLS_POLICIES, "Domain endpoint TLS security policies allowed.")},
     "aws-cloudfront-distribution-require-minimum-viewer-tls": {"allowedMinimumProtocolVersions": _list_setting(
         app.CLOUDFRONT_MINIMUM_PROTOCOLS, "Viewer security policies (minimum_protocol_version) allowed.")},
+    "aws-rds-snapshot-disallow-sharing": {"allowedAccounts": {
+        "type": "array", "items": {"type": "string", "pattern": "^[0-9]{12}$"}, "uniqueItems": True, "default": [],
+        "description": "Accounts a DB snapshot may be shared with (a disaster-recovery account); never all."}},
     "stack-bank-data-require-walled-off-readers": {"trustedAccounts": {
         "type": "array", "items": {"type": "string", "pattern": "^[0-9]{12}$"}, "uniqueItems": True, "default": [],
         "description": "Accounts besides the stack's own whose principals may read the protected assets outside "
@@ -296,6 +299,24 @@ CONTROLS: tuple[Control, ...] = (
         resource_types=_CLUSTER,
         description="Multi-AZ DB clusters default to publicly accessible when no DB subnet group is set.",
         remediation="Set publicly_accessible=False and db_subnet_group_name to the data-tier subnet group.",
+    ),
+    _control(
+        id="aws-rds-snapshot-disallow-sharing",
+        title="RDS snapshots are shared with no other account, and never publicly",
+        severity=CRITICAL,
+        promises="DB-2 DB-3 BANK-3",
+        frameworks=_frameworks(fsbp="RDS.1", nist="AC-3 AC-21 SC-7", pci="7.2.1"),
+        resource_types=tok.RDS_SNAPSHOTS,
+        description=(
+            "A snapshot holds the whole database. Shared with `all`, any AWS account can copy it and restore it; "
+            "shared with one account, that account's people can, whatever our security groups and key policies say "
+            "about the running database."
+        ),
+        remediation=(
+            "Leave shared_accounts unset on aws.rds.Snapshot, SnapshotCopy, ClusterSnapshot and ClusterSnapshotCopy; "
+            "list a disaster-recovery account in the control's allowedAccounts setting instead of sharing ad hoc, "
+            "and never share with all."
+        ),
     ),
     _control(
         id="aws-rds-instance-require-cmk-encryption",

@@ -1,5 +1,6 @@
-"""RDS: DB instances (and Aurora cluster members), DB clusters, DB proxies, DB subnet groups and the
-parameter groups the databases use, with their effective parameter values.
+"""RDS: DB instances (and Aurora cluster members), DB clusters, DB proxies, DB subnet groups, the
+parameter groups the databases use, with their effective parameter values, and the manual DB and
+cluster snapshots with the accounts they are shared with.
 
 Inputs that exist only in the Pulumi program (``skipFinalSnapshot``, ``finalSnapshotIdentifier``,
 ``deleteAutomatedBackups``, a plaintext ``password``) are not properties of a running database;
@@ -16,8 +17,9 @@ from posture.live.base import UNREADABLE, Context, tags_of
 from posture.resources import ResourceView
 from posture.rules import tokens as tok
 
+SNAPSHOT, _, CLUSTER_SNAPSHOT, _ = tok.RDS_SNAPSHOTS
 TYPES = (tok.RDS_INSTANCE, tok.RDS_CLUSTER_INSTANCE, tok.RDS_CLUSTER, tok.RDS_SUBNET_GROUP, tok.RDS_PARAMETER_GROUP,
-         tok.RDS_CLUSTER_PARAMETER_GROUP, tok.RDS_PROXY)
+         tok.RDS_CLUSTER_PARAMETER_GROUP, tok.RDS_PROXY, SNAPSHOT, CLUSTER_SNAPSHOT)
 
 
 def collect(ctx: Context) -> list[ResourceView]:
@@ -26,6 +28,7 @@ def collect(ctx: Context) -> list[ResourceView]:
     views = [_instance(ctx, db) for db in instances] + [_cluster(ctx, c) for c in clusters]
     views += _subnet_groups(ctx)
     views += _proxies(ctx)
+    views += _snapshots(ctx, cluster=False) + _snapshots(ctx, cluster=True)
     used = {g["DBParameterGroupName"] for db in instances for g in db.get("DBParameterGroups") or []}
     views += _parameter_groups(ctx, used, cluster=False)
     used_cluster = {c["DBClusterParameterGroup"] for c in clusters if c.get("DBClusterParameterGroup")}
@@ -99,6 +102,34 @@ def _proxies(ctx: Context) -> list[ResourceView]:
         "roleArn": proxy.get("RoleArn"), "debugLogging": proxy.get("DebugLogging"),
         "idleClientTimeout": proxy.get("IdleClientTimeout"),
     }) for proxy in ctx.items("rds", "describe_db_proxies", "DBProxies", types=(tok.RDS_PROXY,))]
+
+
+def _snapshots(ctx: Context, cluster: bool) -> list[ResourceView]:
+    """The account's manual snapshots (copies are manual snapshots too) with the accounts that may
+    restore them: AWS's ``restore`` attribute is the provider's ``sharedAccounts``."""
+    if cluster:
+        type_, kind, api, identifiers = CLUSTER_SNAPSHOT, "DBClusterSnapshot", "db_cluster_snapshot", (
+            "dbClusterSnapshotIdentifier", "dbClusterIdentifier", "DBClusterIdentifier")
+    else:
+        type_, kind, api, identifiers = SNAPSHOT, "DBSnapshot", "db_snapshot", (
+            "dbSnapshotIdentifier", "dbInstanceIdentifier", "DBInstanceIdentifier")
+    own, source, source_key = identifiers
+    views = []
+    for snapshot in ctx.items("rds", f"describe_{api}s", f"{kind}s", types=(type_,), SnapshotType="manual"):
+        name, arn = snapshot[f"{kind}Identifier"], snapshot[f"{kind}Arn"]
+        answer = ctx.call("rds", f"describe_{api}_attributes", types=(type_,), resource=arn,
+                          **{f"{kind}Identifier": name})
+        if not answer:
+            shared: Any = UNREADABLE
+        else:
+            attributes = answer.get(f"{kind}AttributesResult", {}).get(f"{kind}Attributes") or []
+            shared = [value for a in attributes if a.get("AttributeName") == "restore"
+                      for value in a.get("AttributeValues") or []]
+        views.append(ctx.view(type_, arn, name, {
+            "id": name, "arn": arn, own: name, source: snapshot.get(source_key), "sharedAccounts": shared,
+            "tags": tags_of(snapshot.get("TagList")),
+        }))
+    return views
 
 
 def _subnet_groups(ctx: Context) -> list[ResourceView]:

@@ -81,6 +81,23 @@ def cluster_disallow_public_access(resource: ResourceView) -> RuleResult:
     return passed(resource, "not publicly accessible")
 
 
+PUBLIC_SHARE = "all"
+"""The ``sharedAccounts`` entry (AWS's ``restore`` attribute value) that makes a snapshot public."""
+
+
+def snapshot_disallow_sharing(resource: ResourceView, settings: Mapping[str, Any] | None = None) -> RuleResult:
+    shared = [str(a) for a in as_list(props(resource).get("sharedAccounts"))]
+    allowed = set((settings or {}).get("allowedAccounts") or ())
+    if PUBLIC_SHARE in shared:
+        return failed(resource, "sharedAccounts", shared, "any AWS account can copy and restore the whole database",
+                      "no account" + (f" but {', '.join(sorted(allowed))}" if allowed else ""))
+    others = sorted(set(shared) - allowed)
+    if others:
+        return failed(resource, "sharedAccounts", shared, f"{', '.join(others)} can copy and restore the whole "
+                      "database", "no account" + (f" but {', '.join(sorted(allowed))}" if allowed else ""))
+    return passed(resource, f"shared only with {', '.join(shared)}" if shared else "shared with no other account")
+
+
 # --- encryption at rest --------------------------------------------------------------------------
 
 

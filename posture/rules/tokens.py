@@ -156,6 +156,9 @@ API_GATEWAY_METHOD = "aws:apigateway/method:Method"
 API_GATEWAY_V2_API = "aws:apigatewayv2/api:Api"
 API_GATEWAY_V2_ROUTE = "aws:apigatewayv2/route:Route"
 RDS_PROXY = "aws:rds/proxy:Proxy"
+RDS_SNAPSHOTS = ("aws:rds/snapshot:Snapshot", "aws:rds/snapshotCopy:SnapshotCopy",
+                 "aws:rds/clusterSnapshot:ClusterSnapshot", "aws:rds/clusterSnapshotCopy:ClusterSnapshotCopy")
+"""Manual DB and cluster snapshots and their copies: each takes ``sharedAccounts``."""
 ELASTICACHE_SERVERLESS = "aws:elasticache/serverlessCache:ServerlessCache"
 EIP = "aws:ec2/eip:Eip"
 EIP_ASSOCIATION = "aws:ec2/eipAssociation:EipAssociation"

@@ -34,6 +34,7 @@ TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 PASS: dict[str, str] = {
     # control id -> the compliant resource that passes it
     "aws-rds-instance-disallow-public-access": "pass-db",
+    "aws-rds-snapshot-disallow-sharing": "pass-snapshot",
     "aws-rds-instance-require-cmk-encryption": "pass-db",
     "aws-rds-instance-enable-iam-authentication": "pass-db",
     "aws-rds-instance-enable-deletion-protection": "pass-db",
@@ -190,6 +191,8 @@ FAIL: dict[str, set[str]] = {
     "fail-unwatched-bank-token": {"stack-bank-token-require-change-alarm", "stack-bank-data-require-walled-off-readers"},
     "fail-public-grant-bucket-111122223333": {"stack-bank-data-require-walled-off-readers"},
     "fail-owned-key-table": {"aws-dynamodb-table-require-cmk-encryption"},
+    "fail-public-snapshot": {"aws-rds-snapshot-disallow-sharing"},
+    "fail-shared-cluster-snapshot": {"aws-rds-snapshot-disallow-sharing"},
     "fail-no-pitr-table": {"aws-dynamodb-table-enable-point-in-time-recovery"},
     "fail-sessions-without-ttl": {"aws-dynamodb-table-enable-ttl-for-expiring-data"},
     "fail-unprotected-table": {"aws-dynamodb-table-enable-deletion-protection"},
@@ -534,6 +537,15 @@ def build_databases(b: Builder, n: dict[str, Any]) -> None:
     cluster("fail-password-cluster", ManageMasterUserPassword=None, MasterUserSecretKmsKeyId=None,
             MasterUserPassword="not-a-managed-password")
     cluster("fail-no-minor-upgrades-cluster", AutoMinorVersionUpgrade=False)
+
+    rds.create_db_snapshot(DBSnapshotIdentifier="pass-snapshot", DBInstanceIdentifier="pass-db")
+    rds.create_db_snapshot(DBSnapshotIdentifier="fail-public-snapshot", DBInstanceIdentifier="pass-db")
+    rds.modify_db_snapshot_attribute(DBSnapshotIdentifier="fail-public-snapshot", AttributeName="restore",
+                                     ValuesToAdd=["all"])
+    rds.create_db_cluster_snapshot(DBClusterSnapshotIdentifier="fail-shared-cluster-snapshot",
+                                   DBClusterIdentifier="pass-cluster")
+    rds.modify_db_cluster_snapshot_attribute(DBClusterSnapshotIdentifier="fail-shared-cluster-snapshot",
+                                             AttributeName="restore", ValuesToAdd=["444455556666"])
 
 
 def _rotate_managed_secret(b: Builder, db: dict[str, Any]) -> None:

@@ -134,6 +134,22 @@ cases("aws-rds-cluster-disallow-public-access",
                                                               dbSubnetGroupName=DELETE),
        {"stack-data-tier-nacl-require-app-tier-sources"}),
       baseline_passes=False)  # the baseline cluster is Aurora: public access is each instance's flag
+
+
+def _snapshot(type_: str = "aws:rds/snapshot:Snapshot", **props):
+    return add(type_, "fx-snapshot", {"dbInstanceIdentifier": "security-baseline-db",
+                                      "dbSnapshotIdentifier": "before-migration", **props})
+
+
+cases("aws-rds-snapshot-disallow-sharing",
+      ("pass_private_snapshot", _snapshot()),
+      ("pass_empty_share_list", _snapshot(sharedAccounts=[])),
+      ("fail_public_snapshot", _snapshot(sharedAccounts=["all"])),
+      ("fail_shared_with_another_account", _snapshot(sharedAccounts=["444455556666"])),
+      ("fail_public_cluster_snapshot_copy", _snapshot("aws:rds/clusterSnapshotCopy:ClusterSnapshotCopy",
+                                                      sharedAccounts=["444455556666", "all"])),
+      ("unknown_share_list", _snapshot(sharedAccounts=UNKNOWN)),
+      baseline_passes=False)  # the baseline takes no manual snapshot: AWS Backup keeps its recovery points
 cases("aws-rds-instance-require-cmk-encryption",
       ("fail_unencrypted", change("database-instance", storageEncrypted=False)),
       ("fail_aws_managed_key", change("database-instance", kmsKeyId="alias/aws/rds")),

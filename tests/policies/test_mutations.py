@@ -60,6 +60,7 @@ UNSET_WEAKER = {
     # (type, key): the weaker value of a setting whose default, when unset, is the safe one
     ("aws:rds/cluster:Cluster", "autoMinorVersionUpgrade"): False,
     ("aws:rds/instance:Instance", "autoMinorVersionUpgrade"): False,
+    ("aws:rds/snapshot:Snapshot", "sharedAccounts"): ["all"],
 }
 PINS = ("sourceArn", "sourceAccount", "principalOrgId")
 PROTECTIVE_TYPES = {

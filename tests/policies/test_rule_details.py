@@ -203,6 +203,17 @@ def test_new_failure_messages_name_resource_property_and_fix(baseline) -> None:
     assert finding.path == "policy" and finding.expected.startswith("a Deny for Principal * of every item action")
 
 
+@pytest.mark.parametrize(("shared", "verdict"), [
+    (["444455556666"], Verdict.PASS), (["444455556666", "777788889999"], Verdict.FAIL),
+    (["444455556666", "all"], Verdict.FAIL)])
+def test_a_snapshot_may_be_shared_with_the_allowed_accounts_only(shared, verdict) -> None:
+    snapshot = ResourceView("urn:pulumi:prod::p::aws:rds/snapshot:Snapshot::dr", "aws:rds/snapshot:Snapshot", "dr",
+                            {"sharedAccounts": shared})
+    result = database.snapshot_disallow_sharing(snapshot, settings={"allowedAccounts": ["444455556666"]})
+    assert result.verdict is verdict, result.message
+    assert database.snapshot_disallow_sharing(snapshot).verdict is Verdict.FAIL, "no account is allowed by default"
+
+
 def test_an_imported_key_finding_shows_the_key_the_store_names(baseline) -> None:
     """The observed value is the reference as the store wrote it, not the reader's internal object."""
     imported = chain(add("aws:kms/externalKey:ExternalKey", "fx-imported", {"description": "imported"}),

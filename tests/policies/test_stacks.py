@@ -30,6 +30,8 @@ NOT_APPLICABLE_TODAY = {
     *APPLICATION_CONTROLS,
     # No RDS Proxy in the baseline (adversarial.py adds one).
     "aws-rds-proxy-require-tls",
+    # No manual DB snapshot: AWS Backup keeps the recovery points (cases.py adds one).
+    "aws-rds-snapshot-disallow-sharing",
 }
 """Controls with nothing to check in the stacks as wired today. When a stack starts declaring
 one of these resource kinds, move the control out of this set (the test says which)."""
@@ -61,4 +63,5 @@ def test_baseline_with_fixtures_passes_every_control(baseline) -> None:
     assert {c.id for c in CONTROLS} - passing == {"aws-rds-cluster-disallow-public-access",
                                                   "aws-secretsmanager-secretversion-disallow-stored-value",
                                                   *APPLICATION_CONTROLS,
-                                                  "aws-rds-proxy-require-tls"}
+                                                  "aws-rds-proxy-require-tls",
+                                                  "aws-rds-snapshot-disallow-sharing"}
