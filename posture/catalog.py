@@ -235,9 +235,10 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
         "description": "Accounts a DB snapshot may be shared with (a disaster-recovery account); never all."}},
     "stack-bank-data-require-walled-off-readers": {"trustedAccounts": {
         "type": "array", "items": {"type": "string", "pattern": "^[0-9]{12}$"}, "uniqueItems": True, "default": [],
-        "description": "Accounts besides the stack's own whose principals may read the protected assets outside "
-                       "the bank wall (a security-tooling or log-archive account). Bank data admits only the "
-                       "walled-off role whatever this lists."}},
+        "description": "Accounts besides the stack's own whose principals may read the log buckets (trails, "
+                       "access logs, Config history): a log-archive or security-tooling account. Keys, secrets, "
+                       "tables and backup vaults still admit the stack's own account only, and bank data the "
+                       "walled-off role only."}},
 }
 """Thresholds an organization sets in the pack config instead of the code (``Control.settings``)."""
 

@@ -179,10 +179,21 @@ def bank_data_require_walled_off_readers(resources: Sequence[ResourceView],
     roles = [r for r in g.of_type(IAM_ROLE) if r.urn not in outside]
     bank_roles = [r for r in roles if _is_bank(r)]
     home = _home(g, bank_roles)
-    # who may read what lies outside the wall: the stack's own account and the configured trustedAccounts
-    trusted = {home, *((settings or {}).get("trustedAccounts") or ())} - {""}
-    readers_outside_wall = (f"principals of the account {home}" if len(trusted) == 1
-                            else f"principals of the accounts {', '.join(sorted(trusted))}")
+    # Log buckets (trails, access logs, Config history) may also be read by the configured
+    # trustedAccounts, a log-archive or security-tooling account; every other asset outside the wall
+    # (keys, secrets, tables, vaults, whose recovery points include the bank data) by the home account only.
+    log_readers = {home, *((settings or {}).get("trustedAccounts") or ())} - {""}
+
+    def accounts(logs: bool) -> set[str]:
+        return log_readers if logs else {home}
+
+    def admitted(principal: str, logs: bool) -> bool:
+        """A principal of an account the asset admits; "anyone" never is, whatever the config lists."""
+        return principal != FOREIGN_STANDIN and account_of(principal) in accounts(logs)
+
+    def readers_text(logs: bool) -> str:
+        admitting = sorted(accounts(logs))
+        return f"principals of the account{'s' if len(admitting) > 1 else ''} {', '.join(admitting)}"
     walled = {r.urn for r in bank_roles}
     walled_arns = {role_arn(r, home).lower() for r in bank_roles}
     walled_names = ", ".join(sorted(r.name for r in bank_roles)) or "nobody"
@@ -214,7 +225,7 @@ def bank_data_require_walled_off_readers(resources: Sequence[ResourceView],
                     principals.setdefault(entry, None)
         return principals
 
-    def refusal(principal: str, bank: bool, store: bool = True) -> tuple[str, str] | None:
+    def refusal(principal: str, bank: bool, store: bool = True, logs: bool = False) -> tuple[str, str] | None:
         """Why ``principal`` may not read the asset (problem, who may), or None when it may. The wall's far
         side is the other data stores (secrets, tables, vaults): a key decrypts nothing by itself, and
         the log buckets hold no customer data."""
@@ -228,10 +239,9 @@ def bank_data_require_walled_off_readers(resources: Sequence[ResourceView],
                     "principals other than the walled-off role, whose reads end at the bank data")
         if not home:
             raise ValueNotKnownError("accountId", reason="the stack's account: no role ARN or trust policy names it")
-        if account_of(principal) not in trusted:
-            return (f"a principal outside the account {home}" if len(trusted) == 1
-                    else f"a principal outside the accounts {', '.join(sorted(trusted))}",
-                    f"{readers_outside_wall} only")
+        if not admitted(principal, logs):
+            return (f"a principal outside the {readers_text(logs).removeprefix('principals of the ')}",
+                    f"{readers_text(logs)} only")
         return None
 
     def judge(asset: Asset) -> list[RuleResult]:
@@ -239,14 +249,15 @@ def bank_data_require_walled_off_readers(resources: Sequence[ResourceView],
         if any(arn in json.dumps(s.body).lower() for s in asset.statements for arn in walled_arns):
             walled_for.add(resource.urn)  # a policy written to wall the store off for the bank-sync role
         bank = _is_bank_asset(resource)
+        logs = not asset.store and not asset.key
         found: list[RuleResult] = []
         for principal, own in named_principals(asset.statements, bank).items():
             inside = principal.lower() not in walled_arns or not asset.store
-            if not bank and inside and home and account_of(principal) in trusted:
-                continue  # a principal of a trusted account, admitted to every asset outside the wall
+            if not bank and inside and home and admitted(principal, logs):
+                continue  # a principal the asset admits (outside the wall)
             for action in asset.actions:
                 grant = evaluate(principal, action, asset.statements, own, asset.matches, home, asset.key)
-                why = refusal(principal, bank, asset.store) if grant else None
+                why = refusal(principal, bank, asset.store, logs) if grant else None
                 if why is not None:
                     problem, readers = why
                     result = failed(resource, "readers", principal,
@@ -264,7 +275,8 @@ def bank_data_require_walled_off_readers(resources: Sequence[ResourceView],
         found = (extra or []) + judge(asset)
         if found:
             return found
-        who = walled_names if _is_bank_asset(asset.resource) else readers_outside_wall
+        logs = not asset.store and not asset.key
+        who = walled_names if _is_bank_asset(asset.resource) else readers_text(logs)
         return [passed(asset.resource, f"only {who} can read it")]
 
     key_policies = g.attached_to((KMS_KEY_POLICY,), "keyId", KMS_KEY)

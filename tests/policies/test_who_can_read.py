@@ -282,13 +282,16 @@ TRUSTED_CASES = {
     "standalone_grant_to_foreign_account": Verdict.FAIL,
     "key_admits_foreign_root": Verdict.FAIL,
     "secret_deny_removed_and_foreign_account_allowed": Verdict.FAIL,
+    # the vault's recovery points include the transaction table, and the backups key opens them
+    "foreign_account_restores_from_the_vault": Verdict.FAIL,
+    "grant_on_the_backups_key_to_a_foreign_account": Verdict.FAIL,
 }
-"""A trusted account may read what lies outside the wall; the bank data still admits only the
-bank-sync role."""
+"""A trusted account may read the log buckets; every other asset admits the home account only, and
+the bank data the bank-sync role only."""
 
 
 @pytest.mark.parametrize(("name", "verdict"), TRUSTED_CASES.items())
-def test_trusted_accounts_read_outside_the_wall_only(prod_stack, name, verdict):
+def test_trusted_accounts_read_the_log_buckets_only(prod_stack, name, verdict):
     [change] = [c for k, n, c in CASES if n == name]
     resources = change(list(prod_stack))
     assert Verdict.FAIL in {f.verdict for f in run(resources) if f.control_id == CONTROL}, "fails without the setting"
@@ -297,6 +300,15 @@ def test_trusted_accounts_read_outside_the_wall_only(prod_stack, name, verdict):
     assert worst is verdict, [f.message for f in findings if f.verdict is Verdict.FAIL]
     if verdict is Verdict.PASS:
         assert any(f"principals of the accounts {ACCOUNT}, {FOREIGN}" in f.message for f in findings)
+
+
+def test_trusting_the_stand_in_account_does_not_admit_anyone(prod_stack):
+    """``Principal "*"`` is judged as a stand-in principal of account 999999999999; listing that
+    account as trusted must not turn "anyone" into a trusted reader."""
+    [change] = [c for k, n, c in CASES if n == "anyone_but_through_our_vpc_endpoint_reads_the_access_logs"]
+    standin_account = {CONTROL: {"trustedAccounts": ["999999999999"]}}
+    findings = [f for f in evaluate(change(list(prod_stack)), properties=standin_account) if f.control_id == CONTROL]
+    assert Verdict.FAIL in {f.verdict for f in findings}
 
 
 def test_read_actions_are_checked_against_the_iam_database():
