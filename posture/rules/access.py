@@ -40,7 +40,7 @@ from posture.iam.access import (
 from posture.iam.arns import known_arns, pattern_covers
 from posture.iam.managed import managed_policy_document, provenance
 from posture.resources import ResourceView
-from posture.rules.aws_owned import aws_owned, scheduled_for_deletion
+from posture.rules.aws_owned import aws_owned
 from posture.rules.graph import Graph, graph
 from posture.rules.keys import resolve_key
 from posture.rules.results import RuleResult, each, failed, not_applicable, passed, scope
@@ -175,7 +175,7 @@ def _object_matcher(bucket: str) -> Callable[[str], bool]:
 def bank_data_require_walled_off_readers(resources: Sequence[ResourceView],
                                          settings: Mapping[str, Any] | None = None) -> list[RuleResult]:
     g = graph(resources)
-    outside = {r.urn: (r, why) for r in g.of_type(IAM_ROLE, KMS_KEY) if (why := aws_owned(r) or scheduled_for_deletion(r))}
+    outside = {r.urn: (r, why) for r in g.of_type(IAM_ROLE, KMS_KEY) if (why := aws_owned(r))}
     roles = [r for r in g.of_type(IAM_ROLE) if r.urn not in outside]
     bank_roles = [r for r in roles if _is_bank(r)]
     home = _home(g, bank_roles)

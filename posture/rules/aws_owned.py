@@ -56,8 +56,9 @@ def aws_owned(resource: ResourceView) -> str | None:
 
 
 def scheduled_for_deletion(resource: ResourceView) -> str | None:
-    """Why a key no longer protects anything (None when it may): KMS refuses every use of a key
-    scheduled for deletion, and deletes it when the window ends."""
+    """Why a key no longer rotates (None when it may): KMS refuses every use of a key scheduled for
+    deletion, and deletes it when the window ends. Only the rotation controls may use this: the key's
+    policy stays in force, and whoever it admits can cancel the deletion and decrypt again."""
     if resource.type in _KEY_TYPES and _text(resource, "keyState") in SCHEDULED_FOR_DELETION:
         return "scheduled for deletion: KMS refuses every use of the key until the deletion is cancelled"
     return None

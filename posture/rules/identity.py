@@ -29,7 +29,7 @@ import re
 from typing import Any
 
 from posture.resources import ResourceView
-from posture.rules.aws_owned import aws_owned, scheduled_for_deletion
+from posture.rules.aws_owned import aws_owned
 from posture.rules.policy_documents import EVERYONE_PINS, is_everyone, pinned_keys, pins, policy_document
 from posture.rules.results import RuleResult, failed, not_applicable, passed
 from posture.rules.tokens import IAM_POLICY_ATTACHMENTS, IAM_ROLE, KMS_KEY, LAMBDA_PERMISSION, LOG_RESOURCE_POLICY
@@ -136,7 +136,7 @@ def _grant_document(resource: ResourceView) -> tuple[str, dict[str, Any]] | None
 
 
 def resourcepolicy_disallow_wildcard_grants(resource: ResourceView) -> RuleResult:
-    outside = aws_owned(resource) or scheduled_for_deletion(resource)
+    outside = aws_owned(resource)
     if outside:
         return not_applicable(resource, outside)
     found = _grant_document(resource)

@@ -144,7 +144,7 @@ def _broad_use(statement: dict[str, Any]) -> str | None:
 
 
 def key_require_conditioned_use(resource: ResourceView) -> RuleResult:
-    outside = aws_owned(resource) or scheduled_for_deletion(resource)
+    outside = aws_owned(resource)
     if outside:
         return not_applicable(resource, outside)
     policy = props(resource).get("policy")

@@ -556,11 +556,16 @@ def _aws_managed_key(**more) -> dict:
 
 
 def _doomed_key(**more) -> dict:
-    """A customer key scheduled for deletion: KMS refuses its use and no longer rotates it."""
+    """A customer key scheduled for deletion: KMS refuses its use and no longer rotates it, but its policy still
+    decides who may cancel the deletion."""
     return {"keyId": "fx-doomed-id", "arn": f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/fx-doomed-id", "keyManager": "CUSTOMER",
             "keyState": "PendingDeletion", "enableKeyRotation": False, "deletionWindowInDays": 30.0, "policy": _policy(
-                {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "kms:Decrypt",
+                {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/app"}, "Action": "kms:Decrypt",
                  "Resource": "*"}), **more}
+
+
+_ACCOUNT_WIDE_DECRYPT = _policy({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                                 "Action": "kms:Decrypt", "Resource": "*"})
 
 
 cases("aws-kms-key-enable-rotation",
@@ -601,7 +606,9 @@ cases("aws-kms-key-require-conditioned-use",
           "Resource": "*"}))),
       ("pass_standalone_key_policy_not_applicable", change("sessions-key", policy=DELETE)),
       ("pass_aws_managed_key_not_applicable", add("aws:kms/key:Key", "fx-aws-rds", _aws_managed_key())),
-      ("pass_key_scheduled_for_deletion_not_applicable", add("aws:kms/key:Key", "fx-doomed", _doomed_key())),
+      # a key scheduled for deletion keeps its policy: whoever it admits can cancel the deletion and decrypt
+      ("fail_key_scheduled_for_deletion_still_judged", add("aws:kms/key:Key", "fx-doomed",
+                                                           _doomed_key(policy=_ACCOUNT_WIDE_DECRYPT))),
       # A. key use matched like IAM does: case-insensitive, wildcards, the full use list,
       ("fail_admin_decrypt_wildcard", _admin_actions(lambda a: [*a, "kms:Decrypt*"])),
       ("fail_admin_lowercase_decrypt", _admin_actions(lambda a: [*a, "kms:decrypt"])),

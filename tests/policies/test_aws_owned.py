@@ -31,9 +31,7 @@ def _verdicts(baseline, type_: str, name: str, props: dict) -> dict[str, tuple[V
     (KEY, _aws_managed_key(), AWS_MANAGED, (
         "aws-kms-key-enable-rotation", "aws-kms-key-require-30-day-deletion-window",
         "aws-kms-key-require-conditioned-use", "aws-iam-resourcepolicy-disallow-wildcard-grants", WALL)),
-    (KEY, _doomed_key(), SCHEDULED, (
-        "aws-kms-key-enable-rotation", "aws-kms-key-require-conditioned-use",
-        "aws-iam-resourcepolicy-disallow-wildcard-grants", WALL)),
+    (KEY, _doomed_key(), SCHEDULED, ("aws-kms-key-enable-rotation",)),
     (BUS, {"name": "default", "arn": "arn:aws:events:eu-west-1:111122223333:event-bus/default"},
      "the account's default event bus", ("aws-cloudwatch-eventbus-require-cmk-encryption",)),
 ], ids=["service-linked-role", "aws-managed-key", "key-scheduled-for-deletion", "default-event-bus"])
@@ -56,6 +54,17 @@ def test_the_same_resources_without_the_deciding_fact_are_judged(baseline) -> No
     assert doomed["aws-kms-key-enable-rotation"][0] is Verdict.FAIL
     bus = _verdicts(baseline, BUS, "fx-owned", {"name": "orders"})
     assert bus["aws-cloudwatch-eventbus-require-cmk-encryption"][0] is Verdict.FAIL
+
+
+def test_a_key_scheduled_for_deletion_is_judged_on_its_policy(baseline) -> None:
+    """KMS refuses a doomed key's use only until someone its policy admits cancels the deletion, so
+    scheduling the deletion must not hide an open policy from the policy controls."""
+    open_to_all = _policy({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:*", "Resource": "*"},
+                          {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+                           "Action": "kms:Decrypt", "Resource": "*"})
+    doomed = _verdicts(baseline, KEY, "fx-owned", _doomed_key(policy=open_to_all, tags={"domain": "bank-data"}))
+    for control in ("aws-iam-resourcepolicy-disallow-wildcard-grants", "aws-kms-key-require-conditioned-use", WALL):
+        assert doomed[control][0] is Verdict.FAIL, (control, doomed[control])
 
 
 def test_a_role_on_the_service_linked_path_that_trusts_more_than_a_service_is_judged(baseline) -> None:
