@@ -473,6 +473,9 @@ class BatchedTagCall:
     """The response's list of per-resource entries, each with ``arn_key`` and ``tags_key``."""
     arn_key: str
     tags_key: str
+    gone: tuple[str, ...] = ()
+    """Error codes for an ARN whose resource was deleted since the listing: one such ARN fails the
+    whole call, so its batch is read again one ARN at a time."""
     size: int = 20
 
 
@@ -480,19 +483,24 @@ def batched_tags(ctx: Context, call: BatchedTagCall, arns: Sequence[str], region
     """Every resource's tags in calls of ``call.size`` ARNs instead of one call each. As for one
     resource (``Context._tags``), a failed call is recorded against no resource type and leaves
     its resources' tags ``UNREADABLE`` (the stack audit keeps them); a resource the answer leaves
-    out has no tags."""
+    out, or deleted since the listing, has no tags."""
     found: dict[str, Any] = {}
     for start in range(0, len(arns), call.size):
         batch = list(arns[start:start + call.size])
-        response = ctx.call(call.service, call.operation, types=(), resource=batch[0], region=region,
-                            **{call.arns_param: batch})
-        if not response:
-            found.update(dict.fromkeys(batch, UNREADABLE))
+        response = _read_tags(ctx, call, batch, region)
+        if response is None and len(batch) > 1:  # one of them is gone: the others still have tags
+            for arn in batch:
+                found.update(batched_tags(ctx, call, [arn], region))
             continue
-        found.update({arn: {} for arn in batch})
-        for entry in response.get(call.listing) or []:
+        found.update(dict.fromkeys(batch, UNREADABLE if response is FAILED else {}))
+        for entry in (response or {}).get(call.listing) or []:
             found[entry[call.arn_key]] = tags_of(entry.get(call.tags_key))
     return found
+
+
+def _read_tags(ctx: Context, call: BatchedTagCall, batch: list[str], region: str | None) -> Any:
+    return ctx.call(call.service, call.operation, types=(), resource=batch[0], region=region, absent=call.gone,
+                    **{call.arns_param: batch})
 
 
 def display_name(tags: Mapping[str, str], *fallbacks: Any) -> str:

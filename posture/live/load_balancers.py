@@ -50,7 +50,8 @@ _TEXT_ATTRIBUTES = {
 }
 _ACTION_CONFIGS = {"RedirectConfig": "redirect", "FixedResponseConfig": "fixedResponse", "ForwardConfig": "forward",
                    "AuthenticateOidcConfig": "authenticateOidc", "AuthenticateCognitoConfig": "authenticateCognito"}
-_DESCRIBE_TAGS = BatchedTagCall("elbv2", "describe_tags", "ResourceArns", "TagDescriptions", "ResourceArn", "Tags")
+_DESCRIBE_TAGS = BatchedTagCall("elbv2", "describe_tags", "ResourceArns", "TagDescriptions", "ResourceArn", "Tags",
+                                gone=("LoadBalancerNotFound", "TargetGroupNotFound", "ListenerNotFound", "RuleNotFound"))
 
 
 def collect(ctx: Context) -> list[ResourceView]:

@@ -14,7 +14,8 @@ from posture.resources import ResourceView
 from posture.rules import tokens as tok
 
 TYPES = (tok.TRAIL,)
-_LIST_TAGS = BatchedTagCall("cloudtrail", "list_tags", "ResourceIdList", "ResourceTagList", "ResourceId", "TagsList")
+_LIST_TAGS = BatchedTagCall("cloudtrail", "list_tags", "ResourceIdList", "ResourceTagList", "ResourceId", "TagsList",
+                            gone=("TrailNotFoundException",))
 
 
 def collect(ctx: Context) -> list[ResourceView]:

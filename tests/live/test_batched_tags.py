@@ -9,6 +9,7 @@ from collections import Counter
 
 import boto3
 import pytest
+from botocore.awsrequest import AWSResponse
 
 from posture.audit import audit_account
 from posture.live import COLLECTORS
@@ -73,3 +74,34 @@ def test_a_failed_batch_is_recorded_and_keeps_its_resources_with_the_stack(accou
     assert all(e.resource_types == () for e in failed)  # tags decide whose a resource is, not whether it is safe
     scoped = audit_account(denied, [REGION], collectors=COLLECTED, stack="prod")
     assert {v.urn for v in unreadable} <= {v.urn for v in scoped.resources}
+
+
+def test_a_resource_deleted_since_the_listing_costs_no_other_resource_its_tags(account) -> None:
+    """ELB refuses the whole DescribeTags call when one ARN no longer exists: the batch is read again
+    one ARN at a time, so only the deleted resource goes without tags, and nothing is an error."""
+    gone = account.client("elbv2").describe_target_groups(Names=["fx-tg-5"])["TargetGroups"][0]["TargetGroupArn"]
+    calls: Counter = Counter()
+
+    def remember(params, context, **_):
+        context["arns"] = params.get("ResourceArns") or []
+
+    def refuse_the_deleted(model, context, **_):
+        calls.update([len(context.get("arns", []))])
+        if gone in context.get("arns", []):
+            error = {"Error": {"Code": "TargetGroupNotFound", "Message": "gone"}, "ResponseMetadata": {"HTTPStatusCode": 400}}
+            return AWSResponse("https://stub.invalid", 400, {}, None), error
+        return None
+
+    def factory():
+        session = boto3.Session(region_name=REGION)
+        session.events.register("before-parameter-build.elastic-load-balancing-v2.DescribeTags", remember)
+        session.events.register("before-call.elastic-load-balancing-v2.DescribeTags", refuse_the_deleted)
+        return session
+
+    result = audit_account(factory, [REGION], collectors=COLLECTED)
+    tags = {v.urn: v.props["tags"] for v in result.resources if v.type in ELB_TYPES}
+    assert tags.pop(gone) == {}
+    assert all(t.get("pulumi:stack") == "prod" for t in tags.values()), tags
+    assert result.collector_errors == []
+    batches = (20, 1 + 1 + GROUPS - 20)  # 27 ELB resources: a batch of 20 and one of 7
+    assert calls[1] in batches, "only the batch holding the deleted group is read again, one ARN at a time"
