@@ -3,8 +3,9 @@ and each table's resource policy as an ``aws:dynamodb/resourcePolicy``.
 
 A table without ``SSEDescription`` is encrypted with the AWS-owned key, which the wire form
 spells ``serverSideEncryption.enabled = false``. Encryption and TTL read as enabled only when AWS
-says ``ENABLED``, as the Pulumi provider reads them: ``UPDATING`` and ``ENABLING`` are not state yet,
-and counting them as on would be the collector deciding that "soon" is good enough.
+says ``ENABLED``, as the Pulumi provider reads them: counting ``ENABLING`` as on would be the
+collector deciding that "soon" is good enough. Encryption ``UPDATING`` (the table changing keys) is
+unreadable: the table stays encrypted, but with which key is not known until the change ends.
 """
 
 from __future__ import annotations
@@ -52,8 +53,7 @@ def _table(ctx: Context, name: str) -> ResourceView:
     }
     if described:
         props.update(
-            serverSideEncryption={"enabled": sse.get("Status") == "ENABLED",
-                                  "kmsKeyArn": sse.get("KMSMasterKeyArn")} if sse else {"enabled": False},
+            serverSideEncryption=_encryption(sse),
             deletionProtectionEnabled=bool(table.get("DeletionProtectionEnabled")),
             streamEnabled=(table.get("StreamSpecification") or {}).get("StreamEnabled"),
             tableClass=(table.get("TableClassSummary") or {}).get("TableClass"),
@@ -65,3 +65,11 @@ def _table(ctx: Context, name: str) -> ResourceView:
     props["ttl"] = {"enabled": ttl_description.get("TimeToLiveStatus") == "ENABLED",
                     "attributeName": ttl_description.get("AttributeName")} if ttl else UNREADABLE
     return ctx.view(tok.DYNAMODB_TABLE, arn, name, props)
+
+
+def _encryption(sse: dict[str, Any]) -> Any:
+    if not sse:
+        return {"enabled": False}
+    if sse.get("Status") == "UPDATING":
+        return UNREADABLE
+    return {"enabled": sse.get("Status") == "ENABLED", "kmsKeyArn": sse.get("KMSMasterKeyArn")}

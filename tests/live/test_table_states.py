@@ -1,10 +1,10 @@
-"""A DynamoDB setting that is still turning on reads as off, as the Pulumi provider reads it.
+"""A DynamoDB setting in transition is never read as on.
 
-The provider sets ``ttl.enabled`` and ``serverSideEncryption.enabled`` only when AWS says
-``ENABLED``; ``ENABLING`` and ``UPDATING`` are promises, not state. The collector translates the
-same way, so a table whose TTL is still ``ENABLING`` fails the TTL control until AWS has switched it
-on, instead of the collector deciding that "soon" is good enough. moto answers ``ENABLED`` at once,
-so the transitional states are put into its answers after the call.
+The provider sets ``ttl.enabled`` only when AWS says ``ENABLED``; the collector does too, so a table
+whose TTL is still ``ENABLING`` fails the TTL control until AWS has switched it on, instead of the
+collector deciding that "soon" is good enough. Encryption ``UPDATING`` (a change of key) is
+unreadable, so the CMK control cannot decide: the table stays encrypted, with a key not known yet.
+moto answers ``ENABLED`` at once, so the transitional states are put into its answers after the call.
 """
 
 from __future__ import annotations
@@ -61,6 +61,6 @@ def audited(moto_account):
 
 @pytest.mark.parametrize(("control", "table", "verdict"), [
     (TTL, "sessions-on", Verdict.PASS), (TTL, "sessions-turning-on", Verdict.FAIL),
-    (CMK, "sessions-on", Verdict.PASS), (CMK, "sessions-turning-on", Verdict.FAIL)])
-def test_a_setting_still_turning_on_reads_as_off(audited, control, table, verdict) -> None:
+    (CMK, "sessions-on", Verdict.PASS), (CMK, "sessions-turning-on", Verdict.UNKNOWN)])
+def test_a_setting_in_transition_is_never_read_as_on(audited, control, table, verdict) -> None:
     assert verdict_of(audited, control, table) is verdict
