@@ -39,7 +39,12 @@ class FormatModuleError(LookupError):
 @cache
 def format_module(fmt: str) -> ModuleType:
     """The module that writes ``fmt``, imported on first use and checked against the contract above."""
-    module = importlib.import_module(f"{formats.__name__}.{fmt}")
+    try:
+        module = importlib.import_module(f"{formats.__name__}.{fmt}")
+    except Exception as exc:  # a plugin-style module: whatever breaks its import is its author's to fix
+        reason = " ".join(f"{type(exc).__name__}: {exc}".split())
+        raise FormatModuleError(f"report format {fmt!r} cannot be imported ({reason}); fix "
+                                f"posture/reports/formats/{fmt}.py (docs/extending.md)") from exc
     missing = []
     if getattr(module, "OUTPUT", None) not in OUTPUTS:
         missing.append(f"OUTPUT ({' or '.join(repr(o) for o in OUTPUTS)})")

@@ -114,3 +114,14 @@ def test_a_module_that_does_not_declare_a_format_is_refused_naming_it(package_co
         in error[0]
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "out.txt").exists()
+
+
+def test_a_format_module_that_cannot_be_imported_is_one_line(package_copy, tmp_path):
+    (package_copy / "posture" / "reports" / "formats" / "typo.py").write_text('OUTPUT = "file"\ndef render(report:\n')
+    proc = posture_cli("report", "--events", str(EVENTS), "--format", "typo", "--out", str(tmp_path / "out.txt"),
+                       cwd=tmp_path, pythonpath=package_copy)
+    assert proc.returncode == 2, proc.stderr
+    error = [line for line in proc.stderr.splitlines() if line.startswith("posture: error:")]
+    assert len(error) == 1 and "report format 'typo' cannot be imported (SyntaxError" in error[0], proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "out.txt").exists()
