@@ -210,3 +210,12 @@ def test_lookups() -> None:
 
 def test_committed_docs_match_the_catalog() -> None:
     assert DOCS.read_text() == docs.render(), "run `python -m posture.docs > docs/controls.md`"
+
+
+def test_the_readme_counts_the_catalog() -> None:
+    """The README states how many controls there are; the numbers drifted twice before this test."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    total = re.search(r"(\d+) controls back the", readme)
+    stack = re.search(r"(\d+) of them are stack controls", readme)
+    assert total and int(total.group(1)) == len(CONTROLS)
+    assert stack and int(stack.group(1)) == sum(c.is_stack_control for c in CONTROLS)
