@@ -215,6 +215,12 @@ def _list_setting(default: tuple[str, ...], description: str) -> dict[str, dict[
             "description": description}
 
 
+def _accounts_setting(description: str) -> dict[str, Any]:
+    """A list of AWS account ids, none by default: every account a control admits is named in config."""
+    return {"type": "array", "items": {"type": "string", "pattern": "^[0-9]{12}$"}, "uniqueItems": True, "default": [],
+            "description": description}
+
+
 _RETENTION = {"minimumRetentionDays": {
     "type": "integer", "minimum": 1, "maximum": 35, "default": 7,
     "description": "Fewest days automated backups are kept (RDS allows 1 to 35)."}}
@@ -230,15 +236,12 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
         app.OPENSEARCH_TLS_POLICIES, "Domain endpoint TLS security policies allowed.")},
     "aws-cloudfront-distribution-require-minimum-viewer-tls": {"allowedMinimumProtocolVersions": _list_setting(
         app.CLOUDFRONT_MINIMUM_PROTOCOLS, "Viewer security policies (minimum_protocol_version) allowed.")},
-    "aws-rds-snapshot-disallow-sharing": {"allowedAccounts": {
-        "type": "array", "items": {"type": "string", "pattern": "^[0-9]{12}$"}, "uniqueItems": True, "default": [],
-        "description": "Accounts a DB snapshot may be shared with (a disaster-recovery account); never all."}},
-    "stack-bank-data-require-walled-off-readers": {"trustedAccounts": {
-        "type": "array", "items": {"type": "string", "pattern": "^[0-9]{12}$"}, "uniqueItems": True, "default": [],
-        "description": "Accounts besides the stack's own whose principals may read the log buckets (trails, "
-                       "access logs, Config history): a log-archive or security-tooling account. Keys, secrets, "
-                       "tables and backup vaults still admit the stack's own account only, and bank data the "
-                       "walled-off role only."}},
+    "aws-rds-snapshot-disallow-sharing": {"allowedAccounts": _accounts_setting(
+        "Accounts a DB snapshot may be shared with (a disaster-recovery account); never all.")},
+    "stack-bank-data-require-walled-off-readers": {"trustedAccounts": _accounts_setting(
+        "Accounts besides the stack's own whose principals may read the log buckets (trails, access logs, Config "
+        "history): a log-archive or security-tooling account. Keys, secrets, tables and backup vaults still admit "
+        "the stack's own account only, and bank data the walled-off role only.")},
 }
 """Thresholds an organization sets in the pack config instead of the code (``Control.settings``)."""
 
