@@ -487,7 +487,8 @@ def batched_tags(ctx: Context, call: BatchedTagCall, arns: Sequence[str], region
     found: dict[str, Any] = {}
     for start in range(0, len(arns), call.size):
         batch = list(arns[start:start + call.size])
-        response = _read_tags(ctx, call, batch, region)
+        response = ctx.call(call.service, call.operation, types=(), resource=batch[0], region=region,
+                            absent=call.gone, **{call.arns_param: batch})
         if response is None and len(batch) > 1:  # one of them is gone: the others still have tags
             for arn in batch:
                 found.update(batched_tags(ctx, call, [arn], region))
@@ -496,11 +497,6 @@ def batched_tags(ctx: Context, call: BatchedTagCall, arns: Sequence[str], region
         for entry in (response or {}).get(call.listing) or []:
             found[entry[call.arn_key]] = tags_of(entry.get(call.tags_key))
     return found
-
-
-def _read_tags(ctx: Context, call: BatchedTagCall, batch: list[str], region: str | None) -> Any:
-    return ctx.call(call.service, call.operation, types=(), resource=batch[0], region=region, absent=call.gone,
-                    **{call.arns_param: batch})
 
 
 def display_name(tags: Mapping[str, str], *fallbacks: Any) -> str:

@@ -34,7 +34,8 @@ def rule_modules() -> tuple[ModuleType, ...]:
     return tuple(importlib.import_module(f"{__name__}.{info.name}") for info in pkgutil.iter_modules(__path__))
 
 
-def _find_homes() -> dict[str, ModuleType]:
+@cache
+def _homes() -> dict[str, ModuleType]:
     """Each control's home: the one module of this package with a function named after the control."""
     from posture.catalog import CONTROLS
 
@@ -56,10 +57,7 @@ def _find_homes() -> dict[str, ModuleType]:
 
 @cache
 def _registry() -> dict[str, ResourceRule | StackRule]:
-    return {control_id: getattr(home, rule_name(control_id)) for control_id, home in _find_homes().items()}
-
-
-_homes = cache(_find_homes)
+    return {control_id: getattr(home, rule_name(control_id)) for control_id, home in _homes().items()}
 
 
 def rule_home(control_id: str) -> ModuleType:

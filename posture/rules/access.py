@@ -148,6 +148,11 @@ class Asset:
     store: bool = True
     """A data store the walled-off role must not reach (not a key, not a log bucket)."""
 
+    @property
+    def logs(self) -> bool:
+        """A log bucket: the one kind of asset the configured ``trustedAccounts`` may read too."""
+        return not self.store and not self.key
+
 
 def _policy_statements(policy: ResourceView | None) -> list[Statement]:
     if policy is None or not props(policy).get("policy"):
@@ -194,6 +199,7 @@ def bank_data_require_walled_off_readers(resources: Sequence[ResourceView],
     def readers_text(logs: bool) -> str:
         admitting = sorted(accounts(logs))
         return f"principals of the account{'s' if len(admitting) > 1 else ''} {', '.join(admitting)}"
+
     walled = {r.urn for r in bank_roles}
     walled_arns = {role_arn(r, home).lower() for r in bank_roles}
     walled_names = ", ".join(sorted(r.name for r in bank_roles)) or "nobody"
@@ -249,15 +255,14 @@ def bank_data_require_walled_off_readers(resources: Sequence[ResourceView],
         if any(arn in json.dumps(s.body).lower() for s in asset.statements for arn in walled_arns):
             walled_for.add(resource.urn)  # a policy written to wall the store off for the bank-sync role
         bank = _is_bank_asset(resource)
-        logs = not asset.store and not asset.key
         found: list[RuleResult] = []
         for principal, own in named_principals(asset.statements, bank).items():
             inside = principal.lower() not in walled_arns or not asset.store
-            if not bank and inside and home and admitted(principal, logs):
+            if not bank and inside and home and admitted(principal, asset.logs):
                 continue  # a principal the asset admits (outside the wall)
             for action in asset.actions:
                 grant = evaluate(principal, action, asset.statements, own, asset.matches, home, asset.key)
-                why = refusal(principal, bank, asset.store, logs) if grant else None
+                why = refusal(principal, bank, asset.store, asset.logs) if grant else None
                 if why is not None:
                     problem, readers = why
                     result = failed(resource, "readers", principal,
@@ -275,8 +280,7 @@ def bank_data_require_walled_off_readers(resources: Sequence[ResourceView],
         found = (extra or []) + judge(asset)
         if found:
             return found
-        logs = not asset.store and not asset.key
-        who = walled_names if _is_bank_asset(asset.resource) else readers_text(logs)
+        who = walled_names if _is_bank_asset(asset.resource) else readers_text(asset.logs)
         return [passed(asset.resource, f"only {who} can read it")]
 
     key_policies = g.attached_to((KMS_KEY_POLICY,), "keyId", KMS_KEY)

@@ -88,13 +88,14 @@ PUBLIC_SHARE = "all"
 def snapshot_disallow_sharing(resource: ResourceView, settings: Mapping[str, Any] | None = None) -> RuleResult:
     shared = [str(a) for a in as_list(props(resource).get("sharedAccounts"))]
     allowed = set((settings or {}).get("allowedAccounts") or ())
+    expected = "no account" + (f" but {', '.join(sorted(allowed))}" if allowed else "")
     if PUBLIC_SHARE in shared:
         return failed(resource, "sharedAccounts", shared, "any AWS account can copy and restore the whole database",
-                      "no account" + (f" but {', '.join(sorted(allowed))}" if allowed else ""))
+                      expected)
     others = sorted(set(shared) - allowed)
     if others:
         return failed(resource, "sharedAccounts", shared, f"{', '.join(others)} can copy and restore the whole "
-                      "database", "no account" + (f" but {', '.join(sorted(allowed))}" if allowed else ""))
+                      "database", expected)
     return passed(resource, f"shared only with {', '.join(shared)}" if shared else "shared with no other account")
 
 

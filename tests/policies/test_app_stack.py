@@ -195,6 +195,8 @@ def test_allowed_tls_policies_come_from_the_config(prod_stack) -> None:
      "minimumRetentionDays: 90 is greater than the maximum of 35"),
     ({"stack-bank-data-require-walled-off-readers": {"trustedAccounts": ["4444-5555-6666"]}},
      "stack-bank-data-require-walled-off-readers.trustedAccounts: '4444-5555-6666' does not match"),
+    ({"aws-rds-snapshot-disallow-sharing": {"allowedAccounts": ["all"]}},
+     "aws-rds-snapshot-disallow-sharing.allowedAccounts: 'all' does not match"),
     ({"aws-sqs-queue-require-encryption": {"kmsOnly": True}},
      "aws-sqs-queue-require-encryption.kmsOnly is not a property of this policy; it takes no properties"),
     ({"stack-account-require-guardduty": {"baselineStacks": "prod"}}, "'prod' is not of type 'array'"),

@@ -125,7 +125,7 @@ def test_a_control_without_its_rule_is_named(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(catalog, "CONTROLS", (*CONTROLS, orphan))
     with pytest.raises(LookupError, match=r"aws-rds-instance-require-nothing-yet: expected one function "
                                           r"instance_require_nothing_yet\(\) in posture/rules/, found none"):
-        rules_package._registry.__wrapped__()
+        rules_package._homes.__wrapped__()
 
 
 def resolve(dotted: str) -> object:
